@@ -1,0 +1,2 @@
+/** JMH benchmarks of the handshake hot path. */
+package io.stapled.bench;

@@ -1,0 +1,17 @@
+package io.stapled.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * HAProxy-compatible runtime API.
+ *
+ * @param socket      unix socket path, or null
+ * @param mode        file mode of the socket, e.g. "0600"
+ * @param level       highest command level a connection gets: user, operator or admin
+ * @param tcp         optional loopback TCP address, or null
+ * @param idleTimeout an idle connection is closed after this
+ * @param maxPayload  largest {@code <<} payload in bytes
+ */
+public record RuntimeApiConfig(
+        Path socket, String mode, String level, HostPort tcp, Duration idleTimeout, int maxPayload) { }

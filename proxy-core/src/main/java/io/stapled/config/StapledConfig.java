@@ -1,0 +1,40 @@
+package io.stapled.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The whole configuration, validated. Built only by {@link ConfigLoader}; every nested value is an
+ * immutable record so a running server can hold it without defensive copies.
+ *
+ * @param source      the file this was read from (for messages); null for configs built in code
+ * @param global      process-wide settings
+ * @param ocsp        global OCSP stapling settings
+ * @param frontends   TLS listeners, at least one
+ * @param backends    server pools the frontends proxy to
+ * @param runtimeApi  HAProxy-compatible admin socket, or null when not configured
+ * @param adminHttp   metrics/health HTTP listener, or null when not configured
+ */
+public record StapledConfig(
+        Path source,
+        GlobalConfig global,
+        OcspConfig ocsp,
+        List<FrontendConfig> frontends,
+        List<BackendConfig> backends,
+        RuntimeApiConfig runtimeApi,
+        AdminHttpConfig adminHttp) {
+
+    public StapledConfig {
+        frontends = List.copyOf(frontends);
+        backends = List.copyOf(backends);
+    }
+
+    public BackendConfig backend(String name) {
+        for (BackendConfig b : backends) {
+            if (b.name().equals(name)) {
+                return b;
+            }
+        }
+        return null;
+    }
+}
