@@ -1,0 +1,44 @@
+package io.stapled.server;
+
+import java.util.concurrent.ThreadFactory;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/** The socket transport: native epoll where it loads, NIO otherwise. Chosen once per process. */
+public record Transport(
+        String name,
+        IoHandlerFactory ioHandlerFactory,
+        Class<? extends ServerChannel> serverChannel,
+        Class<? extends SocketChannel> socketChannel) {
+
+    public static Transport best() {
+        if (Epoll.isAvailable() && !Boolean.getBoolean("stapled.forceNio")) {
+            return new Transport("epoll", EpollIoHandler.newFactory(),
+                    EpollServerSocketChannel.class, EpollSocketChannel.class);
+        }
+        return nio();
+    }
+
+    public static Transport nio() {
+        return new Transport("nio", NioIoHandler.newFactory(),
+                NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+
+    /** An event loop group of {@code threads} (0: Netty's default, two per core) named {@code name}. */
+    public EventLoopGroup newGroup(int threads, String name) {
+        ThreadFactory tf = new DefaultThreadFactory(name, true);
+        return new MultiThreadIoEventLoopGroup(threads, tf, ioHandlerFactory);
+    }
+}
