@@ -172,6 +172,55 @@ class TcpRelayTest {
         }
     }
 
+    @Test
+    void slowBackendPausesTheClientInsteadOfBuffering() throws Exception {
+        long total = 64L * 1024 * 1024;
+        AtomicLong received = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<io.netty.channel.Channel> backendSide =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        try (LoopbackServer sink = LoopbackServer.of(group, () -> new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+                ctx.channel().config().setAutoRead(false);
+                backendSide.set(ctx.channel());
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                received.addAndGet(((io.netty.buffer.ByteBuf) msg).readableBytes());
+                ReferenceCountUtil.release(msg);
+            }
+        })) {
+            BackendPool pool = pool(sink.hostPort());
+            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30));
+                    SSLSocket client = front.connect()) {
+                Poll.until(WAIT, "relay connected", () -> backendSide.get() != null);
+                AtomicLong sent = new AtomicLong();
+                OutputStream out = client.getOutputStream();
+                byte[] chunk = new byte[64 * 1024];
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                    try {
+                        while (sent.get() < total) {
+                            out.write(chunk);
+                            sent.addAndGet(chunk.length);
+                        }
+                        out.flush();
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                // The backend reads nothing: the client's writes must block once the buffers on the
+                // way are full, instead of the relay reading all 64 MiB into memory.
+                long plateau = awaitPlateau(sent, Duration.ofMillis(400), Duration.ofSeconds(15));
+                assertTrue(plateau < 32L * 1024 * 1024, "client wrote " + plateau + " bytes to a backend that reads nothing");
+
+                backendSide.get().config().setAutoRead(true);
+                writer.get(20, TimeUnit.SECONDS);
+                Poll.until(Duration.ofSeconds(20), "all bytes at the backend", () -> received.get() == total);
+            }
+        }
+    }
+
     /** Waits until {@code counter} has not moved for {@code quiet}; returns its value then. */
     static long awaitPlateau(AtomicLong counter, Duration quiet, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
