@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -51,6 +52,7 @@ public final class HealthChecker implements AutoCloseable {
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelClass;
     private final List<ServerCheck> checks = new ArrayList<>();
+    private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
 
     public HealthChecker(BackendPool pool, HealthCheckConfig config, EventLoopGroup group,
@@ -74,6 +76,9 @@ public final class HealthChecker implements AutoCloseable {
 
     /** Starts checking; the first check of each server runs within one interval, spread at random. */
     public void start() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("backend " + backendName + ": health checks already started");
+        }
         for (ServerCheck check : checks) {
             check.server.recordCheck(new CheckResult(CheckStatus.INI, "not checked yet", 0,
                     System.currentTimeMillis()), 0, 0);
@@ -87,7 +92,9 @@ public final class HealthChecker implements AutoCloseable {
     public void close() {
         closed = true;
         for (ServerCheck check : checks) {
-            check.loop.execute(check::cancel);
+            if (!check.loop.isShuttingDown()) {
+                check.loop.execute(check::cancel);
+            }
         }
     }
 

@@ -160,6 +160,23 @@ class HealthCheckerTest {
     }
 
     @Test
+    void tcpCheckTimesOutOnAConnectThatHangs() throws Exception {
+        try (Blackhole hole = new Blackhole()) {
+            BackendPool pool = pool(new HealthCheckConfig(HealthCheckConfig.Type.TCP, null, 0, Duration.ofMillis(100),
+                    Duration.ofMillis(200), 1, 1), hole.hostPort());
+            BackendServer s1 = pool.server("s1");
+            pool.start(group, NioSocketChannel.class);
+            try {
+                watchStatus(s1, () -> !s1.isHealthy());
+                assertEquals(CheckStatus.L4TOUT, s1.lastCheck().status());
+                assertTrue(s1.lastCheck().durationMillis() >= 150, "took " + s1.lastCheck().durationMillis());
+            } finally {
+                pool.close();
+            }
+        }
+    }
+
+    @Test
     void expectStatusZeroAcceptsAny2xxOr3xx() {
         AtomicInteger status = new AtomicInteger(302);
         AtomicReference<String> request = new AtomicReference<>();

@@ -34,6 +34,7 @@ import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.HostPort;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.backend.Blackhole;
 import io.stapled.proxy.backend.LoopbackServer;
 import io.stapled.proxy.backend.Poll;
 import org.junit.jupiter.api.AfterAll;
@@ -57,11 +58,15 @@ class TcpRelayTest {
     }
 
     static BackendPool pool(Balance balance, Duration serverTimeout, HostPort... servers) {
+        return pool(balance, Duration.ofSeconds(2), serverTimeout, servers);
+    }
+
+    static BackendPool pool(Balance balance, Duration connectTimeout, Duration serverTimeout, HostPort... servers) {
         List<ServerConfig> list = new ArrayList<>();
         for (int i = 0; i < servers.length; i++) {
             list.add(new ServerConfig("s" + (i + 1), servers[i], 1));
         }
-        return new BackendPool(new BackendConfig("app", balance, list, null, Duration.ofSeconds(2), serverTimeout,
+        return new BackendPool(new BackendConfig("app", balance, list, null, connectTimeout, serverTimeout,
                 4, Duration.ofSeconds(30)));
     }
 
@@ -315,6 +320,29 @@ class TcpRelayTest {
             assertTrue(pool.server("s1").failedConnects() >= 1, "s1 was tried and failed");
             assertEquals(0, pool.server("s1").totalConnections());
             assertEquals(4, pool.server("s2").totalConnections());
+        }
+    }
+
+    @Test
+    void connectTimeoutMovesTheClientToAnotherServer() throws Exception {
+        try (Blackhole hole = new Blackhole(); LoopbackServer live = LoopbackServer.echo(group)) {
+            BackendPool pool = pool(Balance.ROUNDROBIN, Duration.ofMillis(300), Duration.ofSeconds(30),
+                    hole.hostPort(), live.hostPort());
+            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30))) {
+                for (int i = 0; i < 2; i++) {
+                    try (SSLSocket client = front.connect()) {
+                        long start = System.nanoTime();
+                        roundTrip(client, "after timeout " + i);
+                        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                        assertTrue(ms < 3_000, "took " + ms + "ms");
+                    }
+                }
+            }
+            // Without health checks the hanging server stays up: round robin sends each client there
+            // first, the connect times out and the client is redispatched to s2.
+            assertEquals(2, pool.server("s1").failedConnects());
+            assertEquals(0, pool.server("s1").totalConnections());
+            assertEquals(2, pool.server("s2").totalConnections());
         }
     }
 
