@@ -140,29 +140,38 @@ public final class HealthChecker implements AutoCloseable {
         }
 
         void record(CheckResult result) {
-            boolean up = server.isHealthy();
+            boolean wasUp = server.isHealthy();
+            boolean nowUp = wasUp;
             if (result.isSuccess()) {
                 failures = 0;
-                successes++;
-                if (!up && successes >= config.rise()) {
-                    server.setHealthy(true);
-                    log.info("backend {} server {} is UP: {} ({}/{}), check duration {}ms", backendName,
-                            server.name(), result.description(), successes, config.rise(), result.durationMillis());
-                    successes = 0;
+                successes = Math.min(successes + 1, config.rise());
+                if (!wasUp && successes >= config.rise()) {
+                    nowUp = true;
                 }
             } else {
                 successes = 0;
-                failures++;
-                if (up && failures >= config.fall()) {
-                    server.setHealthy(false);
-                    log.warn("backend {} server {} is DOWN: {} ({}/{}), check duration {}ms", backendName,
-                            server.name(), result.description(), failures, config.fall(), result.durationMillis());
-                    failures = 0;
+                failures = Math.min(failures + 1, config.fall());
+                if (wasUp && failures >= config.fall()) {
+                    nowUp = false;
                 }
             }
-            boolean nowUp = server.isHealthy();
-            int progress = nowUp ? failures : successes;
-            server.recordCheck(result, progress, nowUp ? config.fall() : config.rise());
+            int count = result.isSuccess() ? successes : failures;
+            if (nowUp != wasUp) {
+                successes = 0;
+                failures = 0;
+            }
+            // Publish the result before the state it causes: whoever sees the new state sees why.
+            server.recordCheck(result, nowUp ? failures : successes, nowUp ? config.fall() : config.rise());
+            if (nowUp != wasUp) {
+                server.setHealthy(nowUp);
+                if (nowUp) {
+                    log.info("backend {} server {} is UP: {} ({}/{}), check duration {}ms", backendName,
+                            server.name(), result.description(), count, config.rise(), result.durationMillis());
+                } else {
+                    log.warn("backend {} server {} is DOWN: {} ({}/{}), check duration {}ms", backendName,
+                            server.name(), result.description(), count, config.fall(), result.durationMillis());
+                }
+            }
             schedule(nextDelayMillis());
         }
     }

@@ -102,7 +102,7 @@ class BackendPoolSelectTest {
     }
 
     @Test
-    void sourceMovesOnlyClientsOfADownServer() throws Exception {
+    void sourceSendsEveryClientToTheRemainingServerWhenOneIsDown() throws Exception {
         BackendPool pool = pool(Balance.SOURCE, 1, 1);
         BackendServer s1 = pool.server("s1");
         s1.setHealthy(false);
