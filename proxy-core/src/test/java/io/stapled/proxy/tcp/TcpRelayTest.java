@@ -278,6 +278,42 @@ class TcpRelayTest {
     }
 
     @Test
+    void aServerMarkedDownByItsHealthCheckIsNotEvenTried() throws Exception {
+        try (LoopbackServer a = LoopbackServer.echo(group); LoopbackServer b = LoopbackServer.echo(group)) {
+            List<ServerConfig> servers = List.of(new ServerConfig("s1", a.hostPort(), 1),
+                    new ServerConfig("s2", b.hostPort(), 1));
+            BackendPool pool = new BackendPool(new BackendConfig("app", Balance.ROUNDROBIN, servers,
+                    new BackendConfig.HealthCheckConfig(BackendConfig.HealthCheckConfig.Type.TCP, null, 0,
+                            Duration.ofMillis(100), Duration.ofMillis(500), 1, 2),
+                    Duration.ofSeconds(2), Duration.ofSeconds(30), 4, Duration.ofSeconds(30)));
+            pool.start(group, io.netty.channel.socket.nio.NioSocketChannel.class);
+            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30))) {
+                BackendServer s1 = pool.server("s1");
+                a.stop();
+                Poll.until(WAIT, "s1 marked down", () -> !s1.isHealthy());
+                for (int i = 0; i < 4; i++) {
+                    try (SSLSocket client = front.connect()) {
+                        roundTrip(client, "moved " + i);
+                    }
+                }
+                assertEquals(0, s1.failedConnects(), "no connect was attempted to the down server");
+                assertEquals(4, pool.server("s2").totalConnections());
+
+                a.restart();
+                Poll.until(WAIT, "s1 back up", s1::isHealthy);
+                for (int i = 0; i < 4; i++) {
+                    try (SSLSocket client = front.connect()) {
+                        roundTrip(client, "back " + i);
+                    }
+                }
+                assertEquals(2, s1.totalConnections(), "s1 takes its share again");
+            } finally {
+                pool.close();
+            }
+        }
+    }
+
+    @Test
     void leastConnSendsTheNextClientToTheIdleServer() throws Exception {
         try (LoopbackServer a = LoopbackServer.echo(group); LoopbackServer b = LoopbackServer.echo(group)) {
             BackendPool pool = pool(Balance.LEASTCONN, Duration.ofSeconds(30), a.hostPort(), b.hostPort());
