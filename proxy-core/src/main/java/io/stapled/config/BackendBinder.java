@@ -24,9 +24,9 @@ final class BackendBinder {
     static final String DEFAULT_HEALTH_CHECK_PATH = "/";
 
     private static final Map<String, Balance> BALANCES =
-            Map.of("roundrobin", Balance.ROUNDROBIN, "leastconn", Balance.LEASTCONN, "source", Balance.SOURCE);
+            Choices.of("roundrobin", Balance.ROUNDROBIN, "leastconn", Balance.LEASTCONN, "source", Balance.SOURCE);
     private static final Map<String, HealthCheckConfig.Type> CHECK_TYPES =
-            Map.of("tcp", HealthCheckConfig.Type.TCP, "http", HealthCheckConfig.Type.HTTP);
+            Choices.of("tcp", HealthCheckConfig.Type.TCP, "http", HealthCheckConfig.Type.HTTP);
 
     private final UniqueNames backendNames = new UniqueNames("backend");
 

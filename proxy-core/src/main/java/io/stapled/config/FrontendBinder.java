@@ -16,7 +16,7 @@ final class FrontendBinder {
     static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     static final Duration DEFAULT_CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
-    private static final Map<String, Mode> MODES = Map.of("http", Mode.HTTP, "tcp", Mode.TCP);
+    private static final Map<String, Mode> MODES = Choices.of("http", Mode.HTTP, "tcp", Mode.TCP);
     private static final Pattern SNI_NAME = Pattern.compile(
             "(\\*\\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*");
 

@@ -8,7 +8,7 @@ import java.util.Map;
 final class OcspBinder {
 
     private static final Map<String, String> HASHES =
-            Map.of("sha1", "SHA1", "sha-1", "SHA1", "sha256", "SHA256", "sha-256", "SHA256");
+            Choices.of("sha1", "SHA1", "sha-1", "SHA1", "sha256", "SHA256", "sha-256", "SHA256");
 
     private OcspBinder() {
     }

@@ -22,11 +22,11 @@ final class StapledConfigBinder {
     static final boolean DEFAULT_READY_REQUIRES_MUST_STAPLE = true;
 
     private static final Map<String, GlobalConfig.TlsProvider> PROVIDERS =
-            Map.of("openssl", GlobalConfig.TlsProvider.OPENSSL, "boringssl", GlobalConfig.TlsProvider.OPENSSL,
+            Choices.of("openssl", GlobalConfig.TlsProvider.OPENSSL, "boringssl", GlobalConfig.TlsProvider.OPENSSL,
                     "jdk", GlobalConfig.TlsProvider.JDK);
-    private static final Map<String, String> LOG_LEVELS = Map.of("error", "ERROR", "warn", "WARN", "info", "INFO",
+    private static final Map<String, String> LOG_LEVELS = Choices.of("error", "ERROR", "warn", "WARN", "info", "INFO",
             "debug", "DEBUG", "trace", "TRACE");
-    private static final Map<String, String> LEVELS = Map.of("user", "user", "operator", "operator",
+    private static final Map<String, String> LEVELS = Choices.of("user", "user", "operator", "operator",
             "admin", "admin");
 
     private final LoadContext context;
