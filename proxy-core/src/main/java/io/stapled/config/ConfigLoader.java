@@ -5,7 +5,11 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -16,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
@@ -38,6 +44,9 @@ public final class ConfigLoader {
          */
         SKIP_FILE_CHECKS
     }
+
+    private static final Set<Tag> ALLOWED_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.SEQ,
+            Tag.MAP, Tag.MERGE, Tag.TIMESTAMP);
 
     static final int MAX_FILE_BYTES = 1 << 20;
     static final int MAX_ALIASES_FOR_COLLECTIONS = 20;
@@ -72,6 +81,10 @@ public final class ConfigLoader {
         }
         if (root == null) {
             context.error(0, "", "the file is empty; it needs at least frontends and backends");
+            throw new ConfigException(context.errors());
+        }
+        rejectUnusualTags(root, context, Collections.newSetFromMap(new IdentityHashMap<>()));
+        if (context.hasErrors()) {
             throw new ConfigException(context.errors());
         }
         StapledConfig config = new StapledConfigBinder(context).bind(new YamlValue(root, "", context));
@@ -133,6 +146,28 @@ public final class ConfigLoader {
         } catch (YAMLException e) {
             context.error(0, "", oneLine("YAML error: " + e.getMessage()));
             return null;
+        }
+    }
+
+    /**
+     * Nothing is ever constructed from a tag, but a tag such as {@code !secret} in a config suggests the
+     * author expects something to happen, and nothing would; better to say so.
+     */
+    private static void rejectUnusualTags(Node node, LoadContext context, Set<Node> seen) {
+        if (!seen.add(node)) {
+            return;
+        }
+        if (!ALLOWED_TAGS.contains(node.getTag())) {
+            context.error(node.getStartMark().getLine() + 1, "",
+                    "YAML tag " + node.getTag() + " is not allowed; stapled reads plain values only");
+        }
+        if (node instanceof SequenceNode seq) {
+            seq.getValue().forEach(child -> rejectUnusualTags(child, context, seen));
+        } else if (node instanceof MappingNode map) {
+            for (NodeTuple t : map.getValue()) {
+                rejectUnusualTags(t.getKeyNode(), context, seen);
+                rejectUnusualTags(t.getValueNode(), context, seen);
+            }
         }
     }
 

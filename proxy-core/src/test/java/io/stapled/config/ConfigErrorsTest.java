@@ -429,6 +429,12 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void localTagsAreRefused() {
+        assertErrors(BASE + "global: !custom { workers: 1 }\n",
+                "stapled.yaml:11 YAML tag !custom is not allowed; stapled reads plain values only");
+    }
+
+    @Test
     void aliasBombIsRefused() {
         StringBuilder yaml = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for (int i = 1; i < 10; i++) {
