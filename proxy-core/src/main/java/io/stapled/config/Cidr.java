@@ -94,7 +94,7 @@ public final class Cidr {
         return Arrays.hashCode(network) * 31 + prefix;
     }
 
-    /** Canonical form, e.g. {@code 10.0.0.0/8}, {@code fd00:0:0:0:0:0:0:0/8} compressed. */
+    /** Canonical form with host bits cleared, e.g. {@code 10.0.0.0/8} or {@code fd00::/8}. */
     @Override
     public String toString() {
         return NetUtil.bytesToIpAddress(network) + "/" + prefix;
