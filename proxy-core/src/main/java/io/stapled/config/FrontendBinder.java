@@ -70,6 +70,10 @@ final class FrontendBinder {
         List<CertificateSource> certificates = bindCertificates(m.required("certificates"));
         YamlValue defaultValue = m.get("default_certificate");
         Path defaultCertificate = defaultValue == null ? null : defaultValue.existingFile();
+        if (defaultCertificate != null && !isAmong(defaultCertificate, certificates)) {
+            defaultValue.error("default_certificate " + defaultCertificate + " is not one of this frontend's "
+                    + "certificates (a crt, or a file in one of its dirs)");
+        }
         YamlValue tlsValue = m.get("tls");
         TlsConfig tls = TlsBinder.bind(tlsValue, mode);
         YamlValue httpValue = m.get("http");
@@ -84,6 +88,22 @@ final class FrontendBinder {
         return new FrontendConfig(name, bind, mode, backend, certificates,
                 defaultCertificate == null ? null : defaultCertificate.toString(), tls, http, maxConnections,
                 clientTimeout, accessLog);
+    }
+
+    /** Whether {@code file} is served by one of {@code sources}; a crt-list's contents are not known here. */
+    private static boolean isAmong(Path file, List<CertificateSource> sources) {
+        for (CertificateSource source : sources) {
+            if (source instanceof CertificateSource.CrtList) {
+                return true;
+            }
+            if (source instanceof CertificateSource.File f && file.equals(f.crt())) {
+                return true;
+            }
+            if (source instanceof CertificateSource.Directory d && d.dir() != null && file.startsWith(d.dir())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<CertificateSource> bindCertificates(YamlValue value) {
@@ -105,6 +125,11 @@ final class FrontendBinder {
     }
 
     private static CertificateSource bindCertificate(YamlValue value) {
+        if (value.isScalar()) {
+            value.error("expected a certificate source like { crt: " + value.scalar("") + " }, { dir: ... } or "
+                    + "{ crt_list: ... }, got " + value.describe());
+            return null;
+        }
         YamlMap m = value.map();
         YamlValue crt = m.get("crt");
         YamlValue dir = m.get("dir");

@@ -33,7 +33,9 @@ public record HostPort(String host, int port) {
         String t = text.strip();
         int colon = t.lastIndexOf(':');
         if (colon < 0) {
-            throw new IllegalArgumentException("expected host:port, got \"" + text + "\"");
+            String hint = !t.isEmpty() && t.chars().allMatch(Character::isDigit)
+                    ? " (for all interfaces write \":" + t + "\")" : "";
+            throw new IllegalArgumentException("expected host:port, got \"" + text + "\"" + hint);
         }
         String host = t.substring(0, colon);
         String portText = t.substring(colon + 1);

@@ -54,6 +54,10 @@ final class YamlValue {
         return node instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
     }
 
+    boolean isScalar() {
+        return node instanceof ScalarNode;
+    }
+
     boolean isList() {
         return node instanceof SequenceNode;
     }

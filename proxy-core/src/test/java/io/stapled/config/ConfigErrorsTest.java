@@ -129,6 +129,12 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void bareListenPortGetsAHint() {
+        assertErrors(BASE.replace("bind: 127.0.0.1:0", "bind: 8443"),
+                "stapled.yaml:3 frontends[0].bind: expected host:port, got \"8443\" (for all interfaces write \":8443\")");
+    }
+
+    @Test
     void ipv6WithoutBrackets() {
         assertErrors(BASE.replace("bind: 127.0.0.1:0", "bind: \"::1:8443\""),
                 "stapled.yaml:3 frontends[0].bind: IPv6 addresses need brackets, like [::1]:8443, got \"::1:8443\"");
@@ -259,6 +265,25 @@ class ConfigErrorsTest {
                 "stapled.yaml:10 frontends[0].certificates[2].key: key is only allowed together with crt",
                 "stapled.yaml:11 frontends[0].certificates[2].sni: sni is only allowed together with crt (a crt-list "
                         + "line carries its own SNI filters)");
+    }
+
+    @Test
+    void certificateSourceWrittenAsAPlainPath() {
+        assertErrors(BASE.replace("- crt: site.pem", "- site.pem"),
+                "stapled.yaml:6 frontends[0].certificates[0]: expected a certificate source like { crt: site.pem }, "
+                        + "{ dir: ... } or { crt_list: ... }, got \"site.pem\"");
+    }
+
+    @Test
+    void defaultCertificateMustBeOneOfTheFrontendsCertificates() {
+        TestCertificates.bundle(dir.resolve("other.pem"));
+        TestCertificates.bundle(dir.resolve("d/in-dir.pem"));
+        assertErrors(BASE.replace("backend: app", "backend: app\n    default_certificate: other.pem"),
+                "stapled.yaml:5 frontends[0].default_certificate: default_certificate " + dir.resolve("other.pem")
+                        + " is not one of this frontend's certificates (a crt, or a file in one of its dirs)");
+        ConfigLoader.load(TestCertificates.write(dir.resolve("ok.yaml"), BASE
+                .replace("backend: app", "backend: app\n    default_certificate: ./d/in-dir.pem")
+                .replace("      - crt: site.pem", "      - crt: site.pem\n      - dir: d")));
     }
 
     @Test
