@@ -475,6 +475,20 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void deepNestingIsRefused() {
+        List<String> errors = errors(BASE + "global: " + "[".repeat(40) + "]".repeat(40) + "\n");
+        assertEquals(1, errors.size(), String.join("\n", errors));
+        assertTrue(errors.get(0).contains("Nesting Depth exceeded"), errors.get(0));
+    }
+
+    @Test
+    void moreThanOneDocumentIsRefused() {
+        assertErrors(BASE + "---\nglobal: {}\n",
+                "stapled.yaml:11 YAML syntax error: but found another document (expected a single document in the "
+                        + "stream started on line 1)");
+    }
+
+    @Test
     void mergeKeysAreRefused() {
         assertErrors(BASE + "global: { <<: { workers: 2 } }\n",
                 "stapled.yaml:11 global: YAML merge keys (<<) are not supported; write the keys out");

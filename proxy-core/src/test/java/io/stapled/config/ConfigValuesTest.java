@@ -205,6 +205,30 @@ class ConfigValuesTest {
     }
 
     @Test
+    void anchorsAndAliasesShareSettings() {
+        TestCertificates.bundle(dir.resolve("site.pem"));
+        StapledConfig config = ConfigLoader.parse("""
+                frontends:
+                  - name: a
+                    bind: 127.0.0.1:0
+                    backend: app
+                    certificates: &certs [ { crt: site.pem } ]
+                    tls: &tls { protocols: [TLSv1.3], handshake_timeout: 3s }
+                  - name: b
+                    bind: 127.0.0.1:0
+                    backend: app
+                    certificates: *certs
+                    tls: *tls
+                backends:
+                  - name: app
+                    servers: [ { name: s1, address: 127.0.0.1:8080 } ]
+                """, dir.resolve("stapled.yaml"));
+        assertEquals(config.frontends().get(0).tls(), config.frontends().get(1).tls());
+        assertEquals(List.of("TLSv1.3"), config.frontends().get(1).tls().protocols());
+        assertEquals(config.frontends().get(0).certificates(), config.frontends().get(1).certificates());
+    }
+
+    @Test
     void relativePathsResolveAgainstTheConfigDirectoryNotTheWorkingDirectory() {
         Path sub = dir.resolve("etc/stapled");
         TestCertificates.bundle(sub.resolve("site.pem"));
