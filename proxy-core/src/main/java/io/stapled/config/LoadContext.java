@@ -34,7 +34,31 @@ final class LoadContext {
     }
 
     void error(int line, String keyPath, String message) {
-        errors.add(new ConfigError(fileForMessages, line, keyPath, message));
+        errors.add(new ConfigError(fileForMessages, line, escapeControls(keyPath), escapeControls(message)));
+    }
+
+    /** Values quoted in messages may hold newlines or worse; an error must stay one readable line. */
+    static String escapeControls(String text) {
+        StringBuilder sb = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x20 && c != 0x7f) {
+                if (sb != null) {
+                    sb.append(c);
+                }
+                continue;
+            }
+            if (sb == null) {
+                sb = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '\r' -> sb.append("\\r");
+                default -> sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return sb == null ? text : sb.toString();
     }
 
     boolean hasErrors() {

@@ -24,6 +24,8 @@ import java.util.function.Function;
  */
 final class YamlValue {
 
+    private static final int MAX_QUOTED_LENGTH = 80;
+
     private final Node node;
     private final String path;
     private final LoadContext context;
@@ -65,9 +67,14 @@ final class YamlValue {
     /** How the value looks, for "got ..." in messages. */
     String describe() {
         if (node instanceof ScalarNode s) {
-            return "\"" + s.getValue() + "\"";
+            return "\"" + printable(s.getValue()) + "\"";
         }
         return node instanceof SequenceNode ? "a list" : "a mapping";
+    }
+
+    /** Long values are cut so the error stays readable; control characters are escaped later. */
+    private static String printable(String value) {
+        return value.length() > MAX_QUOTED_LENGTH ? value.substring(0, MAX_QUOTED_LENGTH) + "..." : value;
     }
 
     /** The text of a scalar, or null (with an error naming {@code expected}) for a list or mapping. */

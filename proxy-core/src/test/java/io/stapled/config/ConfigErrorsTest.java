@@ -407,6 +407,50 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void smallerChecks() {
+        assertErrors(BASE.replace("name: https", "name: \"\"")
+                        .replace("crt: site.pem", "crt: \"a\\0b\"")
+                        .replace("backend: app", "backend: app\n    tls: { protocols: [], session_cache_size: -1 }")
+                        + "ocsp: { responder: \"http:/nohost\", http_proxy: \"proxy:0\" }\n"
+                        + "runtime_api: { socket: a.sock, max_payload: 100 }\n"
+                        + "? [complex, key]\n: value\n",
+                "stapled.yaml:2 frontends[0].name: must not be empty",
+                "stapled.yaml:5 frontends[0].tls.protocols: needs at least one protocol (TLSv1.2, TLSv1.3)",
+                "stapled.yaml:5 frontends[0].tls.session_cache_size: expected an integer from 0 to 10000000, got -1",
+                "stapled.yaml:7 frontends[0].certificates[0].crt: not a valid path: \"a\\u0000b\"",
+                "stapled.yaml:12 ocsp.responder: URL has no host: \"http:/nohost\"",
+                "stapled.yaml:12 ocsp.http_proxy: port 0 (ephemeral) is only allowed for listening addresses, "
+                        + "got \"proxy:0\"",
+                "stapled.yaml:13 runtime_api.max_payload: must be from 1k to 64m, got \"100\"",
+                "stapled.yaml:14 keys must be plain words, got a list or mapping as a key");
+    }
+
+    @Test
+    void quotedValuesInMessagesStayOnOneLineAndShort() {
+        List<String> errors = errors(BASE.replace("bind: 127.0.0.1:0", "bind: \"two\\nlines\"")
+                .replace("name: app", "name: " + "x".repeat(200)));
+        assertEquals("stapled.yaml:3 frontends[0].bind: expected host:port, got \"two\\nlines\"", errors.get(0));
+        assertTrue(errors.get(2).endsWith("got \"" + "x".repeat(80) + "...\""), errors.get(2));
+        errors.forEach(e -> assertEquals(-1, e.indexOf('\n'), e));
+    }
+
+    @Test
+    void wildcardListenerClashesWithASpecificAddress() {
+        assertErrors(BASE.replace("bind: 127.0.0.1:0", "bind: \":9100\"") + "admin_http: { bind: 127.0.0.1:9100 }\n",
+                "stapled.yaml:11 admin_http.bind: address 127.0.0.1:9100 is already used by frontends[0].bind (line 3)");
+    }
+
+    @Test
+    void sectionsOfTheWrongShape() {
+        assertErrors("""
+                frontends: { name: https }
+                backends: []
+                """,
+                "stapled.yaml:1 frontends: expected a list of frontends, got a mapping",
+                "stapled.yaml:2 backends: needs at least one backend");
+    }
+
+    @Test
     void yamlSyntaxError() {
         assertErrors(BASE.replace("backend: app", "backend: app\n   - oops: ["),
                 "stapled.yaml:5 YAML syntax error: expected <block end>, but found '<block sequence start>' (while "
