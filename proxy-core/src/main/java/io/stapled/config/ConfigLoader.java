@@ -55,11 +55,17 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** Loads and validates {@code file}; relative paths in it are resolved against its directory. */
+    /**
+     * Loads and validates {@code file}; relative paths in it are resolved against its directory.
+     *
+     * @throws ConfigException listing every problem found (unreadable file, YAML syntax, unknown keys, bad
+     *                         values, missing certificate files, dangling references ...)
+     */
     public static StapledConfig load(Path file) {
         return load(file, new Option[0]);
     }
 
+    /** {@link #load(Path)} with {@link Option}s. */
     public static StapledConfig load(Path file, Option... options) {
         return parse(read(file), file, options);
     }
@@ -67,11 +73,14 @@ public final class ConfigLoader {
     /**
      * Validates YAML text as if it had been read from {@code nameForMessages}: that name is used in error
      * messages and its directory is where relative paths are resolved.
+     *
+     * @throws ConfigException listing every problem found
      */
     public static StapledConfig parse(String yaml, Path nameForMessages) {
         return parse(yaml, nameForMessages, new Option[0]);
     }
 
+    /** {@link #parse(String, Path)} with {@link Option}s. */
     public static StapledConfig parse(String yaml, Path nameForMessages, Option... options) {
         Set<Option> set = options.length == 0 ? EnumSet.noneOf(Option.class) : EnumSet.copyOf(List.of(options));
         LoadContext context = new LoadContext(nameForMessages, !set.contains(Option.SKIP_FILE_CHECKS));
