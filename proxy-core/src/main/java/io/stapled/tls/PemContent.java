@@ -1,0 +1,89 @@
+package io.stapled.tls;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+
+/**
+ * The certificates and private keys found in one PEM file, in file order. Reads every block type
+ * HAProxy accepts in a {@code crt} file: certificates, PKCS#8 keys, PKCS#1 RSA keys and SEC1 EC keys;
+ * {@code EC PARAMETERS} blocks are skipped. Encrypted keys are refused (there is no passphrase to ask).
+ */
+record PemContent(Path file, List<X509Certificate> certificates, List<PrivateKey> keys) {
+
+    PemContent {
+        certificates = List.copyOf(certificates);
+        keys = List.copyOf(keys);
+    }
+
+    static PemContent read(Path file) {
+        String text = readText(file);
+        List<X509Certificate> certs = new ArrayList<>();
+        List<PrivateKey> keys = new ArrayList<>();
+        JcaX509CertificateConverter certConverter = new JcaX509CertificateConverter();
+        JcaPEMKeyConverter keyConverter = new JcaPEMKeyConverter();
+        try (PEMParser parser = new PEMParser(new StringReader(text))) {
+            Object o;
+            while ((o = parser.readObject()) != null) {
+                if (o instanceof X509CertificateHolder holder) {
+                    certs.add(certConverter.getCertificate(holder));
+                } else if (o instanceof PEMKeyPair pair) {
+                    keys.add(keyConverter.getPrivateKey(pair.getPrivateKeyInfo()));
+                } else if (o instanceof PrivateKeyInfo info) {
+                    keys.add(keyConverter.getPrivateKey(info));
+                } else if (o instanceof PKCS8EncryptedPrivateKeyInfo || o instanceof PEMEncryptedKeyPair) {
+                    throw new TlsSetupException(file + ": the private key is encrypted; stapled needs an "
+                            + "unencrypted key (decrypt it with `openssl pkey -in " + file.getFileName() + "`)");
+                } else if (!(o instanceof ASN1ObjectIdentifier)) {
+                    throw new TlsSetupException(file + ": unexpected PEM block "
+                            + o.getClass().getSimpleName() + " (expected certificates and a private key)");
+                }
+            }
+        } catch (TlsSetupException e) {
+            throw e;
+        } catch (IOException | CertificateException | RuntimeException e) {
+            throw new TlsSetupException(file + ": not a valid PEM file: " + oneLine(e), e);
+        }
+        return new PemContent(file, certs, keys);
+    }
+
+    private static String readText(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.ISO_8859_1);
+        } catch (NoSuchFileException e) {
+            throw new TlsSetupException(file + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new TlsSetupException(file + ": cannot read file: permission denied", e);
+        } catch (IOException e) {
+            throw new TlsSetupException(file + ": cannot read file: " + oneLine(e), e);
+        }
+    }
+
+    static String oneLine(Throwable e) {
+        String m = e.getMessage();
+        if (m == null) {
+            m = e.getClass().getSimpleName();
+        }
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+}
