@@ -86,30 +86,30 @@ public final class CertificateLoader {
             throw new TlsSetupException(crt + ": no certificate found in the file");
         }
         Path keyFile = crt;
-        List<PrivateKey> keys = content.keys();
+        PemContent keys = content;
         if (key != null) {
             keyFile = key;
-            keys = PemContent.read(key).keys();
-            if (keys.isEmpty()) {
+            keys = PemContent.read(key);
+            if (keys.keyCount() == 0) {
                 throw new TlsSetupException(key + ": no private key found in the file");
             }
-        } else if (keys.isEmpty()) {
+        } else if (keys.keyCount() == 0) {
             Path sibling = crt.resolveSibling(crt.getFileName() + ".key");
             if (!Files.exists(sibling)) {
                 throw new TlsSetupException(crt + ": no private key in the file and no " + sibling.getFileName()
                         + " beside it");
             }
             keyFile = sibling;
-            keys = PemContent.read(sibling).keys();
-            if (keys.isEmpty()) {
+            keys = PemContent.read(sibling);
+            if (keys.keyCount() == 0) {
                 throw new TlsSetupException(sibling + ": no private key found in the file");
             }
         }
-        if (keys.size() > 1) {
-            throw new TlsSetupException(keyFile + ": holds " + keys.size() + " private keys, expected one");
+        if (keys.keyCount() > 1) {
+            throw new TlsSetupException(keyFile + ": holds " + keys.keyCount() + " private keys, expected one");
         }
-        PrivateKey privateKey = keys.get(0);
-        List<X509Certificate> chain = orderChain(crt, keyFile, content.certificates(), privateKey);
+        List<X509Certificate> chain = orderChain(crt, keyFile, content.certificates(), keys);
+        PrivateKey privateKey = keys.keyFor(chain.get(0));
         X509Certificate leaf = chain.get(0);
         KeyType keyType = X509Facts.keyType(leaf);
         if (keyType == null) {
@@ -124,11 +124,12 @@ public final class CertificateLoader {
 
     /** Leaf (the certificate of the key) first, then each certificate's issuer, then any others. */
     private static List<X509Certificate> orderChain(Path crt, Path keyFile, List<X509Certificate> certs,
-                                                    PrivateKey key) {
+                                                    PemContent keys) {
         List<X509Certificate> rest = new ArrayList<>(certs);
         X509Certificate leaf = null;
         for (X509Certificate c : rest) {
-            if (X509Facts.keyMatches(c, key)) {
+            PrivateKey key = keys.keyFor(c);
+            if (key != null && X509Facts.keyMatches(c, key)) {
                 leaf = c;
                 break;
             }
