@@ -29,7 +29,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 /** An in-process TLS client: connect, handshake with SNI, read the greeting, report what it got. */
 final class TlsTestClient implements AutoCloseable {
 
-    record Result(X509Certificate leaf, byte[] ocspResponse, String protocol, String greeting) { }
+    record Result(X509Certificate leaf, byte[] ocspResponse, String protocol, String alpn, String greeting) { }
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
@@ -78,7 +78,7 @@ final class TlsTestClient implements AutoCloseable {
                                     byte[] ocsp = e instanceof ReferenceCountedOpenSslEngine o && ctxOcsp(o)
                                             ? o.getOcspResponse() : null;
                                     result.complete(new Result((X509Certificate) e.getSession().getPeerCertificates()[0],
-                                            ocsp, e.getSession().getProtocol(), greeting));
+                                            ocsp, e.getSession().getProtocol(), ssl.applicationProtocol(), greeting));
                                 } catch (Exception ex) {
                                     result.completeExceptionally(ex);
                                 }
