@@ -18,8 +18,14 @@ public final class TlsProviders {
         if (configured == GlobalConfig.TlsProvider.JDK) {
             return SslProvider.JDK;
         }
-        if (!OpenSsl.isAvailable()) {
-            Throwable cause = OpenSsl.unavailabilityCause();
+        return resolve(configured, OpenSsl.isAvailable(), OpenSsl.unavailabilityCause());
+    }
+
+    static SslProvider resolve(GlobalConfig.TlsProvider configured, boolean openSslAvailable, Throwable cause) {
+        if (configured == GlobalConfig.TlsProvider.JDK) {
+            return SslProvider.JDK;
+        }
+        if (!openSslAvailable) {
             throw new TlsSetupException("BoringSSL (netty-tcnative) cannot be loaded on this platform: "
                     + (cause == null ? "unknown reason" : PemContent.oneLine(cause))
                     + "; set global.tls-provider: jdk to use the JDK's TLS (no OCSP stapling)", cause);

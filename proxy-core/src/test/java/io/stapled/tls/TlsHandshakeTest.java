@@ -224,6 +224,15 @@ class TlsHandshakeTest {
             InputStream in = s.getInputStream();
             assertEquals(-1, in.read(), "a malformed ClientHello must be answered by a close");
         }
+        // a ClientHello announcing 1 MiB (over the 64 KiB limit) and an alert instead of a hello
+        for (byte[] bytes : new byte[][] {{22, 3, 1, 0, 4, 1, 0x10, 0, 0}, {21, 3, 3, 0, 2, 2, 40}}) {
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(bytes);
+                s.getOutputStream().flush();
+                assertEquals(-1, s.getInputStream().read(), "must be answered by a close");
+            }
+        }
         assertEquals(siteEc.certificate(), client.connect(openSslClient, "site.test", server.port()).leaf());
     }
 
