@@ -237,6 +237,31 @@ class TlsHandshakeTest {
     }
 
     @Test
+    void clientStallingAfterItsHelloIsClosedByTheHandshakeTimeout() throws Exception {
+        byte[] body = new ClientHelloParserTest.Hello().suites(0xC02B).sni("site.test")
+                .sigAlgs(0x0403).ext(10, new byte[] {0, 4, 0, 0x1d, 0, 0x17}).ext(11, new byte[] {1, 0}).bytes();
+        byte[] rec = new byte[5 + 4 + body.length];
+        rec[0] = 22; rec[1] = 3; rec[2] = 1;
+        rec[3] = (byte) ((4 + body.length) >> 8); rec[4] = (byte) (4 + body.length);
+        rec[5] = 1; rec[7] = (byte) (body.length >> 8); rec[8] = (byte) body.length;
+        System.arraycopy(body, 0, rec, 9, body.length);
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(6000);
+            long start = System.nanoTime();
+            s.getOutputStream().write(rec);
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            int first = in.read();
+            assertEquals(22, first, "the server answers the hello with a handshake record");
+            while (in.read() != -1) {
+                // ServerHello ... ServerHelloDone, then nothing until the timeout closes us
+            }
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms >= 1000 && ms < 5000, "closed after " + ms + " ms, timeout is 1500 ms");
+        }
+    }
+
+    @Test
     void stalledClientIsClosedByTheHandshakeTimeoutWhileOthersWork() throws Exception {
         try (Socket stalled = new Socket("127.0.0.1", server.port());
              Socket partial = new Socket("127.0.0.1", server.port())) {
