@@ -6,6 +6,7 @@ import java.util.Set;
 import javax.net.ssl.SSLException;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -70,7 +71,12 @@ public final class ServerContextFactory {
             b.enableOcsp(true);
         }
         try {
-            return b.build();
+            SslContext ctx = b.build();
+            if (tls.sessionCacheSize() == 0 && ctx.sessionContext() instanceof OpenSslSessionContext s) {
+                // 0 means no server-side cache, as in HAProxy; Netty would read it as "default size".
+                s.setSessionCacheEnabled(false);
+            }
+            return ctx;
         } catch (SSLException | RuntimeException e) {
             throw new TlsSetupException(cert.source() + ": cannot build a TLS context: " + PemContent.oneLine(e), e);
         }

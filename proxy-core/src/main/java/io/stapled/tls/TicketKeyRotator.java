@@ -39,7 +39,7 @@ public final class TicketKeyRotator implements AutoCloseable {
      */
     public TicketKeyRotator(String frontend, Duration period, ScheduledExecutorService scheduler) {
         if (period.isZero() || period.isNegative()) {
-            throw new TlsSetupException(frontend + ": tls.ticket-key-rotation must be positive, not " + period);
+            throw new TlsSetupException(frontend + ": tls.ticket_key_rotation must be positive, not " + period);
         }
         this.frontend = frontend;
         this.period = period;

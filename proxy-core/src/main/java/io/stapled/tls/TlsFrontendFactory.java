@@ -91,6 +91,6 @@ public final class TlsFrontendFactory {
                 return s;
             }
         }
-        throw new TlsSetupException("default-certificate " + path + " is not one of the frontend's certificates");
+        throw new TlsSetupException("default_certificate " + path + " is not one of the frontend's certificates");
     }
 }

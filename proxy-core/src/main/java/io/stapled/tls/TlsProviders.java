@@ -28,7 +28,7 @@ public final class TlsProviders {
         if (!openSslAvailable) {
             throw new TlsSetupException("BoringSSL (netty-tcnative) cannot be loaded on this platform: "
                     + (cause == null ? "unknown reason" : PemContent.oneLine(cause))
-                    + "; set global.tls-provider: jdk to use the JDK's TLS (no OCSP stapling)", cause);
+                    + "; set global.tls_provider: jdk to use the JDK's TLS (no OCSP stapling)", cause);
         }
         return SslProvider.OPENSSL_REFCNT;
     }

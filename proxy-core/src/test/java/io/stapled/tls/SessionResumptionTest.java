@@ -20,10 +20,14 @@ class SessionResumptionTest {
     Path dir;
 
     private TlsFrontend frontend(boolean tickets) {
+        return frontend(tickets, 1000);
+    }
+
+    private TlsFrontend frontend(boolean tickets, int cacheSize) {
         Path crt = TestPki.ecLeaf("resume.test", "resume.test").writeBundle(dir.resolve("resume.pem"));
         Path other = TestPki.ecLeaf("other.test", "other.test").writeBundle(dir.resolve("other.pem"));
         TlsConfig tls = new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), null, null, List.of("http/1.1"), tickets,
-                Duration.ofHours(1), 1000, Duration.ofMinutes(5), Duration.ofSeconds(5));
+                Duration.ofHours(1), cacheSize, Duration.ofMinutes(5), Duration.ofSeconds(5));
         return Frontends.create(tls, Frontends.file(crt), Frontends.file(other));
     }
 
@@ -78,6 +82,23 @@ class SessionResumptionTest {
             assertFalse(java.nio.file.Files.exists(s13), "no ticket, so no session to save");
             String first12 = connect(server.port(), "-tls1_2", dir.resolve("n12"), false);
             assertFalse(first12.contains("TLS session ticket:"), first12);
+        }
+    }
+
+    @Test
+    void tls12ResumesFromTheSessionCacheUnlessItIsOff() throws Exception {
+        OpenSslCli.assumeInstalled();
+        try (TlsFrontend frontend = frontend(false, 1000); TlsTestServer server = new TlsTestServer(frontend)) {
+            Path session = dir.resolve("cache-on");
+            connect(server.port(), "-tls1_2", session, false);
+            String again = connect(server.port(), "-tls1_2", session, true);
+            assertTrue(again.contains("Reused, TLSv1.2"), again);
+        }
+        try (TlsFrontend frontend = frontend(false, 0); TlsTestServer server = new TlsTestServer(frontend)) {
+            Path session = dir.resolve("cache-off");
+            String first = connect(server.port(), "-tls1_2", session, false);
+            assertTrue(first.contains("New, TLSv1.2"), first);
+            assertFalse(java.nio.file.Files.exists(session), "no ticket and no cached session ID: nothing to resume");
         }
     }
 

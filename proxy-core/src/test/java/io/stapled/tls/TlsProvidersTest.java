@@ -23,7 +23,7 @@ class TlsProvidersTest {
         TlsSetupException e = assertThrows(TlsSetupException.class,
                 () -> TlsProviders.resolve(TlsProvider.OPENSSL, false, cause));
         assertEquals("BoringSSL (netty-tcnative) cannot be loaded on this platform: no netty_tcnative_linux_x86_64"
-                + " in java.library.path; set global.tls-provider: jdk to use the JDK's TLS (no OCSP stapling)",
+                + " in java.library.path; set global.tls_provider: jdk to use the JDK's TLS (no OCSP stapling)",
                 e.getMessage());
         assertSame(cause, e.getCause());
     }
