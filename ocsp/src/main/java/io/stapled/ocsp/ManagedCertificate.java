@@ -41,6 +41,7 @@ public final class ManagedCertificate {
     CompletableFuture<RefreshOutcome> inFlight;
     volatile StapleFiles.Stamp fileStamp = StapleFiles.Stamp.ABSENT;
     volatile String lastLoggedProblem;
+    volatile String lastPersistError;
     volatile boolean alarmRaised;
     volatile boolean removed;
     final CompletableFuture<Void> initialRound = new CompletableFuture<>();

@@ -558,10 +558,26 @@ public final class OcspManager implements AutoCloseable {
         try {
             StapleFiles.writeAtomically(mc.ocspFile(), der);
             mc.fileStamp = StapleFiles.stamp(mc.ocspFile());
+            if (mc.lastPersistError != null) {
+                log.info("OCSP: {} is writable again", mc.ocspFile());
+                mc.lastPersistError = null;
+            }
         } catch (IOException | RuntimeException e) {
-            // The staple is in memory and served; only the restart shortcut is lost.
-            log.warn("OCSP: cannot write {} (staple kept in memory only): {}", mc.ocspFile(), e.toString());
+            // The staple is in memory and served; only the restart shortcut is lost. Warn once per problem.
+            String why = describeWriteError(e);
+            if (!why.equals(mc.lastPersistError)) {
+                mc.lastPersistError = why;
+                log.warn("OCSP: cannot write {} (staple kept in memory only): {}", mc.ocspFile(), why);
+            }
         }
+    }
+
+    /** Without the random temporary file name, so a repeated failure is recognised as the same one. */
+    private static String describeWriteError(Exception e) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return f.getClass().getSimpleName() + (f.getReason() != null ? ": " + f.getReason() : "");
+        }
+        return e.toString();
     }
 
     private static String originName(Staple.Origin origin) {
