@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemGenerationException;
 
 /**
  * A certificate with its key pair and the certificate that issued it (null for a root).
@@ -35,8 +37,17 @@ public record IssuedCertificate(X509Certificate certificate, KeyPair keyPair, Is
         return pem(certificate);
     }
 
+    /**
+     * The private key as PKCS#8 ("BEGIN PRIVATE KEY"). Not the traditional "EC PRIVATE KEY" form: the
+     * JDK's EC keys carry their curve only in the PKCS#8 wrapper, and without it OpenSSL, HAProxy and
+     * Netty's own PEM reader cannot load the key.
+     */
     public String privateKeyPem() {
-        return pem(keyPair.getPrivate());
+        try {
+            return pem(new JcaPKCS8Generator(keyPair.getPrivate(), null).generate());
+        } catch (PemGenerationException e) {
+            throw new IllegalStateException("cannot encode private key", e);
+        }
     }
 
     /** Leaf and intermediates, no key. */
