@@ -229,6 +229,15 @@ public final class OcspManager implements AutoCloseable {
         scheduler.shutdownNow();
         fetchPool.shutdownNow();
         for (ManagedCertificate mc : certs.values()) {
+            CompletableFuture<RefreshOutcome> pending;
+            synchronized (mc) {
+                pending = mc.inFlight;
+                mc.inFlight = null;
+                mc.nextRefresh(null);
+            }
+            if (pending != null) {
+                pending.complete(new RefreshOutcome(Result.FAILED, mc.id(), "OCSP engine closed", mc.staple()));
+            }
             mc.initialRound.complete(null);
         }
     }
@@ -312,10 +321,8 @@ public final class OcspManager implements AutoCloseable {
         }
         log.warn("OCSP: staple of {} expired at {} and was dropped; serving without a staple", mc.id(),
                 expired.nextUpdate());
-        for (OcspListener l : listeners) {
-            l.stapleExpired(mc, expired);
-            l.stapleChanged(mc, expired, null);
-        }
+        notifyListeners(l -> l.stapleExpired(mc, expired));
+        notifyListeners(l -> l.stapleChanged(mc, expired, null));
     }
 
     private void checkMustStaple(ManagedCertificate mc) {
@@ -331,9 +338,7 @@ public final class OcspManager implements AutoCloseable {
         } else {
             log.info("OCSP: Must-Staple certificate {} has a valid staple again", mc.id());
         }
-        for (OcspListener l : listeners) {
-            l.mustStapleAlarm(mc, alarm);
-        }
+        notifyListeners(l -> l.mustStapleAlarm(mc, alarm));
     }
 
     // ---- fetching ------------------------------------------------------------------------------------
@@ -391,19 +396,17 @@ public final class OcspManager implements AutoCloseable {
             try {
                 body = http.exchange(mc.responder(), request.der());
             } catch (OcspFetchException e) {
-                outcome = failed(mc, Result.FAILED, UpdateResult.HTTP_ERROR, e.getMessage(), false);
+                outcome = failed(mc, Result.FAILED, UpdateResult.HTTP_ERROR, e.getMessage(), "http:" + e.kind(), false);
                 finish(mc, f, outcome);
                 return;
             }
             outcome = verifyAndInstall(mc, mc.certIdentity(), body, Staple.Origin.FETCHED, request.nonce());
             if (outcome.installed()) {
                 Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-                for (OcspListener l : listeners) {
-                    l.fetchSucceeded(mc, took);
-                }
+                notifyListeners(l -> l.fetchSucceeded(mc, took));
             }
         } catch (RuntimeException e) {
-            outcome = failed(mc, Result.FAILED, UpdateResult.HTTP_ERROR, "fetch failed: " + e, false);
+            outcome = failed(mc, Result.FAILED, UpdateResult.HTTP_ERROR, "fetch failed: " + e, "internal", false);
         }
         finish(mc, f, outcome);
     }
@@ -422,7 +425,7 @@ public final class OcspManager implements AutoCloseable {
 
     /** Records a failed fetch, logs it if it is a new problem, schedules a retry with backoff. */
     private RefreshOutcome failed(ManagedCertificate mc, Result result, UpdateResult update, String why,
-                                  boolean badStatus) {
+                                  String problem, boolean badStatus) {
         Instant now = clock.instant();
         mc.recordFailure(now, update, why, badStatus);
         Staple held = mc.staple();
@@ -431,8 +434,9 @@ public final class OcspManager implements AutoCloseable {
         if (!mc.removed && !closed) {
             mc.nextRefresh(retry);
         }
-        if (!why.equals(mc.lastLoggedProblem)) {
-            mc.lastLoggedProblem = why;
+        // One line per change of problem; the same problem again (dates in the text may differ) is DEBUG.
+        if (!problem.equals(mc.lastLoggedProblem)) {
+            mc.lastLoggedProblem = problem;
             String keeps = held != null && held.isValidAt(now) ? "keeping the staple valid until " + held.nextUpdate()
                     : "no staple held";
             if (badStatus) {
@@ -443,9 +447,7 @@ public final class OcspManager implements AutoCloseable {
         } else {
             log.debug("OCSP: fetch for {} failed again: {}", mc.id(), why);
         }
-        for (OcspListener l : listeners) {
-            l.fetchFailed(mc, why);
-        }
+        notifyListeners(l -> l.fetchFailed(mc, why));
         return new RefreshOutcome(result, mc.id(), why, held);
     }
 
@@ -458,18 +460,17 @@ public final class OcspManager implements AutoCloseable {
         try {
             v = verifier.verify(der, identity, mc.subject().issuer(), now, nonce);
         } catch (OcspVerificationException e) {
-            return refused(mc, origin, Result.REFUSED, UpdateResult.CHECK_FAILURE, e.getMessage(), false);
+            return refused(mc, origin, Result.REFUSED, UpdateResult.CHECK_FAILURE, e.getMessage(),
+                    "verify:" + e.problem(), false);
         }
         if (v.status() != Staple.CertStatus.GOOD) {
             String why = v.status() == Staple.CertStatus.REVOKED
                     ? "responder says the certificate is REVOKED since " + v.revocationTime()
                         + (v.revocationReason() != null ? " (" + v.revocationReason() + ")" : "")
                     : "responder says the certificate status is UNKNOWN";
-            for (OcspListener l : listeners) {
-                l.badStatus(mc, v);
-            }
+            notifyListeners(l -> l.badStatus(mc, v));
             Result r = v.status() == Staple.CertStatus.REVOKED ? Result.REVOKED : Result.UNKNOWN;
-            return refused(mc, origin, r, UpdateResult.CHECK_FAILURE, why, true);
+            return refused(mc, origin, r, UpdateResult.CHECK_FAILURE, why, "status:" + r, true);
         }
         Staple old;
         Staple next;
@@ -484,7 +485,7 @@ public final class OcspManager implements AutoCloseable {
             } else if (oldValid && v.thisUpdate().isBefore(old.thisUpdate())) {
                 String why = "response thisUpdate " + v.thisUpdate() + " is older than the held staple's "
                         + old.thisUpdate();
-                return refused(mc, origin, Result.REFUSED, UpdateResult.INSERT_ERROR, why, false);
+                return refused(mc, origin, Result.REFUSED, UpdateResult.INSERT_ERROR, why, "older", false);
             } else {
                 next = v.toStaple(origin, now);
                 mc.slot().set(next);
@@ -507,18 +508,16 @@ public final class OcspManager implements AutoCloseable {
         if (origin == Staple.Origin.FETCHED) {
             persist(mc, der);
         }
-        for (OcspListener l : listeners) {
-            l.stapleChanged(mc, old, next);
-        }
+        notifyListeners(l -> l.stapleChanged(mc, old, next));
         checkMustStaple(mc);
         return new RefreshOutcome(Result.UPDATED, mc.id(), "installed " + originName(origin) + " staple valid until "
                 + next.nextUpdate(), next);
     }
 
     private RefreshOutcome refused(ManagedCertificate mc, Staple.Origin origin, Result result, UpdateResult update,
-                                   String why, boolean badStatus) {
+                                   String why, String problem, boolean badStatus) {
         if (origin == Staple.Origin.FETCHED) {
-            return failed(mc, result, update, why, badStatus);
+            return failed(mc, result, update, why, problem, badStatus);
         }
         String line = originName(origin) + " response refused: " + why;
         if (badStatus) {
@@ -527,9 +526,7 @@ public final class OcspManager implements AutoCloseable {
         } else {
             log.warn("OCSP: {}: {}; keeping the current staple", mc.id(), line);
         }
-        for (OcspListener l : listeners) {
-            l.responseRefused(mc, origin, why);
-        }
+        notifyListeners(l -> l.responseRefused(mc, origin, why));
         return new RefreshOutcome(result, mc.id(), why, mc.staple());
     }
 
@@ -585,6 +582,17 @@ public final class OcspManager implements AutoCloseable {
             case FETCHED: return "fetched";
             case FILE: return ".ocsp file";
             default: return "runtime-API";
+        }
+    }
+
+    /** A listener that throws must not break the engine: log it and carry on. */
+    private void notifyListeners(java.util.function.Consumer<OcspListener> call) {
+        for (OcspListener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException e) {
+                log.warn("OCSP listener {} failed: {}", l.getClass().getName(), e.toString());
+            }
         }
     }
 

@@ -85,6 +85,41 @@ public record OcspSettings(
         }
     }
 
+    /**
+     * Parses an outbound proxy written "host:port" (as in the YAML {@code ocsp.http_proxy}); null or
+     * blank gives null. The host is resolved when a request is made, not now.
+     */
+    public static InetSocketAddress proxyAddress(String hostPort) {
+        if (hostPort == null || hostPort.isBlank()) {
+            return null;
+        }
+        String s = hostPort.trim();
+        if (s.startsWith("http://")) {
+            s = s.substring("http://".length());
+        }
+        if (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            throw new IllegalArgumentException("HTTP proxy '" + hostPort + "' must be host:port");
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("HTTP proxy '" + hostPort + "' has a bad port");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("HTTP proxy '" + hostPort + "' port out of range");
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
     /** The defaults, the same as the proxy's {@code ocsp:} YAML defaults. */
     public static OcspSettings defaults() {
         return builder().build();

@@ -47,27 +47,27 @@ public final class OcspVerifier {
     /** Parses DER bytes into the basic response, or says in one line why that is impossible. */
     static BasicOCSPResp parseBasic(byte[] der) throws OcspVerificationException {
         if (der == null || der.length == 0) {
-            throw new OcspVerificationException("empty OCSP response");
+            throw new OcspVerificationException(OcspVerificationException.Problem.MALFORMED, "empty OCSP response");
         }
         OCSPResp resp;
         try {
             resp = new OCSPResp(der);
         } catch (IOException | RuntimeException e) {
-            throw new OcspVerificationException("not a DER OCSP response (" + e.getMessage() + ")");
+            throw new OcspVerificationException(OcspVerificationException.Problem.MALFORMED, "not a DER OCSP response (" + e.getMessage() + ")");
         }
         int status = resp.getStatus();
         if (status != OCSPResp.SUCCESSFUL) {
             String name = status >= 0 && status < RESPONSE_STATUS.length ? RESPONSE_STATUS[status] : "status " + status;
-            throw new OcspVerificationException("responder answered " + name);
+            throw new OcspVerificationException(OcspVerificationException.Problem.RESPONSE_STATUS, "responder answered " + name);
         }
         try {
             Object body = resp.getResponseObject();
             if (!(body instanceof BasicOCSPResp basic)) {
-                throw new OcspVerificationException("response is not a basic OCSP response");
+                throw new OcspVerificationException(OcspVerificationException.Problem.MALFORMED, "response is not a basic OCSP response");
             }
             return basic;
         } catch (OCSPException | RuntimeException e) {
-            throw new OcspVerificationException("unreadable basic OCSP response (" + e.getMessage() + ")");
+            throw new OcspVerificationException(OcspVerificationException.Problem.MALFORMED, "unreadable basic OCSP response (" + e.getMessage() + ")");
         }
     }
 
@@ -84,13 +84,14 @@ public final class OcspVerifier {
         if (expectedNonce != null) {
             Extension nonce = basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
             if (nonce != null && !Arrays.equals(nonce.getExtnValue().getOctets(), expectedNonce)) {
-                throw new OcspVerificationException("response nonce does not match the request's");
+                throw new OcspVerificationException(OcspVerificationException.Problem.NONCE, "response nonce does not match the request's");
             }
         }
         Instant thisUpdate = single.getThisUpdate().toInstant();
         if (thisUpdate.isAfter(now.plus(clockSkew))) {
-            throw new OcspVerificationException("thisUpdate " + thisUpdate + " is in the future (now " + now
-                    + ", skew allowed " + clockSkew + ")");
+            // No "now" in the text: the same bad response must give the same line, so it is logged once.
+            throw new OcspVerificationException(OcspVerificationException.Problem.NOT_YET_VALID, "thisUpdate " + thisUpdate + " is in the future (more than "
+                    + clockSkew + " ahead of this clock)");
         }
         Instant nextUpdate = single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
         Instant producedAt = basic.getProducedAt() == null ? thisUpdate : basic.getProducedAt().toInstant();
@@ -105,16 +106,16 @@ public final class OcspVerifier {
             return new VerifiedResponse(der, Staple.CertStatus.UNKNOWN, thisUpdate, nextUpdate, producedAt, null, null);
         }
         if (status != CertificateStatus.GOOD) {
-            throw new OcspVerificationException("unrecognised certificate status " + status);
+            throw new OcspVerificationException(OcspVerificationException.Problem.MALFORMED, "unrecognised certificate status " + status);
         }
         if (nextUpdate == null) {
-            throw new OcspVerificationException("response has no nextUpdate; refused for stapling");
+            throw new OcspVerificationException(OcspVerificationException.Problem.NO_NEXT_UPDATE, "response has no nextUpdate; refused for stapling");
         }
         if (!nextUpdate.isAfter(now)) {
-            throw new OcspVerificationException("response expired: nextUpdate " + nextUpdate + " is not after now " + now);
+            throw new OcspVerificationException(OcspVerificationException.Problem.EXPIRED, "response expired: nextUpdate " + nextUpdate + " has passed");
         }
         if (nextUpdate.isBefore(thisUpdate)) {
-            throw new OcspVerificationException("nextUpdate " + nextUpdate + " is before thisUpdate " + thisUpdate);
+            throw new OcspVerificationException(OcspVerificationException.Problem.MALFORMED, "nextUpdate " + nextUpdate + " is before thisUpdate " + thisUpdate);
         }
         return new VerifiedResponse(der, Staple.CertStatus.GOOD, thisUpdate, nextUpdate, producedAt, null, null);
     }
@@ -122,7 +123,7 @@ public final class OcspVerifier {
     private static SingleResp findSingle(BasicOCSPResp basic, CertIdentity id) throws OcspVerificationException {
         SingleResp[] singles = basic.getResponses();
         if (singles.length == 0) {
-            throw new OcspVerificationException("response holds no single response");
+            throw new OcspVerificationException(OcspVerificationException.Problem.WRONG_CERTIFICATE, "response holds no single response");
         }
         for (SingleResp s : singles) {
             if (id.matches(s.getCertID())) {
@@ -132,7 +133,7 @@ public final class OcspVerifier {
         HashAlgorithm alg = HashAlgorithm.forOid(singles[0].getCertID().getHashAlgOID());
         String what = alg == null ? "an unsupported CertID hash " + singles[0].getCertID().getHashAlgOID()
                 : "another certificate (serial " + singles[0].getCertID().getSerialNumber().toString(16) + ")";
-        throw new OcspVerificationException("response is for " + what + ", not serial " + id.serial().toString(16));
+        throw new OcspVerificationException(OcspVerificationException.Problem.WRONG_CERTIFICATE, "response is for " + what + ", not serial " + id.serial().toString(16));
     }
 
     private void verifySignature(BasicOCSPResp basic, X509Certificate issuer, Instant now)
@@ -158,17 +159,17 @@ public final class OcspVerifier {
             }
             // Signed by a certificate the issuer made: now it must be allowed to speak for the issuer.
             if (!hasOcspSigning(responder)) {
-                throw new OcspVerificationException("delegated responder " + responder.getSubjectX500Principal()
+                throw new OcspVerificationException(OcspVerificationException.Problem.SIGNATURE, "delegated responder " + responder.getSubjectX500Principal()
                         + " lacks the OCSPSigning extended key usage");
             }
             Date at = Date.from(now);
             if (at.before(responder.getNotBefore()) || at.after(responder.getNotAfter())) {
-                throw new OcspVerificationException("delegated responder certificate "
+                throw new OcspVerificationException(OcspVerificationException.Problem.SIGNATURE, "delegated responder certificate "
                         + responder.getSubjectX500Principal() + " is not valid now");
             }
             return;
         }
-        throw new OcspVerificationException(why);
+        throw new OcspVerificationException(OcspVerificationException.Problem.SIGNATURE, why);
     }
 
     private static boolean hasOcspSigning(X509Certificate c) {

@@ -56,7 +56,8 @@ class CertificateKindsTest {
     }
 
     private List<ILoggingEvent> linesAbout(String id) {
-        return logs.list.stream().filter(e -> e.getFormattedMessage().contains(id)).collect(Collectors.toList());
+        return logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+                .filter(e -> e.getFormattedMessage().contains(id)).collect(Collectors.toList());
     }
 
     @Test
@@ -190,5 +191,35 @@ class CertificateKindsTest {
             assertTrue(mc.mustStapleAlarm());
             m.requireMustStaple();
         }
+    }
+
+    @Test
+    void repeatedIdenticalFailuresLogOneLineAndRecoveryLogsOne() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        responder.behaviour(TestPki.serial(leaf), Behaviour.EXPIRED);
+        try (OcspManager m = manager(false)) {
+            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            m.start();
+            assertTrue(Poll.until(Duration.ofSeconds(5), () -> c.failures() >= 4), "retries did not happen");
+            List<ILoggingEvent> lines = linesAbout(c.id());
+            assertEquals(1, lines.size(), lines.toString());
+            assertEquals(ch.qos.logback.classic.Level.WARN, lines.get(0).getLevel());
+
+            responder.behaviour(TestPki.serial(leaf), Behaviour.GOOD);
+            assertTrue(Poll.until(Duration.ofSeconds(5), () -> c.staple() != null));
+            lines = linesAbout(c.id());
+            assertEquals(2, lines.size(), lines.toString());
+            assertTrue(lines.get(1).getFormattedMessage().contains("installed fetched staple"), lines.toString());
+        }
+    }
+
+    @Test
+    void proxyAddressParses() {
+        assertEquals(java.net.InetSocketAddress.createUnresolved("proxy.example", 3128),
+                OcspSettings.proxyAddress("proxy.example:3128"));
+        assertEquals(3128, OcspSettings.proxyAddress("http://[::1]:3128/").getPort());
+        assertNull(OcspSettings.proxyAddress(" "));
+        assertThrows(IllegalArgumentException.class, () -> OcspSettings.proxyAddress("proxy.example"));
+        assertThrows(IllegalArgumentException.class, () -> OcspSettings.proxyAddress("proxy.example:99999"));
     }
 }

@@ -160,7 +160,7 @@ class HttpFetchTest {
         });
         proxy.start();
         try {
-            OcspSettings s = settings().httpProxy(new InetSocketAddress("127.0.0.1", proxy.getAddress().getPort())).build();
+            OcspSettings s = settings().httpProxy(OcspSettings.proxyAddress("127.0.0.1:" + proxy.getAddress().getPort())).build();
             RefreshOutcome o = fetchOnce(s, TestPki.subject(leaf));
             assertEquals(Result.UPDATED, o.result(), o.detail());
             assertEquals(1, proxied.get());
