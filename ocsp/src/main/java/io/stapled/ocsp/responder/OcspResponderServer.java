@@ -173,8 +173,14 @@ public final class OcspResponderServer implements AutoCloseable {
         return this;
     }
 
+    /** The behaviour for serials without their own; per-serial settings are kept. */
     public OcspResponderServer defaultBehaviour(Behaviour behaviour) {
         this.defaultBehaviour = Objects.requireNonNull(behaviour);
+        return this;
+    }
+
+    /** Forgets every per-serial behaviour. */
+    public OcspResponderServer clearBehaviours() {
         perSerial.clear();
         return this;
     }
