@@ -40,6 +40,7 @@ public final class ManagedCertificate {
     // Engine-only state, guarded by "this" where it is read-modify-write.
     CompletableFuture<RefreshOutcome> inFlight;
     volatile StapleFiles.Stamp fileStamp = StapleFiles.Stamp.ABSENT;
+    volatile StapleFiles.Stamp pendingStamp;
     volatile String lastLoggedProblem;
     volatile String lastPersistError;
     volatile boolean alarmRaised;
