@@ -169,4 +169,29 @@ class HttpFetchTest {
             proxy.stop(0);
         }
     }
+
+    @Test
+    void aDifferentNonceIsRefusedWhenOneWasSent() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        responder.behaviour(TestPki.serial(leaf), OcspResponderServer.Behaviour.WRONG_NONCE);
+        RefreshOutcome withNonce = fetchOnce(settings().useNonce(true).build(), TestPki.subject(leaf));
+        assertEquals(Result.REFUSED, withNonce.result());
+        assertTrue(withNonce.detail().contains("nonce"), withNonce.detail());
+        // without a nonce in the request there is nothing to compare: the response is fine
+        assertEquals(Result.UPDATED, fetchOnce(settings().build(), TestPki.subject(leaf)).result());
+    }
+
+    @Test
+    void expiredDelegatedResponderIsRefused() throws Exception {
+        IssuedCertificate expiredDelegate = io.stapled.ocsp.pki.CertificateBuilder.subject("CN=Expired Responder")
+                .issuer(pki.ca).ocspSigning()
+                .validity(Instant.now().minus(Duration.ofDays(10)), Instant.now().minus(Duration.ofDays(1))).build();
+        try (OcspResponderServer r = OcspResponderServer.builder(pki.ca).delegatedResponder(expiredDelegate).start()) {
+            IssuedCertificate leaf = pki.leaf(r.url());
+            r.defaultBehaviour(OcspResponderServer.Behaviour.DELEGATED);
+            RefreshOutcome o = fetchOnce(settings().build(), TestPki.subject(leaf));
+            assertEquals(Result.REFUSED, o.result());
+            assertTrue(o.detail().contains("not valid now"), o.detail());
+        }
+    }
 }

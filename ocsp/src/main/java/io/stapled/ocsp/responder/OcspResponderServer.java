@@ -97,7 +97,9 @@ public final class OcspResponderServer implements AutoCloseable {
         /** Signed by a delegated responder certificate with the OCSPSigning EKU, included in the response. */
         DELEGATED,
         /** Signed by a certificate from the issuer that lacks the OCSPSigning EKU. */
-        DELEGATED_NO_EKU
+        DELEGATED_NO_EKU,
+        /** A good response that echoes a different nonce than the request's (or one when none was sent). */
+        WRONG_NONCE
     }
 
     private final IssuedCertificate issuer;
@@ -125,8 +127,8 @@ public final class OcspResponderServer implements AutoCloseable {
         this.defaultBehaviour = b.defaultBehaviour;
         this.thisUpdateOffset = b.thisUpdateOffset;
         this.nextUpdateOffset = b.nextUpdateOffset;
-        this.delegated = CertificateBuilder.subject("CN=Delegated OCSP Responder").issuer(issuer)
-                .ocspSigning().build();
+        this.delegated = b.delegated != null ? b.delegated
+                : CertificateBuilder.subject("CN=Delegated OCSP Responder").issuer(issuer).ocspSigning().build();
         this.delegatedNoEku = CertificateBuilder.subject("CN=OCSP Responder Without EKU").issuer(issuer)
                 .noExtendedKeyUsage().build();
         this.forger = KeyPairs.ecP256();
@@ -343,7 +345,10 @@ public final class OcspResponderServer implements AutoCloseable {
             BasicOCSPRespBuilder rb = new BasicOCSPRespBuilder(new RespID(
                     X500Name.getInstance(signerCert.certificate().getSubjectX500Principal().getEncoded())));
             rb.addResponse(id, status, Date.from(thisUpdate), nextUpdate == null ? null : Date.from(nextUpdate), null);
-            if (nonce != null) {
+            if (b == Behaviour.WRONG_NONCE) {
+                byte[] other = new org.bouncycastle.asn1.DEROctetString(new byte[] {0x77, 0x72, 0x6f, 0x6e, 0x67}).getEncoded();
+                rb.setResponseExtensions(new Extensions(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false, other)));
+            } else if (nonce != null) {
                 rb.setResponseExtensions(new Extensions(nonce));
             }
             X509CertificateHolder[] chain = signerCert == issuer ? null
@@ -387,6 +392,7 @@ public final class OcspResponderServer implements AutoCloseable {
         private Duration nextUpdateOffset = Duration.ofHours(1);
         private Duration hang = Duration.ofSeconds(3);
         private Clock clock = Clock.systemUTC();
+        private IssuedCertificate delegated;
 
         private Builder(IssuedCertificate issuer) {
             this.issuer = Objects.requireNonNull(issuer, "issuer");
@@ -407,6 +413,15 @@ public final class OcspResponderServer implements AutoCloseable {
         /** How long {@link Behaviour#TIMEOUT} hangs before answering (default 3 s). */
         public Builder hang(Duration hang) {
             this.hang = hang;
+            return this;
+        }
+
+        /**
+         * The certificate {@link Behaviour#DELEGATED} signs with (it must be issued by the issuer);
+         * default: a fresh one with the OCSPSigning EKU. Pass an expired one to test that check.
+         */
+        public Builder delegatedResponder(IssuedCertificate delegated) {
+            this.delegated = delegated;
             return this;
         }
 
