@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.bouncycastle.cert.ocsp.CertificateID;
@@ -31,7 +32,7 @@ public final class ManagedCertificate {
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong badStatuses = new AtomicLong();
-    private volatile int consecutiveFailures;
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private volatile Instant lastUpdate;
     private volatile UpdateResult lastResult = UpdateResult.UNKNOWN;
     private volatile String lastError;
@@ -145,7 +146,7 @@ public final class ManagedCertificate {
     }
 
     public int consecutiveFailures() {
-        return consecutiveFailures;
+        return consecutiveFailures.get();
     }
 
     /** When the last fetch (successful or not) finished, or null before the first. */
@@ -201,7 +202,7 @@ public final class ManagedCertificate {
 
     void recordSuccess(Instant at) {
         successes.incrementAndGet();
-        consecutiveFailures = 0;
+        consecutiveFailures.set(0);
         lastUpdate = at;
         lastResult = UpdateResult.OK;
         lastError = null;
@@ -212,7 +213,7 @@ public final class ManagedCertificate {
         if (badStatus) {
             badStatuses.incrementAndGet();
         }
-        consecutiveFailures++;
+        consecutiveFailures.incrementAndGet();
         lastUpdate = at;
         lastResult = result;
         lastError = error;

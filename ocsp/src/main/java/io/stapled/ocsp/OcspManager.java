@@ -81,7 +81,11 @@ public final class OcspManager implements AutoCloseable {
         return settings;
     }
 
-    /** Takes a certificate under management; idempotent per id. After {@link #start()} it starts at once. */
+    /**
+     * Takes a certificate under management; idempotent per id (the first subject wins, so to replace a
+     * renewed certificate under the same id, {@link #unmanage} it first). After {@link #start()} it
+     * starts at once.
+     */
     public ManagedCertificate manage(OcspSubject subject) {
         Objects.requireNonNull(subject, "subject");
         boolean[] created = new boolean[1];
