@@ -241,7 +241,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
                     req.decoderResult().isFailure() ? req.decoderResult().cause().getMessage() : req.uri());
             ReferenceCountUtil.release(req); // an invalid message is a FullHttpRequest
             clientKeepAlive = false;
-            respondLocally(refusal);
+            respondLocally(refusal, false);
             return;
         }
         isHttp10Client = req.protocolVersion() == HttpVersion.HTTP_1_0;
@@ -260,7 +260,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         BackendServer picked = frontend.backends().select(clientAddress);
         if (picked == null) {
             LOG.debug("client {}: no server available in backend {}", clientIp, frontend.backends().name());
-            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE);
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
             return;
         }
         server = picked;
@@ -284,7 +284,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             if (connectAttempts < MAX_CONNECT_ATTEMPTS) {
                 connectBackend();
             } else {
-                respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE);
+                respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
             }
             return;
         }
@@ -313,7 +313,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             content.release();
             backendReusable = false;
             clientKeepAlive = false;
-            respondLocally(HttpResponseStatus.BAD_REQUEST);
+            respondLocally(HttpResponseStatus.BAD_REQUEST, false);
             return;
         }
         boolean last = content instanceof LastHttpContent;
@@ -339,7 +339,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         } else if (!requestDone) {
             clientKeepAlive = false;
             backendReusable = false;
-            respondLocally(HttpResponseStatus.REQUEST_TIMEOUT);
+            respondLocally(HttpResponseStatus.REQUEST_TIMEOUT, false);
         }
         // Otherwise the server is working or we are sending: the server timeout governs.
     }
@@ -371,7 +371,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             if (responseStarted) {
                 abort();
             } else {
-                respondLocally(HttpResponseStatus.BAD_GATEWAY);
+                respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
             }
             return;
         }
@@ -380,7 +380,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             if (!upgradeRequested || !HopByHopHeaders.isUpgrade(response.headers())) {
                 ReferenceCountUtil.release(response);
                 backendReusable = false;
-                respondLocally(HttpResponseStatus.BAD_GATEWAY);
+                respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
                 return;
             }
             HopByHopHeaders.strip(response.headers(), true);
@@ -455,7 +455,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             if (responseStarted && !inInformational) {
                 abort();
             } else {
-                respondLocally(HttpResponseStatus.BAD_GATEWAY);
+                respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
             }
             return;
         }
@@ -511,7 +511,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         if (responseStarted && !inInformational) {
             abort();
         } else {
-            respondLocally(HttpResponseStatus.BAD_GATEWAY);
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
         }
     }
 
@@ -542,7 +542,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         if (responseStarted && !inInformational) {
             abort();
         } else {
-            respondLocally(HttpResponseStatus.GATEWAY_TIMEOUT);
+            respondLocally(HttpResponseStatus.GATEWAY_TIMEOUT, true);
         }
     }
 
@@ -557,18 +557,16 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
 
     /**
      * Answers the current request (or the connection, between requests) with a status of our own. The
-     * client connection stays open only when its request stream is known to be intact: the request
-     * was read to its end and the client wants keep-alive.
+     * client connection stays open only when the request stream is known to be intact: the request
+     * was read to its end, or its framing was valid ({@code framingIntact}) so the rest of its body
+     * can be read and dropped; and the client wants keep-alive.
      */
-    private void respondLocally(HttpResponseStatus errorStatus) {
+    private void respondLocally(HttpResponseStatus errorStatus, boolean framingIntact) {
         if (responseStarted && request != null) {
             abort();
             return;
         }
-        boolean keep = request != null && requestDone && clientKeepAlive && !draining();
-        if (request != null && !requestDone) {
-            keep = false;
-        }
+        boolean keep = request != null && (requestDone || framingIntact) && clientKeepAlive && !draining();
         status = errorStatus.code();
         responseStarted = true;
         backendReusable = false;
@@ -743,7 +741,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         requestTimer = null;
         if (request == null && !closing && !tunnelling) {
             LOG.debug("client {}: no request headers within the request timeout", clientIp);
-            respondLocally(HttpResponseStatus.REQUEST_TIMEOUT);
+            respondLocally(HttpResponseStatus.REQUEST_TIMEOUT, false);
         }
     }
 
