@@ -73,7 +73,6 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private boolean requestDone;
     private boolean responseStarted;
     private boolean inInformational;
-    private boolean switchingProtocols;
     private boolean clientKeepAlive;
     private boolean backendReusable;
     private boolean backendWritePending;
@@ -228,7 +227,6 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         requestDone = false;
         responseStarted = false;
         inInformational = false;
-        switchingProtocols = false;
         backendReusable = false;
         connectAttempts = 0;
         status = 0;
@@ -384,11 +382,11 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
                 return;
             }
             HopByHopHeaders.strip(response.headers(), true);
-            switchingProtocols = true;
             responseStarted = true;
             status = code;
             cancelServerTimer();
             writeResponseHead(response);
+            startTunnel();
             return;
         }
         if (code >= 100 && code < 200) {
@@ -468,13 +466,6 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         }
         if (!responseStarted) {
             content.release();
-            return;
-        }
-        if (switchingProtocols) {
-            content.release();
-            if (last) {
-                startTunnel();
-            }
             return;
         }
         responseBytes += content.content().readableBytes();
@@ -667,7 +658,6 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         backend = null;
         request = null;
         serverCounted = false; // the tunnel's close hands the server its connection back
-        lastClientWrite = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
         ctx.flush();
         cancelRequestTimer();
 
@@ -681,6 +671,8 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             }
         };
         // Encoders go first: from here on raw bytes flow both ways and must not meet an HTTP encoder.
+        // (The 101 head is already encoded.) Anything the backend decoder still emits as an HTTP
+        // object, such as the empty end of the 101, is dropped by the relay.
         cp.remove(HttpProxyInitializer.ENCODER);
         bp.get(HttpClientCodec.class).removeOutboundHandler();
         cp.addLast("stapled-tunnel", new TunnelRelayHandler(b, null));

@@ -116,7 +116,7 @@ final class RawClient implements AutoCloseable {
         }
     }
 
-    private String line() throws IOException {
+    String line() throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int b;
         while ((b = in.read()) != -1) {

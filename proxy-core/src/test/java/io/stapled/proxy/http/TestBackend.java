@@ -59,6 +59,8 @@ final class TestBackend implements AutoCloseable {
     final BlockingQueue<HttpRequest> received = new LinkedBlockingQueue<>();
     /** Counted down when {@code /count} receives its first body byte. */
     volatile CountDownLatch firstBodyByte = new CountDownLatch(1);
+    /** Response body bytes {@code /big} has handed to its socket so far. */
+    final java.util.concurrent.atomic.AtomicLong bigWritten = new java.util.concurrent.atomic.AtomicLong();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
 
@@ -259,7 +261,7 @@ final class TestBackend implements AutoCloseable {
     }
 
     /** Writes a large body in 64 KiB slices, pausing whenever the socket buffer is full. */
-    private static final class BigWriter implements Runnable {
+    private final class BigWriter implements Runnable {
         private static final byte[] SLICE = new byte[64 * 1024];
         private final ChannelHandlerContext ctx;
         private long remaining;
@@ -274,6 +276,7 @@ final class TestBackend implements AutoCloseable {
             while (remaining > 0 && ctx.channel().isWritable()) {
                 int n = (int) Math.min(SLICE.length, remaining);
                 remaining -= n;
+                bigWritten.addAndGet(n);
                 ByteBuf buf = ctx.alloc().buffer(n).writeBytes(SLICE, 0, n);
                 if (remaining == 0) {
                     ctx.writeAndFlush(new DefaultLastHttpContent(buf));
