@@ -64,6 +64,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private boolean tunnelling;
     private ScheduledFuture<?> requestTimer;
     private ChannelFuture lastClientWrite;
+    private boolean servedRequest;
 
     // The exchange in progress; request == null between exchanges.
     private int exchangeId;
@@ -148,7 +149,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == HttpProxyInitializer.DRAIN_EVENT) {
             drainRequested = true;
-            if (request == null && pending.isEmpty()) {
+            if (request == null && pending.isEmpty() && servedRequest) {
                 closeClient();
             }
             return;
@@ -601,6 +602,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         }
         releaseServer();
         request = null;
+        servedRequest = true;
         inInformational = false;
         if (closing || !clientKeepAlive || draining()) {
             closeClient();

@@ -71,15 +71,15 @@ public final class HttpProxyInitializer {
                 .setMaxHeaderSize(http.maxHeaderSize())
                 .setMaxChunkSize(MAX_CHUNK_SIZE)));
         pipeline.addLast(ENCODER, encoder);
+        // A connection accepted while draining still gets its first request answered (with
+        // Connection: close): the handler reads the drain flag itself.
         pipeline.addLast(PROXY_HANDLER, new ClientConnectionHandler(this, encoder));
-        if (draining) {
-            pipeline.fireUserEventTriggered(DRAIN_EVENT);
-        }
     }
 
     /**
      * Starts a graceful drain: idle keep-alive client connections are closed, responses in flight
-     * complete and carry {@code Connection: close}, and no connection is kept alive afterwards.
+     * complete and carry {@code Connection: close}, and no connection is kept alive afterwards. A
+     * connection that has not sent its first request yet gets that one answered, then closes.
      */
     public void drain() {
         draining = true;
@@ -100,6 +100,11 @@ public final class HttpProxyInitializer {
     /** Closes the pooled idle backend connections; connections in use close when their exchange ends. */
     public void close() {
         connections.close();
+    }
+
+    /** Idle pooled backend connections across event loops (a racy read, for tests and stats). */
+    int idleBackendConnections() {
+        return connections.idleCount();
     }
 
     FrontendConfig frontend() {
