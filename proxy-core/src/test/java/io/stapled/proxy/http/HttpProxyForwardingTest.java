@@ -62,6 +62,21 @@ class HttpProxyForwardingTest {
     }
 
     @Test
+    void backendConnectionsUseTheClientsNativeTransport() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "no epoll here");
+        // An NIO backend channel cannot be registered on an epoll event loop: this only works when the
+        // backend connection takes the client's transport.
+        proxy = ProxyHarness.startEpoll(ProxyHarness.backend(backend.port()));
+        try (RawClient c = proxy.raw()) {
+            for (int i = 0; i < 3; i++) {
+                c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertEquals(200, c.read().status());
+            }
+        }
+        assertEquals(1, backend.connections.get());
+    }
+
+    @Test
     void serverIsPickedPerRequestAndLeastConnCountsAreReturned() throws Exception {
         proxy = ProxyHarness.start(ProxyHarness.backend(backend.port(), backend2.port()));
         try (RawClient c = proxy.raw()) {

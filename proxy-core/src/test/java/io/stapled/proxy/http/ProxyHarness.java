@@ -51,12 +51,14 @@ final class ProxyHarness implements AutoCloseable {
     final BackendPool pool;
     final AtomicInteger clientConnections = new AtomicInteger();
 
-    private ProxyHarness(FrontendConfig frontend, BackendConfig backend) throws Exception {
+    private ProxyHarness(FrontendConfig frontend, BackendConfig backend, boolean epoll) throws Exception {
         this.pool = new BackendPool(backend);
         this.proxy = new HttpProxyInitializer(frontend, pool);
-        this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(2,
+                epoll ? io.netty.channel.epoll.EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         SslContext ssl = serverContext();
-        this.serverChannel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.serverChannel = new ServerBootstrap().group(group)
+                .channel(epoll ? io.netty.channel.epoll.EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -73,7 +75,12 @@ final class ProxyHarness implements AutoCloseable {
 
     static ProxyHarness start(BackendConfig backend, UnaryOperator<FrontendConfig> customize) throws Exception {
         return new ProxyHarness(customize.apply(frontend(HttpConfig.defaults(), Duration.ofSeconds(30), false)),
-                backend);
+                backend, false);
+    }
+
+    /** The same frontend on the native epoll transport. */
+    static ProxyHarness startEpoll(BackendConfig backend) throws Exception {
+        return new ProxyHarness(frontend(HttpConfig.defaults(), Duration.ofSeconds(30), false), backend, true);
     }
 
     static FrontendConfig frontend(HttpConfig http, Duration clientTimeout, boolean accessLog) {
