@@ -74,6 +74,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private boolean requestDone;
     private boolean responseStarted;
     private boolean inInformational;
+    private boolean dropInformational;
     private boolean clientKeepAlive;
     private boolean backendReusable;
     private boolean backendWritePending;
@@ -391,8 +392,14 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             return;
         }
         if (code >= 100 && code < 200) {
-            // 100 Continue and friends are relayed as they come; the final response follows.
+            // 100 Continue and friends are relayed as they come; the final response follows. An
+            // HTTP/1.0 client must not get one (RFC 9110 section 15.2): it is dropped with its end.
             inInformational = true;
+            if (isHttp10Client) {
+                dropInformational = true;
+                ReferenceCountUtil.release(response);
+                return;
+            }
             HopByHopHeaders.strip(response.headers(), false);
             writeResponseHead(response);
             return;
@@ -459,9 +466,14 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             return;
         }
         if (inInformational) {
-            lastClientWrite = ctx.write(content); // the empty end of a 1xx resets the encoder
+            if (dropInformational) {
+                content.release();
+            } else {
+                lastClientWrite = ctx.write(content); // the empty end of a 1xx resets the encoder
+            }
             if (last) {
                 inInformational = false;
+                dropInformational = false;
             }
             return;
         }

@@ -35,6 +35,7 @@ final class ErrorResponses {
         return switch (code) {
             case 400 -> "Your browser sent an invalid request.";
             case 408 -> "Your browser didn't send a complete request in time.";
+            case 405 -> "This method is not allowed here.";
             case 414 -> "The request line is too long.";
             case 431 -> "The request header fields are too large.";
             case 501 -> "The request uses a transfer coding this server does not implement.";

@@ -5,6 +5,7 @@ import java.util.List;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -33,6 +34,11 @@ final class RequestValidator {
                 return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
             }
             return HttpResponseStatus.BAD_REQUEST;
+        }
+        if (HttpMethod.CONNECT.equals(request.method())) {
+            // A reverse proxy does not open tunnels to arbitrary hosts; forwarded, it would also leave
+            // the backend connection's codec expecting raw bytes.
+            return HttpResponseStatus.METHOD_NOT_ALLOWED;
         }
         HttpVersion version = request.protocolVersion();
         if (version.majorVersion() != 1 || version.minorVersion() > 1) {

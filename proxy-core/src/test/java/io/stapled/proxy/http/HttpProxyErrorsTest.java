@@ -111,6 +111,13 @@ class HttpProxyErrorsTest {
     }
 
     @Test
+    void connectIsRefusedWith405() throws Exception {
+        startProxy();
+        expectRefusalAndClose("CONNECT db.internal:5432 HTTP/1.1\r\nHost: db.internal:5432\r\n\r\n", 405);
+        assertEquals(0, backend.requests.get());
+    }
+
+    @Test
     void unsupportedHttpVersionGets505() throws Exception {
         startProxy();
         expectRefusalAndClose("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505);

@@ -209,6 +209,17 @@ class HttpProxyForwardingTest {
     }
 
     @Test
+    void http10ClientGetsNoInterimResponse() throws Exception {
+        proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()));
+        try (RawClient c = proxy.raw()) {
+            c.send("POST /count HTTP/1.0\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nok");
+            RawClient.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("2", r.body());
+        }
+    }
+
+    @Test
     void headResponseHasNoBodyAndKeepsTheConnectionInSync() throws Exception {
         proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()));
         try (RawClient c = proxy.raw()) {
