@@ -66,4 +66,14 @@ class StrictHttpRequestDecoderTest {
         assertTrue(r.get(0).decoderResult().isSuccess());
         assertTrue(r.get(1).decoderResult().isFailure(), "the second request's fold was missed");
     }
+
+    @Test
+    void pipelinedRequestInTheSameReadAsABodyIsScanned() {
+        List<HttpRequest> r = decode("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+                + "GET /2 HTTP/1.1\r\nHost: x\r\nX-B: y\r\n folded\r\n\r\n"
+                + "GET /3 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(3, r.size());
+        assertTrue(r.get(0).decoderResult().isSuccess());
+        assertTrue(r.get(1).decoderResult().isFailure(), "fold in a pipelined request was missed");
+    }
 }
