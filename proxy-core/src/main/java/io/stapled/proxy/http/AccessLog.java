@@ -49,7 +49,13 @@ final class AccessLog {
         } else {
             line.append("<BADREQ>");
         }
-        line.append("\" ").append(status).append(' ').append(bytes).append(' ');
+        line.append("\" ");
+        if (status > 0) {
+            line.append(status);
+        } else {
+            line.append('-'); // the client went away before any response
+        }
+        line.append(' ').append(bytes).append(' ');
         quoted(line, request == null ? null : request.headers().get(HttpHeaderNames.REFERER));
         line.append(' ');
         quoted(line, request == null ? null : request.headers().get(HttpHeaderNames.USER_AGENT));

@@ -77,6 +77,39 @@ class HttpProxyForwardingTest {
     }
 
     @Test
+    void idlePooledConnectionsAreClosedAfterIdleTimeout() throws Exception {
+        proxy = ProxyHarness.start(ProxyHarness.withPooling(ProxyHarness.backend(backend.port()), 4,
+                Duration.ofMillis(300)));
+        try (RawClient c = proxy.raw()) {
+            c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertEquals(1, proxy.proxy.idleBackendConnections());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (proxy.proxy.idleBackendConnections() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, proxy.proxy.idleBackendConnections(), "idle connection outlived idleTimeout");
+            c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        assertEquals(2, backend.connections.get());
+    }
+
+    @Test
+    void maxIdlePerServerZeroDisablesPooling() throws Exception {
+        proxy = ProxyHarness.start(ProxyHarness.withPooling(ProxyHarness.backend(backend.port()), 0,
+                Duration.ofSeconds(30)));
+        try (RawClient c = proxy.raw()) {
+            for (int i = 0; i < 3; i++) {
+                c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertEquals(200, c.read().status());
+            }
+        }
+        assertEquals(3, backend.connections.get());
+        assertEquals(0, proxy.proxy.idleBackendConnections());
+    }
+
+    @Test
     void serverIsPickedPerRequestAndLeastConnCountsAreReturned() throws Exception {
         proxy = ProxyHarness.start(ProxyHarness.backend(backend.port(), backend2.port()));
         try (RawClient c = proxy.raw()) {

@@ -117,6 +117,11 @@ final class ProxyHarness implements AutoCloseable {
                 serverTimeout, 8, Duration.ofSeconds(30));
     }
 
+    static BackendConfig withPooling(BackendConfig b, int maxIdlePerServer, Duration idleTimeout) {
+        return new BackendConfig(b.name(), b.balance(), b.servers(), b.healthCheck(), b.connectTimeout(),
+                b.serverTimeout(), maxIdlePerServer, idleTimeout);
+    }
+
     static BackendConfig backend(int... ports) {
         return backend(Duration.ofSeconds(2), Duration.ofSeconds(10), ports);
     }
