@@ -14,6 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -32,6 +33,8 @@ final class BackendConnectionPool {
     private static final int BACKEND_MAX_INITIAL_LINE = 16 * 1024;
     private static final int BACKEND_MAX_HEADER_SIZE = 64 * 1024;
     private static final int MAX_CHUNK_SIZE = 64 * 1024;
+    /** Set on a connection once it has been parked idle: a later failure may be a keep-alive race. */
+    static final AttributeKey<Boolean> REUSED = AttributeKey.valueOf("stapled.backend.reused");
 
     private final BackendConfig config;
     private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
@@ -147,6 +150,7 @@ final class BackendConnectionPool {
                 // Closing triggers removeIdle through the close future.
                 channel.close();
             }, Math.max(1, config.idleTimeout().toMillis()), TimeUnit.MILLISECONDS);
+            channel.attr(REUSED).set(Boolean.TRUE);
             queue.addLast(new Idle(server, channel, timeout));
             idleCount++;
             channel.config().setAutoRead(true); // notice a close or stray bytes while idle

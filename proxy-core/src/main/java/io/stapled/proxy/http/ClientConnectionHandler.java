@@ -47,6 +47,9 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnectionHandler.class);
     /** Connection attempts per request (HAProxy's default {@code retries 3} with redispatch). */
     static final int MAX_CONNECT_ATTEMPTS = 3;
+    /** Methods a request of which may be sent again (RFC 9110 section 9.2.2). */
+    private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
+            HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
     private final HttpProxyInitializer frontend;
     private final ProxyResponseEncoder encoder;
@@ -75,6 +78,10 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private boolean responseStarted;
     private boolean inInformational;
     private boolean dropInformational;
+    private boolean interimRelayed;
+    private boolean requestHasBody;
+    private boolean backendReused;
+    private boolean replayed;
     private boolean clientKeepAlive;
     private boolean backendReusable;
     private boolean backendWritePending;
@@ -231,6 +238,9 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         inInformational = false;
         backendReusable = false;
         connectAttempts = 0;
+        requestHasBody = false;
+        replayed = false;
+        interimRelayed = false;
         status = 0;
         responseBytes = 0;
         headRequest = HttpMethod.HEAD.equals(req.method());
@@ -296,9 +306,15 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         backend = ch;
         picked.connectionOpened();
         serverCounted = true;
+        backendReused = Boolean.TRUE.equals(ch.attr(BackendConnectionPool.REUSED).get());
         ch.pipeline().get(BackendConnectionHandler.class).attach(this);
         ch.write(request);
         backendWritePending = true;
+        if (requestDone) {
+            // A replay: the request had no body and its end was consumed on the first attempt.
+            ch.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            armServerTimer();
+        }
         processPending();
         flushBackend();
     }
@@ -317,6 +333,9 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             return;
         }
         boolean last = content instanceof LastHttpContent;
+        if (content.content().isReadable()) {
+            requestHasBody = true;
+        }
         backend.write(content);
         backendWritePending = true;
         if (last) {
@@ -395,6 +414,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             // 100 Continue and friends are relayed as they come; the final response follows. An
             // HTTP/1.0 client must not get one (RFC 9110 section 15.2): it is dropped with its end.
             inInformational = true;
+            interimRelayed = true;
             if (isHttp10Client) {
                 dropInformational = true;
                 ReferenceCountUtil.release(response);
@@ -512,11 +532,30 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         LOG.debug("client {}: server {} closed the connection{}", clientIp, server,
                 cause == null ? "" : ": " + cause);
         backendReusable = false;
+        if (mayReplay()) {
+            // A pooled connection the server had already given up on: nothing of this request can
+            // have been processed, so it is sent again once, on a fresh pick.
+            replayed = true;
+            Channel dead = backend;
+            backend = null;
+            backendWritePending = false;
+            dead.close();
+            releaseServer();
+            cancelServerTimer();
+            connectAttempts = 0;
+            connectBackend();
+            return;
+        }
         if (responseStarted && !inInformational) {
             abort();
         } else {
             respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
         }
+    }
+
+    private boolean mayReplay() {
+        return backendReused && !replayed && requestDone && !requestHasBody && !responseStarted
+                && !interimRelayed && IDEMPOTENT.contains(request.method());
     }
 
     private void armServerTimer() {

@@ -175,6 +175,22 @@ class HttpProxyErrorsTest {
     }
 
     @Test
+    void bodylessIdempotentRequestIsReplayedOnceWhenAPooledConnectionWasDead() throws Exception {
+        startProxy();
+        try (RawClient c = proxy.raw()) {
+            assertServes(c);
+            c.send("GET /drop-if-reused HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(200, c.read().status(), "a stale pooled connection was not retried");
+            assertEquals(2, backend.connections.get());
+            // With a body the request cannot be sent again: the client gets the 502.
+            c.send("POST /drop-if-reused HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab");
+            assertEquals(502, c.read().status());
+            assertServes(c);
+        }
+        assertEquals(0, proxy.pool.servers().get(0).activeConnections());
+    }
+
+    @Test
     void backendSendingGarbageGives502() throws Exception {
         startProxy();
         try (RawClient c = proxy.raw()) {

@@ -49,7 +49,8 @@ import io.netty.util.ReferenceCountUtil;
  *   <li>{@code /big?n=BYTES}: streams that many bytes, writing only while the connection is writable</li>
  *   <li>{@code /until-close}: HTTP/1.0 style body delimited by closing the connection</li>
  *   <li>{@code /silent}: never answers; {@code /drop}: closes without answering;
- *       {@code /garbage}: answers bytes that are not HTTP; {@code /reject}: answers 417 at once</li>
+ *       {@code /garbage}: answers bytes that are not HTTP; {@code /reject}: answers 417 at once;
+ *       {@code /drop-if-reused}: closes without answering on a connection that already answered</li>
  *   <li>{@code /ws}: an {@code Upgrade} request gets 101, then every byte is echoed raw</li>
  * </ul>
  */
@@ -101,6 +102,7 @@ final class TestBackend implements AutoCloseable {
         private HttpRequest current;
         private long count;
         private boolean keepAlive;
+        private int answered;
 
         Handler(int connectionId) {
             this.connectionId = connectionId;
@@ -148,6 +150,11 @@ final class TestBackend implements AutoCloseable {
                     ctx.writeAndFlush(r);
                 }
                 case "/drop" -> ctx.close();
+                case "/drop-if-reused" -> {
+                    if (answered > 0) {
+                        ctx.close(); // as a server whose keep-alive timeout just expired
+                    }
+                }
                 case "/garbage" -> ctx.pipeline().firstContext().writeAndFlush(
                         Unpooled.copiedBuffer("SSH-2.0-nonsense\r\n\r\n", StandardCharsets.US_ASCII))
                         .addListener(ChannelFutureListener.CLOSE);
@@ -234,6 +241,7 @@ final class TestBackend implements AutoCloseable {
         }
 
         private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
+            answered++;
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                     Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
             r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes())
