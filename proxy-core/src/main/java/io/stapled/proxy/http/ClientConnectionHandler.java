@@ -613,7 +613,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         status = errorStatus.code();
         responseStarted = true;
         backendReusable = false;
-        encoder.nextResponseIsHead(false);
+        encoder.nextResponseIsHead(request != null && headRequest); // a HEAD gets our headers only
         lastClientWrite = ctx.write(ErrorResponses.create(ctx.alloc(), errorStatus, !keep));
         if (request == null) {
             // Between requests (408): there is no exchange to end.
@@ -700,13 +700,13 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         Channel client = ctx.channel();
         Channel b = backend;
         BackendServer tunnelServer = server;
-        accessLog(request);
         if (!pending.isEmpty()) {
             // The client sent more requests behind the upgrade; their bytes were decoded as HTTP and
             // cannot be relayed as raw bytes any more.
             abort();
             return;
         }
+        accessLog(request);
         tunnelling = true;
         backend = null;
         request = null;

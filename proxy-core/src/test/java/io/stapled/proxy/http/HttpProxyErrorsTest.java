@@ -219,6 +219,20 @@ class HttpProxyErrorsTest {
     }
 
     @Test
+    void localErrorToHeadHasNoBody() throws Exception {
+        startProxy();
+        proxy.pool.servers().get(0).setHealthy(false);
+        try (RawClient c = proxy.raw()) {
+            c.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawClient.Response r = c.readHead();
+            assertEquals(503, r.status());
+            proxy.pool.servers().get(0).setHealthy(true);
+            // If a body had followed the head, this would read it as the next status line.
+            assertServes(c);
+        }
+    }
+
+    @Test
     void refusedConnectionGives503AfterRetries() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
