@@ -201,6 +201,34 @@ class HttpProxyErrorsTest {
     }
 
     @Test
+    void backendDyingMidResponseClosesTheClient() throws Exception {
+        startProxy();
+        try (RawClient c = proxy.raw()) {
+            c.send("GET /truncated HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawClient.Response head = c.readHead();
+            assertEquals(200, head.status());
+            assertEquals("100", head.header("content-length"));
+            assertEquals("0123456789", new String(c.readExactly(10), java.nio.charset.StandardCharsets.US_ASCII));
+            assertTrue(c.closedByPeer(), "a truncated response must end the client connection");
+        }
+        assertEquals(0, proxy.pool.servers().get(0).activeConnections());
+    }
+
+    @Test
+    void backendStallingMidResponseIsCutAfterServerTimeout() throws Exception {
+        startProxy();
+        try (RawClient c = proxy.raw()) {
+            c.send("GET /stall-mid HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(200, c.readHead().status());
+            c.readExactly(10);
+            long start = System.nanoTime();
+            assertTrue(c.closedByPeer());
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300));
+        }
+        assertEquals(0, proxy.pool.servers().get(0).activeConnections());
+    }
+
+    @Test
     void noServerUpGives503() throws Exception {
         startProxy();
         proxy.pool.servers().get(0).setHealthy(false);

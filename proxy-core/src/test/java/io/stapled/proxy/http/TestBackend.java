@@ -50,7 +50,9 @@ import io.netty.util.ReferenceCountUtil;
  *   <li>{@code /until-close}: HTTP/1.0 style body delimited by closing the connection</li>
  *   <li>{@code /silent}: never answers; {@code /drop}: closes without answering;
  *       {@code /garbage}: answers bytes that are not HTTP; {@code /reject}: answers 417 at once;
- *       {@code /drop-if-reused}: closes without answering on a connection that already answered</li>
+ *       {@code /drop-if-reused}: closes without answering on a connection that already answered;
+ *       {@code /truncated}: announces 100 bytes, sends 10 and closes; {@code /stall-mid}: sends 10 of 100
+ *       and goes silent</li>
  *   <li>{@code /ws}: an {@code Upgrade} request gets 101, then every byte is echoed raw</li>
  * </ul>
  */
@@ -219,6 +221,18 @@ final class TestBackend implements AutoCloseable {
                         HttpUtil.setContentLength(head, total);
                         ctx.writeAndFlush(head);
                         new BigWriter(ctx, total).run();
+                    }
+                }
+                case "/truncated", "/stall-mid" -> {
+                    if (last) {
+                        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                        HttpUtil.setContentLength(head, 100);
+                        ctx.write(head);
+                        var flushed = ctx.writeAndFlush(new DefaultHttpContent(
+                                Unpooled.copiedBuffer("0123456789", StandardCharsets.US_ASCII)));
+                        if (path.equals("/truncated")) {
+                            flushed.addListener(ChannelFutureListener.CLOSE);
+                        }
                     }
                 }
                 case "/until-close" -> {
