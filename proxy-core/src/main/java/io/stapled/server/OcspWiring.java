@@ -36,7 +36,7 @@ final class OcspWiring {
                 .retryMax(c.retryMax())
                 .clockSkew(c.clockSkew())
                 .useNonce(c.useNonce())
-                .hash(HashAlgorithm.valueOf(c.hashAlgorithm()))
+                .hash(HashAlgorithm.parse(c.hashAlgorithm()))
                 .useGet(c.useGet())
                 .requestsPerSecond(c.requestsPerSecond())
                 .persist(c.persist())
