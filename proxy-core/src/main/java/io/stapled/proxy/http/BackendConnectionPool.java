@@ -67,7 +67,11 @@ final class BackendConnectionPool {
     void close() {
         closed = true;
         for (LoopPool pool : pools.values()) {
-            pool.loop.execute(pool::closeAll);
+            try {
+                pool.loop.execute(pool::closeAll);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // That event loop is already shut down, and its channels were closed with it.
+            }
         }
     }
 

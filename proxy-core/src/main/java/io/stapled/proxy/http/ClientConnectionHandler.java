@@ -73,6 +73,8 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private int exchangeId;
     private HttpRequest request;
     private boolean headRequest;
+    /** The client spoke HTTP/1.0; the request itself is rewritten to 1.1 for the backend. */
+    private boolean isHttp10Client;
     private boolean upgradeRequested;
     private boolean requestDone;
     private boolean responseStarted;
@@ -438,13 +440,12 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         boolean closeDelimited = !bodyless && !chunked && !response.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
         backendReusable = backendKeepAlive && !closeDelimited && !upgradeRequested;
-        boolean http10Client = isHttp10Client;
         if (!bodyless) {
-            if (http10Client && chunked) {
+            if (isHttp10Client && chunked) {
                 response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
                 clientKeepAlive = false; // HTTP/1.0 has no chunks: the body ends when we close
             } else if (closeDelimited) {
-                if (http10Client) {
+                if (isHttp10Client) {
                     clientKeepAlive = false;
                 } else {
                     HttpUtil.setTransferEncodingChunked(response, true);
@@ -457,13 +458,10 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!clientKeepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10Client) {
+        } else if (isHttp10Client) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
     }
-
-    /** Set when the client spoke HTTP/1.0: the request's own version is rewritten for the backend. */
-    private boolean isHttp10Client;
 
     private void writeResponseHead(HttpResponse response) {
         response.setProtocolVersion(HttpVersion.HTTP_1_1);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -77,15 +76,50 @@ class HttpProxyStreamingTest {
     }
 
     @Test
+    void largeUploadIsPacedByTheBackend() throws Exception {
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        try (RawClient c = proxy.raw()) {
+            Thread uploader = new Thread(() -> {
+                try {
+                    c.send("POST /pause HTTP/1.1\r\nHost: x\r\nContent-Length: " + SIZE + "\r\n\r\n");
+                    byte[] slice = new byte[64 * 1024];
+                    for (int sent = 0; sent < SIZE; sent += slice.length) {
+                        c.send(slice);
+                        written.addAndGet(slice.length);
+                    }
+                } catch (java.io.IOException e) {
+                    written.set(-1);
+                }
+            }, "uploader");
+            uploader.start();
+            // The backend reads nothing for its first 2.5 s. Once the socket buffers on the way are
+            // full the client must be stuck; a proxy that kept reading would keep accepting bytes.
+            Thread.sleep(1000);
+            long early = written.get();
+            Thread.sleep(800);
+            long late = written.get();
+            assertTrue(late - early < 1024 * 1024,
+                    "client pushed " + (late - early) + " more bytes while the backend read nothing");
+            uploader.join(20_000);
+            RawClient.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals(Integer.toString(SIZE), r.body());
+        }
+    }
+
+    @Test
     void largeDownloadIsPacedByTheClient() throws Exception {
         try (RawClient c = proxy.raw()) {
             c.send("GET /big?n=" + SIZE + " HTTP/1.1\r\nHost: x\r\n\r\n");
-            // The client reads nothing for a while: the backend must be held back, not drained into
-            // the proxy's memory.
+            // The client reads nothing for a while. Once the buffers on the way are full the
+            // backend must be held back, not drained into the proxy's memory.
             Thread.sleep(1000);
-            long writtenWhileStalled = backend.bigWritten.get();
-            assertTrue(writtenWhileStalled < SIZE / 2,
-                    "backend wrote " + writtenWhileStalled + " bytes while the client read nothing");
+            long early = backend.bigWritten.get();
+            Thread.sleep(600);
+            long late = backend.bigWritten.get();
+            assertTrue(late < SIZE / 2, "backend wrote " + late + " bytes while the client read nothing");
+            assertTrue(late - early < 1024 * 1024,
+                    "backend wrote " + (late - early) + " more bytes while the client read nothing");
             RawClient.Response r = c.read();
             assertEquals(200, r.status());
             assertEquals(SIZE, r.body().length());

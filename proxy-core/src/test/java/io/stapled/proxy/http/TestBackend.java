@@ -45,6 +45,7 @@ import io.netty.util.ReferenceCountUtil;
  *   <li>{@code /hello} (and anything else): 200 with a small fixed-length body, after the request ends</li>
  *   <li>{@code /echo}: 200 chunked, each request chunk written back as it arrives</li>
  *   <li>{@code /count}: counts request body bytes, answers the count; sends 100 first on Expect</li>
+ *   <li>{@code /pause}: as {@code /count}, but reads nothing for the first 2.5 seconds</li>
  *   <li>{@code /chunks}: 200 chunked response of three chunks and a trailer</li>
  *   <li>{@code /big?n=BYTES}: streams that many bytes, writing only while the connection is writable</li>
  *   <li>{@code /until-close}: HTTP/1.0 style body delimited by closing the connection</li>
@@ -152,6 +153,12 @@ final class TestBackend implements AutoCloseable {
                     ctx.writeAndFlush(r);
                 }
                 case "/drop" -> ctx.close();
+                case "/pause" -> {
+                    // Reads nothing for a second, as a busy server would: the upload must wait.
+                    ctx.channel().config().setAutoRead(false);
+                    ctx.executor().schedule(() -> ctx.channel().config().setAutoRead(true), 2500,
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
                 case "/drop-if-reused" -> {
                     if (answered > 0) {
                         ctx.close(); // as a server whose keep-alive timeout just expired
@@ -191,7 +198,7 @@ final class TestBackend implements AutoCloseable {
                         ctx.flush();
                     }
                 }
-                case "/count" -> {
+                case "/count", "/pause" -> {
                     if (n > 0) {
                         firstBodyByte.countDown();
                     }
