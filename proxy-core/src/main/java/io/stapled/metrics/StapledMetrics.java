@@ -20,6 +20,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.stapled.config.AdminHttpConfig;
+import io.stapled.ocsp.StapleSlot;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.ConnectionTracker;
 
@@ -33,12 +34,14 @@ public final class StapledMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness;
     private final JvmGcMetrics gcMetrics;
+    private final CertificateMeters certificates;
     private final Map<ByteBufAllocatorMetricProvider, Boolean> boundAllocators = new ConcurrentHashMap<>();
 
     public StapledMetrics(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.readiness = new Readiness(clock);
+        this.certificates = new CertificateMeters(registry);
         new JvmMemoryMetrics().bindTo(registry);
         this.gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(registry);
@@ -83,6 +86,22 @@ public final class StapledMetrics implements AutoCloseable {
         for (BackendPool pool : pools) {
             BackendMetrics.bind(registry, pool);
         }
+    }
+
+    /**
+     * The handshake counter of one frontend; one instance for all its connections ({@code @Sharable}).
+     * Add it in the frontend's channel initializer, after the TLS handler.
+     */
+    public HandshakeMetricsHandler handshakeHandler(String frontend) {
+        return new HandshakeMetricsHandler(frontend, registry, certificates);
+    }
+
+    /**
+     * Names a certificate in {@code stapled_tls_staples_served_total}. Certificates under OCSP management
+     * are named by their managed id automatically ({@link #bindOcsp}); others are named by their file.
+     */
+    public void bindCertificate(String certificate, StapleSlot slot) {
+        certificates.register(certificate, slot);
     }
 
     /** The observer the HTTP proxy of {@code frontend} calls once per finished request. */
