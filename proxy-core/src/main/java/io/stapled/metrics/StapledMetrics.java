@@ -20,6 +20,8 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.stapled.config.AdminHttpConfig;
+import io.stapled.ocsp.OcspListener;
+import io.stapled.ocsp.OcspManager;
 import io.stapled.ocsp.StapleSlot;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.ConnectionTracker;
@@ -35,6 +37,7 @@ public final class StapledMetrics implements AutoCloseable {
     private final Readiness readiness;
     private final JvmGcMetrics gcMetrics;
     private final CertificateMeters certificates;
+    private final OcspMetrics ocsp;
     private final Map<ByteBufAllocatorMetricProvider, Boolean> boundAllocators = new ConcurrentHashMap<>();
 
     public StapledMetrics(Clock clock) {
@@ -42,6 +45,7 @@ public final class StapledMetrics implements AutoCloseable {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.readiness = new Readiness(clock);
         this.certificates = new CertificateMeters(registry);
+        this.ocsp = new OcspMetrics(registry, clock, certificates);
         new JvmMemoryMetrics().bindTo(registry);
         this.gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(registry);
@@ -102,6 +106,27 @@ public final class StapledMetrics implements AutoCloseable {
      */
     public void bindCertificate(String certificate, StapleSlot slot) {
         certificates.register(certificate, slot);
+    }
+
+    /**
+     * The listener to register on the OCSP engine before it is built
+     * ({@code OcspManager.builder().listener(metrics.ocspListener())}): fetch durations, installs,
+     * expiries, and certificates managed after {@link #bindOcsp}.
+     */
+    public OcspListener ocspListener() {
+        return ocsp;
+    }
+
+    /**
+     * Per-certificate OCSP gauges for every certificate the engine manages now, and, when {@code admin}
+     * is not null, the staple conditions of {@code /readyz} from its {@code ready_requires_must_staple}
+     * and {@code ready_min_staple_validity}. Call once, after the certificates are managed.
+     */
+    public void bindOcsp(OcspManager manager, AdminHttpConfig admin) {
+        ocsp.bind(manager);
+        if (admin != null) {
+            readiness.addCheck(new StapleReadinessCheck(manager, admin));
+        }
     }
 
     /** The observer the HTTP proxy of {@code frontend} calls once per finished request. */
