@@ -10,7 +10,9 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -78,6 +80,15 @@ public final class StapledMetrics implements AutoCloseable {
                 && boundAllocators.putIfAbsent(provider, Boolean.TRUE) == null) {
             new NettyAllocatorMetrics(provider).bindTo(registry);
         }
+    }
+
+    /**
+     * Pending tasks per event loop ({@code netty_eventexecutor_tasks_pending}) and the loop count
+     * ({@code netty_eventexecutor_workers}) of a group, tagged {@code group=name}. A growing queue means
+     * an event loop cannot keep up.
+     */
+    public void bindEventLoops(String name, EventLoopGroup group) {
+        new NettyEventExecutorMetrics(group, Tags.of("group", name)).bindTo(registry);
     }
 
     /** Client connection gauges of one frontend over the tracker in its child pipelines. */

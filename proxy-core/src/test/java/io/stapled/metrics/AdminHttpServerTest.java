@@ -129,6 +129,14 @@ class AdminHttpServerTest {
     }
 
     @Test
+    void eventLoopQueuesAreExportedPerLoop() {
+        metrics.bindEventLoops("workers", group);
+        PrometheusText text = client.scrape();
+        assertEquals(1, text.value("netty_eventexecutor_workers", "group", "workers"));
+        assertEquals(1, text.find("netty_eventexecutor_tasks_pending", "group", "workers").size());
+    }
+
+    @Test
     void otherPathsAre404AndOtherMethods405() {
         assertEquals(404, client.get("/").statusCode());
         assertEquals(404, client.get("/metricsx").statusCode());
