@@ -134,6 +134,8 @@ class AdminHttpServerTest {
         PrometheusText text = client.scrape();
         assertEquals(1, text.value("netty_eventexecutor_workers", "group", "workers"));
         assertEquals(1, text.find("netty_eventexecutor_tasks_pending", "group", "workers").size());
+        assertTrue(text.find("netty_eventexecutor_tasks_pending", "group", "workers").get(0).labels()
+                .containsKey("name"), "one series per event loop thread");
     }
 
     @Test
