@@ -48,7 +48,9 @@ import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,13 +71,13 @@ class HandshakeMetricsTest {
     static IssuedCertificate site;
     static IssuedCertificate other;
     static TlsFrontend tls;
-    static StapledMetrics metrics;
-    static Channel server;
-    static AdminHttpServer admin;
-    static AdminClient client;
+    StapledMetrics metrics;
+    Channel server;
+    AdminHttpServer admin;
+    AdminClient client;
 
     @BeforeAll
-    static void start() {
+    static void loadCertificates() {
         group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         site = TestCerts.leaf("site.test");
         other = TestCerts.leaf("other.test");
@@ -87,6 +89,17 @@ class HandshakeMetricsTest {
                 "app", List.of(new CertificateSource.Directory(dir, CertificateSource.OcspOptions.DEFAULT)), null,
                 tlsConfig, HttpConfig.defaults(), 100, Duration.ofSeconds(30), false);
         tls = TlsFrontendFactory.create(frontend, GlobalConfig.defaults());
+    }
+
+    @AfterAll
+    static void closeCertificates() {
+        tls.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Fresh metrics and listeners per test, so every count starts at zero. */
+    @BeforeEach
+    void start() {
         metrics = new StapledMetrics(Clock.systemUTC());
         metrics.bindCertificate("site", loaded(site).stapleSlot());
         HandshakeMetricsHandler handshakes = metrics.handshakeHandler("web");
@@ -102,13 +115,11 @@ class HandshakeMetricsTest {
         client = new AdminClient(admin.localAddress());
     }
 
-    @AfterAll
-    static void stop() {
+    @AfterEach
+    void stop() {
         admin.close();
         server.close().syncUninterruptibly();
         metrics.close();
-        tls.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     static LoadedCertificate loaded(IssuedCertificate c) {
@@ -167,8 +178,48 @@ class HandshakeMetricsTest {
                 "no staple was ever served for other.test");
     }
 
+    @Test
+    void aHandshakeTheClientAbortsAfterItsHelloIsFailedWithTheStapleStateItHad() throws Exception {
+        Instant now = Instant.now();
+        loaded(site).stapleSlot().set(TestCerts.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
+        PrometheusText before = client.scrape();
+        double failedYes = before.value(H, "frontend", "web", "tls_version", "unknown", "result", "failed",
+                "stapled", "yes");
+        double failedTimed = before.value(D + "_count", "frontend", "web", "result", "failed");
+        double served = before.valueOr("stapled_tls_staples_served_total", 0, "certificate", "site");
+
+        // A client that trusts nothing rejects the server's certificate and aborts with an alert.
+        SslContext strict = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL).enableOcsp(true)
+                .protocols("TLSv1.3").build();
+        try {
+            Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast(strict.newHandler(c.alloc(), "site.test", 443),
+                                    new ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                            ctx.close();
+                                        }
+                                    });
+                        }
+                    }).connect(server.localAddress()).sync().channel();
+            assertTrue(ch.closeFuture().await(10, TimeUnit.SECONDS), "client gave up");
+        } finally {
+            ReferenceCountUtil.release(strict);
+        }
+        Poll.until(WAIT, "failed handshake counted", () -> client.scrape().value(D + "_count", "frontend", "web",
+                "result", "failed") == failedTimed + 1);
+        PrometheusText after = client.scrape();
+        assertEquals(failedYes + 1, after.value(H, "frontend", "web", "tls_version", "unknown", "result", "failed",
+                "stapled", "yes"), "the staple was set on the engine before the client gave up");
+        assertEquals(served, after.valueOr("stapled_tls_staples_served_total", 0, "certificate", "site"),
+                "a failed handshake served nothing");
+    }
+
     /** One full handshake with a fresh client context (no resumption); returns the staple received or null. */
-    private static byte[] handshake(String sni, boolean requestStatus, String protocol) throws Exception {
+    private byte[] handshake(String sni, boolean requestStatus, String protocol) throws Exception {
         SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .trustManager(InsecureTrustManagerFactory.INSTANCE).protocols(protocol).enableOcsp(requestStatus)
                 .build();
