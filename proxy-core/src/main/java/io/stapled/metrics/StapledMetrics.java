@@ -26,6 +26,7 @@ import io.stapled.ocsp.OcspListener;
 import io.stapled.ocsp.OcspManager;
 import io.stapled.ocsp.StapleSlot;
 import io.stapled.proxy.backend.BackendPool;
+import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 
 /**
@@ -94,6 +95,12 @@ public final class StapledMetrics implements AutoCloseable {
     /** Client connection gauges of one frontend over the tracker in its child pipelines. */
     public void bindFrontend(String frontend, ConnectionTracker tracker) {
         FrontendMetrics.bind(registry, frontend, tracker);
+    }
+
+    /** As {@link #bindFrontend(String, ConnectionTracker)}, plus the connections its limiter refused. */
+    public void bindFrontend(String frontend, ConnectionTracker tracker, ConnectionLimiter limiter) {
+        FrontendMetrics.bind(registry, frontend, tracker);
+        FrontendMetrics.bind(registry, frontend, limiter);
     }
 
     /** Per-server up/down and connection gauges of every backend. Call once per backend. */

@@ -13,7 +13,7 @@
  * metrics.bindBackends(pools.values());                  // after the BackendPools exist
  * metrics.bindEventLoops("io", workers);                  // optional: event loop queue lengths
  * // per frontend:
- * metrics.bindFrontend(name, tracker);
+ * metrics.bindFrontend(name, tracker, limiter);
  * new HttpProxyInitializer(frontendConfig, pool, metrics.httpObserver(name, pool.name()));
  * HandshakeMetricsHandler handshakes = metrics.handshakeHandler(name);   // one per frontend, @Sharable
  * // in the child ChannelInitializer: limit, track, tls, then handshakes, then the proxy handlers

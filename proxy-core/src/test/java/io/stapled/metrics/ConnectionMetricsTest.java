@@ -27,6 +27,7 @@ import io.stapled.config.FrontendConfig;
 import io.stapled.config.HostPort;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
 import org.junit.jupiter.api.AfterAll;
@@ -137,6 +138,51 @@ class ConnectionMetricsTest {
             front.close().syncUninterruptibly();
             s1.close();
             s2.close();
+        }
+    }
+
+    @Test
+    void connectionsOverTheLimitAreCountedAsRejected() throws IOException {
+        ConnectionLimiter limiter = new ConnectionLimiter("web", 1);
+        ConnectionTracker tracker = new ConnectionTracker("web");
+        Channel front = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("limit", limiter).addLast("track", tracker)
+                                .addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                                        ctx.writeAndFlush(msg);
+                                    }
+                                });
+                    }
+                }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        try (StapledMetrics metrics = new StapledMetrics(Clock.systemUTC());
+             Socket first = new Socket(); Socket second = new Socket()) {
+            metrics.bindFrontend("web", tracker, limiter);
+            AdminHttpServer admin = metrics.startAdmin(new AdminHttpConfig(new HostPort("127.0.0.1", 0), false, null),
+                    group, NioServerSocketChannel.class);
+            try {
+                AdminClient client = new AdminClient(admin.localAddress());
+                assertEquals(1, client.scrape().value("stapled_frontend_connections_limit", "frontend", "web"));
+                first.connect(front.localAddress(), 5_000);
+                first.setSoTimeout(5_000);
+                first.getOutputStream().write('x');
+                assertEquals('x', first.getInputStream().read());
+                second.connect(front.localAddress(), 5_000);
+                second.setSoTimeout(5_000);
+                assertEquals(-1, second.getInputStream().read(), "over the limit: closed at accept");
+                PrometheusText t = client.scrape();
+                assertEquals(1, t.value("stapled_frontend_connections_rejected_total", "frontend", "web"));
+                assertEquals(1, t.value("stapled_frontend_connections_total", "frontend", "web"),
+                        "a rejected connection never reaches the tracker");
+                assertEquals(1, t.value("stapled_frontend_connections_active", "frontend", "web"));
+            } finally {
+                admin.close();
+            }
+        } finally {
+            front.close().syncUninterruptibly();
         }
     }
 
