@@ -89,6 +89,20 @@ class OcspMetricsTest {
         metrics.readiness().listenersOpen(true);
     }
 
+    /**
+     * A fresh fetch now. A failing fetch may still be finishing (its failure is counted just before it
+     * lets go), and refreshNow joins a running fetch, so ask again until one installs a staple.
+     */
+    private void refreshUntilUpdated(String id) {
+        Poll.until(WAIT, "a fresh staple for " + id, () -> {
+            try {
+                return manager.refreshNow(id).get(5, TimeUnit.SECONDS).result() == RefreshOutcome.Result.UPDATED;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
     @Test
     void beforeTheFirstFetchGaugesSayNoStapleAndReadyzNamesTheMissingStaples() {
         PrometheusText t = client.scrape();
@@ -153,11 +167,11 @@ class OcspMetricsTest {
 
         // The responder recovers; a fresh staple for each makes the proxy ready again.
         responder.defaultBehaviour(Behaviour.GOOD);
-        assertEquals(RefreshOutcome.Result.UPDATED, manager.refreshNow("plain").get(5, TimeUnit.SECONDS).result());
+        refreshUntilUpdated("plain");
         HttpResponse<String> half = client.get("/readyz");
         assertEquals(503, half.statusCode());
         assertTrue(half.body().startsWith("OCSP staple of ms expires at "), half.body());
-        assertEquals(RefreshOutcome.Result.UPDATED, manager.refreshNow("ms").get(5, TimeUnit.SECONDS).result());
+        refreshUntilUpdated("ms");
         assertEquals(200, client.get("/readyz").statusCode());
         PrometheusText fresh = client.scrape();
         assertEquals(VALIDITY.toSeconds(), fresh.value("stapled_ocsp_staple_expires_in_seconds", "certificate", "plain"));
@@ -171,8 +185,14 @@ class OcspMetricsTest {
         startEngine();
         responder.defaultBehaviour(Behaviour.HTTP_500);
         clock.advance(VALIDITY.plusMinutes(1));
-        Poll.until(WAIT, "staples dropped at nextUpdate", () -> client.scrape()
-                .value("stapled_ocsp_staple_expiries_total", "certificate", "ms") == 1);
+        // The tick drops the expired staples, then its refreshes fail; wait for both, so that no failing
+        // fetch is still in flight when the responder recovers (refreshNow would join it).
+        Poll.until(WAIT, "staples dropped at nextUpdate and the refreshes failed", () -> {
+            PrometheusText s = client.scrape();
+            return s.value("stapled_ocsp_staple_expiries_total", "certificate", "ms") == 1
+                    && s.value("stapled_ocsp_fetches_total", "certificate", "ms", "result", "failed") == 1
+                    && s.value("stapled_ocsp_fetches_total", "certificate", "plain", "result", "failed") == 1;
+        });
         PrometheusText t = client.scrape();
         assertEquals(1, t.value("stapled_ocsp_must_staple_missing", "certificate", "ms"));
         assertEquals(0, t.value("stapled_ocsp_staple_valid", "certificate", "ms"));
@@ -182,8 +202,8 @@ class OcspMetricsTest {
         assertTrue(r.body().startsWith("Must-Staple certificate ms has no valid OCSP staple\n"), r.body());
 
         responder.defaultBehaviour(Behaviour.GOOD);
-        manager.refreshNow("ms").get(5, TimeUnit.SECONDS);
-        manager.refreshNow("plain").get(5, TimeUnit.SECONDS);
+        refreshUntilUpdated("ms");
+        refreshUntilUpdated("plain");
         assertEquals(200, client.get("/readyz").statusCode(), client.get("/readyz").body());
         assertEquals(0, client.scrape().value("stapled_ocsp_must_staple_missing", "certificate", "ms"));
     }
