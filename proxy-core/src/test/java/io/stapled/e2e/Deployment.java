@@ -31,6 +31,8 @@ final class Deployment implements AutoCloseable {
     final Path ecdsaFile;
     final Path rsaFile;
     private final EventLoopGroup backendGroup;
+    /** Top-level YAML appended to the generated config, e.g. an {@code admin_http:} section. */
+    String extraYaml = "";
     final DemoBackend backend;
     StapledServer server;
 
@@ -77,7 +79,8 @@ final class Deployment implements AutoCloseable {
                   - name: app
                     servers:
                       - { name: app1, address: 127.0.0.1:%d }
-                """.formatted(keys.indent(2).stripTrailing(), backend.address().getPort());
+                %s
+                """.formatted(keys.indent(2).stripTrailing(), backend.address().getPort(), extraYaml);
     }
 
     StapledConfig config(String ocspKeys) {

@@ -16,9 +16,9 @@ import java.util.stream.Collectors;
  * reject (bad names, bad escapes, duplicate series, a TYPE after its samples, a family split in two,
  * histogram buckets that are not cumulative or lack {@code +Inf} = {@code _count}).
  */
-final class PrometheusText {
+public final class PrometheusText {
     /** One sample line. */
-    record Sample(String name, Map<String, String> labels, double value, String family) { }
+    public record Sample(String name, Map<String, String> labels, double value, String family) { }
 
     /** A metric family declared by TYPE (or implied by a bare sample, as untyped). */
     record Family(String name, String type, String help) { }
@@ -31,7 +31,7 @@ final class PrometheusText {
         this.families = families;
     }
 
-    List<Sample> samples() {
+    public List<Sample> samples() {
         return samples;
     }
 
@@ -48,7 +48,7 @@ final class PrometheusText {
     }
 
     /** The samples named {@code name} whose labels include all of {@code labels} (name, value, name, value...). */
-    List<Sample> find(String name, String... labels) {
+    public List<Sample> find(String name, String... labels) {
         Map<String, String> want = pairs(labels);
         List<Sample> out = new ArrayList<>();
         for (Sample s : samples) {
@@ -60,7 +60,7 @@ final class PrometheusText {
     }
 
     /** The value of the one sample matching; fails if there is none or more than one. */
-    double value(String name, String... labels) {
+    public double value(String name, String... labels) {
         List<Sample> found = find(name, labels);
         if (found.size() != 1) {
             throw new AssertionError(found.size() + " samples of " + name + " " + pairs(labels) + ": " + found
@@ -71,7 +71,7 @@ final class PrometheusText {
     }
 
     /** The value of the one sample matching, or {@code absent} when there is none. */
-    double valueOr(String name, double absent, String... labels) {
+    public double valueOr(String name, double absent, String... labels) {
         List<Sample> found = find(name, labels);
         if (found.isEmpty()) {
             return absent;
@@ -90,7 +90,7 @@ final class PrometheusText {
         return m;
     }
 
-    static PrometheusText parse(String text) {
+    public static PrometheusText parse(String text) {
         return new Parser(text).parse();
     }
 
