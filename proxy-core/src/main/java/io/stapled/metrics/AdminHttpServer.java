@@ -82,6 +82,10 @@ public final class AdminHttpServer implements AutoCloseable {
 
     /** Stops listening; open admin connections are closed with it. */
     @Override
+    public boolean isListening() {
+        return channel.isActive();
+    }
+
     public void close() {
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
