@@ -73,6 +73,7 @@ public final class RuntimeApiServer implements AutoCloseable {
                                          EventLoopGroup group, Transport transport, Instant startTime)
             throws IOException {
         CliLevel level = CliLevel.parse(config.level());
+        Set<PosixFilePermission> mode = modeOf(config.mode());
         Duration idle = config.idleTimeout() == null || config.idleTimeout().isZero()
                 ? DEFAULT_IDLE_TIMEOUT : config.idleTimeout();
         int maxPayload = config.maxPayload() > 0 ? config.maxPayload() : DEFAULT_MAX_PAYLOAD;
@@ -96,11 +97,11 @@ public final class RuntimeApiServer implements AutoCloseable {
         try {
             if (config.socket() != null) {
                 socket = config.socket().toAbsolutePath();
-                Channel ch = bindUnix(socket, config.mode(), group, transport, init);
+                Channel ch = bindUnix(socket, mode, group, transport, init);
                 bound.add(ch);
                 key = fileKey(socket);
                 log.info("runtime API listening on {} (mode {}, level {})", socket,
-                        PosixFilePermissions.toString(modeOf(config.mode())), level.word());
+                        PosixFilePermissions.toString(mode), level.word());
             }
             if (config.tcp() != null) {
                 if (!java.net.InetAddress.getByName(config.tcp().host()).isLoopbackAddress()) {
@@ -129,7 +130,7 @@ public final class RuntimeApiServer implements AutoCloseable {
         return new RuntimeApiServer(List.copyOf(bound), socket, key);
     }
 
-    private static Channel bindUnix(Path socket, String mode, EventLoopGroup group, Transport transport,
+    private static Channel bindUnix(Path socket, Set<PosixFilePermission> mode, EventLoopGroup group, Transport transport,
                                     ChannelInitializer<Channel> init) throws IOException {
         refuseLiveOrForeign(socket);
         Path tmp = socket.resolveSibling(socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
@@ -149,7 +150,7 @@ public final class RuntimeApiServer implements AutoCloseable {
             throw new IOException("runtime API: cannot bind unix socket " + socket + ": " + e.getMessage(), e);
         }
         try {
-            Files.setPosixFilePermissions(tmp, modeOf(mode));
+            Files.setPosixFilePermissions(tmp, mode);
             // rename(2) is atomic: clients only ever see the socket with its final mode, and a stale
             // file from a crashed run is replaced in the same step.
             Files.move(tmp, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -199,8 +199,7 @@ final class ServerCommands {
                 int checkState = hc == null ? 0 : (s.adminState() == AdminState.MAINT ? 0x02 | 0x04 | 0x08 : 0x02 | 0x04);
                 sb.append(beId).append(' ').append(pool.name()).append(' ')
                         .append(i + 1).append(' ').append(s.name()).append(' ')
-                        .append(s.address().getAddress() == null ? s.address().getHostString()
-                                : s.address().getAddress().getHostAddress()).append(' ')
+                        .append(Addresses.host(s.address())).append(' ')
                         .append(op).append(' ').append(admin).append(' ')
                         .append(s.weight()).append(' ').append(iweight).append(' ')
                         .append(0).append(' ')

@@ -158,9 +158,7 @@ final class StatCommand {
     }
 
     private static String address(BackendServer s) {
-        java.net.InetSocketAddress a = s.address();
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return Addresses.hostPort(s.address());
     }
 
     private static String modeOf(String backend, List<FrontendStats> frontends) {
