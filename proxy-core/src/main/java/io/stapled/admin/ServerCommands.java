@@ -8,6 +8,8 @@ import io.stapled.config.BackendConfig;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.BackendServer.AdminState;
+import io.stapled.proxy.backend.CheckResult;
+import io.stapled.proxy.backend.CheckStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -166,6 +168,21 @@ final class ServerCommands {
         return f.server().weight() + " (initial " + f.initialWeight() + ")\n";
     }
 
+    /** HAProxy's numeric HCHK_STATUS_* for a check status word. */
+    static int checkCode(CheckStatus status) {
+        return switch (status) {
+            case INI -> 1;
+            case SOCKERR -> 5;
+            case L4OK -> 6;
+            case L4TOUT -> 7;
+            case L4CON -> 8;
+            case L7TOUT -> 12;
+            case L7RSP -> 13;
+            case L7OK -> 15;
+            case L7STS -> 17;
+        };
+    }
+
     static String showServersState(Map<String, BackendPool> backends, List<String> args) {
         List<BackendPool> pools = new ArrayList<>(backends.values());
         String only = arg(args, 3);
@@ -191,12 +208,12 @@ final class ServerCommands {
                     case READY -> 0;
                 };
                 int op = s.adminState() == AdminState.MAINT || !s.isHealthy() ? 0 : 2;
-                int checkStatus = hc == null ? 0 : s.isHealthy()
-                        ? (hc.type() == BackendConfig.HealthCheckConfig.Type.HTTP ? 15 : 6)
-                        : (hc.type() == BackendConfig.HealthCheckConfig.Type.HTTP ? 17 : 8);
-                int checkResult = hc == null ? 0 : s.isHealthy() ? 3 : 2;
-                int checkHealth = hc == null ? 0 : s.isHealthy() ? hc.rise() + hc.fall() - 1 : 0;
-                int checkState = hc == null ? 0 : (s.adminState() == AdminState.MAINT ? 0x02 | 0x04 | 0x08 : 0x02 | 0x04);
+                CheckResult last = s.lastCheck();
+                int checkStatus = !s.isChecked() ? 0 : last == null ? 1 : checkCode(last.status());
+                int checkResult = last == null ? 0 : last.isSuccess() ? 3 : 2;
+                int checkHealth = hc == null || !s.isChecked() ? 0 : s.isHealthy() ? hc.rise() + hc.fall() - 1 : 0;
+                int checkState = !s.isChecked() ? 0
+                        : s.adminState() == AdminState.MAINT ? 0x02 | 0x04 | 0x08 : 0x02 | 0x04;
                 sb.append(beId).append(' ').append(pool.name()).append(' ')
                         .append(i + 1).append(' ').append(s.name()).append(' ')
                         .append(Addresses.host(s.address())).append(' ')

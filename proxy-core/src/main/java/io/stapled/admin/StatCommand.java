@@ -9,6 +9,7 @@ import io.stapled.config.BackendConfig;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.BackendServer.AdminState;
+import io.stapled.proxy.backend.CheckResult;
 
 /**
  * {@code show stat}: HAProxy's CSV, every static column in HAProxy's order (then the {@code -} column
@@ -96,14 +97,16 @@ final class StatCommand {
             List<BackendServer> servers = pool.servers();
             long scur = 0;
             long stot = 0;
+            long econ = 0;
             int weight = 0;
             int act = 0;
             List<String> rows = new ArrayList<>();
             for (int i = 0; i < servers.size(); i++) {
                 BackendServer s = servers.get(i);
-                String status = serverStatus(s, hc);
+                String status = s.statusText();
                 scur += s.activeConnections();
                 stot += s.totalConnections();
+                econ += s.failedConnects();
                 if (s.isAvailable()) {
                     weight += s.weight();
                     act++;
@@ -113,22 +116,29 @@ final class StatCommand {
                 }
                 Row r = new Row().set("pxname", pool.name()).set("svname", s.name())
                         .set("qcur", 0).set("qmax", 0).set("scur", s.activeConnections())
-                        .set("stot", s.totalConnections()).set("status", status)
+                        .set("stot", s.totalConnections()).set("econ", s.failedConnects()).set("status", status)
                         .set("weight", s.weight()).set("act", 1).set("bck", 0)
                         .set("pid", 1).set("iid", iid).set("sid", i + 1)
                         .set("lbtot", s.totalConnections()).set("type", 2)
                         .set("addr", address(s)).set("mode", mode)
                         .set("uweight", s.weight());
-                if (hc != null) {
-                    r.set("check_status", checkStatus(s, hc)).set("check_rise", hc.rise())
-                            .set("check_fall", hc.fall())
-                            .set("check_health", s.isHealthy() ? hc.rise() + hc.fall() - 1 : 0);
+                if (s.isChecked()) {
+                    CheckResult last = s.lastCheck();
+                    r.set("check_status", last == null ? "INI" : last.status().name());
+                    if (last != null) {
+                        r.set("check_duration", last.durationMillis()).set("check_desc", last.description())
+                                .set("last_chk", last.description());
+                    }
+                    if (hc != null) {
+                        r.set("check_rise", hc.rise()).set("check_fall", hc.fall())
+                                .set("check_health", s.isHealthy() ? hc.rise() + hc.fall() - 1 : 0);
+                    }
                 }
                 rows.add(r.csv());
             }
             rows.forEach(sb::append);
             Row b = new Row().set("pxname", pool.name()).set("svname", "BACKEND")
-                    .set("qcur", 0).set("qmax", 0).set("scur", scur).set("stot", stot)
+                    .set("qcur", 0).set("qmax", 0).set("scur", scur).set("stot", stot).set("econ", econ)
                     .set("status", act > 0 ? "UP" : "DOWN").set("weight", weight)
                     .set("act", act).set("bck", 0).set("pid", 1).set("iid", iid)
                     .set("lbtot", stot).set("type", 1).set("mode", mode)
@@ -138,23 +148,6 @@ final class StatCommand {
             iid++;
         }
         return sb.toString();
-    }
-
-    /** HAProxy's server status words. */
-    static String serverStatus(BackendServer s, BackendConfig.HealthCheckConfig hc) {
-        return switch (s.adminState()) {
-            case MAINT -> "MAINT";
-            case DRAIN -> s.isHealthy() ? "DRAIN" : "DOWN";
-            case READY -> hc == null ? (s.isHealthy() ? "no check" : "DOWN") : (s.isHealthy() ? "UP" : "DOWN");
-        };
-    }
-
-    private static String checkStatus(BackendServer s, BackendConfig.HealthCheckConfig hc) {
-        boolean http = hc.type() == BackendConfig.HealthCheckConfig.Type.HTTP;
-        if (s.isHealthy()) {
-            return http ? "L7OK" : "L4OK";
-        }
-        return http ? "L7STS" : "L4CON";
     }
 
     private static String address(BackendServer s) {

@@ -17,6 +17,11 @@ import io.stapled.config.HostPort;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.BackendServer.AdminState;
+import io.stapled.proxy.backend.CheckStatus;
+import io.stapled.proxy.backend.HealthChecker;
+import io.stapled.server.Transport;
+import io.netty.channel.EventLoopGroup;
+import java.net.ServerSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,14 +37,37 @@ class ServerAndStatCommandsTest {
     private BackendPool web;
     private BackendPool api;
 
+    private final List<ServerSocket> listeners = new java.util.ArrayList<>();
+    private int port1;
+    private int port2;
+
     @BeforeEach
-    void start() throws IOException {
+    void start() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            listeners.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        }
+        port1 = listeners.get(0).getLocalPort();
+        port2 = listeners.get(1).getLocalPort();
+        BackendConfig.HealthCheckConfig check = new BackendConfig.HealthCheckConfig(
+                BackendConfig.HealthCheckConfig.Type.TCP, null, 0, Duration.ofMillis(50), Duration.ofSeconds(1), 2, 3);
         web = new BackendPool(new BackendConfig("web", BackendConfig.Balance.ROUNDROBIN,
-                List.of(new ServerConfig("s1", new HostPort("127.0.0.1", 8081), 100),
-                        new ServerConfig("s2", new HostPort("127.0.0.1", 8082), 50)),
-                new BackendConfig.HealthCheckConfig(BackendConfig.HealthCheckConfig.Type.HTTP, "/health", 200,
-                        Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3),
-                Duration.ofSeconds(1), Duration.ofSeconds(5), 4, Duration.ofSeconds(30)));
+                List.of(new ServerConfig("s1", new HostPort("127.0.0.1", port1), 100),
+                        new ServerConfig("s2", new HostPort("127.0.0.1", port2), 50)),
+                check, Duration.ofSeconds(1), Duration.ofSeconds(5), 4, Duration.ofSeconds(30)));
+        // One real round of TCP checks, then stop them so the commands below are the only changes.
+        Transport t = Transport.best();
+        EventLoopGroup checks = t.newGroup(1, "checks");
+        try (HealthChecker checker = new HealthChecker(web, check, checks, t.socketChannel())) {
+            checker.start();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (web.servers().stream().anyMatch(sv -> sv.lastCheck() == null
+                    || sv.lastCheck().status() != CheckStatus.L4OK)) {
+                assertTrue(System.nanoTime() < deadline, "health checks did not run");
+                Thread.sleep(10);
+            }
+        } finally {
+            checks.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
         api = new BackendPool(new BackendConfig("api", BackendConfig.Balance.LEASTCONN,
                 List.of(new ServerConfig("a1", new HostPort("::1", 9000), 1)),
                 null, Duration.ofSeconds(1), Duration.ofSeconds(5), 4, Duration.ofSeconds(30)));
@@ -110,8 +138,11 @@ class ServerAndStatCommandsTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws IOException {
         cli.close();
+        for (ServerSocket l : listeners) {
+            l.close();
+        }
     }
 
     @Test
@@ -163,8 +194,8 @@ class ServerAndStatCommandsTest {
         assertEquals("UP", s1[17]);
         assertEquals("100", s1[18]);
         assertEquals("2", s1[32], "type 2 = server");
-        assertEquals("L7OK", s1[36]);
-        assertEquals("127.0.0.1:8081", s1[73]);
+        assertEquals("L4OK", s1[36]);
+        assertEquals("127.0.0.1:" + port1, s1[73]);
         assertEquals("http", s1[75]);
         String[] webBackend = lines.get(4).split(",", -1);
         assertEquals("BACKEND", webBackend[1]);
@@ -186,7 +217,7 @@ class ServerAndStatCommandsTest {
         for (int i = 0; i < 10; i++) {
             assertEquals("s2", web.select(InetAddress.getLoopbackAddress()).name(), "maintenance takes no traffic");
         }
-        assertTrue(cli.send("show stat\n").contains("\nweb,s1,0,0,0,,,0,,,,,,,,,,MAINT,"));
+        assertTrue(cli.send("show stat\n").contains("\nweb,s1,0,0,0,,,0,,,,,,0,,,,MAINT,"));
         assertEquals("\n", cli.send("enable server web/s1\n"));
         assertEquals(AdminState.READY, s1.adminState());
         assertEquals("\n", cli.send("set server web/s1 state drain\n"));
@@ -198,7 +229,7 @@ class ServerAndStatCommandsTest {
         assertEquals("\n", cli.send("set server web/s1 health down\n"));
         assertFalse(s1.isHealthy());
         assertNull(web.select(InetAddress.getLoopbackAddress()), "no server left");
-        assertTrue(cli.send("show stat\n").contains("\nweb,BACKEND,0,0,0,,,0,,,,,,,,,,DOWN,0,0,"));
+        assertTrue(cli.send("show stat\n").contains("\nweb,BACKEND,0,0,0,,,0,,,,,,0,,,,DOWN,0,0,"));
         assertEquals("\n", cli.send("set server web/s1 health up\n"));
         assertTrue(s1.isHealthy());
     }
@@ -250,8 +281,8 @@ class ServerAndStatCommandsTest {
                 + "srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state "
                 + "srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl "
                 + "srv_check_port srv_check_addr srv_agent_addr srv_agent_port", lines.get(1));
-        assertEquals("1 web 1 s1 127.0.0.1 2 0 100 100 0 15 3 4 6 0 0 0 - 8081 - 0 0 - - 0", lines.get(2));
-        assertEquals("1 web 2 s2 127.0.0.1 2 8 50 50 0 15 3 4 6 0 0 0 - 8082 - 0 0 - - 0", lines.get(3));
+        assertEquals("1 web 1 s1 127.0.0.1 2 0 100 100 0 6 3 4 6 0 0 0 - " + port1 + " - 0 0 - - 0", lines.get(2));
+        assertEquals("1 web 2 s2 127.0.0.1 2 8 50 50 0 6 3 4 6 0 0 0 - " + port2 + " - 0 0 - - 0", lines.get(3));
         assertEquals("2 api 1 a1 ::1 2 0 1 1 0 0 0 0 0 0 0 0 - 9000 - 0 0 - - 0", lines.get(4));
         for (String l : lines.subList(2, 5)) {
             assertEquals(25, l.split(" ").length, l);
