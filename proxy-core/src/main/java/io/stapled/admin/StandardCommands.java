@@ -10,6 +10,7 @@ public final class StandardCommands {
         registry.registerAll(InfoCommands.all(context.process()));
         registry.register(StatCommand.command(context.frontends(), context.backends()));
         registry.registerAll(ServerCommands.all(context.backends()));
+        registry.registerAll(OcspCommands.all(context.ocsp(), java.time.Instant::now));
         return registry;
     }
 }
