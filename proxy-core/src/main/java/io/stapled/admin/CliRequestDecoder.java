@@ -107,7 +107,8 @@ final class CliRequestDecoder extends ByteToMessageDecoder {
 
     private void payloadByte(ChannelHandlerContext ctx, byte b, List<Object> out) {
         if (payload.size() + payloadLine.size() + 1 > maxPayload) {
-            fail(out, "The payload is too big. Please send at most " + maxPayload + " bytes of payload.");
+            fail(out, "The payload is too big. Please change 'runtime_api.max_payload' (" + maxPayload
+                    + " bytes) in the configuration to use a bigger payload.");
             return;
         }
         if (b != '\n') {

@@ -45,10 +45,13 @@ public final class RuntimeApiServer implements AutoCloseable {
     public static final int MAX_LINE = 16384;
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(10);
     static final int DEFAULT_MAX_PAYLOAD = 128 * 1024;
+    /** sun_path holds 108 bytes with its terminating NUL. */
+    private static final int MAX_SUN_PATH = 107;
 
     private final List<Channel> channels;
     private final Path socket;
     private final Object socketKey;
+    private Runnable onClose = () -> { };
 
     private RuntimeApiServer(List<Channel> channels, Path socket, Object socketKey) {
         this.channels = channels;
@@ -65,7 +68,20 @@ public final class RuntimeApiServer implements AutoCloseable {
      */
     public static RuntimeApiServer start(RuntimeApiConfig config, RuntimeApiContext context,
                                          EventLoopGroup group, Transport transport) throws IOException {
-        return start(config, StandardCommands.registry(context), group, transport, context.process().startTime());
+        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "stapled-cli-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            RuntimeApiServer server = start(config, StandardCommands.registry(context, worker), group, transport,
+                    context.process().startTime());
+            server.onClose = worker::shutdownNow;
+            return server;
+        } catch (IOException | RuntimeException e) {
+            worker.shutdownNow();
+            throw e;
+        }
     }
 
     /** As {@link #start(RuntimeApiConfig, RuntimeApiContext, EventLoopGroup, Transport)} with any command set. */
@@ -134,6 +150,11 @@ public final class RuntimeApiServer implements AutoCloseable {
                                     ChannelInitializer<Channel> init) throws IOException {
         refuseLiveOrForeign(socket);
         Path tmp = socket.resolveSibling(socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        if (tmp.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SUN_PATH) {
+            // No room for a temporary name: bind in place (the stale file, if any, was checked above).
+            Files.deleteIfExists(socket);
+            tmp = socket;
+        }
         Files.deleteIfExists(tmp);
         boolean epoll = "epoll".equals(transport.name());
         Class<? extends ServerChannel> type = epoll
@@ -153,7 +174,9 @@ public final class RuntimeApiServer implements AutoCloseable {
             Files.setPosixFilePermissions(tmp, mode);
             // rename(2) is atomic: clients only ever see the socket with its final mode, and a stale
             // file from a crashed run is replaced in the same step.
-            Files.move(tmp, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (!tmp.equals(socket)) {
+                Files.move(tmp, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
         } catch (IOException | RuntimeException e) {
             ch.close().syncUninterruptibly();
             Files.deleteIfExists(tmp);
@@ -248,6 +271,7 @@ public final class RuntimeApiServer implements AutoCloseable {
         if (socket != null && socketKey != null) {
             deleteIfSame(socket, socketKey);
         }
+        onClose.run();
         log.info("runtime API closed");
     }
 }

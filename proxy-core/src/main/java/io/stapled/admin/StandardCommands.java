@@ -4,13 +4,18 @@ package io.stapled.admin;
 public final class StandardCommands {
     private StandardCommands() { }
 
-    public static CommandRegistry registry(RuntimeApiContext context) {
+    /**
+     * Every command over {@code context}. {@code worker} runs the certificate commands (one at a time,
+     * off the event loops); it must be single-threaded.
+     */
+    public static CommandRegistry registry(RuntimeApiContext context, java.util.concurrent.Executor worker) {
         CommandRegistry registry = new CommandRegistry();
         registry.registerAll(SessionCommands.all(registry));
         registry.registerAll(InfoCommands.all(context.process()));
         registry.register(StatCommand.command(context.frontends(), context.backends()));
         registry.registerAll(ServerCommands.all(context.backends()));
         registry.registerAll(OcspCommands.all(context.ocsp(), java.time.Instant::now));
+        registry.registerAll(CertCommands.all(context.certificates(), context.ocsp(), worker));
         return registry;
     }
 }

@@ -62,7 +62,7 @@ class RuntimeApiProtocolTest {
         }
         socket = dir.resolve("cli.sock");
         RuntimeApiContext context = RuntimeApiContext.builder(RuntimeApiFixture.process()).build();
-        CommandRegistry registry = StandardCommands.registry(context);
+        CommandRegistry registry = StandardCommands.registry(context, Runnable::run);
         registry.register(BasicCommand.sync("show payload", CliLevel.USER, "show payload <<              : test",
                 (args, payload, s) -> payload == null ? "no payload\n"
                         : "lines=" + payload.split("\n", -1).length + " bytes=" + payload.length()
@@ -233,7 +233,8 @@ class RuntimeApiProtocolTest {
                 c.write(line);
             }
             String out = c.readToEof(Duration.ofSeconds(5));
-            assertEquals("The payload is too big. Please send at most " + MAX_PAYLOAD + " bytes of payload.\n\n", out);
+            assertEquals("The payload is too big. Please change 'runtime_api.max_payload' (" + MAX_PAYLOAD
+                    + " bytes) in the configuration to use a bigger payload.\n\n", out);
         }
     }
 
