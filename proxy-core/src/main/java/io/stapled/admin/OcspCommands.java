@@ -9,7 +9,9 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 import io.stapled.ocsp.Staple;
@@ -30,11 +32,15 @@ final class OcspCommands {
 
     private OcspCommands() { }
 
-    static List<RuntimeCommand> all(OcspAdmin ocsp, Supplier<Instant> clock) {
+    /**
+     * @param worker runs {@code set ssl ocsp-response}: verifying a signature and writing the
+     *               {@code .ocsp} file stay off the event loop
+     */
+    static List<RuntimeCommand> all(OcspAdmin ocsp, Supplier<Instant> clock, Executor worker) {
         return List.of(
-                BasicCommand.sync("set ssl ocsp-response", CliLevel.ADMIN,
+                BasicCommand.async("set ssl ocsp-response", CliLevel.ADMIN,
                         "set ssl ocsp-response <resp|payload>       : update a certificate's OCSP Response from a base64-encode DER",
-                        (args, payload, s) -> set(ocsp, args, payload)),
+                        (args, payload, s) -> CompletableFuture.supplyAsync(() -> set(ocsp, args, payload), worker)),
                 BasicCommand.sync("show ssl ocsp-response", CliLevel.ADMIN,
                         "show ssl ocsp-response [[text|base64|json] id]  : display the IDs of the OCSP responses used in memory, or the details of a single OCSP response (in text, base64 or json format)",
                         (args, payload, s) -> show(ocsp, args, clock.get())),

@@ -5,8 +5,9 @@ public final class StandardCommands {
     private StandardCommands() { }
 
     /**
-     * Every command over {@code context}. {@code worker} runs the certificate commands (one at a time,
-     * off the event loops); it must be single-threaded.
+     * Every command over {@code context}. {@code worker} runs the commands that compute or touch files
+     * (certificate transactions, pushed OCSP responses) one at a time, off the event loops; it must be
+     * single-threaded.
      */
     public static CommandRegistry registry(RuntimeApiContext context, java.util.concurrent.Executor worker) {
         CommandRegistry registry = new CommandRegistry();
@@ -14,7 +15,7 @@ public final class StandardCommands {
         registry.registerAll(InfoCommands.all(context.process()));
         registry.register(StatCommand.command(context.frontends(), context.backends()));
         registry.registerAll(ServerCommands.all(context.backends()));
-        registry.registerAll(OcspCommands.all(context.ocsp(), java.time.Instant::now));
+        registry.registerAll(OcspCommands.all(context.ocsp(), java.time.Instant::now, worker));
         registry.registerAll(CertCommands.all(context.certificates(), context.ocsp(), worker));
         return registry;
     }
