@@ -55,10 +55,6 @@ public interface CertificateAdmin {
             return chain.isEmpty() ? null : chain.get(0);
         }
 
-        public CertificateMaterial withChainAndKey(List<X509Certificate> newChain, PrivateKey newKey) {
-            return new CertificateMaterial(newChain, newKey == null ? key : newKey, issuer, ocsp);
-        }
-
         public CertificateMaterial withKey(PrivateKey newKey) {
             return new CertificateMaterial(chain, newKey, issuer, ocsp);
         }

@@ -2,7 +2,6 @@ package io.stapled.admin;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -237,10 +236,5 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
         } catch (IOException | IllegalArgumentException e) {
             return null;
         }
-    }
-
-    /** For tests and logs: the certificate files served by {@code frontend}. */
-    static List<Path> served(TlsFrontend frontend) {
-        return frontend.store().current().certificates().stream().map(s -> s.certificate().source()).toList();
     }
 }

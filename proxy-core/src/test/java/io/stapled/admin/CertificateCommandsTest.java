@@ -257,6 +257,23 @@ class CertificateCommandsTest {
     }
 
     @Test
+    void haproxyDocumentedOneLinersWorkUnchanged() throws Exception {
+        Socat.assumeInstalled();
+        leaf(0x5005, "site.test").writeBundle(dir.resolve("127.0.0.1.pem"));
+        String file = pem.toString();
+        assertEquals("Transaction created for certificate " + file + "!\n\n", Socat.shell(cli.socket, dir,
+                "echo -e \"set ssl cert " + file + " <<\\n$(cat 127.0.0.1.pem)\\n\" | socat $SOCK -"));
+        assertEquals("Transaction updated for certificate " + file + "!\n\n", Socat.shell(cli.socket, dir,
+                "echo -e \"set ssl cert " + file + " <<\\n$(sed -n '/^$/d;/-BEGIN/,/-END/p' 127.0.0.1.pem)\\n\""
+                        + " | socat $SOCK -"));
+        assertEquals("Committing " + file + ".\nSuccess!\n\n", Socat.shell(cli.socket, dir,
+                "echo \"commit ssl cert " + file + "\" | socat $SOCK -"));
+        try (SSLSocket s = connect("site.test")) {
+            assertEquals("5005", servedSerial(s));
+        }
+    }
+
+    @Test
     void certificateCommandsNeedTheirLevel() throws Exception {
         try (CliClient c = cli.connect()) {
             c.write("operator;show ssl cert;commit ssl cert " + pem + "\n");

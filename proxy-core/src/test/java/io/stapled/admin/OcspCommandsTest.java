@@ -200,6 +200,26 @@ class OcspCommandsTest {
     }
 
     @Test
+    void haproxyDocumentedOneLinersWorkUnchanged() throws Exception {
+        Socat.assumeInstalled();
+        byte[] one = responder.responseFor(leafB.certificate().getSerialNumber(), Behaviour.GOOD);
+        java.nio.file.Files.write(dir.resolve("resp.der"), one);
+        assertEquals("OCSP Response updated!\n\n", Socat.shell(cli.socket, dir,
+                "echo \"set ssl ocsp-response $(base64 -w 10000 resp.der)\" | socat stdio $SOCK"));
+        assertArrayEquals(one, b.staple().der());
+        byte[] two = responder.responseFor(leafB.certificate().getSerialNumber(), Behaviour.DELEGATED);
+        java.nio.file.Files.write(dir.resolve("resp.der"), two);
+        assertEquals("OCSP Response updated!\n\n", Socat.shell(cli.socket, dir,
+                "echo -e \"set ssl ocsp-response <<\\n$(base64 resp.der)\\n\" | socat stdio $SOCK"));
+        assertArrayEquals(two, b.staple().der());
+        String updates = Socat.shell(cli.socket, dir, "echo \"show ssl ocsp-updates\" | socat $SOCK -");
+        assertTrue(updates.startsWith("OCSP Certid | Path |"), updates);
+        String update = Socat.shell(cli.socket, dir,
+                "echo \"update ssl ocsp-response " + pathA + "\" | socat -t 15 stdio $SOCK");
+        assertTrue(update.contains("Cert Status: good"), update);
+    }
+
+    @Test
     void ocspCommandsAreAdminOnly() throws Exception {
         try (CliClient c = cli.connect()) {
             c.write("operator;show ssl ocsp-response;set ssl ocsp-response AAAA\n");

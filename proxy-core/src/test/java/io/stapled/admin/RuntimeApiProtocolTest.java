@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -155,6 +153,25 @@ class RuntimeApiProtocolTest {
             c.write("prompt n;show cli level\n");
             assertEquals("\nadmin\n\n", c.readToEof(Duration.ofSeconds(5)));
         }
+    }
+
+    @Test
+    void timedPromptShowsTheUptime() throws IOException {
+        try (CliClient c = CliClient.connect(socket)) {
+            c.write("prompt timed\n");
+            String p = c.readUntil("]> ", Duration.ofSeconds(5));
+            assertTrue(p.matches("\n\\[0:00:00:0\\d\\]> "), p);
+            c.write("prompt timed;show cli level\n");
+            assertEquals("\nadmin\n\n> ", c.readUntil("admin\n\n> ", Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void helpWithWordsListsOnlyTheMatchingCommands() throws IOException {
+        String out = send("help show servers\n");
+        assertTrue(out.startsWith("The following commands are valid at this level:\n"
+                + "  show servers state [<backend>]"), out);
+        assertFalse(out.contains("show info"), out);
     }
 
     @Test
@@ -336,13 +353,5 @@ class RuntimeApiProtocolTest {
         assertEquals("admin\n\nhello\n\n", Socat.run(socket, "show cli level;echo hello\n"));
         assertEquals("lines=2 bytes=7 first=abc\n\n", Socat.run(socket, "show payload <<\nabc\ndef\n\n"));
         assertEquals("lines=3 bytes=6 first=ab\n\n", Socat.run(socket, "show payload <<%EOF%\nab\n\ncd\n%EOF%\n"));
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
-    static List<String> lines(String s) {
-        return List.of(s.split("\n", -1));
     }
 }

@@ -26,6 +26,20 @@ final class Socat {
         Assumptions.assumeTrue(found, "socat is not installed");
     }
 
+    /** Runs a shell one-liner (an operator's {@code echo ... | socat ...}) with {@code $SOCK} set. */
+    static String shell(Path socket, Path workDir, String script) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).directory(workDir.toFile())
+                .redirectErrorStream(true);
+        pb.environment().put("SOCK", socket.toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("'" + script + "' did not finish");
+        }
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
     static String run(Path socket, String input) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("socat", "-t", "5", "stdio", "UNIX-CONNECT:" + socket)
                 .redirectErrorStream(true).start();
