@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -119,7 +120,8 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
             text = reply.join();
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            log.warn("runtime API command '{}' failed", request.command(), cause);
+            String cmd = request.command();
+            log.warn("runtime API command '{}' failed", cmd.length() > 80 ? cmd.substring(0, 80) + "..." : cmd, cause);
             text = "Internal error: " + oneLine(cause) + "\n";
         }
         if (!session.idleTimeout().equals(appliedTimeout)) {
@@ -186,7 +188,7 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
         ctx.pipeline().replace(IDLE_HANDLER, IDLE_HANDLER, next);
     }
 
-    private static io.netty.channel.ChannelFuture write(ChannelHandlerContext ctx, String text) {
+    private static ChannelFuture write(ChannelHandlerContext ctx, String text) {
         ByteBuf buf = ctx.alloc().buffer(text.length());
         buf.writeCharSequence(text, StandardCharsets.UTF_8);
         return ctx.writeAndFlush(buf);

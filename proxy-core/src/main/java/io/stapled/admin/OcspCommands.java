@@ -210,13 +210,13 @@ final class OcspCommands {
                     .append(",\"stapled\":").append(st != null && st.isValidAt(now))
                     .append(",\"cert_status\":").append(Json.quote(st == null ? null : st.status().name().toLowerCase(Locale.ROOT)))
                     .append(",\"origin\":").append(Json.quote(st == null ? null : st.origin().name().toLowerCase(Locale.ROOT)))
-                    .append(",\"produced_at\":").append(Json.quote(st == null ? null : st.producedAt().toString()))
-                    .append(",\"this_update\":").append(Json.quote(st == null ? null : st.thisUpdate().toString()))
-                    .append(",\"next_update\":").append(Json.quote(st == null ? null : st.nextUpdate().toString()))
+                    .append(",\"produced_at\":").append(Json.quote(st == null ? null : iso(st.producedAt())))
+                    .append(",\"this_update\":").append(Json.quote(st == null ? null : iso(st.thisUpdate())))
+                    .append(",\"next_update\":").append(Json.quote(st == null ? null : iso(st.nextUpdate())))
                     .append(",\"seconds_to_expiry\":")
                     .append(st == null ? "null" : Long.toString(Math.max(0, Duration.between(now, st.nextUpdate()).toSeconds())))
-                    .append(",\"next_refresh\":").append(Json.quote(e.nextRefresh() == null ? null : e.nextRefresh().toString()))
-                    .append(",\"last_update\":").append(Json.quote(e.lastUpdate() == null ? null : e.lastUpdate().toString()))
+                    .append(",\"next_refresh\":").append(Json.quote(iso(e.nextRefresh())))
+                    .append(",\"last_update\":").append(Json.quote(iso(e.lastUpdate())))
                     .append(",\"successes\":").append(e.successes())
                     .append(",\"failures\":").append(e.failures())
                     .append(",\"last_status\":").append(e.lastStatus())
@@ -225,6 +225,11 @@ final class OcspCommands {
                     .append('}');
         }
         return sb.append("]\n").toString();
+    }
+
+    /** UTC, to the second: {@code 2026-11-24T07:41:20Z}; null stays null. */
+    private static String iso(Instant t) {
+        return t == null ? null : t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
     /** HAProxy's log date ({@code 30/Jan/2023:00:08:09 +0000}) in the process's time zone. */

@@ -1,13 +1,17 @@
 package io.stapled.admin;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -15,6 +19,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.ServerBootstrap;
@@ -68,7 +74,7 @@ public final class RuntimeApiServer implements AutoCloseable {
      */
     public static RuntimeApiServer start(RuntimeApiConfig config, RuntimeApiContext context,
                                          EventLoopGroup group, Transport transport) throws IOException {
-        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "stapled-cli-worker");
             t.setDaemon(true);
             return t;
@@ -120,7 +126,7 @@ public final class RuntimeApiServer implements AutoCloseable {
                         PosixFilePermissions.toString(mode), level.word());
             }
             if (config.tcp() != null) {
-                if (!java.net.InetAddress.getByName(config.tcp().host()).isLoopbackAddress()) {
+                if (!InetAddress.getByName(config.tcp().host()).isLoopbackAddress()) {
                     throw new IOException("runtime API tcp address " + config.tcp()
                             + " is not a loopback address; the runtime API has no authentication");
                 }
@@ -150,7 +156,7 @@ public final class RuntimeApiServer implements AutoCloseable {
                                     ChannelInitializer<Channel> init) throws IOException {
         refuseLiveOrForeign(socket);
         Path tmp = socket.resolveSibling(socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        if (tmp.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SUN_PATH) {
+        if (tmp.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SUN_PATH) {
             // No room for a temporary name: bind in place (the stale file, if any, was checked above).
             Files.deleteIfExists(socket);
             tmp = socket;
@@ -159,7 +165,7 @@ public final class RuntimeApiServer implements AutoCloseable {
         boolean epoll = "epoll".equals(transport.name());
         Class<? extends ServerChannel> type = epoll
                 ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class;
-        java.net.SocketAddress address = epoll
+        SocketAddress address = epoll
                 ? new DomainSocketAddress(tmp.toString()) : UnixDomainSocketAddress.of(tmp);
         Channel ch;
         try {
@@ -228,7 +234,7 @@ public final class RuntimeApiServer implements AutoCloseable {
 
     private static Object fileKey(Path p) {
         try {
-            Object k = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+            Object k = Files.readAttributes(p, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS).fileKey();
             return k == null ? Boolean.TRUE : k;
         } catch (IOException e) {
@@ -254,8 +260,8 @@ public final class RuntimeApiServer implements AutoCloseable {
     }
 
     /** The bound addresses (unix first, then TCP). */
-    public List<java.net.SocketAddress> localAddresses() {
-        List<java.net.SocketAddress> out = new ArrayList<>();
+    public List<SocketAddress> localAddresses() {
+        List<SocketAddress> out = new ArrayList<>();
         for (Channel ch : channels) {
             out.add(ch.localAddress());
         }
