@@ -154,12 +154,13 @@ final class CliRequestDecoder extends ByteToMessageDecoder {
         if (failed) {
             return;
         }
+        if (payloadPattern == null && (current.size() > 0 || !lineCommands.isEmpty())) {
+            // A last line without its LF (printf "show info" | socat ...): run it rather than drop it.
+            endOfLine(ctx, out);
+        }
         if (payloadPattern != null) {
             String end = payloadPattern.isEmpty() ? "an empty line" : "a line '" + payloadPattern + "'";
             fail(out, "The payload was not terminated: it must end with " + end + ". Nothing was changed.");
-        } else if (current.size() > 0 || !lineCommands.isEmpty()) {
-            // A last line without its LF (printf "show info" | socat ...): run it rather than drop it.
-            endOfLine(ctx, out);
         }
     }
 

@@ -66,4 +66,44 @@ public interface FrontendStats {
     default long totalConnections() {
         return -1;
     }
+
+    /**
+     * A frontend known by its name, mode and backend, with live session counters.
+     *
+     * @param limit the configured connection cap, or -1
+     */
+    static FrontendStats of(String name, String mode, String backend, java.util.function.LongSupplier current,
+                            java.util.function.LongSupplier total, long limit) {
+        return new FrontendStats() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String mode() {
+                return mode;
+            }
+
+            @Override
+            public String backend() {
+                return backend;
+            }
+
+            @Override
+            public long currentSessions() {
+                return current.getAsLong();
+            }
+
+            @Override
+            public long totalSessions() {
+                return total.getAsLong();
+            }
+
+            @Override
+            public long sessionLimit() {
+                return limit;
+            }
+        };
+    }
 }

@@ -62,6 +62,13 @@ public final class OcspResponseText {
             Map.entry("1.2.840.10045.4.3.4", "ecdsa-with-SHA512"),
             Map.entry("1.3.101.112", "ED25519"),
             Map.entry("1.3.101.113", "ED448"));
+    /** OpenSSL's short names where BouncyCastle's differ. */
+    private static final Map<String, String> NAME_KEYS = Map.of(
+            "1.2.840.113549.1.9.1", "emailAddress",
+            "2.5.4.5", "serialNumber",
+            "2.5.4.9", "street",
+            "2.5.4.17", "postalCode",
+            "0.9.2342.19200300.100.1.1", "UID");
     private static final String[] RESPONSE_STATUS = {
         "successful", "malformedrequest", "internalerror", "trylater", "(UNKNOWN)", "sigrequired", "unauthorized"};
     private static final String[] REASONS = {
@@ -208,8 +215,7 @@ public final class OcspResponseText {
                 if (sb.length() > 0) {
                     sb.append(", ");
                 }
-                String key = BCStyle.INSTANCE.oidToDisplayName(atv.getType());
-                sb.append(key == null ? atv.getType().getId() : key).append(" = ")
+                sb.append(key(atv.getType())).append(" = ")
                         .append(IETFUtils.valueToString(atv.getValue()));
             }
         }
@@ -221,12 +227,20 @@ public final class OcspResponseText {
         StringBuilder sb = new StringBuilder();
         for (RDN rdn : name.getRDNs()) {
             for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
-                String key = BCStyle.INSTANCE.oidToDisplayName(atv.getType());
-                sb.append('/').append(key == null ? atv.getType().getId() : key).append('=')
+                sb.append('/').append(key(atv.getType())).append('=')
                         .append(IETFUtils.valueToString(atv.getValue()));
             }
         }
         return sb.toString();
+    }
+
+    private static String key(ASN1ObjectIdentifier type) {
+        String openssl = NAME_KEYS.get(type.getId());
+        if (openssl != null) {
+            return openssl;
+        }
+        String bc = BCStyle.INSTANCE.oidToDisplayName(type);
+        return bc == null ? type.getId() : bc;
     }
 
     static String signatureName(ASN1ObjectIdentifier oid) {

@@ -82,13 +82,13 @@ class OcspResponseTextTest {
 
     @Test
     void goodResponseByNameMatchesOpenssl() throws Exception {
-        IssuedCertificate ca = CertificateBuilder.subject("C=FR, O=stapled tests, CN=Test Root").keyPair(KeyPairs.ecP256()).ca().build();
+        IssuedCertificate ca = CertificateBuilder.subject("C=FR, O=stapled tests, CN=Test Root, E=ca@example.test").keyPair(KeyPairs.ecP256()).ca().build();
         IssuedCertificate leaf = CertificateBuilder.subject("CN=site.example").issuer(ca).keyPair(KeyPairs.ecP256())
                 .serial(new BigInteger("100a", 16)).dnsNames("site.example").build();
         byte[] der = response(ca, leaf, CertificateStatus.GOOD, false, false, false);
         String ours = OcspResponseText.render(der);
         assertEquals(beforeCertificates(openssl(der)), beforeCertificates(ours));
-        assertTrue(ours.contains("\n    Responder Id: C = FR, O = stapled tests, CN = Test Root\n"), ours);
+        assertTrue(ours.contains("\n    Responder Id: C = FR, O = stapled tests, CN = Test Root, emailAddress = ca@example.test\n"), ours);
         assertTrue(ours.contains("\n      Serial Number: 100A\n"), ours);
     }
 

@@ -228,6 +228,8 @@ class RuntimeApiProtocolTest {
     void payloadCutShortByEofIsAnErrorAndNothingRuns() throws IOException {
         String out = send("show payload <<\nabc\n");
         assertEquals("The payload was not terminated: it must end with an empty line. Nothing was changed.\n\n", out);
+        assertEquals("The payload was not terminated: it must end with a line 'END'. Nothing was changed.\n\n",
+                send("show payload <<END"), "a payload line cut by EOF is not run either");
     }
 
     @Test

@@ -119,37 +119,8 @@ class StapledServerRuntimeApiTest {
     }
 
     static FrontendStats stats(RunningFrontend f) {
-        return new FrontendStats() {
-            @Override
-            public String name() {
-                return f.name();
-            }
-
-            @Override
-            public String mode() {
-                return f.config().mode().name().toLowerCase(java.util.Locale.ROOT);
-            }
-
-            @Override
-            public String backend() {
-                return f.config().backend();
-            }
-
-            @Override
-            public long currentSessions() {
-                return f.connections().active();
-            }
-
-            @Override
-            public long totalSessions() {
-                return f.connections().total();
-            }
-
-            @Override
-            public long sessionLimit() {
-                return f.config().maxConnections();
-            }
-        };
+        return FrontendStats.of(f.name(), f.config().mode().name().toLowerCase(java.util.Locale.ROOT),
+                f.config().backend(), f.connections()::active, f.connections()::total, f.config().maxConnections());
     }
 
     @AfterEach
