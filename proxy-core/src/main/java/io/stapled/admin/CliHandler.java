@@ -52,14 +52,20 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof CliRequest || msg instanceof CliProtocolError) {
-            if (pending.size() >= MAX_PENDING && !closing) {
-                // Commands queue behind a slow one; a client that keeps sending is cut off, not buffered.
-                pending.clear();
-                pending.add(new CliProtocolError("Too many pending commands."));
-                busy = false;
-            } else {
-                pending.add(msg);
+            if (closing) {
+                return;
             }
+            if (pending.size() >= MAX_PENDING) {
+                // Commands queue behind a slow command or a client that does not read its replies; one
+                // that keeps sending is cut off rather than buffered.
+                closing = true;
+                pending.clear();
+                log.debug("runtime API connection {}: too many pending commands", ctx.channel().remoteAddress());
+                write(ctx, "Too many pending commands.\n\n");
+                ctx.close();
+                return;
+            }
+            pending.add(msg);
             drain(ctx);
         } else {
             ctx.fireChannelRead(msg);
@@ -67,7 +73,8 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
     }
 
     private void drain(ChannelHandlerContext ctx) {
-        while (!busy && !closing && !pending.isEmpty()) {
+        // A client that does not read its replies stops the queue here; the pending cap then cuts it off.
+        while (!busy && !closing && !pending.isEmpty() && ctx.channel().isWritable()) {
             Object next = pending.poll();
             if (next instanceof CliProtocolError error) {
                 closing = true;
@@ -153,6 +160,14 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
         }
         long up = uptimeSeconds.getAsLong();
         return String.format("[%d:%02d:%02d:%02d]> ", up / 86400, (up / 3600) % 24, (up / 60) % 60, up % 60);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            drain(ctx);
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override

@@ -301,6 +301,23 @@ class RuntimeApiProtocolTest {
     }
 
     @Test
+    void clientThatDoesNotReadItsRepliesIsCutOffNotBuffered() throws IOException {
+        try (CliClient c = CliClient.connect(socket)) {
+            StringBuilder lines = new StringBuilder("prompt i\n");
+            int commands = 4000;
+            for (int i = 0; i < commands; i++) {
+                lines.append("help\n");
+            }
+            c.write(lines.toString());
+            // Only now start reading: the server must have stopped, not queued 4000 replies.
+            String out = c.readToEof(Duration.ofSeconds(10));
+            int helps = out.split("The following commands are valid", -1).length - 1;
+            assertTrue(helps < commands, "replied to " + helps + " of " + commands);
+        }
+        assertEquals("admin\n\n", send("show cli level\n"), "the server carries on");
+    }
+
+    @Test
     void setTimeoutCliChangesThisConnectionsIdleTimeout() throws IOException {
         try (CliClient c = CliClient.connect(socket)) {
             c.write("prompt i;set timeout cli 3\n");
