@@ -37,8 +37,10 @@ final class StatCommand {
 
     static RuntimeCommand command(Supplier<List<FrontendStats>> frontends, Map<String, BackendPool> backends) {
         return BasicCommand.sync("show stat", CliLevel.USER,
-                "show stat [desc|json|no-maint|typed|up]*: report counters for each proxy and server",
-                (args, p, s) -> render(frontends.get(), backends, args.contains("up"), args.contains("no-maint")));
+                "show stat [no-maint|up]*                : report counters for each proxy and server",
+                (args, p, s) -> args.contains("typed") || args.contains("json")
+                        ? "stapled's show stat speaks CSV only; drop 'typed' / 'json'.\n"
+                        : render(frontends.get(), backends, args.contains("up"), args.contains("no-maint")));
     }
 
     /** One CSV row under construction: values by column name. */

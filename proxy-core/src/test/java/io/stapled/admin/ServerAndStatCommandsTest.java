@@ -203,6 +203,7 @@ class ServerAndStatCommandsTest {
         assertEquals("150", webBackend[18]);
         assertEquals("2", webBackend[19]);
         assertEquals("roundrobin", webBackend[76]);
+        assertEquals("stapled's show stat speaks CSV only; drop 'typed' / 'json'.\n\n", cli.send("show stat json\n"));
         String[] a1 = lines.get(5).split(",", -1);
         assertEquals("no check", a1[17]);
         assertEquals("[::1]:9000", a1[73]);
