@@ -141,6 +141,10 @@ class RuntimeApiStaplingTest {
         cli.send("set ssl cert " + file + " <<\n" + next.chainPem() + next.privateKeyPem() + "\n");
         assertEquals("Transaction updated for certificate " + file + "!\n\n", cli.send("set ssl cert " + file
                 + ".ocsp <<\n" + Base64.getMimeEncoder().encodeToString(ocsp).replace("\r\n", "\n") + "\n\n"));
+        String pending = cli.send("show ssl cert *" + file + ".ocsp\n");
+        assertTrue(pending.startsWith("OCSP Response Data:\n") && pending.contains("Serial Number: 6006\n"), pending);
+        assertTrue(cli.send("show ssl cert " + file + ".ocsp\n").contains("Serial Number: 5005\n"),
+                "the committed certificate's staple until the commit");
         assertEquals("Committing " + file + ".\nSuccess!\n\n", cli.send("commit ssl cert " + file + "\n"));
 
         TlsProbe.Seen seen = probe.handshake(port(), "staple.test");
