@@ -100,4 +100,65 @@ public interface ProcessStats {
             }
         };
     }
+
+    /**
+     * Name, version and start time, with the connection figures summed over the frontends' (the
+     * process-wide counters the assembly may not have yet): CurrConns, CumConns, Maxconn, Listeners.
+     */
+    static ProcessStats summing(String name, String version, Instant startTime, int threads,
+                                java.util.function.Supplier<java.util.List<FrontendStats>> frontends) {
+        return new ProcessStats() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String version() {
+                return version;
+            }
+
+            @Override
+            public Instant startTime() {
+                return startTime;
+            }
+
+            @Override
+            public int threads() {
+                return threads;
+            }
+
+            @Override
+            public long currentConnections() {
+                return sum(FrontendStats::currentSessions);
+            }
+
+            @Override
+            public long cumulativeConnections() {
+                return sum(FrontendStats::totalSessions);
+            }
+
+            @Override
+            public long maxConnections() {
+                return sum(FrontendStats::sessionLimit);
+            }
+
+            @Override
+            public int listeners() {
+                return frontends.get().size();
+            }
+
+            private long sum(java.util.function.ToLongFunction<FrontendStats> f) {
+                long total = 0;
+                for (FrontendStats fs : frontends.get()) {
+                    long v = f.applyAsLong(fs);
+                    if (v < 0) {
+                        return -1;
+                    }
+                    total += v;
+                }
+                return total;
+            }
+        };
+    }
 }

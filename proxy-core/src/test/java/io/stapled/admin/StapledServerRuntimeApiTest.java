@@ -105,8 +105,11 @@ class StapledServerRuntimeApiTest {
 
         // The wiring the assembly does (see docs/RUNTIME-API.md, "Embedding").
         OcspManagerAdmin ocsp = new OcspManagerAdmin(server.ocsp());
-        RuntimeApiContext context = RuntimeApiContext.builder(ProcessStats.basic("stapled", "test", Instant.now()))
-                .frontends(() -> server.frontends().stream().map(StapledServerRuntimeApiTest::stats).toList())
+        java.util.function.Supplier<List<FrontendStats>> frontendStats =
+                () -> server.frontends().stream().map(StapledServerRuntimeApiTest::stats).toList();
+        RuntimeApiContext context = RuntimeApiContext.builder(
+                        ProcessStats.summing("stapled", "test", Instant.now(), 2, frontendStats))
+                .frontends(frontendStats)
                 .backends(server.backends().values())
                 .ocsp(ocsp)
                 .certificates(new TlsCertificateAdmin(server.frontends().stream().map(RunningFrontend::tls).toList(),
@@ -238,5 +241,8 @@ class StapledServerRuntimeApiTest {
         }
         String stat = cli("show stat\n");
         assertTrue(stat.contains("\nhttps,FRONTEND,,,"), stat);
+        String info = cli("show info\n");
+        assertTrue(info.contains("\nCumConns: ") && !info.contains("\nCumConns: 0\n"), info);
+        assertTrue(info.contains("\nListeners: 1\n"), info);
     }
 }
