@@ -207,8 +207,7 @@ final class CertCommands {
                 store.add(file, m);
                 emptyFiles.remove(file);
             } else {
-                store.replace(file, m);
-                out.append('.');
+                out.append(".".repeat(store.replace(file, m)));
             }
         } catch (CertificateUpdateException e) {
             log.warn("runtime API: commit of {} failed: {}", file, e.getMessage());

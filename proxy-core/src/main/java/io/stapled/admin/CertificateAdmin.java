@@ -19,9 +19,10 @@ public interface CertificateAdmin {
      * snapshot so the next handshake uses it. Connections already open keep the old certificate.
      * On failure nothing changes.
      *
+     * @return how many served instances were replaced (HAProxy prints one dot each); 0 for an unused file
      * @throws CertificateUpdateException with a one-line reason
      */
-    void replace(String file, CertificateMaterial material) throws CertificateUpdateException;
+    int replace(String file, CertificateMaterial material) throws CertificateUpdateException;
 
     /** Adds an unused certificate file ({@code new ssl cert} then commit). */
     void add(String file, CertificateMaterial material) throws CertificateUpdateException;

@@ -74,13 +74,13 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
     }
 
     @Override
-    public void replace(String file, CertificateMaterial material) throws CertificateUpdateException {
+    public int replace(String file, CertificateMaterial material) throws CertificateUpdateException {
         if (material.leaf() == null || material.key() == null) {
             throw new CertificateUpdateException(file + ": a certificate and its private key are needed");
         }
         if (unused.containsKey(file)) {
             unused.put(file, material);
-            return;
+            return 0;
         }
         // Prepare every context first: if one fails nothing has been swapped.
         List<Swap> swaps = new ArrayList<>();
@@ -111,6 +111,7 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
                     s.old.certificate().leaf().getSerialNumber().toString(16),
                     s.next.certificate().leaf().getSerialNumber().toString(16));
         }
+        return swaps.size();
     }
 
     private record Swap(TlsFrontend frontend, ServingCertificate old, ServingCertificate next) { }

@@ -274,6 +274,29 @@ class CertificateCommandsTest {
     }
 
     @Test
+    void fileServedByTwoFrontendsIsReplacedInBoth() throws Exception {
+        FrontendConfig fc2 = new FrontendConfig("https2", new HostPort("127.0.0.1", 0), FrontendConfig.Mode.HTTP,
+                "web", List.of(new CertificateSource.File(pem, null, List.of(), CertificateSource.OcspOptions.DEFAULT)),
+                null, TlsConfig.defaults(), HttpConfig.defaults(), 100, Duration.ofSeconds(30), false);
+        TlsFrontend second = TlsFrontendFactory.create(fc2, GlobalConfig.defaults());
+        Path sub = java.nio.file.Files.createDirectories(dir.resolve("two"));
+        try (RuntimeApiFixture both = RuntimeApiFixture.start(sub, RuntimeApiContext.builder(RuntimeApiFixture.process())
+                .certificates(new TlsCertificateAdmin(List.of(frontend, second), null)).build())) {
+            IssuedCertificate next = leaf(0x9009, "site.test");
+            both.send("set ssl cert " + pem + " <<\n" + payload(next) + "\n");
+            assertEquals("Committing " + pem + "..\nSuccess!\n\n", both.send("commit ssl cert " + pem + "\n"),
+                    "one dot per frontend, as HAProxy prints one per instance");
+            assertEquals(BigInteger.valueOf(0x9009),
+                    second.store().current().certificates().get(0).certificate().leaf().getSerialNumber());
+            try (SSLSocket s = connect("site.test")) {
+                assertEquals("9009", servedSerial(s));
+            }
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
     void certificateCommandsNeedTheirLevel() throws Exception {
         try (CliClient c = cli.connect()) {
             c.write("operator;show ssl cert;commit ssl cert " + pem + "\n");
