@@ -152,7 +152,7 @@ class ServerAndStatCommandsTest {
         assertEquals("Name: stapled", lines.get(0));
         assertEquals("Version: 0.1.0", lines.get(1));
         assertTrue(out.contains("\nPid: " + ProcessHandle.current().pid() + "\n"), out);
-        assertTrue(out.contains("\nUptime: 1d 1h01m01s\n") || out.contains("\nUptime: 1d 1h01m02s\n"), out);
+        assertTrue(out.matches("(?s).*\nUptime: 1d 1h01m0\\ds\n.*"), out);
         assertTrue(out.contains("\nUptime_sec: 9006"), out);
         assertTrue(out.contains("\nCurrConns: 7\nCumConns: 1234\n"), out);
         assertTrue(out.contains("\nSslFrontendSessionReuse_pct: 35\n"), out);
