@@ -80,12 +80,12 @@ public final class AdminHttpServer implements AutoCloseable {
         return (InetSocketAddress) channel.localAddress();
     }
 
-    /** Stops listening; open admin connections are closed with it. */
-    @Override
     public boolean isListening() {
         return channel.isActive();
     }
 
+    /** Stops listening; open admin connections are closed with it. */
+    @Override
     public void close() {
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
