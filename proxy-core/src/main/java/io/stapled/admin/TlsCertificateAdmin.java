@@ -1,33 +1,16 @@
 package io.stapled.admin;
 
-import java.io.IOException;
-import java.net.URI;
-import java.security.cert.CertificateParsingException;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
-import io.stapled.ocsp.StapleSlot;
 import io.stapled.tls.CertificatePair;
 import io.stapled.tls.CertificateSnapshot;
-import io.stapled.tls.KeyType;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.ServingCertificate;
 import io.stapled.tls.TlsFrontend;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.ASN1Primitive;
-import org.bouncycastle.asn1.ASN1Sequence;
-import org.bouncycastle.asn1.x509.AccessDescription;
-import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,7 +71,7 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
             for (TlsFrontend f : frontends) {
                 for (ServingCertificate old : f.store().current().certificates()) {
                     if (old.certificate().source().toString().equals(file)) {
-                        LoadedCertificate next = loaded(old.certificate(), material);
+                        LoadedCertificate next = old.certificate().replacedBy(material.chain(), material.key(), material.issuer());
                         swaps.add(new Swap(f, old, f.prepare(next)));
                     }
                 }
@@ -141,19 +124,6 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
         return p.ecdsa();
     }
 
-    /** The new certificate with the old one's configured names, options and ALPN. */
-    static LoadedCertificate loaded(LoadedCertificate old, CertificateMaterial m) {
-        X509Certificate leaf = m.leaf();
-        KeyType type = keyType(leaf);
-        List<String> oldOwn = dnsNames(old.leaf());
-        // Names taken from the old certificate follow the new one; names set in the config stay.
-        List<String> names = old.sniNames().equals(oldOwn) ? dnsNames(leaf) : old.sniNames();
-        X509Certificate issuer = m.issuer() != null ? m.issuer()
-                : m.chain().size() > 1 ? m.chain().get(1) : old.issuer();
-        return new LoadedCertificate(old.source(), m.chain(), m.key(), type, names, old.excludedNames(), issuer,
-                old.ocsp(), old.alpn(), new StapleSlot(), mustStaple(leaf), ocspUrl(leaf));
-    }
-
     @Override
     public void add(String file, CertificateMaterial material) throws CertificateUpdateException {
         for (StoredCertificate c : certificates()) {
@@ -168,74 +138,6 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
     public void remove(String file) throws CertificateUpdateException {
         if (unused.remove(file) == null) {
             throw new CertificateUpdateException("certificate '" + file + "' is not an unused certificate");
-        }
-    }
-
-    static KeyType keyType(X509Certificate c) {
-        return switch (c.getPublicKey().getAlgorithm()) {
-            case "EC" -> KeyType.EC;
-            case "RSA" -> KeyType.RSA;
-            default -> throw new IllegalArgumentException("unsupported key algorithm "
-                    + c.getPublicKey().getAlgorithm() + " (stapled serves EC and RSA certificates)");
-        };
-    }
-
-    static List<String> dnsNames(X509Certificate c) {
-        List<String> out = new ArrayList<>();
-        try {
-            Collection<List<?>> sans = c.getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    if (Integer.valueOf(2).equals(san.get(0))) {
-                        out.add(san.get(1).toString().toLowerCase(Locale.ROOT));
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            return out;
-        }
-        return out;
-    }
-
-    static boolean mustStaple(X509Certificate c) {
-        ASN1Primitive v = extension(c, "1.3.6.1.5.5.7.1.24");
-        if (v instanceof ASN1Sequence seq) {
-            for (ASN1Encodable e : seq) {
-                if (e instanceof ASN1Integer i && i.intValueExact() == 5) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    static URI ocspUrl(X509Certificate c) {
-        ASN1Primitive v = extension(c, Extension.authorityInfoAccess.getId());
-        if (v == null) {
-            return null;
-        }
-        for (AccessDescription d : AuthorityInformationAccess.getInstance(v).getAccessDescriptions()) {
-            if (d.getAccessMethod().equals(AccessDescription.id_ad_ocsp)
-                    && d.getAccessLocation().getTagNo() == GeneralName.uniformResourceIdentifier) {
-                try {
-                    return URI.create(d.getAccessLocation().getName().toString());
-                } catch (IllegalArgumentException e) {
-                    return null;
-                }
-            }
-        }
-        return null;
-    }
-
-    private static ASN1Primitive extension(X509Certificate c, String oid) {
-        byte[] raw = c.getExtensionValue(oid);
-        if (raw == null) {
-            return null;
-        }
-        try {
-            return ASN1Primitive.fromByteArray(ASN1OctetString.getInstance(raw).getOctets());
-        } catch (IOException | IllegalArgumentException e) {
-            return null;
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 
 import io.stapled.config.CertificateSource;
 import io.stapled.config.CertificateSource.OcspOptions;
+import io.stapled.ocsp.CertificateFacts;
 import io.stapled.ocsp.StapleSlot;
 
 /**
@@ -119,7 +120,7 @@ public final class CertificateLoader {
         List<String> names = sni.isEmpty() ? X509Facts.dnsNames(leaf) : sni.stream().map(X509Facts::normalize).toList();
         return new LoadedCertificate(crt, chain, privateKey, keyType, names,
                 excluded.stream().map(X509Facts::normalize).toList(), issuer(crt, chain), ocsp, alpn,
-                new StapleSlot(), X509Facts.mustStaple(leaf), X509Facts.ocspUrl(leaf));
+                new StapleSlot(), CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf));
     }
 
     /** Leaf (the certificate of the key) first, then each certificate's issuer, then any others. */
