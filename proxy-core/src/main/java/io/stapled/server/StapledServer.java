@@ -2,6 +2,7 @@ package io.stapled.server;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.channel.EventLoopGroup;
+import io.stapled.admin.RuntimeApiServer;
 import io.stapled.config.BackendConfig;
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.StapledConfig;
@@ -76,6 +78,11 @@ public final class StapledServer implements AutoCloseable {
         return parts.metrics;
     }
 
+    /** The runtime API (admin socket), or null when not configured. */
+    public RuntimeApiServer runtimeApi() {
+        return parts.api;
+    }
+
     /** The admin HTTP listener (/metrics, /healthz, /readyz), or null when not configured. */
     public AdminHttpServer admin() {
         return parts.admin;
@@ -132,8 +139,12 @@ public final class StapledServer implements AutoCloseable {
         final List<RunningFrontend> frontends = new ArrayList<>();
         StapledMetrics metrics;
         AdminHttpServer admin;
+        RuntimeApiServer api;
 
         void close() {
+            if (api != null) {
+                api.close();
+            }
             frontends.forEach(RunningFrontend::stopAccepting);
             frontends.forEach(RunningFrontend::closeProxy);
             tls.forEach(TlsFrontend::close);
@@ -192,6 +203,7 @@ public final class StapledServer implements AutoCloseable {
         }
 
         public StapledServer start() {
+            Instant startTime = clock.instant();
             TlsProviders.resolve(config.global().tlsProvider());
             Parts s = new Parts();
             s.transport = transport != null ? transport : Transport.best();
@@ -238,6 +250,10 @@ public final class StapledServer implements AutoCloseable {
                     s.frontends.add(f);
                     bindOrFail(f, s.transport, s.acceptors, s.workers);
                 }
+                StapledServer server = new StapledServer(config, s);
+                if (config.runtimeApi() != null) {
+                    s.api = RuntimeApiWiring.start(config.runtimeApi(), server, startTime, threads, s.acceptors);
+                }
                 s.metrics.readiness().listenersOpen(true);
                 for (RunningFrontend f : s.frontends) {
                     log.info("frontend {} listening on {} ({} mode, {} certificates, transport {})", f.name(),
@@ -247,7 +263,10 @@ public final class StapledServer implements AutoCloseable {
                 if (s.admin != null) {
                     log.info("admin HTTP (/metrics, /healthz, /readyz) on {}", s.admin.localAddress());
                 }
-                return new StapledServer(config, s);
+                if (s.api != null) {
+                    log.info("runtime API on {}", s.api.localAddresses());
+                }
+                return server;
             } catch (RuntimeException | InterruptedException e) {
                 s.close();
                 if (e instanceof InterruptedException) {

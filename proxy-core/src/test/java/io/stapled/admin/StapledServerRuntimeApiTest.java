@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +35,6 @@ import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.pki.KeyPairs;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
-import io.stapled.server.RunningFrontend;
 import io.stapled.server.StapledServer;
 import io.stapled.server.Transport;
 import org.junit.jupiter.api.AfterEach;
@@ -63,7 +61,6 @@ class StapledServerRuntimeApiTest {
     private EventLoopGroup group;
     private DemoBackend backend;
     private StapledServer server;
-    private RuntimeApiServer api;
     private TlsProbe probe;
     private Path socket;
     private String crt;
@@ -99,37 +96,16 @@ class StapledServerRuntimeApiTest {
                     balance: roundrobin
                     servers:
                       - { name: app1, address: 127.0.0.1:%d }
+                runtime_api: { socket: admin.sock, mode: "0600", level: admin }
                 """.formatted(crt, backend.address().getPort());
         StapledConfig config = ConfigLoader.parse(yaml, dir.resolve("stapled.yaml"));
         server = StapledServer.start(config);
-
-        // The wiring the assembly does (see docs/RUNTIME-API.md, "Embedding").
-        OcspManagerAdmin ocsp = new OcspManagerAdmin(server.ocsp());
-        java.util.function.Supplier<List<FrontendStats>> frontendStats =
-                () -> server.frontends().stream().map(StapledServerRuntimeApiTest::stats).toList();
-        RuntimeApiContext context = RuntimeApiContext.builder(
-                        ProcessStats.summing("stapled", "test", Instant.now(), 2, frontendStats))
-                .frontends(frontendStats)
-                .backends(server.backends().values())
-                .ocsp(ocsp)
-                .certificates(new TlsCertificateAdmin(server.frontends().stream().map(RunningFrontend::tls).toList(),
-                        ocsp.swapFollower(c -> c.source().toString())))
-                .build();
-        // Own socket, not the config's: this test must not depend on whether the assembly starts one.
-        api = RuntimeApiServer.start(new io.stapled.config.RuntimeApiConfig(socket, "0600", "admin", null,
-                java.time.Duration.ofSeconds(10), 1 << 20), context, group, t);
         probe = new TlsProbe();
-    }
-
-    static FrontendStats stats(RunningFrontend f) {
-        return FrontendStats.of(f.name(), f.config().mode().name().toLowerCase(java.util.Locale.ROOT),
-                f.config().backend(), f.connections()::active, f.connections()::total, f.config().maxConnections());
     }
 
     @AfterEach
     void stop() {
         probe.close();
-        api.close();
         server.close();
         backend.close();
         responder.close();
