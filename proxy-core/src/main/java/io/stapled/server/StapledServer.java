@@ -260,12 +260,6 @@ public final class StapledServer implements AutoCloseable {
                             f.address(), f.config().mode().name().toLowerCase(), f.tls().certificates().size(),
                             s.transport.name());
                 }
-                if (s.admin != null) {
-                    log.info("admin HTTP (/metrics, /healthz, /readyz) on {}", s.admin.localAddress());
-                }
-                if (s.api != null) {
-                    log.info("runtime API on {}", s.api.localAddresses());
-                }
                 return server;
             } catch (RuntimeException | InterruptedException e) {
                 s.close();
