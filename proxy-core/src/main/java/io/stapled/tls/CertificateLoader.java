@@ -110,7 +110,7 @@ public final class CertificateLoader {
             throw new TlsSetupException(keyFile + ": holds " + keys.keyCount() + " private keys, expected one");
         }
         List<X509Certificate> chain = orderChain(crt, keyFile, content.certificates(), keys);
-        PrivateKey privateKey = keys.keyFor(chain.get(0));
+        PrivateKey privateKey = keys.key();
         X509Certificate leaf = chain.get(0);
         KeyType keyType = X509Facts.keyType(leaf);
         if (keyType == null) {
@@ -128,8 +128,8 @@ public final class CertificateLoader {
                                                     PemContent keys) {
         List<X509Certificate> rest = new ArrayList<>(certs);
         X509Certificate leaf = null;
+        PrivateKey key = keys.key();
         for (X509Certificate c : rest) {
-            PrivateKey key = keys.keyFor(c);
             if (key != null && X509Facts.keyMatches(c, key)) {
                 leaf = c;
                 break;
