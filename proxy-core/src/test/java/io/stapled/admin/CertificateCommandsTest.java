@@ -46,6 +46,7 @@ import io.stapled.server.Transport;
 import io.stapled.tls.ServingCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
+import io.stapled.testing.ExternalTool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -258,7 +259,7 @@ class CertificateCommandsTest {
 
     @Test
     void haproxyDocumentedOneLinersWorkUnchanged() throws Exception {
-        Socat.assumeInstalled();
+        ExternalTool.assumeInstalled("socat");
         leaf(0x5005, "site.test").writeBundle(dir.resolve("127.0.0.1.pem"));
         String file = pem.toString();
         assertEquals("Transaction created for certificate " + file + "!\n\n", Socat.shell(cli.socket, dir,

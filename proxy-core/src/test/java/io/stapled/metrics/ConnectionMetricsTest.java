@@ -30,6 +30,7 @@ import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
+import io.stapled.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

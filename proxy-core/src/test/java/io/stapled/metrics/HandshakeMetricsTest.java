@@ -47,6 +47,7 @@ import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
+import io.stapled.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

@@ -25,6 +25,8 @@ import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testing.Poll;
+import io.stapled.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

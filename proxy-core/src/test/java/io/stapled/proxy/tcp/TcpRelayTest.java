@@ -36,7 +36,7 @@ import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.Blackhole;
 import io.stapled.proxy.backend.LoopbackServer;
-import io.stapled.proxy.backend.Poll;
+import io.stapled.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

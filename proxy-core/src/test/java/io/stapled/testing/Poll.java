@@ -1,4 +1,4 @@
-package io.stapled.proxy.backend;
+package io.stapled.testing;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
