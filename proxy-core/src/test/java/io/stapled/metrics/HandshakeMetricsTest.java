@@ -48,6 +48,7 @@ import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
 import io.stapled.testing.Poll;
+import io.stapled.testing.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,8 +81,8 @@ class HandshakeMetricsTest {
     @BeforeAll
     static void loadCertificates() {
         group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        site = TestCerts.leaf("site.test");
-        other = TestCerts.leaf("other.test");
+        site = TestPki.ecLeaf("site.test", "site.test");
+        other = TestPki.ecLeaf("other.test", "other.test");
         site.writeBundle(dir.resolve("a-site.pem"));
         other.writeBundle(dir.resolve("b-other.pem"));
         TlsConfig tlsConfig = new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), null, null, List.of("http/1.1"), false,
@@ -130,7 +131,7 @@ class HandshakeMetricsTest {
     @Test
     void handshakesAreCountedByVersionResultAndStapleState() throws Exception {
         Instant now = Instant.now();
-        loaded(site).stapleSlot().set(TestCerts.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
+        loaded(site).stapleSlot().set(TestPki.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
         PrometheusText before = client.scrape();
         assertEquals(0, before.value(H, "frontend", "web", "tls_version", "TLSv1.3", "result", "ok", "stapled", "yes"),
                 "series exist before the first handshake");
@@ -182,7 +183,7 @@ class HandshakeMetricsTest {
     @Test
     void aHandshakeTheClientAbortsAfterItsHelloIsFailedWithTheStapleStateItHad() throws Exception {
         Instant now = Instant.now();
-        loaded(site).stapleSlot().set(TestCerts.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
+        loaded(site).stapleSlot().set(TestPki.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
         PrometheusText before = client.scrape();
         double failedYes = before.value(H, "frontend", "web", "tls_version", "unknown", "result", "failed",
                 "stapled", "yes");

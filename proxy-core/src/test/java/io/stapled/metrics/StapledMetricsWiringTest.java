@@ -51,6 +51,7 @@ import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
+import io.stapled.testing.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,9 +69,9 @@ class StapledMetricsWiringTest {
     @Test
     void stapledHandshakesAreCountedUnderTheOcspEnginesCertificateIds() throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        OcspResponderServer responder = OcspResponderServer.builder(TestCerts.INTERMEDIATE)
+        OcspResponderServer responder = OcspResponderServer.builder(TestPki.INTERMEDIATE)
                 .validity(Duration.ZERO, Duration.ofHours(4)).start();
-        IssuedCertificate site = CertificateBuilder.subject("CN=site.test").issuer(TestCerts.INTERMEDIATE)
+        IssuedCertificate site = CertificateBuilder.subject("CN=site.test").issuer(TestPki.INTERMEDIATE)
                 .dnsNames("site.test").serial(BigInteger.valueOf(9001)).ocspUrl(responder.url()).mustStaple().build();
         site.writeBundle(dir.resolve("site.pem"));
         TlsConfig tlsConfig = new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), null, null, List.of("http/1.1"), false,

@@ -19,6 +19,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.testing.ExternalTool;
+import io.stapled.testing.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
