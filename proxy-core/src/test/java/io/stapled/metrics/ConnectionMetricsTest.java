@@ -30,6 +30,7 @@ import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
+import io.stapled.testing.LoopbackServer;
 import io.stapled.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,8 +58,8 @@ class ConnectionMetricsTest {
 
     @Test
     void connectionGaugesFollowClientsAndServerUpFollowsTheHealthCheck() throws IOException {
-        EchoServer s1 = new EchoServer(group);
-        EchoServer s2 = new EchoServer(group);
+        LoopbackServer s1 = LoopbackServer.echo(group);
+        LoopbackServer s2 = LoopbackServer.echo(group);
         BackendPool pool = new BackendPool(new BackendConfig("app", BackendConfig.Balance.ROUNDROBIN,
                 List.of(new ServerConfig("s1", s1.hostPort(), 1), new ServerConfig("s2", s2.hostPort(), 1)),
                 new HealthCheckConfig(HealthCheckConfig.Type.TCP, null, 0, Duration.ofMillis(50),
@@ -189,7 +190,7 @@ class ConnectionMetricsTest {
 
     @Test
     void failedConnectsToADeadServerAreCounted() throws IOException {
-        EchoServer dead = new EchoServer(group);
+        LoopbackServer dead = LoopbackServer.echo(group);
         HostPort deadAddress = dead.hostPort();
         dead.close();
         BackendPool pool = new BackendPool(new BackendConfig("app", BackendConfig.Balance.ROUNDROBIN,

@@ -20,6 +20,7 @@ import io.stapled.config.BackendConfig.Balance;
 import io.stapled.config.BackendConfig.HealthCheckConfig;
 import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.HostPort;
+import io.stapled.testing.LoopbackServer;
 import io.stapled.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -35,7 +35,7 @@ import io.stapled.config.HostPort;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.Blackhole;
-import io.stapled.proxy.backend.LoopbackServer;
+import io.stapled.testing.LoopbackServer;
 import io.stapled.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
