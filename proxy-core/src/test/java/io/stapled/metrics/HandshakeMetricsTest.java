@@ -12,14 +12,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -28,13 +25,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.AdminHttpConfig;
 import io.stapled.config.CertificateSource;
@@ -220,74 +213,7 @@ class HandshakeMetricsTest {
                 "a failed handshake served nothing");
     }
 
-    /** One full handshake with a fresh client context (no resumption); returns the staple received or null. */
     private byte[] handshake(String sni, boolean requestStatus, String protocol) throws Exception {
-        SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
-                .trustManager(InsecureTrustManagerFactory.INSTANCE).protocols(protocol).enableOcsp(requestStatus)
-                .build();
-        CompletableFuture<byte[]> staple = new CompletableFuture<>();
-        Channel ch = null;
-        try {
-            ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            SslHandler ssl = ctx.newHandler(c.alloc(), sni, 443);
-                            c.pipeline().addLast(ssl, new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelRead(ChannelHandlerContext hctx, Object msg) {
-                                    ReferenceCountUtil.release(msg);
-                                    ReferenceCountedOpenSslEngine e = (ReferenceCountedOpenSslEngine) ssl.engine();
-                                    if (!protocol.equals(e.getSession().getProtocol())) {
-                                        staple.completeExceptionally(new AssertionError(e.getSession().getProtocol()));
-                                    }
-                                    staple.complete(requestStatus ? e.getOcspResponse() : null);
-                                }
-
-                                @Override
-                                public void exceptionCaught(ChannelHandlerContext hctx, Throwable cause) {
-                                    staple.completeExceptionally(cause);
-                                }
-
-                                @Override
-                                public void channelInactive(ChannelHandlerContext hctx) {
-                                    staple.completeExceptionally(new IllegalStateException("closed before greeting"));
-                                }
-                            });
-                        }
-                    }).connect(server.localAddress()).sync().channel();
-            return staple.get(10, TimeUnit.SECONDS);
-        } finally {
-            if (ch != null) {
-                ch.close().sync();
-            }
-            ReferenceCountUtil.release(ctx);
-        }
+        return StaplingClient.handshake(group, server.localAddress(), sni, requestStatus, protocol);
     }
-
-    /** After a good handshake: one greeting line, then close. */
-    private static final class Greeter extends ChannelInboundHandlerAdapter {
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (e.isSuccess()) {
-                    ctx.writeAndFlush(Unpooled.copiedBuffer("hi\n", StandardCharsets.US_ASCII))
-                            .addListener(ChannelFutureListener.CLOSE);
-                } else {
-                    ctx.close();
-                }
-            }
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
-    }
-
 }

@@ -5,35 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.AdminHttpConfig;
 import io.stapled.config.CertificateSource;
 import io.stapled.config.FrontendConfig;
@@ -114,7 +98,8 @@ class StapledMetricsWiringTest {
             assertEquals(200, client.get("/readyz").statusCode(), client.get("/readyz").body());
 
             for (int i = 0; i < 3; i++) {
-                assertNotNull(stapledHandshake(group, server), "the engine's staple is served");
+                assertNotNull(StaplingClient.handshake(group, server.localAddress(), "site.test", true, null),
+                        "the engine's staple is served");
             }
             PrometheusText t = client.scrape();
             assertEquals(3, t.value("stapled_tls_staples_served_total", "certificate", id));
@@ -135,60 +120,6 @@ class StapledMetricsWiringTest {
             tls.close();
             responder.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-    }
-
-    private static byte[] stapledHandshake(EventLoopGroup group, Channel server) throws Exception {
-        SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
-                .trustManager(InsecureTrustManagerFactory.INSTANCE).enableOcsp(true).build();
-        CompletableFuture<byte[]> staple = new CompletableFuture<>();
-        Channel ch = null;
-        try {
-            ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            SslHandler ssl = ctx.newHandler(c.alloc(), "site.test", 443);
-                            c.pipeline().addLast(ssl, new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelRead(ChannelHandlerContext hctx, Object msg) {
-                                    ReferenceCountUtil.release(msg);
-                                    staple.complete(((ReferenceCountedOpenSslEngine) ssl.engine()).getOcspResponse());
-                                }
-
-                                @Override
-                                public void channelInactive(ChannelHandlerContext hctx) {
-                                    staple.completeExceptionally(new IllegalStateException("closed before greeting"));
-                                }
-                            });
-                        }
-                    }).connect(server.localAddress()).sync().channel();
-            return staple.get(10, TimeUnit.SECONDS);
-        } finally {
-            if (ch != null) {
-                ch.close().sync();
-            }
-            ReferenceCountUtil.release(ctx);
-        }
-    }
-
-    /** After a good handshake: one line, then close. */
-    private static final class Greeter extends ChannelInboundHandlerAdapter {
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (e.isSuccess()) {
-                    ctx.writeAndFlush(Unpooled.copiedBuffer("hi\n", StandardCharsets.US_ASCII))
-                            .addListener(ChannelFutureListener.CLOSE);
-                } else {
-                    ctx.close();
-                }
-            }
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
         }
     }
 }
