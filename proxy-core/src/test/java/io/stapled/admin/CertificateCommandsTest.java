@@ -47,6 +47,7 @@ import io.stapled.tls.ServingCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
 import io.stapled.testing.ExternalTool;
+import io.stapled.testing.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -175,10 +176,7 @@ class CertificateCommandsTest {
             }
         }
         if (oldServing.sslContext() instanceof ReferenceCounted rc) {
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (rc.refCnt() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Poll.within(Duration.ofSeconds(5), () -> rc.refCnt() == 0);
             assertEquals(0, rc.refCnt(), "the old context is released once its last connection is gone");
         }
         String details = cli.send("show ssl cert " + file + "\n");
