@@ -12,7 +12,6 @@ import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +21,6 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -48,6 +46,7 @@ import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
 import io.stapled.testing.ExternalTool;
 import io.stapled.testing.Poll;
+import io.stapled.testing.TrustingSslContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -119,13 +118,7 @@ class CertificateCommandsTest {
     }
 
     private SSLSocket connect(String sni) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setCertificateEntry("root", ROOT.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
+        SSLContext ctx = TrustingSslContext.trusting(ROOT.certificate());
         InetSocketAddress a = (InetSocketAddress) tls.localAddress();
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(a.getHostString(), a.getPort());
         s.setSoTimeout(10_000);
