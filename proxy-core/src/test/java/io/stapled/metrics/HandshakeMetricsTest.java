@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -214,6 +215,6 @@ class HandshakeMetricsTest {
     }
 
     private byte[] handshake(String sni, boolean requestStatus, String protocol) throws Exception {
-        return StaplingClient.handshake(group, server.localAddress(), sni, requestStatus, protocol);
+        return StaplingClient.handshake((InetSocketAddress) server.localAddress(), sni, requestStatus, protocol);
     }
 }

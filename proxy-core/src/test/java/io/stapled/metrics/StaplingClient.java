@@ -1,23 +1,12 @@
 package io.stapled.metrics;
 
-import java.net.SocketAddress;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.net.InetSocketAddress;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
+import io.stapled.testing.TlsTestClient;
 
 /** Client side of the metrics tests' TLS listeners (see {@link Greeter}): one full handshake, then the staple. */
 final class StaplingClient {
@@ -29,50 +18,20 @@ final class StaplingClient {
      *
      * @param protocol the only TLS version to offer, checked on the session; null leaves the defaults
      */
-    static byte[] handshake(EventLoopGroup group, SocketAddress server, String sni, boolean requestStatus,
-                            String protocol) throws Exception {
-        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
-                .trustManager(InsecureTrustManagerFactory.INSTANCE).enableOcsp(requestStatus);
+    static byte[] handshake(InetSocketAddress server, String sni, boolean requestStatus, String protocol)
+            throws Exception {
+        SslContextBuilder builder = TlsTestClient.builder(SslProvider.OPENSSL).enableOcsp(requestStatus);
         if (protocol != null) {
             builder.protocols(protocol);
         }
         SslContext ctx = builder.build();
-        CompletableFuture<byte[]> staple = new CompletableFuture<>();
-        Channel ch = null;
-        try {
-            ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            SslHandler ssl = ctx.newHandler(c.alloc(), sni, 443);
-                            c.pipeline().addLast(ssl, new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelRead(ChannelHandlerContext hctx, Object msg) {
-                                    ReferenceCountUtil.release(msg);
-                                    ReferenceCountedOpenSslEngine e = (ReferenceCountedOpenSslEngine) ssl.engine();
-                                    if (protocol != null && !protocol.equals(e.getSession().getProtocol())) {
-                                        staple.completeExceptionally(new AssertionError(e.getSession().getProtocol()));
-                                    }
-                                    staple.complete(requestStatus ? e.getOcspResponse() : null);
-                                }
-
-                                @Override
-                                public void exceptionCaught(ChannelHandlerContext hctx, Throwable cause) {
-                                    staple.completeExceptionally(cause);
-                                }
-
-                                @Override
-                                public void channelInactive(ChannelHandlerContext hctx) {
-                                    staple.completeExceptionally(new IllegalStateException("closed before greeting"));
-                                }
-                            });
-                        }
-                    }).connect(server).sync().channel();
-            return staple.get(10, TimeUnit.SECONDS);
-        } finally {
-            if (ch != null) {
-                ch.close().sync();
+        try (TlsTestClient client = new TlsTestClient()) {
+            TlsTestClient.Result result = client.connect(ctx, sni, server.getPort());
+            if (protocol != null && !protocol.equals(result.protocol())) {
+                throw new AssertionError(result.protocol());
             }
+            return result.ocspResponse();
+        } finally {
             ReferenceCountUtil.release(ctx);
         }
     }

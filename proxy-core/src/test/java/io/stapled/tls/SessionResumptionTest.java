@@ -13,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.TlsConfig;
 import io.stapled.testing.ExternalTool;
 import io.stapled.testing.TestPki;
+import io.stapled.testing.TlsTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -20,6 +20,7 @@ import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.testing.ExternalTool;
 import io.stapled.testing.TestPki;
+import io.stapled.testing.TlsTestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
