@@ -228,6 +228,16 @@ class CertificateCommandsTest {
     }
 
     @Test
+    void payloadWithTwoPrivateKeysIsRefused() throws Exception {
+        String file = pem.toString();
+        IssuedCertificate next = leaf(0x3005, "site.test");
+        IssuedCertificate other = leaf(0x3006, "site.test");
+        assertEquals("more than one private key\nCan't load the payload\nCan't update " + file + "!\n\n",
+                cli.send("set ssl cert " + file + " <<\n" + payload(next) + other.privateKeyPem() + "\n"));
+        assertEquals("No ongoing transaction!\n\n", cli.send("abort ssl cert " + file + "\n"));
+    }
+
+    @Test
     void newEmptyCertificateCanBeFilledCommittedAndDeleted() throws Exception {
         assertEquals("New empty certificate store '/etc/new.pem'!\n\n", cli.send("new ssl cert /etc/new.pem\n"));
         assertEquals("Certificate '/etc/new.pem' already exists!\n\n", cli.send("new ssl cert /etc/new.pem\n"));
