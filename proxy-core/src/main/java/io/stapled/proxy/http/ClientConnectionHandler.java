@@ -775,8 +775,13 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             readClient = false;
         } else if (request == null) {
             readClient = pending.isEmpty();
-        } else if (backend == null || requestDone) {
-            readClient = false; // connecting, or waiting for the response: pipelined requests wait
+        } else if (backend == null) {
+            readClient = false; // connecting: the request's body waits in the socket
+        } else if (requestDone) {
+            // Waiting for the response. Reading stays on until a pipelined request is queued: one
+            // read's worth at most then waits decoded, and a plain keep-alive exchange does not
+            // turn EPOLLIN off and on again (two epoll_ctl calls and a read() per request).
+            readClient = pending.isEmpty();
         } else {
             readClient = backend.isWritable() && pending.isEmpty();
         }
