@@ -14,7 +14,9 @@ final class BackendBinder {
 
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration DEFAULT_SERVER_TIMEOUT = Duration.ofSeconds(30);
-    static final int DEFAULT_MAX_IDLE_PER_SERVER = 32;
+    // Above the concurrent exchanges of a busy event loop, so a keep-alive load never closes and
+    // reopens backend connections after each response (HAProxy keeps every idle connection).
+    static final int DEFAULT_MAX_IDLE_PER_SERVER = 256;
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     static final int DEFAULT_WEIGHT = 1;
     static final int MAX_WEIGHT = 256;

@@ -46,7 +46,7 @@ class ConfigValuesTest {
         BackendConfig b = config.backends().get(0);
         assertEquals(new BackendConfig("app", BackendConfig.Balance.ROUNDROBIN,
                 List.of(new ServerConfig("s1", new HostPort("127.0.0.1", 8080), 1)), null,
-                Duration.ofSeconds(5), Duration.ofSeconds(30), 32, Duration.ofSeconds(60)), b);
+                Duration.ofSeconds(5), Duration.ofSeconds(30), 256, Duration.ofSeconds(60)), b);
         assertSame(b, config.backend("app"));
     }
 
