@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemGenerationException;
 
 /**
  * A certificate with its key pair and the certificate that issued it (null for a root).
@@ -35,8 +37,13 @@ public record IssuedCertificate(X509Certificate certificate, KeyPair keyPair, Is
         return pem(certificate);
     }
 
+    /** PKCS#8 ("BEGIN PRIVATE KEY"), which every TLS server and openssl reads for both EC and RSA. */
     public String privateKeyPem() {
-        return pem(keyPair.getPrivate());
+        try {
+            return pem(new JcaPKCS8Generator(keyPair.getPrivate(), null));
+        } catch (PemGenerationException e) {
+            throw new IllegalStateException("cannot encode the private key", e);
+        }
     }
 
     /** Leaf and intermediates, no key. */

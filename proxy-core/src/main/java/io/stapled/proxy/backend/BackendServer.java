@@ -21,6 +21,8 @@ public final class BackendServer {
     private volatile AdminState adminState = AdminState.READY;
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final AtomicLong totalConnections = new AtomicLong();
+    private final AtomicLong failedConnects = new AtomicLong();
+    private volatile HealthView health = HealthView.UNCHECKED;
 
     public BackendServer(ServerConfig config) {
         this.name = config.name();
@@ -63,6 +65,55 @@ public final class BackendServer {
 
     public void setAdminState(AdminState state) {
         this.adminState = state;
+    }
+
+    /** The last active health check, or null when the server is not checked or not yet checked. */
+    public CheckResult lastCheck() {
+        return health.last;
+    }
+
+    /** True once a {@link HealthChecker} watches this server. */
+    public boolean isChecked() {
+        return health != HealthView.UNCHECKED;
+    }
+
+    /**
+     * HAProxy's {@code show stat} status column: {@code UP}, {@code DOWN}, {@code MAINT}, {@code DRAIN},
+     * {@code no check}, or a transition such as {@code UP 1/3} (one failed check of the three that
+     * mark it down) or {@code DOWN 1/2} (one good check of the two that bring it back).
+     */
+    public String statusText() {
+        if (adminState == AdminState.MAINT) {
+            return "MAINT";
+        }
+        if (adminState == AdminState.DRAIN) {
+            return "DRAIN";
+        }
+        HealthView h = health;
+        if (h == HealthView.UNCHECKED) {
+            return healthy ? "no check" : "DOWN";
+        }
+        String base = healthy ? "UP" : "DOWN";
+        return h.progress > 0 ? base + " " + h.progress + "/" + h.needed : base;
+    }
+
+    /** Connection attempts to this server that failed (HAProxy's {@code econ}). */
+    public long failedConnects() {
+        return failedConnects.get();
+    }
+
+    /** Call when a connect to this server failed or timed out. */
+    public void connectFailed() {
+        failedConnects.incrementAndGet();
+    }
+
+    /** Written by the health checker only: the last result and how far a transition has got. */
+    void recordCheck(CheckResult last, int progress, int needed) {
+        this.health = new HealthView(last, progress, needed);
+    }
+
+    private record HealthView(CheckResult last, int progress, int needed) {
+        static final HealthView UNCHECKED = new HealthView(null, 0, 0);
     }
 
     public int activeConnections() {

@@ -1,0 +1,198 @@
+package io.stapled.config;
+
+import io.stapled.config.FrontendConfig.Mode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Binds {@code frontends:}: listeners, their certificate sources, TLS and HTTP settings. */
+final class FrontendBinder {
+
+    static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    static final Duration DEFAULT_CLIENT_TIMEOUT = Duration.ofSeconds(60);
+
+    private static final Map<String, Mode> MODES = Choices.of("http", Mode.HTTP, "tcp", Mode.TCP);
+    private static final Pattern SNI_NAME = Pattern.compile(
+            "(\\*\\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*");
+
+    /** A frontend's {@code backend:} value and where it was written, checked once all backends are known. */
+    record BackendReference(String backend, YamlValue where) { }
+
+    /** A frontend's listening address and where it was written, for the address clash check. */
+    record Listener(HostPort address, YamlValue where) { }
+
+    private final UniqueNames frontendNames = new UniqueNames("frontend");
+    private final List<BackendReference> backendReferences = new ArrayList<>();
+    private final List<Listener> listeners = new ArrayList<>();
+
+    List<BackendReference> backendReferences() {
+        return backendReferences;
+    }
+
+    List<Listener> listeners() {
+        return listeners;
+    }
+
+    List<FrontendConfig> bindAll(YamlValue value) {
+        List<FrontendConfig> frontends = new ArrayList<>();
+        if (value == null) {
+            return frontends;
+        }
+        List<YamlValue> items = value.list("a list of frontends");
+        if (items.isEmpty() && value.isList()) {
+            value.error("needs at least one frontend");
+        }
+        for (YamlValue item : items) {
+            frontends.add(bind(item));
+        }
+        return frontends;
+    }
+
+    private FrontendConfig bind(YamlValue value) {
+        YamlMap m = value.map();
+        String name = frontendNames.read(m);
+        YamlValue bindValue = m.required("bind");
+        HostPort bind = bindValue == null ? null : bindValue.hostPort(true);
+        if (bind != null) {
+            listeners.add(new Listener(bind, bindValue));
+        }
+        Mode mode = m.choice("mode", MODES, Mode.HTTP);
+        YamlValue backendValue = m.required("backend");
+        String backend = backendValue == null ? null : backendValue.string();
+        if (backend != null) {
+            backendReferences.add(new BackendReference(backend, backendValue));
+        }
+        List<CertificateSource> certificates = bindCertificates(m.required("certificates"));
+        YamlValue defaultValue = m.get("default_certificate");
+        Path defaultCertificate = defaultValue == null ? null : defaultValue.existingFile();
+        if (defaultCertificate != null && !isAmong(defaultCertificate, certificates)) {
+            defaultValue.error("default_certificate " + defaultCertificate + " is not one of this frontend's "
+                    + "certificates (a crt, or a file in one of its dirs)");
+        }
+        YamlValue tlsValue = m.get("tls");
+        TlsConfig tls = TlsBinder.bind(tlsValue, mode);
+        YamlValue httpValue = m.get("http");
+        if (httpValue != null && mode == Mode.TCP) {
+            m.error("http", "http settings only apply to frontends in mode http; this one is mode tcp");
+        }
+        HttpConfig http = HttpBinder.bind(httpValue);
+        int maxConnections = m.integer("max_connections", DEFAULT_MAX_CONNECTIONS, 1, 1_000_000);
+        Duration clientTimeout = m.duration("client_timeout", DEFAULT_CLIENT_TIMEOUT);
+        boolean accessLog = m.bool("access_log", false);
+        m.finish();
+        return new FrontendConfig(name, bind, mode, backend, certificates,
+                defaultCertificate == null ? null : defaultCertificate.toString(), tls, http, maxConnections,
+                clientTimeout, accessLog);
+    }
+
+    /** Whether {@code file} is served by one of {@code sources}; a crt-list's contents are not known here. */
+    private static boolean isAmong(Path file, List<CertificateSource> sources) {
+        for (CertificateSource source : sources) {
+            if (source instanceof CertificateSource.CrtList) {
+                return true;
+            }
+            if (source instanceof CertificateSource.File f && file.equals(f.crt())) {
+                return true;
+            }
+            if (source instanceof CertificateSource.Directory d && d.dir() != null && file.startsWith(d.dir())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<CertificateSource> bindCertificates(YamlValue value) {
+        List<CertificateSource> sources = new ArrayList<>();
+        if (value == null) {
+            return sources;
+        }
+        List<YamlValue> items = value.list("a list of certificate sources (crt, dir or crt_list)");
+        if (items.isEmpty() && value.isList()) {
+            value.error("needs at least one certificate source (crt, dir or crt_list)");
+        }
+        for (YamlValue item : items) {
+            CertificateSource source = bindCertificate(item);
+            if (source != null) {
+                sources.add(source);
+            }
+        }
+        return sources;
+    }
+
+    private static CertificateSource bindCertificate(YamlValue value) {
+        if (value.isScalar()) {
+            value.error("expected a certificate source like { crt: " + value.scalar("") + " }, { dir: ... } or "
+                    + "{ crt_list: ... }, got " + value.describe());
+            return null;
+        }
+        YamlMap m = value.map();
+        YamlValue crt = m.get("crt");
+        YamlValue dir = m.get("dir");
+        YamlValue crtList = m.get("crt_list");
+        YamlValue key = m.get("key");
+        YamlValue sni = m.get("sni");
+        CertificateSource.OcspOptions ocsp = OcspBinder.bindOptions(m.get("ocsp"));
+        m.finish();
+
+        List<String> kinds = new ArrayList<>();
+        if (crt != null) {
+            kinds.add("crt");
+        }
+        if (dir != null) {
+            kinds.add("dir");
+        }
+        if (crtList != null) {
+            kinds.add("crt_list");
+        }
+        if (kinds.isEmpty()) {
+            if (m.isValid()) {
+                value.error("a certificate source needs one of crt, dir or crt_list");
+            }
+            return null;
+        }
+        if (kinds.size() > 1) {
+            value.error("a certificate source takes exactly one of crt, dir or crt_list, got "
+                    + String.join(" and ", kinds) + "; make one list entry for each");
+            return null;
+        }
+        if (crt == null && key != null) {
+            key.error("key is only allowed together with crt");
+        }
+        if (crt == null && sni != null) {
+            sni.error("sni is only allowed together with crt (a crt-list line carries its own SNI filters)");
+        }
+        if (crt != null) {
+            return new CertificateSource.File(crt.existingFile(), key == null ? null : key.existingFile(),
+                    sniNames(sni), ocsp);
+        }
+        if (dir != null) {
+            return new CertificateSource.Directory(dir.existingDirectory(), ocsp);
+        }
+        return new CertificateSource.CrtList(crtList.existingFile(), ocsp);
+    }
+
+    private static List<String> sniNames(YamlValue value) {
+        List<String> names = new ArrayList<>();
+        if (value == null) {
+            return names;
+        }
+        for (YamlValue item : value.list("a list of host names like [www.example.com]")) {
+            String name = item.string();
+            if (name == null) {
+                continue;
+            }
+            String lower = name.strip().toLowerCase(Locale.ROOT);
+            if (!SNI_NAME.matcher(lower).matches()) {
+                item.error("expected a host name like www.example.com or *.example.com, got " + item.describe());
+                continue;
+            }
+            names.add(lower);
+        }
+        return names;
+    }
+}

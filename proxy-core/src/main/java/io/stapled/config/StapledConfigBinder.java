@@ -1,0 +1,171 @@
+package io.stapled.config;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Binds the document root and the small top-level sections, then runs the checks that span sections:
+ * backend references and listening-address clashes.
+ */
+final class StapledConfigBinder {
+
+    /** A unix socket path must fit in {@code sockaddr_un.sun_path} (108 bytes with the terminating NUL). */
+    static final int MAX_UNIX_SOCKET_PATH_BYTES = 107;
+    static final String DEFAULT_SOCKET_MODE = "0600";
+    static final String DEFAULT_LEVEL = "admin";
+    static final Duration DEFAULT_RUNTIME_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    static final int DEFAULT_MAX_PAYLOAD = 1 << 20;
+    static final boolean DEFAULT_READY_REQUIRES_MUST_STAPLE = true;
+
+    private static final Map<String, GlobalConfig.TlsProvider> PROVIDERS =
+            Choices.of("openssl", GlobalConfig.TlsProvider.OPENSSL, "boringssl", GlobalConfig.TlsProvider.OPENSSL,
+                    "jdk", GlobalConfig.TlsProvider.JDK);
+    private static final Map<String, String> LOG_LEVELS = Choices.of("error", "ERROR", "warn", "WARN", "info", "INFO",
+            "debug", "DEBUG", "trace", "TRACE");
+    private static final Map<String, String> LEVELS = Choices.of("user", "user", "operator", "operator",
+            "admin", "admin");
+
+    private final LoadContext context;
+    private final List<FrontendBinder.Listener> listeners = new ArrayList<>();
+
+    StapledConfigBinder(LoadContext context) {
+        this.context = context;
+    }
+
+    StapledConfig bind(YamlValue root) {
+        YamlMap m = root.map();
+        GlobalConfig global = bindGlobal(m.get("global"));
+        OcspConfig ocsp = OcspBinder.bind(m.get("ocsp"));
+        FrontendBinder frontendBinder = new FrontendBinder();
+        List<FrontendConfig> frontends = frontendBinder.bindAll(m.required("frontends"));
+        BackendBinder backendBinder = new BackendBinder();
+        YamlValue backendsValue = m.required("backends");
+        List<BackendConfig> backends = backendBinder.bindAll(backendsValue);
+        RuntimeApiConfig runtimeApi = bindRuntimeApi(m.get("runtime_api"));
+        AdminHttpConfig adminHttp = bindAdminHttp(m.get("admin_http"));
+        m.finish();
+
+        if (backendsValue != null && backendsValue.isList()) {
+            for (FrontendBinder.BackendReference ref : frontendBinder.backendReferences()) {
+                if (!backendBinder.names().contains(ref.backend())) {
+                    ref.where().error("no backend named \"" + ref.backend() + "\"");
+                }
+            }
+        }
+        listeners.addAll(0, frontendBinder.listeners());
+        checkAddressClashes();
+        return new StapledConfig(context.file(), global, ocsp, frontends, backends, runtimeApi, adminHttp);
+    }
+
+    private static GlobalConfig bindGlobal(YamlValue value) {
+        GlobalConfig d = GlobalConfig.defaults();
+        if (value == null) {
+            return d;
+        }
+        YamlMap m = value.map();
+        int workers = m.integer("workers", d.workers(), 0, 1024);
+        GlobalConfig.TlsProvider provider = m.choice("tls_provider", PROVIDERS, d.tlsProvider());
+        Duration shutdownGrace = m.durationOrZero("shutdown_grace", d.shutdownGrace());
+        String logLevel = m.choice("log_level", LOG_LEVELS, d.logLevel());
+        m.finish();
+        return new GlobalConfig(workers, provider, shutdownGrace, logLevel);
+    }
+
+    private RuntimeApiConfig bindRuntimeApi(YamlValue value) {
+        if (value == null) {
+            return null;
+        }
+        YamlMap m = value.map();
+        YamlValue socketValue = m.get("socket");
+        Path socket = socketValue == null ? null : socketValue.filePath();
+        if (socket != null && socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_UNIX_SOCKET_PATH_BYTES) {
+            socketValue.error("unix socket path is too long (" + socket.toString().getBytes(StandardCharsets.UTF_8).length
+                    + " bytes, the limit is " + MAX_UNIX_SOCKET_PATH_BYTES + "): " + socket);
+        }
+        YamlValue modeValue = m.get("mode");
+        String mode = modeValue == null ? DEFAULT_SOCKET_MODE : socketMode(modeValue);
+        String level = m.choice("level", LEVELS, DEFAULT_LEVEL);
+        YamlValue tcpValue = m.get("tcp");
+        HostPort tcp = tcpValue == null ? null : loopback(tcpValue, "runtime_api.tcp",
+                "the runtime API has no authentication");
+        Duration idleTimeout = m.duration("idle_timeout", DEFAULT_RUNTIME_IDLE_TIMEOUT);
+        int maxPayload = m.size("max_payload", DEFAULT_MAX_PAYLOAD, 1024, 64 << 20);
+        m.finish();
+        if (m.isValid() && socketValue == null && tcpValue == null) {
+            value.error("runtime_api needs a socket, a tcp address, or both");
+        }
+        return new RuntimeApiConfig(socket, mode, level, tcp, idleTimeout, maxPayload);
+    }
+
+    /** {@code "0600"}, {@code 600} or {@code 0660}: three or four octal digits, normalized to four. */
+    private static String socketMode(YamlValue value) {
+        String text = value.scalar("an octal file mode like \"0600\"");
+        if (text == null) {
+            return DEFAULT_SOCKET_MODE;
+        }
+        String t = text.strip();
+        if (!t.matches("[0-7]{3,4}")) {
+            value.error("expected an octal file mode like \"0600\", got " + value.describe());
+            return DEFAULT_SOCKET_MODE;
+        }
+        return t.length() == 3 ? "0" + t : t;
+    }
+
+    private AdminHttpConfig bindAdminHttp(YamlValue value) {
+        if (value == null) {
+            return null;
+        }
+        YamlMap m = value.map();
+        YamlValue bindValue = m.required("bind");
+        HostPort bind = bindValue == null ? null : loopback(bindValue, "admin_http.bind",
+                "/metrics and /readyz are for local scrapers and probes, not the network");
+        boolean readyRequiresMustStaple = m.bool("ready_requires_must_staple", DEFAULT_READY_REQUIRES_MUST_STAPLE);
+        Duration readyMinValidity = m.duration("ready_min_staple_validity", null);
+        m.finish();
+        return new AdminHttpConfig(bind, readyRequiresMustStaple, readyMinValidity);
+    }
+
+    private HostPort loopback(YamlValue value, String what, String why) {
+        HostPort address = value.hostPort(true);
+        if (address == null) {
+            return null;
+        }
+        if (!address.isLoopback()) {
+            value.error(what + " must be a loopback address (127.0.0.1, [::1] or localhost) because " + why
+                    + ", got " + address);
+        } else {
+            listeners.add(new FrontendBinder.Listener(address, value));
+        }
+        return address;
+    }
+
+    /** Two listeners on the same port of the same (or the wildcard) address would fail at bind time. */
+    private void checkAddressClashes() {
+        for (int i = 0; i < listeners.size(); i++) {
+            FrontendBinder.Listener a = listeners.get(i);
+            if (a.address().port() == 0) {
+                continue;
+            }
+            for (int j = 0; j < i; j++) {
+                FrontendBinder.Listener b = listeners.get(j);
+                if (a.address().port() == b.address().port() && overlap(a.address().host(), b.address().host())) {
+                    a.where().error("address " + a.address() + " is already used by " + b.where().keyPath()
+                            + " (line " + b.where().line() + ")");
+                    break;
+                }
+            }
+        }
+    }
+
+    private static boolean overlap(String a, String b) {
+        return a.equalsIgnoreCase(b) || isWildcard(a) || isWildcard(b);
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
+    }
+}

@@ -1,0 +1,89 @@
+package io.stapled.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Binds a frontend's {@code tls:} section. */
+final class TlsBinder {
+
+    static final String HTTP_1_1 = "http/1.1";
+
+    private TlsBinder() {
+    }
+
+    /** Frontends in TCP mode offer no ALPN by default: the bytes behind TLS are not necessarily HTTP. */
+    static TlsConfig defaultsFor(FrontendConfig.Mode mode) {
+        TlsConfig d = TlsConfig.defaults();
+        return mode == FrontendConfig.Mode.HTTP ? d : new TlsConfig(d.protocols(), d.ciphers(), d.ciphersuites(),
+                List.of(), d.sessionTickets(), d.ticketKeyRotation(), d.sessionCacheSize(), d.sessionTimeout(),
+                d.handshakeTimeout());
+    }
+
+    static TlsConfig bind(YamlValue value, FrontendConfig.Mode mode) {
+        TlsConfig d = defaultsFor(mode);
+        if (value == null) {
+            return d;
+        }
+        YamlMap m = value.map();
+        YamlValue protocolsValue = m.get("protocols");
+        List<String> protocols = protocolsValue == null ? d.protocols() : protocols(protocolsValue);
+        String ciphers = m.string("ciphers", d.ciphers());
+        String ciphersuites = m.string("ciphersuites", d.ciphersuites());
+        YamlValue alpnValue = m.get("alpn");
+        List<String> alpn = alpnValue == null ? d.alpn() : alpn(alpnValue);
+        boolean sessionTickets = m.bool("session_tickets", d.sessionTickets());
+        Duration ticketKeyRotation = m.duration("ticket_key_rotation", d.ticketKeyRotation());
+        int sessionCacheSize = m.integer("session_cache_size", d.sessionCacheSize(), 0, 10_000_000);
+        Duration sessionTimeout = m.duration("session_timeout", d.sessionTimeout());
+        Duration handshakeTimeout = m.duration("handshake_timeout", d.handshakeTimeout());
+        m.finish();
+        return new TlsConfig(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation,
+                sessionCacheSize, sessionTimeout, handshakeTimeout);
+    }
+
+    private static List<String> protocols(YamlValue value) {
+        List<String> out = new ArrayList<>();
+        List<YamlValue> items = value.list("a list like [TLSv1.2, TLSv1.3]");
+        for (YamlValue item : items) {
+            String p = item.string();
+            if (p == null) {
+                continue;
+            }
+            String canonical = switch (p.strip().toLowerCase(Locale.ROOT)) {
+                case "tlsv1.2" -> "TLSv1.2";
+                case "tlsv1.3" -> "TLSv1.3";
+                default -> null;
+            };
+            if (canonical == null) {
+                item.error("unsupported protocol " + item.describe() + "; only TLSv1.2 and TLSv1.3 are allowed");
+            } else if (!out.contains(canonical)) {
+                out.add(canonical);
+            }
+        }
+        if (out.isEmpty() && value.isList() && items.isEmpty()) {
+            value.error("needs at least one protocol (TLSv1.2, TLSv1.3)");
+        }
+        return out;
+    }
+
+    private static List<String> alpn(YamlValue value) {
+        List<String> out = new ArrayList<>();
+        for (YamlValue item : value.list("a list like [http/1.1]")) {
+            String p = item.string();
+            if (p == null) {
+                continue;
+            }
+            String lower = p.strip().toLowerCase(Locale.ROOT);
+            if (lower.equals("h2")) {
+                item.error("h2 is reserved for a later release; offer [http/1.1]");
+            } else if (!lower.equals(HTTP_1_1)) {
+                item.error("unsupported ALPN protocol " + item.describe() + "; only http/1.1 is supported");
+            } else if (!out.contains(HTTP_1_1)) {
+                out.add(HTTP_1_1);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,328 @@
+package io.stapled.proxy.backend;
+
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.stapled.config.BackendConfig.HealthCheckConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Active health checks of one backend's servers. Each server is checked on one event loop of the
+ * given group with a non-blocking connect; a check never blocks a thread and the next one is
+ * scheduled when the previous one has finished, {@code interval} (plus up to 10% jitter) later, so
+ * a slow server is never checked twice at once.
+ *
+ * <p>Servers start up (HAProxy's default {@code init-state fully-up}): it takes {@code fall}
+ * consecutive failures to mark one down and then {@code rise} consecutive successes to bring it
+ * back. Each transition is logged once.
+ */
+public final class HealthChecker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
+    private static final String USER_AGENT = "stapled-health-check";
+
+    private final String backendName;
+    private final HealthCheckConfig config;
+    private final EventLoopGroup group;
+    private final Class<? extends SocketChannel> channelClass;
+    private final List<ServerCheck> checks = new ArrayList<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean closed;
+
+    public HealthChecker(BackendPool pool, HealthCheckConfig config, EventLoopGroup group,
+            Class<? extends SocketChannel> channelClass) {
+        if (config.rise() < 1 || config.fall() < 1) {
+            throw new IllegalArgumentException("backend " + pool.name()
+                    + ": health-check rise and fall must be at least 1");
+        }
+        if (config.interval() == null || config.interval().toMillis() < 1) {
+            throw new IllegalArgumentException("backend " + pool.name()
+                    + ": health-check interval must be at least 1ms");
+        }
+        this.backendName = pool.name();
+        this.config = config;
+        this.group = group;
+        this.channelClass = channelClass;
+        for (BackendServer server : pool.servers()) {
+            checks.add(new ServerCheck(server, group.next()));
+        }
+    }
+
+    /** Starts checking; the first check of each server runs within one interval, spread at random. */
+    public void start() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("backend " + backendName + ": health checks already started");
+        }
+        for (ServerCheck check : checks) {
+            check.server.recordCheck(new CheckResult(CheckStatus.INI, "not checked yet", 0,
+                    System.currentTimeMillis()), 0, 0);
+            long first = ThreadLocalRandom.current().nextLong(Math.max(1, config.interval().toMillis()));
+            check.schedule(first);
+        }
+    }
+
+    /** Stops all checks; a check in flight finishes without scheduling another. */
+    @Override
+    public void close() {
+        closed = true;
+        for (ServerCheck check : checks) {
+            if (!check.loop.isShuttingDown()) {
+                check.loop.execute(check::cancel);
+            }
+        }
+    }
+
+    private long timeoutMillis() {
+        long t = config.timeout() == null ? 0 : config.timeout().toMillis();
+        return t > 0 ? t : Math.max(1, config.interval().toMillis());
+    }
+
+    private long nextDelayMillis() {
+        long interval = config.interval().toMillis();
+        return interval + ThreadLocalRandom.current().nextLong(interval / 10 + 1);
+    }
+
+    /** The check state of one server; every field is touched on {@link #loop} only. */
+    private final class ServerCheck {
+        final BackendServer server;
+        final EventLoop loop;
+        ScheduledFuture<?> next;
+        int successes;
+        int failures;
+
+        ServerCheck(BackendServer server, EventLoop loop) {
+            this.server = server;
+            this.loop = loop;
+        }
+
+        void schedule(long delayMillis) {
+            if (!closed) {
+                next = loop.schedule(this::run, delayMillis, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        void cancel() {
+            if (next != null) {
+                next.cancel(false);
+            }
+        }
+
+        void run() {
+            if (!closed) {
+                new Attempt(this).begin();
+            }
+        }
+
+        void record(CheckResult result) {
+            boolean wasUp = server.isHealthy();
+            boolean nowUp = wasUp;
+            if (result.isSuccess()) {
+                failures = 0;
+                successes = Math.min(successes + 1, config.rise());
+                if (!wasUp && successes >= config.rise()) {
+                    nowUp = true;
+                }
+            } else {
+                successes = 0;
+                failures = Math.min(failures + 1, config.fall());
+                if (wasUp && failures >= config.fall()) {
+                    nowUp = false;
+                }
+            }
+            int count = result.isSuccess() ? successes : failures;
+            if (nowUp != wasUp) {
+                successes = 0;
+                failures = 0;
+            }
+            // Publish the result before the state it causes: whoever sees the new state sees why.
+            server.recordCheck(result, nowUp ? failures : successes, nowUp ? config.fall() : config.rise());
+            if (nowUp != wasUp) {
+                server.setHealthy(nowUp);
+                if (nowUp) {
+                    log.info("backend {} server {} is UP: {} ({}/{}), check duration {}ms", backendName,
+                            server.name(), result.description(), count, config.rise(), result.durationMillis());
+                } else {
+                    log.warn("backend {} server {} is DOWN: {} ({}/{}), check duration {}ms", backendName,
+                            server.name(), result.description(), count, config.fall(), result.durationMillis());
+                }
+            }
+            schedule(nextDelayMillis());
+        }
+    }
+
+    /** One check: connect, maybe ask over HTTP, report exactly once, then close. */
+    private final class Attempt {
+        final ServerCheck check;
+        final long startNanos = System.nanoTime();
+        boolean done;
+        boolean connected;
+        Channel channel;
+        ScheduledFuture<?> timeout;
+
+        Attempt(ServerCheck check) {
+            this.check = check;
+        }
+
+        void begin() {
+            InetSocketAddress address = check.server.address();
+            if (address.isUnresolved()) {
+                finish(CheckStatus.SOCKERR, "cannot resolve " + address.getHostString());
+                return;
+            }
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(check.loop)
+                    .channel(channelClass)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis()))
+                    .option(ChannelOption.SO_LINGER, 0)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            if (config.type() == HealthCheckConfig.Type.HTTP) {
+                                ch.pipeline().addLast(new HttpClientCodec(), new HttpCheckHandler(Attempt.this));
+                            }
+                        }
+                    });
+            ChannelFuture connect;
+            try {
+                connect = bootstrap.connect(address);
+            } catch (RuntimeException e) {
+                finish(CheckStatus.SOCKERR, String.valueOf(e.getMessage()));
+                return;
+            }
+            channel = connect.channel();
+            timeout = check.loop.schedule(() -> {
+                if (connected) {
+                    finish(CheckStatus.L7TOUT, "no HTTP response within " + timeoutMillis() + "ms");
+                } else {
+                    finish(CheckStatus.L4TOUT, "connect timeout after " + timeoutMillis() + "ms");
+                }
+            }, timeoutMillis(), TimeUnit.MILLISECONDS);
+            connect.addListener((ChannelFuture f) -> {
+                if (!f.isSuccess()) {
+                    Throwable cause = f.cause();
+                    if (cause instanceof ConnectTimeoutException) {
+                        finish(CheckStatus.L4TOUT, "connect timeout after " + timeoutMillis() + "ms");
+                    } else {
+                        finish(CheckStatus.L4CON, connectFailure(cause));
+                    }
+                    return;
+                }
+                connected = true;
+                if (config.type() == HealthCheckConfig.Type.TCP) {
+                    finish(CheckStatus.L4OK, "connected");
+                } else {
+                    f.channel().writeAndFlush(request(address));
+                }
+            });
+        }
+
+        FullHttpRequest request(InetSocketAddress address) {
+            String path = config.path() == null || config.path().isEmpty() ? "/" : config.path();
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+            String host = address.getHostString();
+            if (host.indexOf(':') >= 0) {
+                host = "[" + host + "]";
+            }
+            req.headers().set(HttpHeaderNames.HOST, host + ":" + address.getPort());
+            req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            req.headers().set(HttpHeaderNames.USER_AGENT, USER_AGENT);
+            return req;
+        }
+
+        void finish(CheckStatus status, String description) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            if (channel != null) {
+                channel.close();
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+            check.record(new CheckResult(status, description, millis, System.currentTimeMillis()));
+        }
+    }
+
+    /** {@code expectStatus} 0 accepts any 2xx or 3xx, as HAProxy does without {@code http-check expect}. */
+    private boolean expected(int code) {
+        int want = config.expectStatus();
+        return want > 0 ? code == want : code >= 200 && code < 400;
+    }
+
+    private static String connectFailure(Throwable cause) {
+        if (cause instanceof ConnectException && cause.getMessage() != null
+                && cause.getMessage().toLowerCase().contains("refused")) {
+            return "connection refused";
+        }
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+
+    /** Reads the status line of the response; everything else is released unread. */
+    private final class HttpCheckHandler extends ChannelInboundHandlerAdapter {
+        private final Attempt attempt;
+
+        HttpCheckHandler(Attempt attempt) {
+            this.attempt = attempt;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof HttpResponse response) {
+                    if (response.decoderResult().isFailure()) {
+                        attempt.finish(CheckStatus.L7RSP, "invalid HTTP response");
+                        return;
+                    }
+                    int code = response.status().code();
+                    if (expected(code)) {
+                        attempt.finish(CheckStatus.L7OK, "HTTP status " + code);
+                    } else {
+                        attempt.finish(CheckStatus.L7STS, "HTTP status " + code + ", expected "
+                                + (config.expectStatus() > 0 ? config.expectStatus() : "2xx/3xx"));
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            attempt.finish(CheckStatus.L7RSP, "connection closed without an HTTP response");
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            attempt.finish(CheckStatus.L7RSP, "error reading response: " + cause.getMessage());
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.stapled.proxy.tcp;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.stapled.config.BackendConfig;
+import io.stapled.proxy.backend.BackendPool;
+import io.stapled.proxy.backend.BackendServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of one TCP relay. Once the client is ready (TLS handshake done, or at once without
+ * TLS) it stops reading from the client, connects to a server on the client's own event loop — so
+ * both sides of the relay share one thread and need no synchronisation — and starts relaying when
+ * that connect succeeds. A failed connect is retried once on another available server.
+ *
+ * <p>When either side closes, the other is closed after its queued bytes are flushed: half-closed
+ * connections are not kept open.
+ */
+final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ClientRelayHandler.class);
+
+    private final String frontendName;
+    private final BackendPool pool;
+    /** Bytes that arrived between the handshake and the backend connect; bounded by autoRead off. */
+    private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
+    private Channel client;
+    private Channel server;
+    private boolean started;
+    private boolean connected;
+    private boolean closed;
+
+    ClientRelayHandler(String frontendName, BackendPool pool) {
+        this.frontendName = frontendName;
+        this.pool = pool;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        if (ctx.pipeline().get(SslHandler.class) == null) {
+            start();
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                client = ctx.channel();
+                start();
+            }
+        } else if (evt instanceof IdleStateEvent) {
+            log.debug("frontend {}: client {} idle, closing", frontendName, ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private void start() {
+        if (started) {
+            return;
+        }
+        started = true;
+        client.config().setAutoRead(false);
+        BackendServer first = pool.select(clientAddress());
+        if (first == null) {
+            log.warn("frontend {}: backend {} has no server available, closing {}", frontendName, pool.name(),
+                    client.remoteAddress());
+            client.close();
+            return;
+        }
+        connect(first, true);
+    }
+
+    private void connect(BackendServer target, boolean mayRetry) {
+        BackendConfig backend = pool.config();
+        long connectMillis = TcpRelayInitializer.millis(backend.connectTimeout());
+        long idleMillis = TcpRelayInitializer.millis(backend.serverTimeout());
+        Bootstrap bootstrap = new Bootstrap()
+                .group(client.eventLoop())
+                .channel(client.getClass().asSubclass(Channel.class))
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (idleMillis > 0) {
+                            ch.pipeline().addLast(new IdleStateHandler(true, 0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                        }
+                        ch.pipeline().addLast(new ServerRelayHandler(client));
+                    }
+                });
+        if (connectMillis > 0) {
+            bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis));
+        }
+        ChannelFuture connect = bootstrap.connect(target.address());
+        server = connect.channel();
+        connect.addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                connected(target, f.channel());
+            } else {
+                failed(target, f.cause(), mayRetry);
+            }
+        });
+    }
+
+    private void connected(BackendServer target, Channel ch) {
+        target.connectionOpened();
+        ch.closeFuture().addListener(f -> target.connectionClosed());
+        if (closed || !client.isActive()) {
+            ch.close();
+            return;
+        }
+        connected = true;
+        while (!pending.isEmpty()) {
+            ch.write(pending.poll());
+        }
+        ch.flush();
+        ch.config().setAutoRead(client.isWritable());
+        client.config().setAutoRead(ch.isWritable());
+    }
+
+    private void failed(BackendServer target, Throwable cause, boolean mayRetry) {
+        target.connectFailed();
+        if (closed || !client.isActive()) {
+            return;
+        }
+        BackendServer other = mayRetry ? pool.selectExcluding(clientAddress(), target) : null;
+        log.warn("frontend {}: connect to backend {} server {} failed ({}){}", frontendName, pool.name(),
+                target.name(), cause.getMessage(), other != null ? ", retrying on " + other.name() : "");
+        if (other != null) {
+            connect(other, false);
+        } else {
+            client.close();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (connected) {
+            Relay.forward(ctx.channel(), server, msg);
+        } else if (closed) {
+            ReferenceCountUtil.release(msg);
+        } else {
+            pending.add(msg);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // The client drained (or filled) its outbound buffer: let the server side follow.
+        if (connected) {
+            server.config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        releasePending();
+        if (server != null) {
+            Relay.closeOnFlush(server);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("frontend {}: client {} error: {}", frontendName, ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    private void releasePending() {
+        Object msg;
+        while ((msg = pending.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private InetAddress clientAddress() {
+        SocketAddress remote = client.remoteAddress();
+        return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+    }
+}

@@ -1,0 +1,162 @@
+package io.stapled.tls;
+
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLEngine;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.handler.ssl.SslClientHelloHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.internal.tcnative.SSL;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first handler of a TLS frontend's pipeline, one per connection. It reads the ClientHello once,
+ * picks the certificate from the store's current snapshot (exact name, wildcard, default; ECDSA when
+ * the client accepts it), makes the engine from that certificate's context, sets the certificate's
+ * current staple on it when the client asked for one, and replaces itself with an {@link SslHandler}.
+ *
+ * <p>Everything happens on the event loop in the call that delivered the hello: no executor hop, no
+ * lock, no I/O. A client that sends no valid ClientHello is closed; one that stalls is closed when the
+ * handshake timeout (which covers the hello and the handshake together) runs out.
+ */
+public final class CertificateSelectingHandler extends SslClientHelloHandler<Object> {
+    private static final Logger log = LoggerFactory.getLogger(CertificateSelectingHandler.class);
+    /** Lookups finish in place; the result travels in fields, so one shared completed future does. */
+    private static final Future<Object> DONE = ImmediateEventExecutor.INSTANCE.newSucceededFuture(null);
+
+    private final CertificateStore store;
+    private final long handshakeTimeoutMillis;
+    private final boolean disableTickets;
+
+    private ClientHelloInfo hello;
+    private ServingCertificate chosen;
+    private long deadlineNanos;
+    private ScheduledFuture<?> timeout;
+
+    /**
+     * @param handshakeTimeoutMillis time from connect to a finished handshake; 0 disables
+     * @param disableTickets         refuse session tickets on BoringSSL engines (TLS 1.3 too)
+     */
+    public CertificateSelectingHandler(CertificateStore store, long handshakeTimeoutMillis, boolean disableTickets) {
+        this.store = store;
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        this.disableTickets = disableTickets;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        super.handlerAdded(ctx);
+        if (ctx.channel().isActive()) {
+            startTimeout(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        startTimeout(ctx);
+        super.channelActive(ctx);
+    }
+
+    private void startTimeout(ChannelHandlerContext ctx) {
+        if (handshakeTimeoutMillis <= 0 || timeout != null) {
+            return;
+        }
+        deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(handshakeTimeoutMillis);
+        timeout = ctx.executor().schedule(() -> {
+            log.debug("{}: no ClientHello within {} ms, closing", ctx.channel(), handshakeTimeoutMillis);
+            ctx.close();
+        }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected Future<Object> lookup(ChannelHandlerContext ctx, ByteBuf clientHello) {
+        // Must not throw: the superclass would retry with a null hello.
+        try {
+            hello = ClientHelloParser.parse(clientHello);
+            if (hello != null) {
+                chosen = store.current().lookup(hello.serverName()).choose(hello.acceptsEcdsa());
+            }
+        } catch (RuntimeException e) {
+            hello = null;
+            log.debug("{}: cannot read ClientHello: {}", ctx.channel(), e.toString());
+        }
+        return DONE;
+    }
+
+    @Override
+    protected void onLookupComplete(ChannelHandlerContext ctx, Future<Object> future) {
+        if (hello == null || chosen == null) {
+            log.debug("{}: no valid ClientHello, closing", ctx.channel());
+            ctx.close();
+            return;
+        }
+        SSLEngine engine = chosen.sslContext().newEngine(ctx.alloc());
+        try {
+            boolean stapled = false;
+            if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
+                if (hello.statusRequest()) {
+                    byte[] der = chosen.certificate().stapleSlot().derIfValid(System.currentTimeMillis());
+                    if (der != null) {
+                        openSsl.setOcspResponse(der);
+                        stapled = true;
+                    }
+                }
+                if (disableTickets) {
+                    SSL.setOptions(openSsl.sslPointer(), SSL.SSL_OP_NO_TICKET);
+                }
+            }
+            Channel ch = ctx.channel();
+            ch.attr(TlsAttributes.CERTIFICATE).set(chosen.certificate());
+            ch.attr(TlsAttributes.STATUS_REQUESTED).set(hello.statusRequest());
+            ch.attr(TlsAttributes.STAPLED).set(stapled);
+            if (hello.serverName() != null && !hello.serverName().isEmpty()) {
+                ch.attr(TlsAttributes.SERVER_NAME).set(hello.serverName());
+            }
+            SslHandler ssl = new SslHandler(engine);
+            ssl.setHandshakeTimeoutMillis(remainingMillis());
+            cancelTimeout();
+            ctx.pipeline().replace(this, TlsAttributes.SSL_HANDLER_NAME, ssl);
+            engine = null; // owned by the SslHandler now
+        } finally {
+            if (engine != null) {
+                ReferenceCountUtil.release(engine);
+            }
+        }
+    }
+
+    private long remainingMillis() {
+        if (handshakeTimeoutMillis <= 0) {
+            return 0;
+        }
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        cancelTimeout();
+        super.handlerRemoved0(ctx);
+    }
+
+    /** Garbage or an oversized hello: the superclass has already failed the handshake; close quietly. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("{}: closing before handshake: {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,167 @@
+package io.stapled.tls;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The certificates of a frontend at one moment, immutable: exact names, one-label wildcards and a
+ * default. Lookups are plain hash-map reads, safe from any thread.
+ *
+ * <p>HAProxy's semantics: {@code *.example.com} matches {@code a.example.com} but neither
+ * {@code example.com} nor {@code a.b.example.com}; an exact name beats a wildcard; a certificate's
+ * {@code !name} exclusion keeps it from answering that name through its wildcard.
+ */
+public final class CertificateSnapshot {
+    private final Map<String, CertificatePair> exact;
+    private final Map<String, CertificatePair> wildcard;
+    private final CertificatePair defaultPair;
+    private final List<ServingCertificate> certificates;
+
+    private CertificateSnapshot(Builder b, CertificatePair defaultPair) {
+        this.exact = Map.copyOf(b.exact);
+        this.wildcard = Map.copyOf(b.wildcard);
+        this.defaultPair = defaultPair;
+        this.certificates = List.copyOf(b.certificates);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The pair for a server name: exact, then wildcard, then the default.
+     *
+     * @param serverName lower-case without trailing dot (as {@link ClientHelloParser} gives it), or null
+     */
+    public CertificatePair lookup(String serverName) {
+        if (serverName == null || serverName.isEmpty()) {
+            return defaultPair;
+        }
+        CertificatePair p = exact.get(serverName);
+        if (p != null) {
+            return p;
+        }
+        int dot = serverName.indexOf('.');
+        if (dot > 0) {
+            p = wildcard.get(serverName.substring(dot + 1));
+            if (p != null) {
+                return p;
+            }
+        }
+        return defaultPair;
+    }
+
+    /** Normalizes a name (lower case, no trailing dot) and looks it up. */
+    public CertificatePair lookupName(String name) {
+        return lookup(name == null ? null : X509Facts.normalize(name));
+    }
+
+    public CertificatePair defaultPair() {
+        return defaultPair;
+    }
+
+    /** Every certificate in the order added. */
+    public List<ServingCertificate> certificates() {
+        return certificates;
+    }
+
+    /** Builds a snapshot; not thread-safe. */
+    public static final class Builder {
+        private final Map<String, CertificatePair> exact = new HashMap<>();
+        private final Map<String, CertificatePair> wildcard = new HashMap<>();
+        private final Map<ServingCertificate, List<String>> exclusions = new LinkedHashMap<>();
+        private final List<ServingCertificate> certificates = new ArrayList<>();
+        private ServingCertificate defaultCertificate;
+
+        private Builder() { }
+
+        /** Adds a certificate under its SNI names; for a name that already has one of this key type, the first wins. */
+        public Builder add(ServingCertificate c) {
+            certificates.add(c);
+            for (String name : c.certificate().sniNames()) {
+                if (c.certificate().excludedNames().contains(name)) {
+                    continue;
+                }
+                if (name.startsWith("*.")) {
+                    wildcard.merge(name.substring(2), CertificatePair.of(c), (old, n) -> old.with(c));
+                } else {
+                    exact.merge(name, CertificatePair.of(c), (old, n) -> old.with(c));
+                }
+            }
+            if (!c.certificate().excludedNames().isEmpty()) {
+                exclusions.put(c, c.certificate().excludedNames());
+            }
+            return this;
+        }
+
+        public Builder addAll(List<ServingCertificate> all) {
+            all.forEach(this::add);
+            return this;
+        }
+
+        /** The certificate for clients without SNI or with an unknown name; defaults to the first added. */
+        public Builder defaultCertificate(ServingCertificate c) {
+            this.defaultCertificate = c;
+            return this;
+        }
+
+        public CertificateSnapshot build() {
+            if (certificates.isEmpty()) {
+                throw new IllegalStateException("a certificate snapshot needs at least one certificate");
+            }
+            ServingCertificate def = defaultCertificate != null ? defaultCertificate : certificates.get(0);
+            CertificatePair defaultPair = defaultPairFor(def);
+            applyExclusions(defaultPair);
+            return new CertificateSnapshot(this, defaultPair);
+        }
+
+        /** The default certificate, with its ECDSA/RSA twin when another certificate serves the same first name. */
+        private CertificatePair defaultPairFor(ServingCertificate def) {
+            List<String> names = def.certificate().sniNames();
+            if (!names.isEmpty()) {
+                String first = names.get(0);
+                CertificatePair p = first.startsWith("*.") ? wildcard.get(first.substring(2)) : exact.get(first);
+                if (p != null && (p.ecdsa() == def || p.rsa() == def)) {
+                    return p;
+                }
+            }
+            return CertificatePair.of(def);
+        }
+
+        /**
+         * An excluded name that would reach the excluding certificate through a wildcard gets an exact
+         * entry without that certificate, so lookups stay one map read.
+         */
+        private void applyExclusions(CertificatePair defaultPair) {
+            Map<String, CertificatePair> pinned = new HashMap<>();
+            for (Map.Entry<ServingCertificate, List<String>> e : exclusions.entrySet()) {
+                for (String name : e.getValue()) {
+                    if (exact.containsKey(name) && !pinned.containsKey(name)) {
+                        continue; // a certificate names it exactly: exact wins anyway
+                    }
+                    CertificatePair p = pinned.get(name);
+                    if (p == null) {
+                        int dot = name.indexOf('.');
+                        p = dot > 0 ? wildcard.get(name.substring(dot + 1)) : null;
+                        if (p == null) {
+                            continue;
+                        }
+                    }
+                    CertificatePair left = p.without(e.getKey());
+                    pinned.put(name, left != null ? left : defaultPair);
+                }
+            }
+            exact.putAll(pinned);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CertificateSnapshot[" + certificates.size() + " certificates, exact " + Collections.unmodifiableSet(
+                exact.keySet()) + ", wildcard " + wildcard.keySet() + "]";
+    }
+}

@@ -1,0 +1,64 @@
+package io.stapled.tls;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+import io.stapled.config.CertificateSource;
+import io.stapled.ocsp.StapleSlot;
+
+/**
+ * One certificate read from disk and checked: its chain matches its key, its names are known.
+ *
+ * @param source        the file the certificate came from (the key of runtime-API commands)
+ * @param chain         leaf first, then the intermediates in issuing order
+ * @param privateKey    the leaf's key; never logged
+ * @param keyType       EC or RSA
+ * @param sniNames      lower-case names this certificate answers to, wildcards as {@code *.example.com}
+ * @param excludedNames lower-case names this certificate must never answer to (crt-list {@code !name})
+ * @param issuer        the leaf's issuer for OCSP requests (next in chain, else the {@code .issuer}
+ *                      sibling), or null when neither exists
+ * @param ocsp          whether and where to fetch staples for this certificate
+ * @param alpn          ALPN protocols for this certificate from a crt-list {@code [alpn ...]}; empty means
+ *                      the frontend's list
+ * @param stapleSlot    this certificate's own staple (an ECDSA/RSA pair has two)
+ * @param mustStaple    the leaf carries the TLS Feature extension asking for status_request
+ * @param ocspUrl       the leaf's AIA OCSP responder, or null
+ */
+public record LoadedCertificate(
+        Path source,
+        List<X509Certificate> chain,
+        PrivateKey privateKey,
+        KeyType keyType,
+        List<String> sniNames,
+        List<String> excludedNames,
+        X509Certificate issuer,
+        CertificateSource.OcspOptions ocsp,
+        List<String> alpn,
+        StapleSlot stapleSlot,
+        boolean mustStaple,
+        URI ocspUrl) {
+
+    public LoadedCertificate {
+        chain = List.copyOf(chain);
+        sniNames = List.copyOf(sniNames);
+        excludedNames = List.copyOf(excludedNames);
+        alpn = List.copyOf(alpn);
+        if (chain.isEmpty()) {
+            throw new IllegalArgumentException("empty chain for " + source);
+        }
+    }
+
+    public X509Certificate leaf() {
+        return chain.get(0);
+    }
+
+    @Override
+    public String toString() {
+        // never print the key
+        return "LoadedCertificate[" + source + " " + keyType + " " + sniNames
+                + (excludedNames.isEmpty() ? "" : " !" + excludedNames) + "]";
+    }
+}

@@ -1,0 +1,94 @@
+package io.stapled.tls;
+
+import java.util.List;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
+import io.stapled.config.TlsConfig;
+
+/**
+ * The TLS side of one frontend: its certificates, their contexts in a {@link CertificateStore}, and
+ * the session-ticket keys. {@link #newHandler()} gives the first handler of each client pipeline.
+ */
+public final class TlsFrontend implements AutoCloseable {
+    private final String name;
+    private final TlsConfig tls;
+    private final ServerContextFactory contexts;
+    private final CertificateStore store;
+    private final List<LoadedCertificate> certificates;
+    private final TicketKeyRotator tickets;
+    private volatile boolean closed;
+
+    TlsFrontend(String name, TlsConfig tls, ServerContextFactory contexts, CertificateSnapshot snapshot,
+                TicketKeyRotator tickets) {
+        this.name = name;
+        this.tls = tls;
+        this.contexts = contexts;
+        this.store = new CertificateStore(snapshot);
+        this.certificates = snapshot.certificates().stream().map(ServingCertificate::certificate).toList();
+        this.tickets = tickets;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public CertificateStore store() {
+        return store;
+    }
+
+    /** The certificates loaded at start, in load order; the first is the default unless configured. */
+    public List<LoadedCertificate> certificates() {
+        return certificates;
+    }
+
+    /** A new handler for one client channel; add it first in the pipeline. */
+    public ChannelHandler newHandler() {
+        return new CertificateSelectingHandler(store, tls.handshakeTimeout().toMillis(),
+                !tls.sessionTickets() && contexts.isOpenSsl());
+    }
+
+    /**
+     * A context for a certificate loaded later (a runtime certificate swap), with this frontend's TLS
+     * settings and ticket keys. Put it in a new snapshot with {@link CertificateStore#replace}; release
+     * the replaced one with {@link #retire} once it is out of the snapshot.
+     */
+    public ServingCertificate prepare(LoadedCertificate certificate) {
+        SslContext ctx = contexts.newContext(certificate);
+        if (tickets != null) {
+            tickets.register(ctx);
+        }
+        return new ServingCertificate(certificate, ctx);
+    }
+
+    /** Stops rotating keys for a certificate's context and drops this frontend's reference to it. */
+    public void retire(ServingCertificate serving) {
+        if (tickets != null) {
+            tickets.unregister(serving.sslContext());
+        }
+        ReferenceCountUtil.release(serving.sslContext());
+    }
+
+    /** Rotates the ticket keys now (the runtime API and tests); a no-op when tickets are off. */
+    public void rotateTicketKeys() {
+        if (tickets != null) {
+            tickets.rotate();
+        }
+    }
+
+    /** Stops key rotation and releases the contexts of the current snapshot. Live connections keep theirs. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (tickets != null) {
+            tickets.close();
+        }
+        for (ServingCertificate s : store.current().certificates()) {
+            ReferenceCountUtil.release(s.sslContext());
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.stapled.tls;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.X509ObjectIdentifiers;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+
+/** What stapled needs to know about a certificate, read from its extensions. */
+final class X509Facts {
+    /** id-pe-tlsfeature, RFC 7633. */
+    private static final String TLS_FEATURE_OID = "1.3.6.1.5.5.7.1.24";
+    private static final int STATUS_REQUEST = 5;
+    private static final int SAN_DNS = 2;
+
+    private X509Facts() { }
+
+    /** Lower-case SAN DNS names, else the lower-case CN, else nothing. */
+    static List<String> dnsNames(X509Certificate cert) {
+        List<String> names = new ArrayList<>();
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (((Integer) san.get(0)) == SAN_DNS) {
+                        names.add(normalize((String) san.get(1)));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // an unparsable SAN extension leaves the CN as the only name, as HAProxy does
+        }
+        if (names.isEmpty()) {
+            X500Name subject = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+            RDN[] cns = subject.getRDNs(BCStyle.CN);
+            if (cns.length > 0) {
+                names.add(normalize(IETFUtils.valueToString(cns[0].getFirst().getValue())));
+            }
+        }
+        return names;
+    }
+
+    /** Lower case, no trailing dot: the form SNI lookups use. */
+    static String normalize(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
+    }
+
+    static boolean mustStaple(X509Certificate cert) {
+        byte[] ext = cert.getExtensionValue(TLS_FEATURE_OID);
+        if (ext == null) {
+            return false;
+        }
+        try {
+            ASN1Primitive value = JcaX509ExtensionUtils.parseExtensionValue(ext);
+            for (ASN1Encodable feature : ASN1Sequence.getInstance(value)) {
+                if (ASN1Integer.getInstance(feature).intValueExact() == STATUS_REQUEST) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** The first OCSP responder URL in the Authority Information Access extension, or null. */
+    static URI ocspUrl(X509Certificate cert) {
+        byte[] ext = cert.getExtensionValue(org.bouncycastle.asn1.x509.Extension.authorityInfoAccess.getId());
+        if (ext == null) {
+            return null;
+        }
+        try {
+            AuthorityInformationAccess aia = AuthorityInformationAccess.getInstance(
+                    JcaX509ExtensionUtils.parseExtensionValue(ext));
+            for (AccessDescription d : aia.getAccessDescriptions()) {
+                GeneralName location = d.getAccessLocation();
+                if (X509ObjectIdentifiers.ocspAccessMethod.equals(d.getAccessMethod())
+                        && location.getTagNo() == GeneralName.uniformResourceIdentifier) {
+                    return new URI(location.getName().toString());
+                }
+            }
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    static KeyType keyType(X509Certificate cert) {
+        return switch (cert.getPublicKey().getAlgorithm()) {
+            case "EC" -> KeyType.EC;
+            case "RSA" -> KeyType.RSA;
+            default -> null;
+        };
+    }
+
+    /** True when {@code key} is the private half of {@code cert}'s public key: sign and verify. */
+    static boolean keyMatches(X509Certificate cert, PrivateKey key) {
+        PublicKey pub = cert.getPublicKey();
+        if (!pub.getAlgorithm().equals(key.getAlgorithm())) {
+            return false;
+        }
+        String alg = "RSA".equals(key.getAlgorithm()) ? "SHA256withRSA" : "SHA256withECDSA";
+        byte[] challenge = new byte[32];
+        new SecureRandom().nextBytes(challenge);
+        try {
+            Signature signer = Signature.getInstance(alg);
+            signer.initSign(key);
+            signer.update(challenge);
+            byte[] sig = signer.sign();
+            Signature verifier = Signature.getInstance(alg);
+            verifier.initVerify(pub);
+            verifier.update(challenge);
+            return verifier.verify(sig);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** True when {@code issuer} issued {@code cert}: names chain and the signature verifies. */
+    static boolean issued(X509Certificate issuer, X509Certificate cert) {
+        if (!issuer.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            cert.verify(issuer.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.stapled.config;
+
+import io.stapled.config.BackendConfig.HealthCheckConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every file in config-examples/ is documentation, so every one must load. Each is copied into a temp
+ * directory; absolute paths ({@code /etc/...}, {@code /run/...}) are re-rooted under it; the certificate
+ * files it names are created there as real PEMs; then it is loaded with file checks on.
+ */
+class ConfigExamplesTest {
+
+    @TempDir
+    Path sandbox;
+
+    static Path examplesDirectory() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("config-examples");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("config-examples/ not found above " + Path.of("").toAbsolutePath());
+    }
+
+    static Stream<String> exampleNames() throws IOException {
+        try (Stream<Path> files = Files.list(examplesDirectory())) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".yaml")).sorted().toList()
+                    .stream();
+        }
+    }
+
+    @Test
+    void theDocumentedExamplesAreThere() throws IOException {
+        assertTrue(exampleNames().toList().containsAll(List.of("demo.yaml", "https-http-backend.yaml",
+                "tcp-passthrough-after-tls.yaml", "haproxy-cert-dir.yaml")), exampleNames().toList().toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("exampleNames")
+    void loadsWithFileChecksOn(String name) throws IOException {
+        StapledConfig config = loadInSandbox(name);
+        assertFalse(config.frontends().isEmpty());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("exampleNames")
+    void opensWithACommentHeaderNamingItself(String name) throws IOException {
+        String first = Files.readAllLines(examplesDirectory().resolve(name)).get(0);
+        assertTrue(first.startsWith("# " + name + " — "), first);
+    }
+
+    @Test
+    void demo() throws IOException {
+        StapledConfig c = loadInSandbox("demo.yaml");
+        FrontendConfig f = c.frontends().get(0);
+        assertEquals("https", f.name());
+        assertEquals(new HostPort("127.0.0.1", 8443), f.bind());
+        assertEquals(FrontendConfig.Mode.HTTP, f.mode());
+        assertEquals("demo", f.backend());
+        assertEquals(List.of(new CertificateSource.Directory(sandbox.resolve("pki"),
+                CertificateSource.OcspOptions.DEFAULT)), f.certificates());
+        assertTrue(c.ocsp().enabled());
+        assertEquals(Duration.ofSeconds(5), c.ocsp().startupWait());
+        BackendConfig b = c.backend("demo");
+        assertEquals(List.of(new BackendConfig.ServerConfig("demo1", new HostPort("127.0.0.1", 8081), 1)),
+                b.servers());
+        assertEquals(HealthCheckConfig.Type.TCP, b.healthCheck().type());
+        assertEquals(sandbox.resolve("stapled-admin.sock"), c.runtimeApi().socket());
+        assertEquals(new HostPort("127.0.0.1", 9100), c.adminHttp().bind());
+    }
+
+    @Test
+    void httpsHttpBackend() throws IOException {
+        StapledConfig c = loadInSandbox("https-http-backend.yaml");
+        FrontendConfig f = c.frontends().get(0);
+        assertEquals(new HostPort("0.0.0.0", 443), f.bind());
+        assertEquals(2, f.certificates().size());
+        BackendConfig b = c.backend("app");
+        assertEquals(BackendConfig.Balance.ROUNDROBIN, b.balance());
+        assertEquals(2, b.servers().size());
+        assertEquals(HealthCheckConfig.Type.HTTP, b.healthCheck().type());
+        assertEquals("/healthz", b.healthCheck().path());
+        assertEquals(List.of("10.0.0.0/8"), f.http().trustedUpstreams());
+    }
+
+    @Test
+    void tcpPassthroughAfterTls() throws IOException {
+        StapledConfig c = loadInSandbox("tcp-passthrough-after-tls.yaml");
+        for (FrontendConfig f : c.frontends()) {
+            assertEquals(FrontendConfig.Mode.TCP, f.mode(), f.name());
+            assertEquals(List.of(), f.tls().alpn(), f.name());
+        }
+        for (BackendConfig b : c.backends()) {
+            assertEquals(BackendConfig.Balance.LEASTCONN, b.balance(), b.name());
+        }
+        assertTrue(c.ocsp().mustStapleRequired());
+    }
+
+    @Test
+    void haproxyCertDir() throws IOException {
+        StapledConfig c = loadInSandbox("haproxy-cert-dir.yaml");
+        assertEquals(List.of(new CertificateSource.Directory(sandbox.resolve("etc/haproxy/certs"),
+                CertificateSource.OcspOptions.DEFAULT)), c.frontends().get(0).certificates());
+        assertEquals(List.of(new CertificateSource.CrtList(sandbox.resolve("etc/haproxy/crt-list.txt"),
+                CertificateSource.OcspOptions.DEFAULT)), c.frontends().get(1).certificates());
+        assertTrue(c.ocsp().persist());
+        assertTrue(c.ocsp().watchFiles());
+        assertEquals("admin", c.runtimeApi().level());
+    }
+
+    private StapledConfig loadInSandbox(String name) throws IOException {
+        String text = Files.readString(examplesDirectory().resolve(name));
+        String rerooted = text.replaceAll("(?m)(:\\s+)/(etc|run|var)/",
+                "$1" + Matcher.quoteReplacement(sandbox.toString()) + "/$2/");
+        Path file = TestCertificates.write(sandbox.resolve(name), rerooted);
+
+        StapledConfig unchecked = ConfigLoader.load(file, ConfigLoader.Option.SKIP_FILE_CHECKS);
+        for (FrontendConfig f : unchecked.frontends()) {
+            for (CertificateSource source : f.certificates()) {
+                if (source instanceof CertificateSource.File crt) {
+                    TestCertificates.bundle(inSandbox(crt.crt()));
+                    if (crt.key() != null) {
+                        TestCertificates.key(inSandbox(crt.key()));
+                    }
+                } else if (source instanceof CertificateSource.Directory dir) {
+                    TestCertificates.directory(inSandbox(dir.dir()));
+                } else if (source instanceof CertificateSource.CrtList list) {
+                    TestCertificates.crtList(inSandbox(list.file()));
+                }
+            }
+            if (f.defaultCertificate() != null && !Files.exists(Path.of(f.defaultCertificate()))) {
+                TestCertificates.bundle(inSandbox(Path.of(f.defaultCertificate())));
+            }
+        }
+        return ConfigLoader.load(file);
+    }
+
+    /** Never write outside the sandbox, whatever an example says. */
+    private Path inSandbox(Path p) {
+        assertTrue(p.startsWith(sandbox), p + " is outside the sandbox " + sandbox);
+        return p;
+    }
+}

@@ -1,0 +1,146 @@
+package io.stapled.proxy.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.stapled.config.BackendConfig;
+import io.stapled.config.BackendConfig.Balance;
+import io.stapled.config.BackendConfig.ServerConfig;
+import io.stapled.config.HostPort;
+import org.junit.jupiter.api.Test;
+
+class BackendPoolSelectTest {
+
+    static BackendPool pool(Balance balance, int... weights) {
+        List<ServerConfig> servers = new java.util.ArrayList<>();
+        for (int i = 0; i < weights.length; i++) {
+            servers.add(new ServerConfig("s" + (i + 1), new HostPort("127.0.0.1", 10_000 + i), weights[i]));
+        }
+        return new BackendPool(new BackendConfig("app", balance, servers, null, Duration.ofSeconds(1),
+                Duration.ofSeconds(5), 4, Duration.ofSeconds(30)));
+    }
+
+    static InetAddress addr(int i) throws Exception {
+        return InetAddress.getByAddress(new byte[] {10, 0, (byte) (i >> 8), (byte) i});
+    }
+
+    @Test
+    void roundRobinSpreadsByWeight() throws Exception {
+        BackendPool pool = pool(Balance.ROUNDROBIN, 1, 3);
+        Map<String, Integer> hits = new HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            hits.merge(pool.select(addr(1)).name(), 1, Integer::sum);
+        }
+        assertEquals(100, hits.get("s1"));
+        assertEquals(300, hits.get("s2"));
+    }
+
+    @Test
+    void roundRobinSkipsDownDrainingAndZeroWeightServers() throws Exception {
+        BackendPool pool = pool(Balance.ROUNDROBIN, 1, 1, 1, 1);
+        pool.server("s1").setHealthy(false);
+        pool.server("s2").setAdminState(BackendServer.AdminState.DRAIN);
+        pool.server("s3").setWeight(0);
+        for (int i = 0; i < 20; i++) {
+            assertEquals("s4", pool.select(addr(i)).name());
+        }
+    }
+
+    @Test
+    void leastConnPrefersTheIdleServer() throws Exception {
+        BackendPool pool = pool(Balance.LEASTCONN, 1, 1);
+        BackendServer s1 = pool.server("s1");
+        BackendServer s2 = pool.server("s2");
+        s1.connectionOpened();
+        s1.connectionOpened();
+        assertSame(s2, pool.select(addr(1)));
+        s2.connectionOpened();
+        s2.connectionOpened();
+        s2.connectionOpened();
+        assertSame(s1, pool.select(addr(1)));
+        s2.connectionClosed();
+        s2.connectionClosed();
+        s2.connectionClosed();
+        assertSame(s2, pool.select(addr(1)));
+        assertEquals(0, s2.activeConnections());
+        assertEquals(3, s2.totalConnections());
+    }
+
+    @Test
+    void leastConnWeighsLoadByWeight() throws Exception {
+        BackendPool pool = pool(Balance.LEASTCONN, 1, 4);
+        BackendServer s2 = pool.server("s2");
+        // s2 (weight 4) with 2 connections is less loaded than an idle s1 of weight 1: (2+1)/4 < (0+1)/1.
+        s2.connectionOpened();
+        s2.connectionOpened();
+        assertSame(s2, pool.select(addr(1)));
+    }
+
+    @Test
+    void sourceKeepsAClientOnOneServerAndSpreadsClients() throws Exception {
+        BackendPool pool = pool(Balance.SOURCE, 1, 1, 1);
+        Set<String> used = new HashSet<>();
+        for (int c = 0; c < 60; c++) {
+            BackendServer first = pool.select(addr(c));
+            for (int i = 0; i < 10; i++) {
+                assertSame(first, pool.select(addr(c)), "client " + c + " moved");
+            }
+            used.add(first.name());
+        }
+        assertEquals(Set.of("s1", "s2", "s3"), used);
+    }
+
+    @Test
+    void sourceSendsEveryClientToTheRemainingServerWhenOneIsDown() throws Exception {
+        BackendPool pool = pool(Balance.SOURCE, 1, 1);
+        BackendServer s1 = pool.server("s1");
+        s1.setHealthy(false);
+        for (int c = 0; c < 20; c++) {
+            assertEquals("s2", pool.select(addr(c)).name());
+        }
+    }
+
+    @Test
+    void allServersDownSelectsNothing() throws Exception {
+        for (Balance balance : Balance.values()) {
+            BackendPool pool = pool(balance, 1, 2);
+            pool.servers().forEach(s -> s.setHealthy(false));
+            assertNull(pool.select(addr(1)), balance.name());
+            assertNull(pool.select(null), balance.name());
+        }
+    }
+
+    @Test
+    void selectExcludingPicksAnotherServerOrNothing() throws Exception {
+        BackendPool pool = pool(Balance.ROUNDROBIN, 1, 1);
+        BackendServer s1 = pool.server("s1");
+        for (int i = 0; i < 5; i++) {
+            assertEquals("s2", pool.selectExcluding(addr(1), s1).name());
+        }
+        pool.server("s2").setHealthy(false);
+        assertNull(pool.selectExcluding(addr(1), s1));
+        assertNotNull(pool.select(addr(1)));
+    }
+
+    @Test
+    void uncheckedServerReportsNoCheck() {
+        BackendPool pool = pool(Balance.ROUNDROBIN, 1);
+        BackendServer s1 = pool.server("s1");
+        assertEquals("no check", s1.statusText());
+        assertNull(s1.lastCheck());
+        s1.setAdminState(BackendServer.AdminState.MAINT);
+        assertEquals("MAINT", s1.statusText());
+        assertTrue(!s1.isAvailable());
+    }
+}

@@ -1,0 +1,108 @@
+package io.stapled.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import io.stapled.config.CertificateSource.OcspOptions;
+import io.stapled.ocsp.StapleSlot;
+import org.junit.jupiter.api.Test;
+
+/** Name lookup and ECDSA/RSA choice, with HAProxy's semantics. */
+class CertificateSnapshotTest {
+
+    private static ServingCertificate cert(KeyType type, List<String> names, List<String> excluded) {
+        LoadedCertificate c = new LoadedCertificate(Path.of(type + "-" + names + ".pem"),
+                List.of(TestPki.INTERMEDIATE.certificate()), null, type, names, excluded, null,
+                OcspOptions.DEFAULT, List.of(), new StapleSlot(), false, null);
+        return new ServingCertificate(c, null);
+    }
+
+    private static ServingCertificate cert(KeyType type, String... names) {
+        return cert(type, List.of(names), List.of());
+    }
+
+    @Test
+    void exactThenWildcardThenDefault() {
+        ServingCertificate def = cert(KeyType.EC, "default.test");
+        ServingCertificate exact = cert(KeyType.EC, "www.shop.test");
+        ServingCertificate wild = cert(KeyType.EC, "*.shop.test");
+        CertificateSnapshot s = CertificateSnapshot.builder().add(def).add(wild).add(exact).build();
+        assertSame(exact, s.lookup("www.shop.test").choose(true));
+        assertSame(wild, s.lookup("api.shop.test").choose(true));
+        assertSame(def, s.lookup("a.b.shop.test").choose(true), "a wildcard covers one label");
+        assertSame(def, s.lookup("shop.test").choose(true), "a wildcard does not cover its parent");
+        assertSame(def, s.lookup(null).choose(true));
+        assertSame(def, s.lookup("").choose(true));
+        assertSame(exact, s.lookupName("WWW.Shop.Test.").choose(true));
+    }
+
+    @Test
+    void pairServesEcdsaWhenAcceptedAndRsaOtherwise() {
+        ServingCertificate ec = cert(KeyType.EC, "site.test");
+        ServingCertificate rsa = cert(KeyType.RSA, "site.test");
+        CertificateSnapshot s = CertificateSnapshot.builder().add(rsa).add(ec).build();
+        assertSame(ec, s.lookup("site.test").choose(true));
+        assertSame(rsa, s.lookup("site.test").choose(false));
+        // the default is the first certificate, with its twin
+        assertSame(ec, s.defaultPair().choose(true));
+        assertSame(rsa, s.defaultPair().choose(false));
+    }
+
+    @Test
+    void aLoneCertificateIsServedWhateverTheClientPrefers() {
+        ServingCertificate ec = cert(KeyType.EC, "ec.test");
+        ServingCertificate rsa = cert(KeyType.RSA, "rsa.test");
+        CertificateSnapshot s = CertificateSnapshot.builder().add(ec).add(rsa).build();
+        assertSame(ec, s.lookup("ec.test").choose(false));
+        assertSame(rsa, s.lookup("rsa.test").choose(true));
+    }
+
+    @Test
+    void firstCertificateOfAKeyTypeWinsAName() {
+        ServingCertificate first = cert(KeyType.EC, "dup.test");
+        ServingCertificate second = cert(KeyType.EC, "dup.test");
+        CertificateSnapshot s = CertificateSnapshot.builder().add(first).add(second).build();
+        assertSame(first, s.lookup("dup.test").choose(true));
+    }
+
+    @Test
+    void exclusionKeepsAWildcardFromAName() {
+        ServingCertificate def = cert(KeyType.EC, "default.test");
+        ServingCertificate wildEc = cert(KeyType.EC, List.of("*.corp.test"), List.of("secret.corp.test"));
+        ServingCertificate wildRsa = cert(KeyType.RSA, "*.corp.test");
+        ServingCertificate listed = cert(KeyType.EC, List.of("*.intra.test", "vpn.intra.test"), List.of("vpn.intra.test"));
+        CertificateSnapshot s = CertificateSnapshot.builder().add(def).add(wildEc).add(wildRsa).add(listed).build();
+        assertSame(wildEc, s.lookup("www.corp.test").choose(true));
+        CertificatePair secret = s.lookup("secret.corp.test");
+        assertNull(secret.ecdsa(), "the excluding certificate must not serve the name");
+        assertSame(wildRsa, secret.choose(true), "the other certificate of the wildcard still does");
+        assertSame(def, s.lookup("vpn.intra.test").choose(true), "excluded and nothing else: the default");
+        assertSame(listed, s.lookup("mail.intra.test").choose(true));
+    }
+
+    @Test
+    void explicitDefault() {
+        ServingCertificate a = cert(KeyType.EC, "a.test");
+        ServingCertificate b = cert(KeyType.RSA, "b.test");
+        CertificateSnapshot s = CertificateSnapshot.builder().add(a).add(b).defaultCertificate(b).build();
+        assertSame(b, s.lookup("unknown.test").choose(true));
+        assertEquals(List.of(a, b), s.certificates());
+    }
+
+    @Test
+    void storeSwapsSnapshotsWhole() {
+        CertificateSnapshot one = CertificateSnapshot.builder().add(cert(KeyType.EC, "one.test")).build();
+        CertificateSnapshot two = CertificateSnapshot.builder().add(cert(KeyType.EC, "two.test")).build();
+        CertificateStore store = new CertificateStore(one);
+        assertSame(one, store.current());
+        assertSame(one, store.replace(two));
+        assertSame(two, store.current());
+        assertThrows(IllegalArgumentException.class, () -> store.replace(null));
+        assertThrows(IllegalStateException.class, () -> CertificateSnapshot.builder().build());
+    }
+}
