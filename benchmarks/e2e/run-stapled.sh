@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Starts stapled for the end-to-end benchmark: `run-stapled.sh CONFIG [JAR]`, replacing this shell
+# (exec), so the caller's $! is the JVM's pid. JVM flags come from STAPLED_JAVA_OPTS; the defaults
+# below are the ones RESULTS.md was measured with, and why:
+#   -XX:+UseParallelGC   throughput collector: the proxy allocates short-lived objects per request
+#                        and per handshake; with one event loop, pauses are short and G1's
+#                        concurrent refinement and barriers cost CPU on the one proxy core
+#   -Xms64m -Xmx512m     a fixed, modest ceiling instead of 1/4 of RAM; ParallelGC then keeps
+#                        the young generation small and resident memory honest
+#   -XX:+UseStringDeduplication is G1-only, so not used
+#   -Xss512k             event-loop and worker stacks: the default 1m is never needed
+set -euo pipefail
+CONFIG=${1:?usage: run-stapled.sh CONFIG [JAR]}
+HERE=$(cd "$(dirname "$0")" && pwd)
+JAR=${2:-$HERE/../../proxy-core/target/stapled.jar}
+DEFAULT_OPTS="-XX:+UseParallelGC -Xms64m -Xmx512m -Xss512k"
+# shellcheck disable=SC2086
+exec java ${STAPLED_JAVA_OPTS:-$DEFAULT_OPTS} -jar "$JAR" run --config "$CONFIG"
