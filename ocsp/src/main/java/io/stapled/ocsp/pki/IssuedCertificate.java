@@ -37,12 +37,16 @@ public record IssuedCertificate(X509Certificate certificate, KeyPair keyPair, Is
         return pem(certificate);
     }
 
-    /** PKCS#8 ("BEGIN PRIVATE KEY"), which every TLS server and openssl reads for both EC and RSA. */
+    /**
+     * The private key as PKCS#8 ("BEGIN PRIVATE KEY"). Not the traditional "EC PRIVATE KEY" form: the
+     * JDK's EC keys carry their curve only in the PKCS#8 wrapper, and without it OpenSSL, HAProxy and
+     * Netty's own PEM reader cannot load the key.
+     */
     public String privateKeyPem() {
         try {
-            return pem(new JcaPKCS8Generator(keyPair.getPrivate(), null));
+            return pem(new JcaPKCS8Generator(keyPair.getPrivate(), null).generate());
         } catch (PemGenerationException e) {
-            throw new IllegalStateException("cannot encode the private key", e);
+            throw new IllegalStateException("cannot encode private key", e);
         }
     }
 

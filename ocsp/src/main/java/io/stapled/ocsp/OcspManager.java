@@ -1,0 +1,447 @@
+package io.stapled.ocsp;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.SingleResp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.stapled.ocsp.RefreshOutcome.Result;
+
+/**
+ * The OCSP engine: loads {@code .ocsp} files, fetches and verifies responses, installs good ones in
+ * each certificate's {@link StapleSlot}, persists them, refreshes them ahead of expiry, drops expired
+ * ones, and picks up files changed by others. One daemon scheduler thread ticks every
+ * {@code pollInterval}; blocking HTTP runs on a few daemon fetch threads. All time is read from the
+ * injected {@link Clock}.
+ */
+public final class OcspManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OcspManager.class);
+    private static final int FETCH_THREADS = 4;
+
+    private final OcspSettings settings;
+    private final Clock clock;
+    private final Random random;
+    private final List<OcspListener> listeners;
+    private final RefreshPolicy policy;
+    private final StapleInstaller installer;
+    private final OcspHttpClient http;
+    private final RateLimiter rateLimiter;
+    private final Map<String, ManagedCertificate> certs = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler;
+    private final ThreadPoolExecutor fetchPool;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    private OcspManager(Builder b) {
+        this.settings = b.settings;
+        this.clock = b.clock;
+        this.random = b.random;
+        this.listeners = List.copyOf(b.listeners);
+        this.policy = RefreshPolicy.of(settings);
+        this.installer = new StapleInstaller(settings, clock, random, listeners);
+        this.http = OcspHttpClient.of(settings);
+        this.rateLimiter = new RateLimiter(settings.requestsPerSecond());
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, daemon("stapled-ocsp-scheduler"));
+        s.setRemoveOnCancelPolicy(true);
+        this.scheduler = s;
+        this.fetchPool = new ThreadPoolExecutor(FETCH_THREADS, FETCH_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemon("stapled-ocsp-fetch"));
+        this.fetchPool.allowCoreThreadTimeOut(true);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public OcspSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Takes a certificate under management; idempotent per id (the first subject wins, so to replace a
+     * renewed certificate under the same id, {@link #unmanage} it first). After {@link #start()} it
+     * starts at once.
+     */
+    public ManagedCertificate manage(OcspSubject subject) {
+        Objects.requireNonNull(subject, "subject");
+        boolean[] created = new boolean[1];
+        ManagedCertificate mc = certs.computeIfAbsent(subject.id(), id -> {
+            created[0] = true;
+            return new ManagedCertificate(subject, settings.responderOverride(), settings.hash(), clock);
+        });
+        if (created[0] && started && !closed) {
+            scheduler.execute(() -> startCertificate(mc));
+        }
+        return mc;
+    }
+
+    /** Loads {@code .ocsp} files, fetches what is missing or past its refresh point, starts the ticks. */
+    public void start() {
+        if (closed) {
+            throw new IllegalStateException("OcspManager is closed");
+        }
+        if (started) {
+            return;
+        }
+        started = true;
+        for (ManagedCertificate mc : certs.values()) {
+            startCertificate(mc);
+        }
+        long poll = settings.pollInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::tickSafely, poll, poll, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Waits until every certificate has finished its first round (stapled from a file, fetched, or
+     * failed once), up to {@code max}. True if all did in time.
+     */
+    public boolean awaitInitialRound(Duration max) {
+        CompletableFuture<?>[] all = certs.values().stream().map(c -> c.initialRound).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(all).get(Math.max(0, max.toMillis()), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return true; // rounds never complete exceptionally; treat as done
+        }
+    }
+
+    /** Fetches now (used by {@code update ssl ocsp-response}); joins a fetch already running. */
+    public CompletableFuture<RefreshOutcome> refreshNow(String id) {
+        ManagedCertificate mc = certs.get(id);
+        if (mc == null) {
+            throw new IllegalArgumentException("no managed certificate '" + id + "'");
+        }
+        return refresh(mc);
+    }
+
+    /**
+     * A response pushed over the runtime API: routed by the CertID inside to the managed certificate it
+     * names, verified like any other, installed if good and not older than the current one.
+     */
+    public AcceptOutcome accept(byte[] der, Staple.Origin origin) {
+        BasicOCSPResp basic;
+        try {
+            basic = OcspVerifier.parseBasic(der);
+        } catch (OcspVerificationException e) {
+            return new AcceptOutcome(Result.REFUSED, null, e.getMessage());
+        }
+        ManagedCertificate target = null;
+        CertIdentity identity = null;
+        for (SingleResp single : basic.getResponses()) {
+            for (ManagedCertificate mc : certs.values()) {
+                CertIdentity m = mc.matching(single.getCertID());
+                if (m != null) {
+                    target = mc;
+                    identity = m;
+                    break;
+                }
+            }
+            if (target != null) {
+                break;
+            }
+        }
+        if (target == null) {
+            String serials = Arrays.stream(basic.getResponses())
+                    .map(s -> s.getCertID().getSerialNumber().toString(16)).collect(Collectors.joining(", "));
+            String why = "response matches no managed certificate (serial " + serials + ")";
+            log.warn("OCSP {} response refused: {}", StapleInstaller.originName(origin), why);
+            return new AcceptOutcome(Result.REFUSED, null, why);
+        }
+        if (!target.enabled()) {
+            return new AcceptOutcome(Result.REFUSED, target.id(), "OCSP is disabled for " + target.id());
+        }
+        RefreshOutcome out = installer.verifyAndInstall(target, identity, der, origin, null);
+        return new AcceptOutcome(out.result(), target.id(), out.detail());
+    }
+
+    public Collection<ManagedCertificate> certificates() {
+        return List.copyOf(certs.values());
+    }
+
+    /** The managed certificate with this id, or null. */
+    public ManagedCertificate certificate(String id) {
+        return certs.get(id);
+    }
+
+    /** Stops managing a certificate removed at runtime; its slot is left as it is. */
+    public void unmanage(String id) {
+        ManagedCertificate mc = certs.remove(id);
+        if (mc != null) {
+            mc.removed = true;
+            mc.nextRefresh(null);
+            mc.initialRound.complete(null);
+        }
+    }
+
+    /** Enabled Must-Staple certificates without a healthy staple (see {@link ManagedCertificate#mustStapleAlarm()}). */
+    public List<ManagedCertificate> mustStapleAlarms() {
+        return certs.values().stream().filter(ManagedCertificate::mustStapleAlarm).collect(Collectors.toList());
+    }
+
+    /**
+     * For start-up after {@link #awaitInitialRound}: when {@code mustStapleRequired} is set, throws if a
+     * Must-Staple certificate has no valid staple, naming them.
+     */
+    public void requireMustStaple() {
+        if (!settings.mustStapleRequired()) {
+            return;
+        }
+        Instant now = clock.instant();
+        List<String> missing = certs.values().stream()
+                .filter(c -> c.mustStaple() && c.enabled() && c.slot().derIfValid(now.toEpochMilli()) == null)
+                .map(ManagedCertificate::id).sorted().collect(Collectors.toList());
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("Must-Staple certificate(s) without a valid OCSP staple: "
+                    + String.join(", ", missing));
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        scheduler.shutdownNow();
+        fetchPool.shutdownNow();
+        for (ManagedCertificate mc : certs.values()) {
+            CompletableFuture<RefreshOutcome> pending;
+            synchronized (mc) {
+                pending = mc.inFlight;
+                mc.inFlight = null;
+                mc.nextRefresh(null);
+            }
+            if (pending != null) {
+                pending.complete(new RefreshOutcome(Result.FAILED, mc.id(), "OCSP engine closed", mc.staple()));
+            }
+            mc.initialRound.complete(null);
+        }
+    }
+
+    // ---- start-up ---------------------------------------------------------------------------------
+
+    private void startCertificate(ManagedCertificate mc) {
+        try {
+            if (mc.notFetchable() == ManagedCertificate.NotFetchable.DISABLED) {
+                mc.initialRound.complete(null);
+                return;
+            }
+            if (mc.notFetchable() == ManagedCertificate.NotFetchable.NO_ISSUER) {
+                log.info("OCSP: {} has no issuer certificate (chain or .issuer file); served without a staple", mc.id());
+                mc.initialRound.complete(null);
+                return;
+            }
+            if (mc.ocspFile() != null) {
+                mc.fileStamp = StapleFiles.stamp(mc.ocspFile());
+                installer.loadFile(mc);
+            }
+            if (mc.notFetchable() == ManagedCertificate.NotFetchable.NO_RESPONDER) {
+                log.info("OCSP: {} has no OCSP responder URL; served without a staple{}", mc.id(),
+                        mc.staple() != null ? " unless its .ocsp file is kept fresh by someone else" : "");
+                mc.initialRound.complete(null);
+                return;
+            }
+            Instant now = clock.instant();
+            Staple s = mc.staple();
+            if (s != null && s.isValidAt(now) && now.isBefore(policy.midpoint(s))) {
+                mc.initialRound.complete(null); // the file staple is fresh; install() scheduled its refresh
+                return;
+            }
+            refresh(mc).whenComplete((o, e) -> mc.initialRound.complete(null));
+        } catch (RuntimeException e) {
+            log.error("OCSP: cannot start {}: {}", mc.id(), e.toString());
+            mc.initialRound.complete(null);
+        }
+    }
+
+    // ---- the tick: expiry, watched files, due refreshes --------------------------------------------
+
+    private void tickSafely() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            log.error("OCSP scheduler tick failed", e);
+        }
+    }
+
+    void tick() {
+        Instant now = clock.instant();
+        for (ManagedCertificate mc : certs.values()) {
+            installer.dropIfExpired(mc, now);
+            if (settings.watchFiles() && mc.ocspFile() != null && mc.notFetchable() != ManagedCertificate.NotFetchable.DISABLED
+                    && mc.notFetchable() != ManagedCertificate.NotFetchable.NO_ISSUER) {
+                StapleFiles.Stamp st = StapleFiles.stamp(mc.ocspFile());
+                if (st.sameAs(mc.fileStamp)) {
+                    mc.pendingStamp = null;
+                } else if (mc.pendingStamp != null && st.sameAs(mc.pendingStamp)) {
+                    mc.fileStamp = st;
+                    mc.pendingStamp = null;
+                    if (st != StapleFiles.Stamp.ABSENT) {
+                        installer.loadFile(mc);
+                    }
+                } else {
+                    // A writer that is not atomic (truncate, then write) may be caught half-way: read the
+                    // file only once it has held still for a whole tick.
+                    mc.pendingStamp = st;
+                }
+            }
+            Instant due = mc.nextRefresh();
+            if (mc.notFetchable() == null && due != null && !now.isBefore(due)) {
+                refresh(mc);
+            }
+            installer.checkMustStaple(mc);
+        }
+    }
+
+    // ---- fetching ------------------------------------------------------------------------------------
+
+    private CompletableFuture<RefreshOutcome> refresh(ManagedCertificate mc) {
+        if (mc.notFetchable() != null) {
+            return CompletableFuture.completedFuture(new RefreshOutcome(Result.NOT_FETCHABLE, mc.id(),
+                    "not fetchable: " + mc.notFetchable(), mc.staple()));
+        }
+        CompletableFuture<RefreshOutcome> f;
+        synchronized (mc) {
+            if (mc.inFlight != null) {
+                return mc.inFlight;
+            }
+            f = new CompletableFuture<>();
+            mc.inFlight = f;
+            mc.nextRefresh(null);
+        }
+        if (closed) {
+            finish(mc, f, new RefreshOutcome(Result.FAILED, mc.id(), "OCSP engine closed", mc.staple()));
+            return f;
+        }
+        Instant now = clock.instant();
+        Instant slot = rateLimiter.reserve(responderKey(mc.responder()), now);
+        long delay = Duration.between(now, slot).toMillis();
+        Runnable submit = () -> {
+            try {
+                fetchPool.execute(() -> fetch(mc, f));
+            } catch (RuntimeException e) {
+                finish(mc, f, new RefreshOutcome(Result.FAILED, mc.id(), "OCSP engine closed", mc.staple()));
+            }
+        };
+        try {
+            if (delay > 0) {
+                scheduler.schedule(submit, delay, TimeUnit.MILLISECONDS);
+            } else {
+                submit.run();
+            }
+        } catch (RuntimeException e) {
+            finish(mc, f, new RefreshOutcome(Result.FAILED, mc.id(), "OCSP engine closed", mc.staple()));
+        }
+        return f;
+    }
+
+    private static String responderKey(URI responder) {
+        return responder.getScheme() + "://" + responder.getAuthority();
+    }
+
+    private void fetch(ManagedCertificate mc, CompletableFuture<RefreshOutcome> f) {
+        RefreshOutcome outcome;
+        long startNanos = System.nanoTime();
+        try {
+            OcspRequest request = OcspRequest.build(mc.certIdentity(), settings.useNonce(), random);
+            byte[] body;
+            try {
+                body = http.exchange(mc.responder(), request.der());
+            } catch (OcspFetchException e) {
+                outcome = installer.failed(mc, Result.FAILED, UpdateResult.HTTP_ERROR, e.getMessage(), "http:" + e.kind(), false);
+                finish(mc, f, outcome);
+                return;
+            }
+            outcome = installer.verifyAndInstall(mc, mc.certIdentity(), body, Staple.Origin.FETCHED, request.nonce());
+            if (outcome.installed()) {
+                Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+                installer.notifyListeners(l -> l.fetchSucceeded(mc, took));
+            }
+        } catch (RuntimeException e) {
+            outcome = installer.failed(mc, Result.FAILED, UpdateResult.HTTP_ERROR, "fetch failed: " + e, "internal", false);
+        }
+        finish(mc, f, outcome);
+    }
+
+    private void finish(ManagedCertificate mc, CompletableFuture<RefreshOutcome> f, RefreshOutcome outcome) {
+        synchronized (mc) {
+            if (mc.inFlight == f) {
+                mc.inFlight = null;
+            }
+            if (mc.removed || closed) {
+                mc.nextRefresh(null);
+            }
+        }
+        f.complete(outcome);
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Builds an {@link OcspManager}; settings default to {@link OcspSettings#defaults()}. */
+    public static final class Builder {
+        private OcspSettings settings = OcspSettings.defaults();
+        private Clock clock = Clock.systemUTC();
+        private Random random = new Random();
+        private final List<OcspListener> listeners = new ArrayList<>();
+
+        private Builder() { }
+
+        public Builder settings(OcspSettings settings) {
+            this.settings = Objects.requireNonNull(settings);
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /** Jitter and nonces; inject a seeded one for reproducible tests. */
+        public Builder random(Random random) {
+            this.random = Objects.requireNonNull(random);
+            return this;
+        }
+
+        public Builder listener(OcspListener listener) {
+            listeners.add(Objects.requireNonNull(listener));
+            return this;
+        }
+
+        public OcspManager build() {
+            return new OcspManager(this);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package io.stapled.ocsp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.stapled.ocsp.RefreshOutcome.Result;
+import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.ocsp.responder.OcspResponderServer;
+import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+
+/** {@code <cert>.ocsp} persistence, restart from files, and files changed by someone else. */
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class PersistenceTest {
+    private final TestPki pki = new TestPki("Persist");
+    private OcspResponderServer responder;
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void setUp() {
+        responder = OcspResponderServer.builder(pki.ca).start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        responder.close();
+    }
+
+    private static OcspManager manager(boolean watch) {
+        return manager(watch, new OcspListener() { });
+    }
+
+    private static OcspManager manager(boolean watch, OcspListener listener) {
+        return OcspManager.builder().settings(OcspSettings.builder().persist(true).watchFiles(watch)
+                .pollInterval(Duration.ofMillis(30)).requestsPerSecond(1000).build()).listener(listener).build();
+    }
+
+    private OcspSubject subjectWithFile(IssuedCertificate leaf, Path certFile) {
+        leaf.writeBundle(certFile);
+        return new OcspSubject(certFile.toString(), leaf.certificate(), pki.ca.certificate(), certFile, null, true,
+                new StapleSlot());
+    }
+
+    private List<String> filesIn(Path d) throws Exception {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    void fetchedResponseIsWrittenAtomicallyAndARestartStaplesFromTheFileWithoutFetching() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path certFile = dir.resolve("site.pem");
+        byte[] written;
+        try (OcspManager m = manager(false)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            assertNotNull(c.staple());
+            Path ocsp = dir.resolve("site.pem.ocsp");
+            assertEquals(ocsp, c.ocspFile());
+            written = Files.readAllBytes(ocsp);
+            assertArrayEquals(c.staple().der(), written);
+            // temp + rename: no temporary file is left beside it
+            assertEquals(List.of("site.pem", "site.pem.ocsp"), filesIn(dir));
+        }
+        assertEquals(1, responder.requestCount());
+
+        responder.defaultBehaviour(Behaviour.HTTP_500); // a restart must not need the responder
+        try (OcspManager m = manager(false)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            assertNotNull(c.staple());
+            assertEquals(Staple.Origin.FILE, c.staple().origin());
+            assertArrayEquals(written, c.slot().derIfValid(System.currentTimeMillis()));
+            assertNotNull(c.nextRefresh());
+        }
+        assertEquals(1, responder.requestCount(), "restart fetched although the .ocsp file was fresh");
+    }
+
+    @Test
+    void staleFileIsLoadedAndThenRefreshedAtStartup() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path certFile = dir.resolve("stale.pem");
+        // a file past its midpoint: valid for 10 more minutes out of 2 hours
+        responder.validity(Duration.ofMinutes(-110), Duration.ofMinutes(10));
+        Files.write(StapleFiles.ocspFile(certFile), responder.responseFor(TestPki.serial(leaf), Behaviour.GOOD));
+        responder.validity(Duration.ofMinutes(-1), Duration.ofHours(1));
+        try (OcspManager m = manager(false)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            assertEquals(1, responder.requestCount());
+            assertEquals(Staple.Origin.FETCHED, c.staple().origin());
+            assertArrayEquals(c.staple().der(), Files.readAllBytes(c.ocspFile()));
+        }
+    }
+
+    @Test
+    void unwritableOcspFileIsAWarningNotACrash() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path certFile = dir.resolve("ro.pem");
+        // The tests run as root, where chmod cannot make a directory read-only; a non-empty directory in
+        // the way of the rename fails the write the same way for everyone.
+        Path blocker = Files.createDirectories(StapleFiles.ocspFile(certFile));
+        Files.writeString(blocker.resolve("keep"), "x");
+        try (OcspManager m = manager(false)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            assertNotNull(c.staple(), "the staple is served from memory even if it cannot be persisted");
+            assertEquals(UpdateResult.OK, c.lastResult());
+            RefreshOutcome again = m.refreshNow(c.id()).get(5, TimeUnit.SECONDS);
+            assertTrue(again.installed(), again.detail());
+        }
+        assertTrue(Files.isDirectory(blocker));
+        assertEquals(List.of("ro.pem", "ro.pem.ocsp"), filesIn(dir), "temporary file left behind");
+    }
+
+    @Test
+    void readOnlyDirectoryIsAWarningNotACrash() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path ro = Files.createDirectories(dir.resolve("ro"));
+        Path certFile = ro.resolve("site.pem");
+        OcspSubject subject = subjectWithFile(leaf, certFile);
+        Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "running as root: chmod does not bind");
+        try (OcspManager m = manager(false)) {
+            ManagedCertificate c = m.manage(subject);
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            assertNotNull(c.staple());
+            assertEquals(UpdateResult.OK, c.lastResult());
+        } finally {
+            Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    @Test
+    void externallyReplacedFileIsPickedUpAndABadOneIsRefused() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path certFile = dir.resolve("watched.pem");
+        List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        OcspListener listener = new OcspListener() {
+            @Override
+            public void responseRefused(ManagedCertificate c, Staple.Origin origin, String reason) {
+                refusals.add(origin + ": " + reason);
+            }
+        };
+        try (OcspManager m = manager(true, listener)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            Staple fetched = c.staple();
+            assertNotNull(fetched);
+
+            // HAProxy's cron script writes a newer response (temp file + rename, as scripts do)
+            responder.validity(Duration.ofSeconds(30), Duration.ofHours(2));
+            byte[] newer = responder.responseFor(TestPki.serial(leaf), Behaviour.GOOD);
+            Path tmp = dir.resolve("cron.tmp");
+            Files.write(tmp, newer);
+            Files.move(tmp, c.ocspFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertTrue(Poll.until(Duration.ofSeconds(5), () -> c.staple() != fetched), "replaced file not picked up");
+            assertArrayEquals(newer, c.staple().der());
+            assertEquals(Staple.Origin.FILE, c.staple().origin());
+
+            // a forged one written in place is refused and the good staple stays
+            Staple good = c.staple();
+            Files.write(c.ocspFile(), responder.responseFor(TestPki.serial(leaf), Behaviour.FORGED));
+            assertTrue(Poll.until(Duration.ofSeconds(5), () -> !refusals.isEmpty()), "forged file not examined");
+            assertTrue(refusals.get(0).startsWith("FILE: signature"), refusals.toString());
+            assertEquals(good, c.staple());
+            assertFalse(c.mustStapleAlarm());
+            // an expired one likewise
+            Files.write(c.ocspFile(), responder.responseFor(TestPki.serial(leaf), Behaviour.EXPIRED));
+            assertTrue(Poll.until(Duration.ofSeconds(5), () -> refusals.size() >= 2), "expired file not examined");
+            assertTrue(refusals.get(1).contains("expired"), refusals.toString());
+            assertEquals(good, c.staple());
+            // the watcher never fetches
+            assertEquals(1, responder.requestCount());
+        }
+    }
+}
