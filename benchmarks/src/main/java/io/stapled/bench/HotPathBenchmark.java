@@ -116,7 +116,10 @@ public class HotPathBenchmark {
         }
     }
 
-    /** One client's ClientHello: which name it asks for, whether it accepts ECDSA, whether it wants a staple. */
+    /**
+     * One client's ClientHello: which name it asks for and whether it accepts ECDSA; captured with and
+     * without status_request.
+     */
     @State(Scope.Thread)
     public static class Hello {
         @Param({"exact", "wildcard", "default"})
@@ -125,11 +128,8 @@ public class HotPathBenchmark {
         @Param({"ecdsa", "rsa"})
         public String client;
 
-        @Param({"false", "true"})
-        public boolean staple;
-
-        ByteBuf hello;
-        ClientHelloInfo parsed;
+        ByteBuf withStatusRequest;
+        ByteBuf withoutStatusRequest;
 
         @Setup(Level.Trial)
         public void setUp(Certificates certs) throws Exception {
@@ -138,8 +138,19 @@ public class HotPathBenchmark {
                 case "wildcard" -> certs.wildcardName;
                 default -> "unknown.example.org";
             };
+            withStatusRequest = capture(serverName, true);
+            withoutStatusRequest = capture(serverName, false);
+            checkPick(certs, serverName, withStatusRequest, true);
+            checkPick(certs, serverName, withoutStatusRequest, false);
+        }
+
+        ByteBuf hello(boolean statusRequest) {
+            return statusRequest ? withStatusRequest : withoutStatusRequest;
+        }
+
+        private ByteBuf capture(String serverName, boolean statusRequest) throws Exception {
             SslContext clientContext = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL_REFCNT)
-                    .trustManager(InsecureTrustManagerFactory.INSTANCE).enableOcsp(staple).build();
+                    .trustManager(InsecureTrustManagerFactory.INSTANCE).enableOcsp(statusRequest).build();
             byte[] body;
             try {
                 body = ClientHellos.capture(clientContext, serverName);
@@ -149,14 +160,14 @@ public class HotPathBenchmark {
             if ("rsa".equals(client)) {
                 body = ClientHellos.withoutEcdsa(body);
             }
-            hello = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(body));
-            parsed = ClientHelloParser.parse(hello);
-            checkPick(certs, serverName);
+            return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(body));
         }
 
         /** Fails the trial if the hello does not lead where this case says it does. */
-        private void checkPick(Certificates certs, String serverName) {
-            if (parsed == null || parsed.statusRequest() != staple || parsed.acceptsEcdsa() != "ecdsa".equals(client)) {
+        private void checkPick(Certificates certs, String serverName, ByteBuf hello, boolean statusRequest) {
+            ClientHelloInfo parsed = ClientHelloParser.parse(hello);
+            if (parsed == null || parsed.statusRequest() != statusRequest
+                    || parsed.acceptsEcdsa() != "ecdsa".equals(client)) {
                 throw new IllegalStateException("unexpected ClientHello for " + name + "/" + client + ": " + parsed);
             }
             ServingCertificate chosen = certs.store.current().lookup(parsed.serverName()).choose(parsed.acceptsEcdsa());
@@ -174,23 +185,41 @@ public class HotPathBenchmark {
         }
     }
 
+    /** The hello already parsed, so {@code pick} measures the lookup alone. */
+    @State(Scope.Thread)
+    public static class Parsed {
+        ClientHelloInfo info;
+
+        @Setup(Level.Trial)
+        public void setUp(Hello h) {
+            info = ClientHelloParser.parse(h.withStatusRequest);
+        }
+    }
+
+    /** Whether the client asked for a staple (status_request); only the full hot path depends on it. */
+    @State(Scope.Thread)
+    public static class StapleRequest {
+        @Param({"false", "true"})
+        public boolean staple;
+    }
+
     private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
 
     @Benchmark
     public ClientHelloInfo parse(Hello h) {
-        return ClientHelloParser.parse(h.hello);
+        return ClientHelloParser.parse(h.withStatusRequest);
     }
 
     @Benchmark
-    public ServingCertificate pick(Certificates c, Hello h) {
-        ClientHelloInfo info = h.parsed;
+    public ServingCertificate pick(Certificates c, Hello h, Parsed p) {
+        ClientHelloInfo info = p.info;
         return c.store.current().lookup(info.serverName()).choose(info.acceptsEcdsa());
     }
 
     /** Parse, pick, engine, staple: everything the selecting handler does, then the engine is freed. */
     @Benchmark
-    public boolean hotPath(Certificates c, Hello h) {
-        ClientHelloInfo info = ClientHelloParser.parse(h.hello);
+    public boolean hotPath(Certificates c, Hello h, StapleRequest r) {
+        ClientHelloInfo info = ClientHelloParser.parse(h.hello(r.staple));
         ServingCertificate chosen = c.store.current().lookup(info.serverName()).choose(info.acceptsEcdsa());
         SSLEngine engine = chosen.sslContext().newEngine(ALLOC);
         try {
