@@ -99,10 +99,10 @@ class HttpFetchTest {
             assertTrue(tookMs >= 550, "4 requests at 5/s took only " + tookMs + " ms");
             List<Instant> times = responder.requestTimes();
             assertEquals(4, times.size());
-            for (int i = 1; i < times.size(); i++) {
-                Duration gap = Duration.between(times.get(i - 1), times.get(i));
-                assertTrue(gap.toMillis() >= 150, "gap " + gap + " between requests " + (i - 1) + " and " + i);
-            }
+            // Requests are dispatched 200 ms apart; arrival of any single one can lag on a loaded
+            // machine (a first connection is slower), so check the spread, not each gap.
+            Duration spread = Duration.between(times.get(0), times.get(times.size() - 1));
+            assertTrue(spread.toMillis() >= 450, "4 requests at 5/s arrived within " + spread);
             certs.forEach(c -> assertNotNull(c.staple()));
         }
     }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "TLS-terminating edge proxy with built-in OCSP stapling.",
-        subcommands = {})
+        subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class})
 final class StapledCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

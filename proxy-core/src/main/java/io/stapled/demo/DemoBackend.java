@@ -82,5 +82,11 @@ public final class DemoBackend implements AutoCloseable {
                 ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
             }
         }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Health checks and impatient clients reset connections; nothing to report.
+            ctx.close();
+        }
     }
 }

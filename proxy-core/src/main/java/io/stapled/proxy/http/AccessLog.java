@@ -1,0 +1,91 @@
+package io.stapled.proxy.http;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * One line per request on the {@code stapled.access} logger, in the combined log format followed by
+ * frontend, backend/server and duration. Bodies are never logged. Configure the logger with an
+ * asynchronous appender: this is called on the event loop.
+ */
+final class AccessLog {
+    static final String LOGGER_NAME = "stapled.access";
+    private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private final boolean enabled;
+    private final String frontend;
+    private final String backend;
+
+    AccessLog(boolean enabled, String frontend, String backend) {
+        this.enabled = enabled;
+        this.frontend = frontend;
+        this.backend = backend;
+    }
+
+    boolean enabled() {
+        return enabled && LOG.isInfoEnabled();
+    }
+
+    void log(String clientIp, long startMillis, HttpRequest request, int status, long bytes, String server,
+             long durationMillis) {
+        if (!enabled()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(160);
+        line.append(clientIp).append(" - - [").append(TIME.format(Instant.ofEpochMilli(startMillis))).append("] \"");
+        if (request != null) {
+            line.append(request.method().name()).append(' ').append(sanitize(request.uri())).append(' ')
+                    .append(request.protocolVersion().text());
+        } else {
+            line.append("<BADREQ>");
+        }
+        line.append("\" ");
+        if (status > 0) {
+            line.append(status);
+        } else {
+            line.append('-'); // the client went away before any response
+        }
+        line.append(' ').append(bytes).append(' ');
+        quoted(line, request == null ? null : request.headers().get(HttpHeaderNames.REFERER));
+        line.append(' ');
+        quoted(line, request == null ? null : request.headers().get(HttpHeaderNames.USER_AGENT));
+        line.append(' ').append(frontend).append(' ').append(backend).append('/')
+                .append(server == null ? "<NOSRV>" : server).append(' ').append(durationMillis).append("ms");
+        LOG.info(line.toString());
+    }
+
+    private static void quoted(StringBuilder line, String value) {
+        if (value == null) {
+            line.append("\"-\"");
+        } else {
+            line.append('"').append(sanitize(value)).append('"');
+        }
+    }
+
+    // A request line or header must not be able to forge another log line or break the quoting.
+    private static String sanitize(String value) {
+        StringBuilder out = null;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) {
+                if (out == null) {
+                    out = new StringBuilder(value.length() + 8).append(value, 0, i);
+                }
+                out.append(String.format("\\x%02x", (int) c & 0xff));
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? value : out.toString();
+    }
+}

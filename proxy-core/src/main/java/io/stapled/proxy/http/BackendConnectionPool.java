@@ -1,0 +1,183 @@
+package io.stapled.proxy.http;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import io.stapled.config.BackendConfig;
+import io.stapled.proxy.backend.BackendServer;
+
+/**
+ * Keep-alive connections to a backend's servers, kept per event loop. A client channel only ever
+ * borrows from the pool of its own event loop, and the backend connections are registered on that
+ * loop too, so the idle lists are touched by one thread only and need no lock; the only shared
+ * structure is the map from loop to its pool, read lock-free.
+ *
+ * <p>{@code maxIdlePerServer} bounds the idle connections per server in each event loop's pool.
+ */
+final class BackendConnectionPool {
+    private static final int BACKEND_MAX_INITIAL_LINE = 16 * 1024;
+    private static final int BACKEND_MAX_HEADER_SIZE = 64 * 1024;
+    private static final int MAX_CHUNK_SIZE = 64 * 1024;
+    /** Set on a connection once it has been parked idle: a later failure may be a keep-alive race. */
+    static final AttributeKey<Boolean> REUSED = AttributeKey.valueOf("stapled.backend.reused");
+
+    private final BackendConfig config;
+    private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    BackendConnectionPool(BackendConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * A connection to {@code server} for a client on {@code client}'s event loop: an idle pooled one
+     * if there is one, else a new connection. Must be called on that event loop.
+     */
+    Future<Channel> acquire(BackendServer server, Channel client) {
+        EventLoop loop = client.eventLoop();
+        return pools.computeIfAbsent(loop, l -> new LoopPool(l)).acquire(server, client);
+    }
+
+    /** Returns a connection whose exchange finished cleanly; it is kept idle or closed. On its event loop. */
+    void release(BackendServer server, Channel channel) {
+        LoopPool pool = pools.get(channel.eventLoop());
+        if (pool == null || closed) {
+            channel.close();
+        } else {
+            pool.release(server, channel);
+        }
+    }
+
+    /** Closes every idle connection; connections in use close when their exchange ends. */
+    void close() {
+        closed = true;
+        for (LoopPool pool : pools.values()) {
+            try {
+                pool.loop.execute(pool::closeAll);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // That event loop is already shut down, and its channels were closed with it.
+            }
+        }
+    }
+
+    /** Idle connections across all loops, for tests and stats; reads racy sizes. */
+    int idleCount() {
+        int n = 0;
+        for (LoopPool pool : pools.values()) {
+            n += pool.idleCount;
+        }
+        return n;
+    }
+
+    private final class LoopPool {
+        private final EventLoop loop;
+        private final Map<BackendServer, ArrayDeque<Idle>> idle = new HashMap<>();
+        private final Map<Class<? extends Channel>, Bootstrap> bootstraps = new HashMap<>();
+        private volatile int idleCount;
+
+        LoopPool(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        Future<Channel> acquire(BackendServer server, Channel client) {
+            ArrayDeque<Idle> queue = idle.get(server);
+            if (queue != null) {
+                Idle entry;
+                // Most recently used first: it is the least likely to have been closed by the server.
+                while ((entry = queue.pollLast()) != null) {
+                    idleCount--;
+                    entry.timeout.cancel(false);
+                    if (entry.channel.isActive()) {
+                        return loop.newSucceededFuture(entry.channel);
+                    }
+                }
+            }
+            return toChannelFuture(bootstrap(client).connect(server.address()));
+        }
+
+        private Future<Channel> toChannelFuture(ChannelFuture connect) {
+            io.netty.util.concurrent.Promise<Channel> promise = loop.newPromise();
+            connect.addListener(f -> {
+                if (f.isSuccess()) {
+                    promise.trySuccess(connect.channel());
+                } else {
+                    promise.tryFailure(f.cause());
+                }
+            });
+            return promise;
+        }
+
+        private Bootstrap bootstrap(Channel client) {
+            Class<? extends Channel> type = BackendTransport.channelClassFor(client);
+            return bootstraps.computeIfAbsent(type, t -> new Bootstrap()
+                    .group(loop)
+                    .channel(t)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+                            Math.max(1, config.connectTimeout().toMillis())))
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.SO_KEEPALIVE, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
+                                    .setMaxInitialLineLength(BACKEND_MAX_INITIAL_LINE)
+                                    .setMaxHeaderSize(BACKEND_MAX_HEADER_SIZE)
+                                    .setMaxChunkSize(MAX_CHUNK_SIZE), false, false));
+                            ch.pipeline().addLast(BackendConnectionHandler.NAME, new BackendConnectionHandler());
+                            ch.closeFuture().addListener(f -> removeIdle(ch));
+                        }
+                    }));
+        }
+
+        void release(BackendServer server, Channel channel) {
+            ArrayDeque<Idle> queue = idle.computeIfAbsent(server, s -> new ArrayDeque<>());
+            if (!channel.isActive() || queue.size() >= config.maxIdlePerServer()) {
+                channel.close();
+                return;
+            }
+            ScheduledFuture<?> timeout = loop.schedule(() -> {
+                // Closing triggers removeIdle through the close future.
+                channel.close();
+            }, Math.max(1, config.idleTimeout().toMillis()), TimeUnit.MILLISECONDS);
+            channel.attr(REUSED).set(Boolean.TRUE);
+            queue.addLast(new Idle(server, channel, timeout));
+            idleCount++;
+            channel.config().setAutoRead(true); // notice a close or stray bytes while idle
+        }
+
+        private void removeIdle(Channel channel) {
+            for (ArrayDeque<Idle> queue : idle.values()) {
+                if (queue.removeIf(e -> e.channel == channel)) {
+                    idleCount--;
+                    return;
+                }
+            }
+        }
+
+        void closeAll() {
+            for (ArrayDeque<Idle> queue : idle.values()) {
+                for (Idle e : queue.toArray(new Idle[0])) {
+                    e.timeout.cancel(false);
+                    e.channel.close();
+                }
+            }
+        }
+    }
+
+    private record Idle(BackendServer server, Channel channel, ScheduledFuture<?> timeout) { }
+}

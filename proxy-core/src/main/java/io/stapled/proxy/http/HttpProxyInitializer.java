@@ -1,0 +1,133 @@
+package io.stapled.proxy.http;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import io.stapled.config.FrontendConfig;
+import io.stapled.config.HttpConfig;
+import io.stapled.proxy.backend.BackendPool;
+
+/**
+ * The HTTP/1.1 reverse proxy of one frontend. The server assembly calls {@link #install} for each
+ * accepted client channel, after its TLS handler; everything else (the backend connection pool, the
+ * drain state, the access log) is shared by the frontend's connections.
+ */
+public final class HttpProxyInitializer {
+    static final String IDLE_HANDLER = "stapled-client-idle";
+    static final String DECODER = "stapled-http-decoder";
+    static final String ENCODER = "stapled-http-encoder";
+    static final String PROXY_HANDLER = "stapled-http-proxy";
+    private static final int MAX_CHUNK_SIZE = 64 * 1024;
+
+    /** Fired down a client pipeline when the frontend starts draining. */
+    static final Object DRAIN_EVENT = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
+
+    private final FrontendConfig frontend;
+    private final HttpConfig http;
+    private final BackendPool backends;
+    private final BackendConnectionPool connections;
+    private final ForwardedHeaders forwardedHeaders;
+    private final AccessLog accessLog;
+    private final ChannelGroup clients = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
+    private volatile boolean draining;
+
+    /**
+     * @throws IllegalArgumentException when a trusted upstream is not a valid CIDR
+     */
+    public HttpProxyInitializer(FrontendConfig frontend, BackendPool backends) {
+        this.frontend = frontend;
+        this.http = frontend.http() == null ? HttpConfig.defaults() : frontend.http();
+        this.backends = backends;
+        this.connections = new BackendConnectionPool(backends.config());
+        this.forwardedHeaders = new ForwardedHeaders(http.forwardedHeaders(), http.trustedUpstreams());
+        this.accessLog = new AccessLog(frontend.accessLog(), frontend.name(), backends.name());
+    }
+
+    /** Adds the HTTP codec and the proxy handler to a client channel's pipeline, after TLS. */
+    public void install(ChannelPipeline pipeline) {
+        Channel channel = pipeline.channel();
+        clients.add(channel);
+        Duration clientTimeout = frontend.clientTimeout();
+        if (clientTimeout != null && !clientTimeout.isZero() && !clientTimeout.isNegative()) {
+            pipeline.addLast(IDLE_HANDLER,
+                    new IdleStateHandler(0, 0, clientTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        }
+        ProxyResponseEncoder encoder = new ProxyResponseEncoder();
+        pipeline.addLast(DECODER, new StrictHttpRequestDecoder(new HttpDecoderConfig()
+                .setMaxInitialLineLength(http.maxInitialLine())
+                .setMaxHeaderSize(http.maxHeaderSize())
+                .setMaxChunkSize(MAX_CHUNK_SIZE)));
+        pipeline.addLast(ENCODER, encoder);
+        // A connection accepted while draining still gets its first request answered (with
+        // Connection: close): the handler reads the drain flag itself.
+        pipeline.addLast(PROXY_HANDLER, new ClientConnectionHandler(this, encoder));
+    }
+
+    /**
+     * Starts a graceful drain: idle keep-alive client connections are closed, responses in flight
+     * complete and carry {@code Connection: close}, and no connection is kept alive afterwards. A
+     * connection that has not sent its first request yet gets that one answered, then closes.
+     */
+    public void drain() {
+        draining = true;
+        for (Channel channel : clients) {
+            channel.pipeline().fireUserEventTriggered(DRAIN_EVENT);
+        }
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Client connections currently open on this frontend. */
+    public int openClientConnections() {
+        return clients.size();
+    }
+
+    /** Closes the pooled idle backend connections; connections in use close when their exchange ends. */
+    public void close() {
+        connections.close();
+    }
+
+    /** Idle pooled backend connections across event loops (a racy read, for tests and stats). */
+    int idleBackendConnections() {
+        return connections.idleCount();
+    }
+
+    FrontendConfig frontend() {
+        return frontend;
+    }
+
+    HttpConfig http() {
+        return http;
+    }
+
+    BackendPool backends() {
+        return backends;
+    }
+
+    BackendConnectionPool connections() {
+        return connections;
+    }
+
+    ForwardedHeaders forwardedHeaders() {
+        return forwardedHeaders;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
+    }
+}

@@ -1,0 +1,33 @@
+package io.stapled.server;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.stapled.config.FrontendConfig;
+import io.stapled.config.StapledConfig;
+import io.stapled.tls.LoadedCertificate;
+import io.stapled.tls.TlsFrontend;
+import io.stapled.tls.TlsFrontendFactory;
+import io.stapled.tls.TlsProviders;
+
+/**
+ * What {@code stapled check} adds to config validation: the TLS provider loads, every certificate
+ * and key is read and matched, and every certificate that wants a staple has its issuer.
+ */
+public final class ConfigCheck {
+    private ConfigCheck() { }
+
+    /** Returns a one-line summary; throws {@link StartupException} (or a TLS error) on the first problem. */
+    public static String verify(StapledConfig config) {
+        TlsProviders.resolve(config.global().tlsProvider());
+        List<LoadedCertificate> all = new ArrayList<>();
+        for (FrontendConfig fe : config.frontends()) {
+            try (TlsFrontend tls = TlsFrontendFactory.create(fe, config.global())) {
+                all.addAll(tls.certificates());
+            }
+        }
+        OcspWiring.checkIssuers(all, config.ocsp());
+        return config.frontends().size() + " frontend(s), " + all.size() + " certificate(s), "
+                + config.backends().size() + " backend(s)";
+    }
+}

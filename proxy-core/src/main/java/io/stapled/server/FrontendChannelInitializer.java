@@ -1,0 +1,42 @@
+package io.stapled.server;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.stapled.proxy.conn.ConnectionLimiter;
+import io.stapled.proxy.conn.ConnectionTracker;
+import io.stapled.tls.TlsFrontend;
+
+/**
+ * The one place a frontend's client pipeline is assembled: limit, track, pick the certificate and
+ * staple from the ClientHello (the handler then replaces itself with the SslHandler), then the
+ * HTTP or TCP proxy handlers, which only ever see decrypted bytes.
+ */
+final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final ConnectionLimiter limiter;
+    private final ConnectionTracker tracker;
+    private final TlsFrontend tls;
+    private final ProxyInstaller proxy;
+
+    /** Adds the mode's (HTTP or TCP) handlers behind TLS. */
+    interface ProxyInstaller {
+        void install(ChannelPipeline pipeline);
+    }
+
+    FrontendChannelInitializer(ConnectionLimiter limiter, ConnectionTracker tracker, TlsFrontend tls,
+                               ProxyInstaller proxy) {
+        this.limiter = limiter;
+        this.tracker = tracker;
+        this.tls = tls;
+        this.proxy = proxy;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("limit", limiter);
+        p.addLast("track", tracker);
+        p.addLast("tls", tls.newHandler());
+        proxy.install(p);
+    }
+}

@@ -1,0 +1,105 @@
+package io.stapled.server;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.stapled.config.FrontendConfig;
+import io.stapled.proxy.backend.BackendPool;
+import io.stapled.proxy.conn.ConnectionLimiter;
+import io.stapled.proxy.conn.ConnectionTracker;
+import io.stapled.proxy.http.HttpProxyInitializer;
+import io.stapled.proxy.tcp.TcpRelayInitializer;
+import io.stapled.tls.TlsFrontend;
+
+/** One listening frontend: its TLS certificates, its proxy mode and its connections. */
+public final class RunningFrontend {
+    private final FrontendConfig config;
+    private final TlsFrontend tls;
+    private final ConnectionLimiter limiter;
+    private final ConnectionTracker tracker;
+    private final HttpProxyInitializer http; // null in TCP mode
+    private final FrontendChannelInitializer initializer;
+    private Channel listener;
+
+    RunningFrontend(FrontendConfig config, TlsFrontend tls, BackendPool backend) {
+        this.config = config;
+        this.tls = tls;
+        this.limiter = new ConnectionLimiter(config);
+        this.tracker = new ConnectionTracker(config.name());
+        FrontendChannelInitializer.ProxyInstaller installer;
+        if (config.mode() == FrontendConfig.Mode.HTTP) {
+            this.http = new HttpProxyInitializer(config, backend);
+            installer = http::install;
+        } else {
+            this.http = null;
+            installer = new TcpRelayInitializer(config, backend)::install;
+        }
+        this.initializer = new FrontendChannelInitializer(limiter, tracker, tls, installer);
+    }
+
+    void bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) throws InterruptedException {
+        listener = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(initializer)
+                .bind(config.bind().toSocketAddress())
+                .sync()
+                .channel();
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public FrontendConfig config() {
+        return config;
+    }
+
+    public TlsFrontend tls() {
+        return tls;
+    }
+
+    public ConnectionTracker connections() {
+        return tracker;
+    }
+
+    public ConnectionLimiter limiter() {
+        return limiter;
+    }
+
+    /** The bound address (the real port when the config asked for port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** Stops accepting; connections already open carry on. */
+    void stopAccepting() {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+    }
+
+    /** Lets in-flight requests finish (HTTP keep-alive connections are told to close), up to {@code grace}. */
+    CompletableFuture<Void> drain(Duration grace) {
+        return tracker.drain(grace, () -> {
+            if (http != null) {
+                http.drain();
+            }
+        });
+    }
+
+    void close() {
+        if (http != null) {
+            http.close();
+        }
+        tls.close();
+    }
+}

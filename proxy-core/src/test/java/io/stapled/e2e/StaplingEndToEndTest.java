@@ -1,0 +1,145 @@
+package io.stapled.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.concurrent.TimeUnit;
+
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.bouncycastle.cert.ocsp.SingleResp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.stapled.ocsp.RefreshOutcome;
+import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testing.HttpsTestClient;
+
+/** The whole loop, real TLS: fetch at start-up, staple on request, refresh in memory, per-certificate staples. */
+class StaplingEndToEndTest {
+    @TempDir
+    Path dir;
+
+    private Deployment deployment;
+    private HttpsTestClient client;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        deployment = Deployment.create(dir);
+        client = new HttpsTestClient();
+    }
+
+    @AfterEach
+    void tearDown() {
+        client.close();
+        deployment.close();
+    }
+
+    @Test
+    void firstClientAfterStartGetsAGoodStapleAndTheBackendAnswers() throws Exception {
+        deployment.start("");
+        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            byte[] staple = c.ocspResponse();
+            assertNotNull(staple, "the very first handshake after start-up must carry a staple");
+            SingleResp single = single(staple);
+            assertEquals(c.peerLeaf().getSerialNumber(), single.getCertID().getSerialNumber());
+            assertNull(single.getCertStatus(), "status must be good");
+            HttpsTestClient.Response r = c.get("/hello");
+            assertEquals(200, r.status());
+            assertTrue(r.body().contains("uri: /hello"), r.body());
+            assertTrue(r.body().contains("x-forwarded-proto: https"), r.body());
+        }
+    }
+
+    @Test
+    void clientThatDoesNotAskIsServedWithoutAStaple() throws Exception {
+        deployment.start("");
+        // Whether the server attached a staple is only visible server-side (io.stapled.tls tests check
+        // the channel's STAPLED attribute); here: such a client is served normally.
+        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", false, deployment.root.certificate())) {
+            assertEquals(200, c.get("/").status());
+        }
+    }
+
+    @Test
+    void ecdsaAndRsaCertificatesOfOneNameEachStapleTheirOwnResponse() throws Exception {
+        deployment.start("");
+        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            assertEquals(deployment.ecdsa.certificate().getSerialNumber(), c.peerLeaf().getSerialNumber());
+            assertEquals(deployment.ecdsa.certificate().getSerialNumber(), single(c.ocspResponse()).getCertID().getSerialNumber());
+        }
+        // A TLS 1.2 client offering only ECDHE-RSA suites cannot take the ECDSA certificate.
+        try (HttpsTestClient.Connection c = client.connectRsaOnly(deployment.port(), "a.test", deployment.root.certificate())) {
+            assertEquals(deployment.rsa.certificate().getSerialNumber(), c.peerLeaf().getSerialNumber());
+            assertEquals(deployment.rsa.certificate().getSerialNumber(), single(c.ocspResponse()).getCertID().getSerialNumber());
+        }
+    }
+
+    @Test
+    void refreshedStapleIsServedByTheNextHandshakeWhileOpenConnectionsCarryOn() throws Exception {
+        deployment.start("");
+        try (HttpsTestClient.Connection live = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            byte[] before = live.ocspResponse();
+            Date thisUpdateBefore = single(before).getThisUpdate();
+            Thread.sleep(1100); // OCSP times have one-second resolution
+
+            RefreshOutcome outcome = serverOf().ocsp().refreshNow(deployment.ecdsaFile.toString()).get(10, TimeUnit.SECONDS);
+            assertNotNull(outcome);
+
+            try (HttpsTestClient.Connection next = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+                byte[] after = next.ocspResponse();
+                assertNotNull(after);
+                assertFalse(Arrays.equals(before, after), "the next handshake must carry the refreshed staple");
+                assertTrue(single(after).getThisUpdate().after(thisUpdateBefore));
+            }
+            assertTrue(live.isOpen(), "a refresh must not touch live connections");
+            assertEquals(200, live.get("/still-here").status());
+            assertArrayEquals(before, live.ocspResponse(), "an open connection keeps what it was handshaken with");
+        }
+    }
+
+    @Test
+    void revokedAnswerNeverReplacesTheGoodStaple() throws Exception {
+        deployment.start("");
+        byte[] good;
+        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            good = c.ocspResponse();
+        }
+        BigInteger serial = deployment.ecdsa.certificate().getSerialNumber();
+        deployment.responder.behaviour(serial, Behaviour.REVOKED);
+        serverOf().ocsp().refreshNow(deployment.ecdsaFile.toString()).get(10, TimeUnit.SECONDS);
+        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            assertArrayEquals(good, c.ocspResponse(), "a revoked answer is reported, the good staple stays");
+        }
+    }
+
+    @Test
+    void restartStaplesFromTheOcspFileEvenWhenTheResponderIsDown() throws Exception {
+        deployment.start("");
+        deployment.stopServer();
+        deployment.responder.defaultBehaviour(Behaviour.HTTP_500);
+        deployment.start("");
+        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            assertNotNull(c.ocspResponse(), "the persisted .ocsp file staples at once");
+        }
+    }
+
+    private io.stapled.server.StapledServer serverOf() {
+        return deployment.server;
+    }
+
+    private static SingleResp single(byte[] der) throws Exception {
+        BasicOCSPResp basic = (BasicOCSPResp) new OCSPResp(der).getResponseObject();
+        return basic.getResponses()[0];
+    }
+}

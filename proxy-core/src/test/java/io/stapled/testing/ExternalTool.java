@@ -1,0 +1,76 @@
+package io.stapled.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A real command-line tool a test talks to (openssl, curl, socat). A test that needs one that is not
+ * installed is skipped with a printed reason; one that is installed runs bounded in time.
+ */
+public final class ExternalTool {
+    private ExternalTool() { }
+
+    /** Output and exit status of one bounded run. */
+    public record Result(int exitCode, String output) { }
+
+    public static boolean isInstalled(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Skips the calling test, saying why, unless {@code tool} is on PATH. */
+    public static void assumeInstalled(String tool) {
+        boolean found = isInstalled(tool);
+        if (!found) {
+            System.out.println("SKIPPED: " + tool + " is not installed (.ci/run installs it)");
+        }
+        Assumptions.assumeTrue(found, tool + " is not installed");
+    }
+
+    /** Runs {@code command} with stdin closed, stdout+stderr merged, killed after {@code timeoutSeconds}. */
+    public static Result run(int timeoutSeconds, List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread reader = new Thread(() -> copy(p.getInputStream(), out), "tool-output");
+        reader.start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            reader.join(2000);
+            throw new AssertionError(String.join(" ", command) + " did not finish in " + timeoutSeconds
+                    + " s; output so far:\n" + out.toString(StandardCharsets.UTF_8));
+        }
+        reader.join(5000);
+        return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Starts a long-running tool (e.g. an OCSP responder); the caller destroys it. */
+    public static Process start(Path log, List<String> command) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void copy(InputStream in, ByteArrayOutputStream out) {
+        try {
+            in.transferTo(out);
+        } catch (IOException ignored) {
+            // the process ended
+        }
+    }
+}
