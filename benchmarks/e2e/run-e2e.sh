@@ -41,6 +41,12 @@ while [ $# -gt 0 ]; do
 done
 if [ $((ROUNDS % 2)) -eq 0 ]; then echo "--rounds must be odd (medians)" >&2; exit 2; fi
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
+has_target() { [[ " $TARGETS " == *" $1 "* ]]; }
+order_for_round() { # stapled first in odd rounds, HAProxy first in even ones
+    local order="stapled haproxy"
+    if [ $(($1 % 2)) -eq 0 ]; then order="haproxy stapled"; fi
+    for t in $order; do if has_target "$t"; then printf '%s ' "$t"; fi; done
+}
 
 HAPROXY_PORT=18443 STAPLED_PORT=28443 BACKEND_PORT=18080
 mkdir -p "$OUT"
@@ -110,7 +116,7 @@ cat > "$OUT/stapled.yaml" <<EOF
 # .ocsp/.issuer siblings), the same backend. forwarded_headers off because HAProxy adds none by default.
 global:
   workers: $WORKERS
-  log_level: warn
+  log_level: ${STAPLED_LOG_LEVEL:-warn}
 ocsp:
   persist: false
 frontends:
@@ -164,14 +170,15 @@ start_stapled() {
 stop_pid() { kill "$1" 2>/dev/null || true; timeout 10 tail --pid="$1" -f /dev/null || kill -9 "$1" 2>/dev/null || true; }
 pid_of() { if [ "$1" = stapled ]; then echo "$STAPLED_PID"; else echo "$HAPROXY_PID"; fi; }
 port_of() { if [ "$1" = stapled ]; then echo $STAPLED_PORT; else echo $HAPROXY_PORT; fi; }
+alive() { # fails the run, with the proxy's last log lines, if it has exited
+    if ! kill -0 "$(pid_of "$1")" 2>/dev/null; then
+        log "$1 is not running any more; last lines of its log:"
+        tail -20 "$OUT/$1.log" >&2
+        exit 1
+    fi
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-has_target() { [[ " $TARGETS " == *" $1 "* ]]; }
-order_for_round() { # stapled first in odd rounds, HAProxy first in even ones
-    local order="stapled haproxy"
-    if [ $(($1 % 2)) -eq 0 ]; then order="haproxy stapled"; fi
-    for t in $order; do if has_target "$t"; then printf '%s ' "$t"; fi; done
-}
 
 load() { # target args...: runs tlsload against target, prints its result line
     local target=$1; shift
@@ -182,6 +189,7 @@ measure() { # test round target tlsload-args...
     local test=$1 round=$2 target=$3; shift 3
     local pid c0 c1 line
     pid=$(pid_of "$target")
+    alive "$target"
     c0=$(cpu_ticks "$pid")
     line=$(load "$target" -d "$DURATION" -w "$WARMUP" "$@")
     c1=$(cpu_ticks "$pid")
