@@ -6,7 +6,10 @@
 #   benchmarks/e2e/run-e2e.sh [--rounds 3] [--duration 8] [--warmup 2] [--conns 32] [--ka-conns 50]
 #                             [--idle 5000] [--hold 6] [--workers 1] [--proxy-cpus 1] [--client-cpus 0]
 #                             [--only full,resume,keepalive,memory,startup] [--jar PATH] [--out DIR]
-#                             [--targets "stapled haproxy"] [--no-install]
+#                             [--targets "stapled haproxy"] [--client c|java] [--no-install]
+#
+# --client c (default): tlsload.c on OpenSSL 3; --client java: io.stapled.bench.load.TlsLoad on
+# BoringSSL (benchmarks.jar), for full/resume/keep-alive; the idle-connection test always uses tlsload.c.
 #
 # Made for a Debian machine with root and apt (2 cores): installs haproxy, gcc and libssl-dev when
 # missing, builds the load client (tlsload.c) and, when missing, the stapled jar (mvn -o package).
@@ -16,7 +19,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 ROUNDS=3 DURATION=8 WARMUP=2 CONNS=32 KA_CONNS=50 IDLE=5000 HOLD=6 WORKERS=1
-PROXY_CPUS=1 CLIENT_CPUS=0 ONLY="full,resume,keepalive,memory,startup" INSTALL=1 TARGETS="stapled haproxy"
+PROXY_CPUS=1 CLIENT_CPUS=0 ONLY="full,resume,keepalive,memory,startup" INSTALL=1 TARGETS="stapled haproxy" CLIENT=c
 JAR=$ROOT/proxy-core/target/stapled.jar
 OUT=$ROOT/benchmarks/target/e2e
 while [ $# -gt 0 ]; do
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
         --out) OUT=$2; shift 2 ;;
         --no-install) INSTALL=0; shift ;;
         --targets) TARGETS=$2; shift 2 ;;
+        --client) CLIENT=$2; shift 2 ;;
         *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
     esac
 done
@@ -63,6 +67,11 @@ if [ "$INSTALL" = 1 ]; then
     fi
 fi
 timeout 120 gcc -O2 -Wall -o "$OUT/tlsload" "$HERE/tlsload.c" -lssl -lcrypto
+BENCH_JAR=$ROOT/benchmarks/target/benchmarks.jar
+if [ "$CLIENT" = java ] && [ ! -f "$BENCH_JAR" ]; then
+    log "building $BENCH_JAR"
+    (cd "$ROOT" && timeout 900 mvn -B -q -o -pl benchmarks -am package -DskipTests)
+fi
 if has_target stapled && [ ! -f "$JAR" ]; then
     log "building $JAR"
     (cd "$ROOT" && timeout 900 mvn -B -q -o -pl proxy-core -am package -DskipTests)
@@ -182,7 +191,12 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 load() { # target args...: runs tlsload against target, prints its result line
     local target=$1; shift
-    taskset -c "$CLIENT_CPUS" timeout $((DURATION + WARMUP + 60)) "$OUT/tlsload" -p "$(port_of "$target")" "$@"
+    if [ "$CLIENT" = java ]; then
+        taskset -c "$CLIENT_CPUS" timeout $((DURATION + WARMUP + 60)) java -XX:+UseParallelGC -Xmx256m \
+            -cp "$BENCH_JAR" io.stapled.bench.load.TlsLoad -p "$(port_of "$target")" "$@" 2>> "$OUT/client.log"
+    else
+        taskset -c "$CLIENT_CPUS" timeout $((DURATION + WARMUP + 60)) "$OUT/tlsload" -p "$(port_of "$target")" "$@"
+    fi
 }
 
 measure() { # test round target tlsload-args...
@@ -209,6 +223,7 @@ measure() { # test round target tlsload-args...
     echo "stapled JVM options: ${STAPLED_JAVA_OPTS:-default of run-stapled.sh}"
     echo "workers: haproxy nbthread=$WORKERS, stapled global.workers=$WORKERS"
     echo "cpus: proxies on $PROXY_CPUS, load client and backend on $CLIENT_CPUS"
+    echo "load client: $([ "$CLIENT" = java ] && echo "TlsLoad (Java, Netty, BoringSSL)" || echo "tlsload.c (OpenSSL $(openssl version | cut -d' ' -f2))")"
     echo "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s conns=$CONNS ka_conns=$KA_CONNS idle=$IDLE hold=${HOLD}s"
 } > "$OUT/env.txt"
 cat "$OUT/env.txt" >&2

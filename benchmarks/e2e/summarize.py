@@ -40,6 +40,10 @@ def fmt(v, digits=0):
     return f"{v:,.{digits}f}"
 
 
+def pct(v):
+    return "n/a" if v is None else f"{v:.0%}"
+
+
 def ratio(a, b):
     return a / b if a is not None and b else None
 
@@ -60,8 +64,9 @@ def main():
                "(JVM: all threads, GC and JIT included) divided by the work done.")
     out.append("")
     out.append("| measurement | stapled | HAProxy | stapled/HAProxy | stapled CPU µs/op | HAProxy CPU µs/op "
-               "| ops per CPU-second, stapled/HAProxy | stapled in handshakes |")
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+               "| ops per CPU-second, stapled/HAProxy | stapled in handshakes | proxy core busy, stapled / HAProxy "
+               "| client µs/op, client core busy (stapled run / HAProxy run) |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     medians = {}
     for test, label in LABELS.items():
         if test not in by:
@@ -76,15 +81,21 @@ def main():
                        for r in rs if int(r.get(work_key, 0)) > 0])
             stapled = med([int(r["stapled"]) / int(r["handshakes"]) for r in rs if int(r["handshakes"]) > 0])
             errors = sum(int(r["errors"]) + int(r["connect_errors"]) for r in rs)
-            cols[target] = (rate, cpu, stapled, errors, rs)
+            client_cpu = med([float(r["client_cpu_s"]) * 1e6 / int(r[work_key])
+                              for r in rs if "client_cpu_s" in r and int(r.get(work_key, 0)) > 0])
+            client_busy = med([float(r["client_cpu_s"]) / float(r["wall_s"]) for r in rs if "wall_s" in r])
+            proxy_busy = med([int(r["cpu_ticks"]) / CLK_TCK / float(r["wall_s"]) for r in rs if "wall_s" in r])
+            cols[target] = (rate, cpu, stapled, errors, rs, client_cpu, client_busy, proxy_busy)
         medians[test] = {t: c[0] for t, c in cols.items()}
         s, h = cols.get("stapled"), cols.get("haproxy")
         eff = ratio(ratio(1e6, s[1]) if s and s[1] else None, ratio(1e6, h[1]) if h and h[1] else None)
         stapled_share = "n/a" if test.startswith("keepalive") or s[2] is None else f"{s[2]:.0%} / {h[2]:.0%}"
+        busy = f"{pct(s[7])} / {pct(h[7])}"
+        client = f"{fmt(s[5])}, {pct(s[6])} / {fmt(h[5])}, {pct(h[6])}"
         out.append(f"| {label} | {fmt(s[0])} | {fmt(h[0])} | **{fmt(ratio(s[0], h[0]), 2)}** | {fmt(s[1])} "
-                   f"| {fmt(h[1])} | {fmt(eff, 2)} | {stapled_share} |")
+                   f"| {fmt(h[1])} | {fmt(eff, 2)} | {stapled_share} | {busy} | {client} |")
         if s[3] or h[3]:
-            out.append(f"| ↳ errors during {test} | {s[3]} | {h[3]} | | | | | |")
+            out.append(f"| ↳ errors during {test} | {s[3]} | {h[3]} | | | | | | | |")
     if "keepalive13_ecdsa" in by:
         out.append("")
         out.append("| keep-alive latency (through the proxy to the backend) | stapled | HAProxy | stapled/HAProxy |")
