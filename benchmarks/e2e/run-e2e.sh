@@ -6,7 +6,7 @@
 #   benchmarks/e2e/run-e2e.sh [--rounds 3] [--duration 8] [--warmup 2] [--conns 32] [--ka-conns 50]
 #                             [--idle 5000] [--hold 6] [--workers 1] [--proxy-cpus 1] [--client-cpus 0]
 #                             [--only full,resume,keepalive,memory,startup] [--jar PATH] [--out DIR]
-#                             [--targets "stapled haproxy"] [--client c|java] [--no-install]
+#                             [--targets "stapled haproxy"] [--client c|java] [--no-cds] [--no-install]
 #
 # --client c (default): tlsload.c on OpenSSL 3; --client java: io.stapled.bench.load.TlsLoad on
 # BoringSSL (benchmarks.jar), for full/resume/keep-alive; the idle-connection test always uses tlsload.c.
@@ -19,7 +19,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 ROUNDS=3 DURATION=8 WARMUP=2 CONNS=32 KA_CONNS=50 IDLE=5000 HOLD=6 WORKERS=1
-PROXY_CPUS=1 CLIENT_CPUS=0 ONLY="full,resume,keepalive,memory,startup" INSTALL=1 TARGETS="stapled haproxy" CLIENT=c
+PROXY_CPUS=1 CLIENT_CPUS=0 ONLY="full,resume,keepalive,memory,startup" INSTALL=1 TARGETS="stapled haproxy" CLIENT=c CDS=1
 JAR=$ROOT/proxy-core/target/stapled.jar
 OUT=$ROOT/benchmarks/target/e2e
 while [ $# -gt 0 ]; do
@@ -40,6 +40,7 @@ while [ $# -gt 0 ]; do
         --no-install) INSTALL=0; shift ;;
         --targets) TARGETS=$2; shift 2 ;;
         --client) CLIENT=$2; shift 2 ;;
+        --no-cds) CDS=0; shift ;;
         *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
     esac
 done
@@ -168,12 +169,12 @@ start_backend() {
     BACKEND_PID=$!; PIDS+=("$BACKEND_PID")
     wait_port $BACKEND_PORT 10
 }
-start_haproxy() {
-    taskset -c "$PROXY_CPUS" haproxy -f "$OUT/haproxy.cfg" -db >> "$OUT/haproxy.log" 2>&1 &
+start_haproxy() { # [cpus]
+    taskset -c "${1:-$PROXY_CPUS}" haproxy -f "$OUT/haproxy.cfg" -db >> "$OUT/haproxy.log" 2>&1 &
     HAPROXY_PID=$!; PIDS+=("$HAPROXY_PID")
 }
-start_stapled() {
-    taskset -c "$PROXY_CPUS" bash "$HERE/run-stapled.sh" "$OUT/stapled.yaml" "$JAR" >> "$OUT/stapled.log" 2>&1 &
+start_stapled() { # [cpus]
+    taskset -c "${1:-$PROXY_CPUS}" bash "$HERE/run-stapled.sh" "$OUT/stapled.yaml" "$JAR" >> "$OUT/stapled.log" 2>&1 &
     STAPLED_PID=$!; PIDS+=("$STAPLED_PID")
 }
 stop_pid() { kill "$1" 2>/dev/null || true; timeout 10 tail --pid="$1" -f /dev/null || kill -9 "$1" 2>/dev/null || true; }
@@ -228,6 +229,11 @@ measure() { # test round target tlsload-args...
 } > "$OUT/env.txt"
 cat "$OUT/env.txt" >&2
 
+if [ "$CDS" = 1 ]; then
+    # the long-running stapled below writes it when it is stopped before the start-up test
+    export STAPLED_CDS_ARCHIVE=$OUT/stapled.jsa
+    rm -f "$STAPLED_CDS_ARCHIVE"
+fi
 start_backend
 if has_target haproxy; then start_haproxy; wait_port $HAPROXY_PORT 20; fi
 if has_target stapled; then start_stapled; wait_port $STAPLED_PORT 60; fi
@@ -283,24 +289,34 @@ if wants memory; then
 fi
 
 if wants startup; then
-    # Time from exec to the first handshake that carries a staple, warm .ocsp files on disk.
+    # Time from exec to the first handshake that carries a staple, warm .ocsp files on disk. Variants:
+    # pinned to the proxy CPU as in the rest of the run, and with every CPU (as a deployment has them);
+    # stapled also with and without the class-data-sharing archive its first run wrote when it stopped.
     if has_target stapled; then stop_pid "$STAPLED_PID"; fi
     if has_target haproxy; then stop_pid "$HAPROXY_PID"; fi
+    ALL_CPUS=$(seq -s, 0 $(($(nproc) - 1)))
+    first_staple() { # test target cpus
+        local t0 pid ms=-1
+        t0=$(date +%s%N)
+        if [ "$2" = stapled ]; then start_stapled "$3"; pid=$STAPLED_PID; else start_haproxy "$3"; pid=$HAPROXY_PID; fi
+        for _ in $(seq 1 600); do
+            if echo | timeout 2 openssl s_client -connect 127.0.0.1:"$(port_of "$2")" \
+                    -servername ecdsa.bench.test -status 2>/dev/null | grep -q 'OCSP Response Status: successful'; then
+                ms=$(( ($(date +%s%N) - t0) / 1000000 )); break
+            fi
+            sleep 0.01
+        done
+        echo "test=$1 target=$2 round=$round ms=$ms cpus=$3 cds=${STAPLED_CDS_ARCHIVE:+yes}" >> "$RAW"
+        log "$1 r$round $2: ${ms} ms"
+        stop_pid "$pid"
+    }
     for round in $(seq 1 "$ROUNDS"); do
         for target in $(order_for_round "$round"); do
-            t0=$(date +%s%N)
-            if [ "$target" = stapled ]; then start_stapled; pid=$STAPLED_PID; else start_haproxy; pid=$HAPROXY_PID; fi
-            ms=-1
-            for _ in $(seq 1 600); do
-                if echo | timeout 2 openssl s_client -connect 127.0.0.1:"$(port_of "$target")" \
-                        -servername ecdsa.bench.test -status 2>/dev/null | grep -q 'OCSP Response Status: successful'; then
-                    ms=$(( ($(date +%s%N) - t0) / 1000000 )); break
-                fi
-                sleep 0.01
-            done
-            echo "test=first_staple target=$target round=$round ms=$ms" >> "$RAW"
-            log "first_staple r$round $target: ${ms} ms"
-            stop_pid "$pid"
+            first_staple first_staple "$target" "$PROXY_CPUS"
+            first_staple first_staple_allcpus "$target" "$ALL_CPUS"
+            if [ "$target" = stapled ] && [ -n "${STAPLED_CDS_ARCHIVE:-}" ]; then
+                (unset STAPLED_CDS_ARCHIVE; first_staple first_staple_nocds stapled "$PROXY_CPUS")
+            fi
         done
     done
 fi

@@ -123,14 +123,20 @@ def main():
         out.append(f"| RSS with the connections open, kB | {fmt(per['stapled'][3])} | {fmt(per['haproxy'][3])} | |")
         out.append(f"| RSS per connection, kB | {fmt(per['stapled'][0], 1)} | {fmt(per['haproxy'][0], 1)} "
                    f"| **{fmt(ratio(per['stapled'][0], per['haproxy'][0]), 2)}** |")
-    if "first_staple" in by:
+    startup_rows = [("first_staple", "pinned to the proxy CPU (as the rest of the run)"),
+                    ("first_staple_allcpus", "all CPUs"),
+                    ("first_staple_nocds", "pinned, stapled without its class-data-sharing archive")]
+    if any(t in by for t, _ in startup_rows):
         out.append("")
-        out.append("| start to first stapled handshake (warm .ocsp) | stapled | HAProxy |")
+        out.append("| start to first stapled handshake (warm .ocsp), median ms | stapled | HAProxy |")
         out.append("| --- | ---: | ---: |")
-        s = med([int(r["ms"]) for r in by["first_staple"].get("stapled", []) if int(r["ms"]) >= 0])
-        h = med([int(r["ms"]) for r in by["first_staple"].get("haproxy", []) if int(r["ms"]) >= 0])
-        medians["first_staple"] = {"stapled": s, "haproxy": h}
-        out.append(f"| milliseconds (median) | {fmt(s)} | {fmt(h)} |")
+        for test, label in startup_rows:
+            if test not in by:
+                continue
+            s_ms = med([int(r["ms"]) for r in by[test].get("stapled", []) if int(r["ms"]) >= 0])
+            h_ms = med([int(r["ms"]) for r in by[test].get("haproxy", []) if int(r["ms"]) >= 0])
+            medians[test] = {"stapled": s_ms, "haproxy": h_ms}
+            out.append(f"| {label} | {fmt(s_ms)} | {fmt(h_ms)} |")
 
     out.append("")
     out.append("| target | measured | met? |")
@@ -157,9 +163,10 @@ def main():
         b = medians["full13_ecdsa_nostaple"].get("stapled")
         check("stapled: handshakes/s with staple ≥ 0.98 × without", ratio(a, b), 0.98)
     check("memory per idle TLS connection ≤ 2 × HAProxy", r("idle_memory"), 2.0, higher_is_better=False)
-    fs = medians.get("first_staple", {}).get("stapled")
-    check("first stapled handshake ≤ 1 s after start (seconds)", fs / 1000 if fs is not None else None, 1.0,
-          higher_is_better=False)
+    for test, label in (("first_staple", "pinned"), ("first_staple_allcpus", "all CPUs")):
+        fs = medians.get(test, {}).get("stapled")
+        check(f"first stapled handshake ≤ 1 s after start, {label} (seconds)", fs / 1000 if fs is not None else None,
+              1.0, higher_is_better=False)
     print("\n".join(out))
 
 
