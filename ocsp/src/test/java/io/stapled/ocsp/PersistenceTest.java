@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.stapled.ocsp.RefreshOutcome.Result;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;

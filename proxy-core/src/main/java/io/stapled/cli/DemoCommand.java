@@ -2,7 +2,6 @@ package io.stapled.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 import io.stapled.demo.Demo;
 import picocli.CommandLine.Command;
@@ -31,15 +30,12 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Demo demo = Demo.start(new Demo.Options(dir, port, backendPort, adminPort));
-        spec.commandLine().getOut().println(demo.instructions());
-        spec.commandLine().getOut().flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            demo.close();
-            stopped.countDown();
-        }, "stapled-shutdown"));
-        stopped.await();
+        TerminationSignals signals = TerminationSignals.install();
+        try (Demo demo = Demo.start(new Demo.Options(dir, port, backendPort, adminPort))) {
+            spec.commandLine().getOut().println(demo.instructions());
+            spec.commandLine().getOut().flush();
+            signals.await();
+        }
         return 0;
     }
 }

@@ -2,7 +2,6 @@ package io.stapled.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 import io.stapled.config.ConfigLoader;
 import io.stapled.config.StapledConfig;
@@ -21,18 +20,10 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         StapledConfig cfg = ConfigLoader.load(config);
         LogLevels.apply(cfg.global().logLevel());
-        StapledServer server = StapledServer.start(cfg);
-        serveUntilSignalled(server);
+        TerminationSignals signals = TerminationSignals.install();
+        try (StapledServer server = StapledServer.start(cfg)) {
+            signals.await(); // then close(): stop accepting, drain for shutdown_grace, release
+        }
         return 0;
-    }
-
-    /** SIGTERM and SIGINT run the JVM's shutdown hooks: stop accepting, drain, then exit. */
-    static void serveUntilSignalled(StapledServer server) throws InterruptedException {
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "stapled-shutdown"));
-        stopped.await();
     }
 }

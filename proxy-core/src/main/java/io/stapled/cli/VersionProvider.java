@@ -1,15 +1,15 @@
 package io.stapled.cli;
 
 import io.netty.handler.ssl.OpenSsl;
+import io.stapled.server.StapledVersion;
 import picocli.CommandLine.IVersionProvider;
 
 final class VersionProvider implements IVersionProvider {
     @Override
     public String[] getVersion() {
-        String version = Main.class.getPackage().getImplementationVersion();
         String tls = OpenSsl.isAvailable() ? OpenSsl.versionString() : "unavailable (" + OpenSsl.unavailabilityCause() + ")";
         return new String[] {
-            "stapled " + (version != null ? version : "dev"),
+            "stapled " + StapledVersion.get(),
             "TLS: " + tls,
             "Java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"
         };

@@ -3,19 +3,21 @@ package io.stapled.server;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.stapled.metrics.HandshakeMetricsHandler;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.TlsFrontend;
 
 /**
  * The one place a frontend's client pipeline is assembled: limit, track, pick the certificate and
- * staple from the ClientHello (the handler then replaces itself with the SslHandler), then the
- * HTTP or TCP proxy handlers, which only ever see decrypted bytes.
+ * staple from the ClientHello (the handler then replaces itself with the SslHandler), count the
+ * handshake, then the HTTP or TCP proxy handlers, which only ever see decrypted bytes.
  */
 final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionLimiter limiter;
     private final ConnectionTracker tracker;
     private final TlsFrontend tls;
+    private final HandshakeMetricsHandler handshakeMetrics;
     private final ProxyInstaller proxy;
 
     /** Adds the mode's (HTTP or TCP) handlers behind TLS. */
@@ -24,10 +26,11 @@ final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel>
     }
 
     FrontendChannelInitializer(ConnectionLimiter limiter, ConnectionTracker tracker, TlsFrontend tls,
-                               ProxyInstaller proxy) {
+                               HandshakeMetricsHandler handshakeMetrics, ProxyInstaller proxy) {
         this.limiter = limiter;
         this.tracker = tracker;
         this.tls = tls;
+        this.handshakeMetrics = handshakeMetrics;
         this.proxy = proxy;
     }
 
@@ -37,6 +40,7 @@ final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel>
         p.addLast("limit", limiter);
         p.addLast("track", tracker);
         p.addLast("tls", tls.newHandler());
+        p.addLast("tls-metrics", handshakeMetrics);
         proxy.install(p);
     }
 }

@@ -9,6 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.stapled.config.FrontendConfig;
+import io.stapled.metrics.StapledMetrics;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
@@ -26,20 +27,22 @@ public final class RunningFrontend {
     private final FrontendChannelInitializer initializer;
     private Channel listener;
 
-    RunningFrontend(FrontendConfig config, TlsFrontend tls, BackendPool backend) {
+    RunningFrontend(FrontendConfig config, TlsFrontend tls, BackendPool backend, StapledMetrics metrics) {
         this.config = config;
         this.tls = tls;
         this.limiter = new ConnectionLimiter(config);
         this.tracker = new ConnectionTracker(config.name());
+        metrics.bindFrontend(config.name(), tracker, limiter);
         FrontendChannelInitializer.ProxyInstaller installer;
         if (config.mode() == FrontendConfig.Mode.HTTP) {
-            this.http = new HttpProxyInitializer(config, backend);
+            this.http = new HttpProxyInitializer(config, backend, metrics.httpObserver(config.name(), backend.name()));
             installer = http::install;
         } else {
             this.http = null;
             installer = new TcpRelayInitializer(config, backend)::install;
         }
-        this.initializer = new FrontendChannelInitializer(limiter, tracker, tls, installer);
+        this.initializer = new FrontendChannelInitializer(limiter, tracker, tls,
+                metrics.handshakeHandler(config.name()), installer);
     }
 
     void bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) throws InterruptedException {
@@ -96,10 +99,10 @@ public final class RunningFrontend {
         });
     }
 
-    void close() {
+    /** Closes pooled backend connections; the TLS side is closed by the owner of {@link #tls()}. */
+    void closeProxy() {
         if (http != null) {
             http.close();
         }
-        tls.close();
     }
 }

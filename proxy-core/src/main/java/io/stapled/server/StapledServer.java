@@ -2,6 +2,7 @@ package io.stapled.server;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,9 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.channel.EventLoopGroup;
+import io.stapled.admin.RuntimeApiServer;
 import io.stapled.config.BackendConfig;
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.StapledConfig;
+import io.stapled.metrics.AdminHttpServer;
+import io.stapled.metrics.StapledMetrics;
 import io.stapled.ocsp.OcspListener;
 import io.stapled.ocsp.OcspManager;
 import io.stapled.proxy.backend.BackendPool;
@@ -34,23 +38,12 @@ public final class StapledServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StapledServer.class);
 
     private final StapledConfig config;
-    private final Transport transport;
-    private final EventLoopGroup acceptors;
-    private final EventLoopGroup workers;
-    private final OcspManager ocsp;
-    private final Map<String, BackendPool> backends;
-    private final List<RunningFrontend> frontends;
+    private final Parts parts;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private StapledServer(Builder b, Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                          OcspManager ocsp, Map<String, BackendPool> backends, List<RunningFrontend> frontends) {
-        this.config = b.config;
-        this.transport = transport;
-        this.acceptors = acceptors;
-        this.workers = workers;
-        this.ocsp = ocsp;
-        this.backends = backends;
-        this.frontends = frontends;
+    private StapledServer(StapledConfig config, Parts parts) {
+        this.config = config;
+        this.parts = parts;
     }
 
     public static StapledServer start(StapledConfig config) {
@@ -66,23 +59,41 @@ public final class StapledServer implements AutoCloseable {
     }
 
     public Transport transport() {
-        return transport;
+        return parts.transport;
     }
 
     public OcspManager ocsp() {
-        return ocsp;
+        return parts.ocsp;
     }
 
     public Map<String, BackendPool> backends() {
-        return backends;
+        return parts.pools;
     }
 
     public List<RunningFrontend> frontends() {
-        return frontends;
+        return parts.frontends;
+    }
+
+    public StapledMetrics metrics() {
+        return parts.metrics;
+    }
+
+    /** The runtime API (admin socket), or null when not configured. */
+    public RuntimeApiServer runtimeApi() {
+        return parts.api;
+    }
+
+    /** The admin HTTP listener (/metrics, /healthz, /readyz), or null when not configured. */
+    public AdminHttpServer admin() {
+        return parts.admin;
+    }
+
+    public EventLoopGroup workers() {
+        return parts.workers;
     }
 
     public RunningFrontend frontend(String name) {
-        for (RunningFrontend f : frontends) {
+        for (RunningFrontend f : parts.frontends) {
             if (f.name().equals(name)) {
                 return f;
             }
@@ -105,18 +116,50 @@ public final class StapledServer implements AutoCloseable {
             return;
         }
         log.info("stopping: no new connections, draining for up to {}", grace);
-        frontends.forEach(RunningFrontend::stopAccepting);
+        parts.metrics.readiness().listenersOpen(false);
+        parts.frontends.forEach(RunningFrontend::stopAccepting);
         List<CompletableFuture<Void>> drains = new ArrayList<>();
-        for (RunningFrontend f : frontends) {
+        for (RunningFrontend f : parts.frontends) {
             drains.add(f.drain(grace));
         }
         CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
                 .completeOnTimeout(null, grace.toMillis() + 2000, TimeUnit.MILLISECONDS).join();
-        frontends.forEach(RunningFrontend::close);
-        backends.values().forEach(BackendPool::close);
-        ocsp.close();
-        shutdown(acceptors, workers);
+        parts.close();
         log.info("stopped");
+    }
+
+    /** What start-up has made so far; closed on a start-up failure or at the end of {@link #stop}. */
+    private static final class Parts {
+        Transport transport;
+        EventLoopGroup acceptors;
+        EventLoopGroup workers;
+        OcspManager ocsp;
+        final Map<String, BackendPool> pools = new LinkedHashMap<>();
+        final List<TlsFrontend> tls = new ArrayList<>();
+        final List<RunningFrontend> frontends = new ArrayList<>();
+        StapledMetrics metrics;
+        AdminHttpServer admin;
+        RuntimeApiServer api;
+
+        void close() {
+            if (api != null) {
+                api.close();
+            }
+            frontends.forEach(RunningFrontend::stopAccepting);
+            frontends.forEach(RunningFrontend::closeProxy);
+            tls.forEach(TlsFrontend::close);
+            if (admin != null) {
+                admin.close();
+            }
+            pools.values().forEach(BackendPool::close);
+            if (ocsp != null) {
+                ocsp.close();
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
+            shutdown(acceptors, workers);
+        }
     }
 
     private static void shutdown(EventLoopGroup... groups) {
@@ -160,64 +203,66 @@ public final class StapledServer implements AutoCloseable {
         }
 
         public StapledServer start() {
+            Instant startTime = clock.instant();
             TlsProviders.resolve(config.global().tlsProvider());
-            Transport t = transport != null ? transport : Transport.best();
-            List<TlsFrontend> tlsFrontends = new ArrayList<>();
-            OcspManager ocsp = null;
-            Map<String, BackendPool> pools = new LinkedHashMap<>();
-            EventLoopGroup acceptors = null;
-            EventLoopGroup workers = null;
-            List<RunningFrontend> running = new ArrayList<>();
+            Parts s = new Parts();
+            s.transport = transport != null ? transport : Transport.best();
             try {
                 List<LoadedCertificate> certificates = new ArrayList<>();
                 for (FrontendConfig fe : config.frontends()) {
                     TlsFrontend tls = TlsFrontendFactory.create(fe, config.global());
-                    tlsFrontends.add(tls);
+                    s.tls.add(tls);
                     certificates.addAll(tls.certificates());
                 }
                 OcspWiring.checkIssuers(certificates, config.ocsp());
 
+                s.metrics = new StapledMetrics(clock);
                 OcspManager.Builder ob = OcspManager.builder()
                         .settings(OcspWiring.settings(config.ocsp()))
-                        .clock(clock);
+                        .clock(clock)
+                        .listener(s.metrics.ocspListener());
                 if (ocspListener != null) {
                     ob.listener(ocspListener);
                 }
-                ocsp = ob.build();
-                OcspWiring.register(ocsp, certificates, config.ocsp());
-                OcspWiring.startAndWait(ocsp, config.ocsp());
+                s.ocsp = ob.build();
+                OcspWiring.register(s.ocsp, certificates, config.ocsp());
+                s.metrics.bindOcsp(s.ocsp, config.adminHttp());
+                OcspWiring.startAndWait(s.ocsp, config.ocsp());
 
                 int threads = config.global().workers() > 0 ? config.global().workers()
                         : Runtime.getRuntime().availableProcessors();
-                acceptors = t.newGroup(1, "stapled-accept");
-                workers = t.newGroup(threads, "stapled-io");
+                s.acceptors = s.transport.newGroup(1, "stapled-accept");
+                s.workers = s.transport.newGroup(threads, "stapled-io");
+                s.metrics.bindEventLoops("io", s.workers);
 
                 for (BackendConfig bc : config.backends()) {
                     BackendPool pool = new BackendPool(bc);
-                    pools.put(bc.name(), pool);
-                    pool.start(workers, t.socketChannel());
+                    s.pools.put(bc.name(), pool);
+                    pool.start(s.workers, s.transport.socketChannel());
+                }
+                s.metrics.bindBackends(s.pools.values());
+                if (config.adminHttp() != null) {
+                    s.admin = s.metrics.startAdmin(config.adminHttp(), s.acceptors, s.transport.serverChannel());
                 }
                 for (int i = 0; i < config.frontends().size(); i++) {
                     FrontendConfig fe = config.frontends().get(i);
-                    RunningFrontend f = new RunningFrontend(fe, tlsFrontends.get(i), pools.get(fe.backend()));
-                    running.add(f);
-                    bindOrFail(f, t, acceptors, workers);
+                    RunningFrontend f = new RunningFrontend(fe, s.tls.get(i), s.pools.get(fe.backend()), s.metrics);
+                    s.frontends.add(f);
+                    bindOrFail(f, s.transport, s.acceptors, s.workers);
                 }
-                StapledServer server = new StapledServer(this, t, acceptors, workers, ocsp, pools, running);
-                for (RunningFrontend f : running) {
+                StapledServer server = new StapledServer(config, s);
+                if (config.runtimeApi() != null) {
+                    s.api = RuntimeApiWiring.start(config.runtimeApi(), server, startTime, threads, s.acceptors);
+                }
+                s.metrics.readiness().listenersOpen(true);
+                for (RunningFrontend f : s.frontends) {
                     log.info("frontend {} listening on {} ({} mode, {} certificates, transport {})", f.name(),
                             f.address(), f.config().mode().name().toLowerCase(), f.tls().certificates().size(),
-                            t.name());
+                            s.transport.name());
                 }
                 return server;
             } catch (RuntimeException | InterruptedException e) {
-                running.forEach(RunningFrontend::stopAccepting);
-                pools.values().forEach(BackendPool::close);
-                tlsFrontends.forEach(TlsFrontend::close);
-                if (ocsp != null) {
-                    ocsp.close();
-                }
-                shutdown(acceptors, workers);
+                s.close();
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }

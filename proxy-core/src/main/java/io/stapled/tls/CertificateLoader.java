@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 
 import io.stapled.config.CertificateSource;
 import io.stapled.config.CertificateSource.OcspOptions;
+import io.stapled.ocsp.CertificateFacts;
 import io.stapled.ocsp.StapleSlot;
 
 /**
@@ -109,7 +110,7 @@ public final class CertificateLoader {
             throw new TlsSetupException(keyFile + ": holds " + keys.keyCount() + " private keys, expected one");
         }
         List<X509Certificate> chain = orderChain(crt, keyFile, content.certificates(), keys);
-        PrivateKey privateKey = keys.keyFor(chain.get(0));
+        PrivateKey privateKey = keys.key();
         X509Certificate leaf = chain.get(0);
         KeyType keyType = X509Facts.keyType(leaf);
         if (keyType == null) {
@@ -119,7 +120,7 @@ public final class CertificateLoader {
         List<String> names = sni.isEmpty() ? X509Facts.dnsNames(leaf) : sni.stream().map(X509Facts::normalize).toList();
         return new LoadedCertificate(crt, chain, privateKey, keyType, names,
                 excluded.stream().map(X509Facts::normalize).toList(), issuer(crt, chain), ocsp, alpn,
-                new StapleSlot(), X509Facts.mustStaple(leaf), X509Facts.ocspUrl(leaf));
+                new StapleSlot(), CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf));
     }
 
     /** Leaf (the certificate of the key) first, then each certificate's issuer, then any others. */
@@ -127,8 +128,8 @@ public final class CertificateLoader {
                                                     PemContent keys) {
         List<X509Certificate> rest = new ArrayList<>(certs);
         X509Certificate leaf = null;
+        PrivateKey key = keys.key();
         for (X509Certificate c : rest) {
-            PrivateKey key = keys.keyFor(c);
             if (key != null && X509Facts.keyMatches(c, key)) {
                 leaf = c;
                 break;

@@ -7,6 +7,7 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 
 import io.stapled.config.CertificateSource;
+import io.stapled.ocsp.CertificateFacts;
 import io.stapled.ocsp.StapleSlot;
 
 /**
@@ -53,6 +54,27 @@ public record LoadedCertificate(
 
     public X509Certificate leaf() {
         return chain.get(0);
+    }
+
+    /**
+     * The certificate that replaces this one at runtime ({@code set/commit ssl cert}): the new chain
+     * and key under this one's source, exclusions, OCSP options and ALPN, with a fresh staple slot.
+     * SNI names read from the old certificate follow the new one; names set in the config stay.
+     *
+     * @param newIssuer the issuer given with the update ({@code .issuer}), or null to take it from
+     *                  the new chain, else keep the old one
+     */
+    public LoadedCertificate replacedBy(List<X509Certificate> newChain, PrivateKey newKey, X509Certificate newIssuer) {
+        X509Certificate newLeaf = newChain.get(0);
+        KeyType type = X509Facts.keyType(newLeaf);
+        if (type == null) {
+            throw new IllegalArgumentException("unsupported key algorithm " + newLeaf.getPublicKey().getAlgorithm()
+                    + " (stapled serves EC and RSA certificates)");
+        }
+        List<String> names = sniNames.equals(X509Facts.dnsNames(leaf())) ? X509Facts.dnsNames(newLeaf) : sniNames;
+        X509Certificate iss = newIssuer != null ? newIssuer : newChain.size() > 1 ? newChain.get(1) : issuer;
+        return new LoadedCertificate(source, newChain, newKey, type, names, excludedNames, iss, ocsp, alpn,
+                new StapleSlot(), CertificateFacts.mustStaple(newLeaf), CertificateFacts.ocspUrl(newLeaf));
     }
 
     @Override

@@ -7,21 +7,13 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.math.BigInteger;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECPrivateKeySpec;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.bouncycastle.asn1.ASN1Null;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -36,44 +28,26 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * HAProxy accepts in a {@code crt} file: certificates, PKCS#8 keys, PKCS#1 RSA keys and SEC1 EC keys;
  * {@code EC PARAMETERS} blocks are skipped. Encrypted keys are refused (there is no passphrase to ask).
  */
-record PemContent(Path file, List<X509Certificate> certificates, List<PrivateKey> keys,
-                  List<BigInteger> curvelessEcKeys) {
+record PemContent(Path file, List<X509Certificate> certificates, List<PrivateKey> keys) {
 
     PemContent {
         certificates = List.copyOf(certificates);
         keys = List.copyOf(keys);
-        curvelessEcKeys = List.copyOf(curvelessEcKeys);
     }
 
-    /** Keys found, counting SEC1 EC keys that name no curve (resolved later against the certificate). */
     int keyCount() {
-        return keys.size() + curvelessEcKeys.size();
+        return keys.size();
     }
 
-    /**
-     * The key of this file for {@code cert}: a complete key as read, or a curveless SEC1 EC key
-     * completed with the curve of the certificate's public key. Null when the file holds no key.
-     */
-    PrivateKey keyFor(X509Certificate cert) {
-        if (!keys.isEmpty()) {
-            return keys.get(0);
-        }
-        if (curvelessEcKeys.isEmpty() || !(cert.getPublicKey() instanceof ECPublicKey pub)) {
-            return null;
-        }
-        try {
-            return KeyFactory.getInstance("EC").generatePrivate(
-                    new ECPrivateKeySpec(curvelessEcKeys.get(0), pub.getParams()));
-        } catch (GeneralSecurityException e) {
-            return null;
-        }
+    /** The file's private key, or null when it holds none. */
+    PrivateKey key() {
+        return keys.isEmpty() ? null : keys.get(0);
     }
 
     static PemContent read(Path file) {
         String text = readText(file);
         List<X509Certificate> certs = new ArrayList<>();
         List<PrivateKey> keys = new ArrayList<>();
-        List<BigInteger> curveless = new ArrayList<>();
         JcaX509CertificateConverter certConverter = new JcaX509CertificateConverter();
         JcaPEMKeyConverter keyConverter = new JcaPEMKeyConverter();
         try (PEMParser parser = new PEMParser(new StringReader(text))) {
@@ -82,13 +56,7 @@ record PemContent(Path file, List<X509Certificate> certificates, List<PrivateKey
                 if (o instanceof X509CertificateHolder holder) {
                     certs.add(certConverter.getCertificate(holder));
                 } else if (o instanceof PEMKeyPair pair) {
-                    PrivateKeyInfo info = pair.getPrivateKeyInfo();
-                    if (isCurvelessEc(info)) {
-                        // SEC1 without the optional curve: some writers (Java-encoded keys) omit it.
-                        curveless.add(org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getKey());
-                    } else {
-                        keys.add(keyConverter.getPrivateKey(info));
-                    }
+                    keys.add(keyConverter.getPrivateKey(pair.getPrivateKeyInfo()));
                 } else if (o instanceof PrivateKeyInfo info) {
                     keys.add(keyConverter.getPrivateKey(info));
                 } else if (o instanceof PKCS8EncryptedPrivateKeyInfo || o instanceof PEMEncryptedKeyPair) {
@@ -104,13 +72,7 @@ record PemContent(Path file, List<X509Certificate> certificates, List<PrivateKey
         } catch (IOException | CertificateException | RuntimeException e) {
             throw new TlsSetupException(file + ": not a valid PEM file: " + oneLine(e), e);
         }
-        return new PemContent(file, certs, keys, curveless);
-    }
-
-    private static boolean isCurvelessEc(PrivateKeyInfo info) {
-        AlgorithmIdentifier alg = info.getPrivateKeyAlgorithm();
-        return X9ObjectIdentifiers.id_ecPublicKey.equals(alg.getAlgorithm())
-                && (alg.getParameters() == null || alg.getParameters() instanceof ASN1Null);
+        return new PemContent(file, certs, keys);
     }
 
     private static String readText(Path file) {

@@ -1,8 +1,5 @@
 package io.stapled.tls;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -15,25 +12,13 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.ASN1Primitive;
-import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
-import org.bouncycastle.asn1.x509.AccessDescription;
-import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.X509ObjectIdentifiers;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 
 /** What stapled needs to know about a certificate, read from its extensions. */
 final class X509Facts {
-    /** id-pe-tlsfeature, RFC 7633. */
-    private static final String TLS_FEATURE_OID = "1.3.6.1.5.5.7.1.24";
-    private static final int STATUS_REQUEST = 5;
     private static final int SAN_DNS = 2;
 
     private X509Facts() { }
@@ -67,46 +52,6 @@ final class X509Facts {
     static String normalize(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
         return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
-    }
-
-    static boolean mustStaple(X509Certificate cert) {
-        byte[] ext = cert.getExtensionValue(TLS_FEATURE_OID);
-        if (ext == null) {
-            return false;
-        }
-        try {
-            ASN1Primitive value = JcaX509ExtensionUtils.parseExtensionValue(ext);
-            for (ASN1Encodable feature : ASN1Sequence.getInstance(value)) {
-                if (ASN1Integer.getInstance(feature).intValueExact() == STATUS_REQUEST) {
-                    return true;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-        return false;
-    }
-
-    /** The first OCSP responder URL in the Authority Information Access extension, or null. */
-    static URI ocspUrl(X509Certificate cert) {
-        byte[] ext = cert.getExtensionValue(org.bouncycastle.asn1.x509.Extension.authorityInfoAccess.getId());
-        if (ext == null) {
-            return null;
-        }
-        try {
-            AuthorityInformationAccess aia = AuthorityInformationAccess.getInstance(
-                    JcaX509ExtensionUtils.parseExtensionValue(ext));
-            for (AccessDescription d : aia.getAccessDescriptions()) {
-                GeneralName location = d.getAccessLocation();
-                if (X509ObjectIdentifiers.ocspAccessMethod.equals(d.getAccessMethod())
-                        && location.getTagNo() == GeneralName.uniformResourceIdentifier) {
-                    return new URI(location.getName().toString());
-                }
-            }
-        } catch (IOException | URISyntaxException | RuntimeException e) {
-            return null;
-        }
-        return null;
     }
 
     static KeyType keyType(X509Certificate cert) {

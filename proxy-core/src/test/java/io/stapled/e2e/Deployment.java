@@ -31,6 +31,8 @@ final class Deployment implements AutoCloseable {
     final Path ecdsaFile;
     final Path rsaFile;
     private final EventLoopGroup backendGroup;
+    /** Top-level YAML appended to the generated config, e.g. an {@code admin_http:} section. */
+    String extraYaml = "";
     final DemoBackend backend;
     StapledServer server;
 
@@ -50,15 +52,21 @@ final class Deployment implements AutoCloseable {
         backend = DemoBackend.start(backendGroup, transport, new InetSocketAddress("127.0.0.1", 0));
     }
 
+    /** A Must-Staple certificate for {@code ms.test}, issued like the others. */
+    void addMustStapleCertificate() {
+        CertificateBuilder.subject("CN=ms.test").issuer(intermediate).dnsNames("ms.test")
+                .ocspUrl(responder.url()).mustStaple().build().writeBundle(dir.resolve("certs/ms.pem"));
+    }
+
     static Deployment create(Path dir) throws InterruptedException {
         return new Deployment(dir);
     }
 
     /** The YAML a user would write for this deployment, with {@code ocspKeys} added under {@code ocsp:}. */
     String yaml(String ocspKeys) {
+        String keys = ocspKeys.contains("startup_wait") ? ocspKeys : "startup_wait: 5s\n" + ocspKeys;
         return """
                 ocsp:
-                  startup_wait: 5s
                 %s
                 frontends:
                   - name: https
@@ -71,7 +79,8 @@ final class Deployment implements AutoCloseable {
                   - name: app
                     servers:
                       - { name: app1, address: 127.0.0.1:%d }
-                """.formatted(ocspKeys.indent(2).stripTrailing(), backend.address().getPort());
+                %s
+                """.formatted(keys.indent(2).stripTrailing(), backend.address().getPort(), extraYaml);
     }
 
     StapledConfig config(String ocspKeys) {

@@ -3,13 +3,8 @@ package io.stapled.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -26,19 +21,17 @@ import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.server.StapledServer;
 import io.stapled.server.Transport;
 import io.stapled.testing.ExternalTool;
+import io.stapled.testing.OpenSslOcspResponder;
 
 /**
  * Independent implementations on both sides of stapled: {@code openssl ocsp} as the responder it
  * fetches from, {@code openssl s_client -status} and {@code curl --cert-status} as the clients.
  */
 class OpenSslInteropTest {
-    private static final DateTimeFormatter INDEX_TIME = DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
-
     @TempDir
     Path dir;
 
-    private Process responder;
+    private OpenSslOcspResponder responder;
     private EventLoopGroup backendGroup;
     private DemoBackend backend;
     private StapledServer server;
@@ -46,24 +39,15 @@ class OpenSslInteropTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        ExternalTool.assumeInstalled("openssl");
-        int ocspPort = freePort();
+        int ocspPort = OpenSslOcspResponder.freePort();
         root = CertificateBuilder.subject("CN=interop root").ca().build();
         IssuedCertificate ca = CertificateBuilder.subject("CN=interop intermediate").issuer(root).ca().build();
         IssuedCertificate leaf = CertificateBuilder.subject("CN=interop.test").issuer(ca).dnsNames("interop.test")
-                .ocspUrl("http://127.0.0.1:" + ocspPort + "/").build();
+                .ocspUrl(OpenSslOcspResponder.url(ocspPort)).build();
         Files.writeString(dir.resolve("root.pem"), root.certificatePem());
         Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
-        Files.writeString(dir.resolve("ca.key"), ca.privateKeyPem());
         leaf.writeBundle(dir.resolve("certs/interop.pem"));
-        // openssl ocsp's CA database: status, expiry, revocation date, serial (hex), file, subject.
-        Files.writeString(dir.resolve("index.txt"), "V\t" + INDEX_TIME.format(leaf.certificate().getNotAfter().toInstant())
-                + "\t\t" + leaf.certificate().getSerialNumber().toString(16).toUpperCase() + "\tunknown\t/CN=interop.test\n");
-        responder = ExternalTool.start(dir.resolve("ocsp.log"), List.of("openssl", "ocsp",
-                "-index", dir.resolve("index.txt").toString(), "-port", String.valueOf(ocspPort),
-                "-rsigner", dir.resolve("ca.pem").toString(), "-rkey", dir.resolve("ca.key").toString(),
-                "-CA", dir.resolve("ca.pem").toString(), "-nmin", "60", "-ignore_err"));
-        awaitListening(dir.resolve("ocsp.log"));
+        responder = OpenSslOcspResponder.start(dir.resolve("responder"), ocspPort, ca, List.of(leaf.certificate()));
 
         Transport transport = Transport.best();
         backendGroup = transport.newGroup(1, "interop-backend");
@@ -95,7 +79,7 @@ class OpenSslInteropTest {
             backendGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
         if (responder != null) {
-            responder.destroyForcibly();
+            responder.close();
         }
     }
 
@@ -136,26 +120,5 @@ class OpenSslInteropTest {
                 "--cacert", dir.resolve("root.pem").toString(),
                 "--resolve", "interop.test:" + port + ":127.0.0.1", "https://interop.test:" + port + "/"));
         assertTrue(r.exitCode() != 0, "curl --cert-status must fail without a staple: " + r.output());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /**
-     * Waits for the responder's own "waiting for connections" line: probing its port with a connect
-     * would not do, since {@code openssl ocsp} serves one connection at a time and blocks on an empty one.
-     */
-    private static void awaitListening(Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains("waiting for OCSP client connections")) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("openssl ocsp did not start: " + (Files.exists(log) ? Files.readString(log) : "no log"));
     }
 }

@@ -134,6 +134,55 @@ class StaplingEndToEndTest {
         }
     }
 
+    @Test
+    void scheduledRefreshReplacesTheStapleBeforeItExpiresWithNoRestart() throws Exception {
+        // Six-second responses: the engine refreshes around the midpoint on its own.
+        deployment.responder.validity(java.time.Duration.ofSeconds(-1), java.time.Duration.ofSeconds(6));
+        deployment.start("min_refresh: 1s");
+        byte[] first;
+        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            first = c.ocspResponse();
+            assertNotNull(first);
+        }
+        int requestsAtStart = deployment.responder.requestCount();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
+        while (deployment.responder.requestCount() == requestsAtStart && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(deployment.responder.requestCount() > requestsAtStart, "no scheduled refresh within 12 s");
+        byte[] next = null;
+        while (System.nanoTime() < deadline) {
+            try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+                next = c.ocspResponse();
+            }
+            if (next != null && !Arrays.equals(first, next)) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertNotNull(next, "a staple is served throughout");
+        assertFalse(Arrays.equals(first, next), "the next handshakes carry the refreshed staple");
+        assertTrue(single(next).getNextUpdate().after(single(first).getNextUpdate()));
+    }
+
+    @Test
+    void mustStapleCertificateWithoutAStapleRefusesToStartWhenConfiguredTo() throws Exception {
+        deployment.addMustStapleCertificate();
+        deployment.responder.defaultBehaviour(Behaviour.HTTP_500);
+        io.stapled.server.StartupException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.stapled.server.StartupException.class,
+                () -> deployment.start("startup_wait: 2s\nmust_staple_required: true"));
+        assertTrue(e.getMessage().toLowerCase().contains("must-staple"), e.getMessage());
+    }
+
+    @Test
+    void mustStapleCertificateWithoutAStapleStartsWhenNotRequired() throws Exception {
+        deployment.addMustStapleCertificate();
+        deployment.responder.defaultBehaviour(Behaviour.HTTP_500);
+        deployment.start("startup_wait: 1s");
+        assertTrue(serverOf().ocsp().mustStapleAlarms().size() >= 1, "the missing Must-Staple staple is an alarm");
+    }
+
     private io.stapled.server.StapledServer serverOf() {
         return deployment.server;
     }

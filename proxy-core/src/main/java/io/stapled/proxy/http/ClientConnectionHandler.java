@@ -683,6 +683,9 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     }
 
     private void accessLog(HttpRequest req) {
+        if (req != null) {
+            frontend.observer().requestCompleted(status, System.nanoTime() - startNanos);
+        }
         AccessLog log = frontend.accessLog();
         if (log.enabled()) {
             long started = req == null ? System.currentTimeMillis() : startMillis;

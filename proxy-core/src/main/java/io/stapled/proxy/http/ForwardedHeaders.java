@@ -7,6 +7,7 @@ import java.util.List;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.stapled.config.Cidr;
 
 /**
  * Adds {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host}. A peer inside a
@@ -19,19 +20,19 @@ final class ForwardedHeaders {
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
 
     private final boolean enabled;
-    private final List<CidrBlock> trusted;
+    private final List<Cidr> trusted;
 
     ForwardedHeaders(boolean enabled, List<String> trustedUpstreams) {
         this.enabled = enabled;
-        List<CidrBlock> blocks = new ArrayList<>();
+        List<Cidr> blocks = new ArrayList<>();
         for (String cidr : trustedUpstreams) {
-            blocks.add(CidrBlock.parse(cidr));
+            blocks.add(Cidr.parse(cidr));
         }
         this.trusted = List.copyOf(blocks);
     }
 
     boolean isTrusted(InetAddress peer) {
-        for (CidrBlock block : trusted) {
+        for (Cidr block : trusted) {
             if (block.contains(peer)) {
                 return true;
             }

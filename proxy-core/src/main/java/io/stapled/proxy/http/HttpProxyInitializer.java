@@ -13,6 +13,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.HttpConfig;
+import io.stapled.metrics.HttpRequestObserver;
 import io.stapled.proxy.backend.BackendPool;
 
 /**
@@ -41,6 +42,7 @@ public final class HttpProxyInitializer {
     private final BackendConnectionPool connections;
     private final ForwardedHeaders forwardedHeaders;
     private final AccessLog accessLog;
+    private final HttpRequestObserver observer;
     private final ChannelGroup clients = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
     private volatile boolean draining;
 
@@ -48,6 +50,15 @@ public final class HttpProxyInitializer {
      * @throws IllegalArgumentException when a trusted upstream is not a valid CIDR
      */
     public HttpProxyInitializer(FrontendConfig frontend, BackendPool backends) {
+        this(frontend, backends, HttpRequestObserver.NOOP);
+    }
+
+    /**
+     * @param observer told of every finished request on the event loop (metrics)
+     * @throws IllegalArgumentException when a trusted upstream is not a valid CIDR
+     */
+    public HttpProxyInitializer(FrontendConfig frontend, BackendPool backends, HttpRequestObserver observer) {
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
         this.frontend = frontend;
         this.http = frontend.http() == null ? HttpConfig.defaults() : frontend.http();
         this.backends = backends;
@@ -125,6 +136,10 @@ public final class HttpProxyInitializer {
 
     ForwardedHeaders forwardedHeaders() {
         return forwardedHeaders;
+    }
+
+    HttpRequestObserver observer() {
+        return observer;
     }
 
     AccessLog accessLog() {

@@ -1,0 +1,164 @@
+package io.stapled.admin;
+
+import java.time.Instant;
+
+/**
+ * Process-wide figures for {@code show info}. The assembly implements it over its counters; a value
+ * of -1 means "not known" and leaves the line out.
+ */
+public interface ProcessStats {
+
+    String name();
+
+    String version();
+
+    /** Release date as HAProxy prints it ({@code 2026/11/24}), or null. */
+    default String releaseDate() {
+        return null;
+    }
+
+    Instant startTime();
+
+    default long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    /** Event-loop threads serving connections. */
+    default int threads() {
+        return -1;
+    }
+
+    default long maxConnections() {
+        return -1;
+    }
+
+    default long currentConnections() {
+        return -1;
+    }
+
+    default long cumulativeConnections() {
+        return -1;
+    }
+
+    default long cumulativeRequests() {
+        return -1;
+    }
+
+    default long currentSslConnections() {
+        return -1;
+    }
+
+    default long cumulativeSslConnections() {
+        return -1;
+    }
+
+    /** New connections over the last second. */
+    default long connectionRate() {
+        return -1;
+    }
+
+    /** New TLS handshakes over the last second. */
+    default long sslRate() {
+        return -1;
+    }
+
+    /** Full (not resumed) handshakes over the last second. */
+    default long sslFrontendKeyRate() {
+        return -1;
+    }
+
+    /** Percent of frontend TLS sessions resumed without a new key. */
+    default long sslFrontendSessionReusePct() {
+        return -1;
+    }
+
+    default boolean stopping() {
+        return false;
+    }
+
+    /** Listening sockets. */
+    default int listeners() {
+        return -1;
+    }
+
+    /** Just the name, version and start time: everything else unknown. */
+    static ProcessStats basic(String name, String version, Instant startTime) {
+        return new ProcessStats() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String version() {
+                return version;
+            }
+
+            @Override
+            public Instant startTime() {
+                return startTime;
+            }
+        };
+    }
+
+    /**
+     * Name, version and start time, with the connection figures summed over the frontends' (the
+     * process-wide counters the assembly may not have yet): CurrConns, CumConns, Maxconn, Listeners.
+     */
+    static ProcessStats summing(String name, String version, Instant startTime, int threads,
+                                java.util.function.Supplier<java.util.List<FrontendStats>> frontends) {
+        return new ProcessStats() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String version() {
+                return version;
+            }
+
+            @Override
+            public Instant startTime() {
+                return startTime;
+            }
+
+            @Override
+            public int threads() {
+                return threads;
+            }
+
+            @Override
+            public long currentConnections() {
+                return sum(FrontendStats::currentSessions);
+            }
+
+            @Override
+            public long cumulativeConnections() {
+                return sum(FrontendStats::totalSessions);
+            }
+
+            @Override
+            public long maxConnections() {
+                return sum(FrontendStats::sessionLimit);
+            }
+
+            @Override
+            public int listeners() {
+                return frontends.get().size();
+            }
+
+            private long sum(java.util.function.ToLongFunction<FrontendStats> f) {
+                long total = 0;
+                for (FrontendStats fs : frontends.get()) {
+                    long v = f.applyAsLong(fs);
+                    if (v < 0) {
+                        return -1;
+                    }
+                    total += v;
+                }
+                return total;
+            }
+        };
+    }
+}

@@ -1,0 +1,42 @@
+package io.stapled.metrics;
+
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * {@code stapled_http_request_duration_seconds} of one frontend/backend pair: one timer per status
+ * class, all made up front so that a request costs an array index and a timer record.
+ */
+final class HttpRequestMetrics implements HttpRequestObserver {
+    static final String NAME = "stapled.http.request.duration";
+    private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+
+    private final Timer[] timers = new Timer[CLASSES.length];
+
+    HttpRequestMetrics(MeterRegistry registry, String frontend, String backend) {
+        for (int i = 0; i < CLASSES.length; i++) {
+            timers[i] = Timer.builder(NAME)
+                    .description("HTTP requests proxied, by frontend, backend and status class; _count is the number of requests")
+                    .tag("frontend", frontend)
+                    .tag("backend", backend)
+                    .tag("status_class", CLASSES[i])
+                    .publishPercentileHistogram()
+                    .register(registry);
+        }
+    }
+
+    @Override
+    public void requestCompleted(int status, long durationNanos) {
+        timers[statusClassIndex(status)].record(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
+    }
+
+    static int statusClassIndex(int status) {
+        return status >= 100 && status <= 599 ? status / 100 - 1 : CLASSES.length - 1;
+    }
+
+    static String statusClass(int status) {
+        return CLASSES[statusClassIndex(status)];
+    }
+}

@@ -1,0 +1,296 @@
+package io.stapled.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import io.stapled.config.BackendConfig;
+import io.stapled.config.BackendConfig.ServerConfig;
+import io.stapled.config.HostPort;
+import io.stapled.proxy.backend.BackendPool;
+import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.backend.BackendServer.AdminState;
+import io.stapled.proxy.backend.CheckStatus;
+import io.stapled.proxy.backend.HealthChecker;
+import io.stapled.server.Transport;
+import io.netty.channel.EventLoopGroup;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** show info / show stat / server state commands over the socket, on real {@link BackendPool}s. */
+@Timeout(20)
+class ServerAndStatCommandsTest {
+    @TempDir
+    Path dir;
+    private RuntimeApiFixture cli;
+    private BackendPool web;
+    private BackendPool api;
+
+    private final List<ServerSocket> listeners = new java.util.ArrayList<>();
+    private int port1;
+    private int port2;
+
+    @BeforeEach
+    void start() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            listeners.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        }
+        port1 = listeners.get(0).getLocalPort();
+        port2 = listeners.get(1).getLocalPort();
+        BackendConfig.HealthCheckConfig check = new BackendConfig.HealthCheckConfig(
+                BackendConfig.HealthCheckConfig.Type.TCP, null, 0, Duration.ofMillis(50), Duration.ofSeconds(1), 2, 3);
+        web = new BackendPool(new BackendConfig("web", BackendConfig.Balance.ROUNDROBIN,
+                List.of(new ServerConfig("s1", new HostPort("127.0.0.1", port1), 100),
+                        new ServerConfig("s2", new HostPort("127.0.0.1", port2), 50)),
+                check, Duration.ofSeconds(1), Duration.ofSeconds(5), 4, Duration.ofSeconds(30)));
+        // One real round of TCP checks, then stop them so the commands below are the only changes.
+        Transport t = Transport.best();
+        EventLoopGroup checks = t.newGroup(1, "checks");
+        try (HealthChecker checker = new HealthChecker(web, check, checks, t.socketChannel())) {
+            checker.start();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (web.servers().stream().anyMatch(sv -> sv.lastCheck() == null
+                    || sv.lastCheck().status() != CheckStatus.L4OK)) {
+                assertTrue(System.nanoTime() < deadline, "health checks did not run");
+                Thread.sleep(10);
+            }
+        } finally {
+            checks.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        api = new BackendPool(new BackendConfig("api", BackendConfig.Balance.LEASTCONN,
+                List.of(new ServerConfig("a1", new HostPort("::1", 9000), 1)),
+                null, Duration.ofSeconds(1), Duration.ofSeconds(5), 4, Duration.ofSeconds(30)));
+        FrontendStats https = new FrontendStats() {
+            @Override
+            public String name() {
+                return "https,main";
+            }
+
+            @Override
+            public String mode() {
+                return "http";
+            }
+
+            @Override
+            public String backend() {
+                return "web";
+            }
+
+            @Override
+            public long currentSessions() {
+                return 3;
+            }
+
+            @Override
+            public long totalSessions() {
+                return 42;
+            }
+
+            @Override
+            public long[] httpResponses() {
+                return new long[] {0, 0, 40, 0, 1, 1};
+            }
+        };
+        ProcessStats process = new ProcessStats() {
+            @Override
+            public String name() {
+                return "stapled";
+            }
+
+            @Override
+            public String version() {
+                return "0.1.0";
+            }
+
+            @Override
+            public java.time.Instant startTime() {
+                return java.time.Instant.now().minusSeconds(90061);
+            }
+
+            @Override
+            public long currentConnections() {
+                return 7;
+            }
+
+            @Override
+            public long cumulativeConnections() {
+                return 1234;
+            }
+
+            @Override
+            public long sslFrontendSessionReusePct() {
+                return 35;
+            }
+        };
+        cli = RuntimeApiFixture.start(dir, RuntimeApiContext.builder(process)
+                .frontends(() -> List.of(https)).backend(web).backend(api).build());
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        cli.close();
+        for (ServerSocket l : listeners) {
+            l.close();
+        }
+    }
+
+    @Test
+    void showInfoHasHaproxyNamesAndLayout() throws IOException {
+        String out = cli.send("show info\n");
+        List<String> lines = List.of(out.split("\n"));
+        assertEquals("Name: stapled", lines.get(0));
+        assertEquals("Version: 0.1.0", lines.get(1));
+        assertTrue(out.contains("\nPid: " + ProcessHandle.current().pid() + "\n"), out);
+        assertTrue(out.matches("(?s).*\nUptime: 1d 1h01m0\\ds\n.*"), out);
+        assertTrue(out.contains("\nUptime_sec: 9006"), out);
+        assertTrue(out.contains("\nCurrConns: 7\nCumConns: 1234\n"), out);
+        assertTrue(out.contains("\nSslFrontendSessionReuse_pct: 35\n"), out);
+        assertFalse(out.contains("CumReq"), "unknown figures are left out");
+        for (String l : lines) {
+            assertTrue(l.matches("[A-Za-z_0-9-]+: .*"), l);
+        }
+        assertTrue(out.endsWith("\n\n"));
+        String typed = cli.send("show info typed\n");
+        assertTrue(typed.startsWith("0.Name.1:POS:str:stapled\n1.Version.1:POS:str:0.1.0\n"), typed);
+        String json = cli.send("show info json\n");
+        assertTrue(json.startsWith("[{\"field\":{\"pos\":0,\"name\":\"Name\"},\"processNum\":1,\"value\":{\"type\":\"str\",\"value\":\"stapled\"}}"), json);
+    }
+
+    @Test
+    void showStatIsHaproxyCsv() throws IOException {
+        String out = cli.send("show stat\n");
+        List<String> lines = List.of(out.split("\n", -1));
+        String header = lines.get(0);
+        assertTrue(header.startsWith("# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,"
+                + "eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,"
+                + "throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,"
+                + "hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,"), header);
+        assertTrue(header.endsWith(",uweight,agg_server_status,agg_server_check_status,agg_check_status,srid,"
+                + "sess_other,h1sess,h2sess,h3sess,req_other,h1req,h2req,h3req,proto,priv_idle_cur,reqbin,reqbout,"
+                + "resbin,resbout,cache_hint_hits,-,"), header);
+        int columns = header.substring(2).split(",", -1).length;
+        assertEquals(121, columns, "119 static fields, '-', and the trailing comma");
+        // frontend, web's 2 servers + BACKEND, api's server + BACKEND, then the end-of-output empty line
+        assertEquals(1 + 1 + 3 + 2 + 2, lines.size(), out);
+        for (String row : lines.subList(1, 7)) {
+            assertEquals(columns, row.split(",", -1).length - (row.startsWith("\"") ? 1 : 0), row);
+        }
+        String[] fe = lines.get(1).split(",", -1);
+        assertEquals("\"https", fe[0], "a name with a comma is quoted");
+        String[] s1 = lines.get(2).split(",", -1);
+        assertEquals("web", s1[0]);
+        assertEquals("s1", s1[1]);
+        assertEquals("UP", s1[17]);
+        assertEquals("100", s1[18]);
+        assertEquals("2", s1[32], "type 2 = server");
+        assertEquals("L4OK", s1[36]);
+        assertEquals("127.0.0.1:" + port1, s1[73]);
+        assertEquals("http", s1[75]);
+        String[] webBackend = lines.get(4).split(",", -1);
+        assertEquals("BACKEND", webBackend[1]);
+        assertEquals("UP", webBackend[17]);
+        assertEquals("150", webBackend[18]);
+        assertEquals("2", webBackend[19]);
+        assertEquals("roundrobin", webBackend[76]);
+        assertEquals("stapled's show stat speaks CSV only; drop 'typed' / 'json'.\n\n", cli.send("show stat json\n"));
+        String[] a1 = lines.get(5).split(",", -1);
+        assertEquals("no check", a1[17]);
+        assertEquals("[::1]:9000", a1[73]);
+    }
+
+    @Test
+    void serverStateCommandsChangeTheLiveServers() throws IOException {
+        BackendServer s1 = web.server("s1");
+        assertEquals("\n", cli.send("disable server web/s1\n"));
+        assertEquals(AdminState.MAINT, s1.adminState());
+        assertFalse(s1.isAvailable());
+        for (int i = 0; i < 10; i++) {
+            assertEquals("s2", web.select(InetAddress.getLoopbackAddress()).name(), "maintenance takes no traffic");
+        }
+        assertTrue(cli.send("show stat\n").contains("\nweb,s1,0,0,0,,,0,,,,,,0,,,,MAINT,"));
+        assertEquals("\n", cli.send("enable server web/s1\n"));
+        assertEquals(AdminState.READY, s1.adminState());
+        assertEquals("\n", cli.send("set server web/s1 state drain\n"));
+        assertEquals(AdminState.DRAIN, s1.adminState());
+        assertEquals("\n", cli.send("set server web/#1 state ready\n"));
+        assertEquals(AdminState.READY, s1.adminState());
+        assertEquals("\n", cli.send("set server web/s2 state maint\n"));
+        assertEquals(AdminState.MAINT, web.server("s2").adminState());
+        assertEquals("\n", cli.send("set server web/s1 health down\n"));
+        assertFalse(s1.isHealthy());
+        assertNull(web.select(InetAddress.getLoopbackAddress()), "no server left");
+        assertTrue(cli.send("show stat\n").contains("\nweb,BACKEND,0,0,0,,,0,,,,,,0,,,,DOWN,0,0,"));
+        assertEquals("\n", cli.send("set server web/s1 health up\n"));
+        assertTrue(s1.isHealthy());
+    }
+
+    @Test
+    void weightCommandsFollowHaproxyRules() throws IOException {
+        BackendServer s2 = web.server("s2");
+        assertEquals("50 (initial 50)\n\n", cli.send("get weight web/s2\n"));
+        assertEquals("\n", cli.send("set server web/s2 weight 10\n"));
+        assertEquals(10, s2.weight());
+        assertEquals("\n", cli.send("set weight web/s2 200%\n"));
+        assertEquals(100, s2.weight());
+        assertEquals("100 (initial 50)\n\n", cli.send("get weight web/s2\n"));
+        assertEquals("\n", cli.send("set server web/s2 weight 1000%\n"));
+        assertEquals(256, s2.weight(), "relative weights are capped at 256");
+        assertEquals("Absolute weight can only be between 0 and 256 inclusive.\n\n", cli.send("set server web/s2 weight 257\n"));
+        assertEquals("Relative weight must be positive.\n\n", cli.send("set server web/s2 weight -5%\n"));
+        assertEquals("Trailing garbage in weight string\n\n", cli.send("set server web/s2 weight 12abc\n"));
+        assertEquals("Empty weight string empty or preceded by garbage\n\n", cli.send("set server web/s2 weight x\n"));
+        assertEquals("Require <weight> or <weight%>.\n\n", cli.send("set server web/s2 weight\n"));
+        assertEquals(256, s2.weight(), "refused changes change nothing");
+        assertEquals("\n", cli.send("set server web/s2 weight 0\n"));
+        assertFalse(s2.isAvailable(), "weight 0 takes no new traffic");
+    }
+
+    @Test
+    void malformedServerArgumentsAreOneErrorLineAndChangeNothing() throws IOException {
+        assertEquals("Require 'backend/server'.\n\n", cli.send("disable server web\n"));
+        assertEquals("Require 'backend/server'.\n\n", cli.send("set server\n"));
+        assertEquals("No such backend.\n\n", cli.send("disable server nope/s1\n"));
+        assertEquals("No such server.\n\n", cli.send("disable server web/nope\n"));
+        assertEquals("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n\n",
+                cli.send("set server web/s1 state sleepy\n"));
+        assertEquals("'set server <srv> health' expects 'up', 'stopping', or 'down'.\n\n",
+                cli.send("set server web/s1 health maybe\n"));
+        assertEquals("usage: set server <backend>/<server> health | state | weight\n\n",
+                cli.send("set server web/s1 color blue\n"));
+        assertEquals(AdminState.READY, web.server("s1").adminState());
+        assertTrue(web.server("s1").isHealthy());
+    }
+
+    @Test
+    void showServersStateHasHaproxyVersion1Layout() throws IOException {
+        cli.send("set server web/s2 state drain\n");
+        String out = cli.send("show servers state\n");
+        List<String> lines = List.of(out.split("\n", -1));
+        assertEquals("1", lines.get(0));
+        assertEquals("# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight "
+                + "srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state "
+                + "srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl "
+                + "srv_check_port srv_check_addr srv_agent_addr srv_agent_port", lines.get(1));
+        assertEquals("1 web 1 s1 127.0.0.1 2 0 100 100 0 6 3 4 6 0 0 0 - " + port1 + " - 0 0 - - 0", lines.get(2));
+        assertEquals("1 web 2 s2 127.0.0.1 2 8 50 50 0 6 3 4 6 0 0 0 - " + port2 + " - 0 0 - - 0", lines.get(3));
+        assertEquals("2 api 1 a1 ::1 2 0 1 1 0 0 0 0 0 0 0 0 - 9000 - 0 0 - - 0", lines.get(4));
+        for (String l : lines.subList(2, 5)) {
+            assertEquals(25, l.split(" ").length, l);
+        }
+        assertEquals(List.of("", ""), lines.subList(5, 7));
+        assertEquals(3 + 2, cli.send("show servers state api\n").split("\n", -1).length);
+        assertEquals("Can't find backend.\n\n", cli.send("show servers state nope\n"));
+        assertEquals("# name\nweb\napi\n\n", cli.send("show backend\n"));
+    }
+}

@@ -1,0 +1,55 @@
+package io.stapled.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.stapled.metrics.PrometheusText;
+import io.stapled.testing.HttpsTestClient;
+
+/** The running server's admin listener: metrics reflect real traffic, health and readiness answer. */
+class MetricsEndToEndTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void metricsCountRealHandshakesStaplesAndRequests() throws Exception {
+        try (Deployment d = Deployment.create(dir); HttpsTestClient client = new HttpsTestClient()) {
+            d.extraYaml = "admin_http: { bind: 127.0.0.1:0 }";
+            d.start("");
+            for (boolean status : new boolean[] {true, true, false}) {
+                try (HttpsTestClient.Connection c = client.connect(d.port(), "a.test", status, d.root.certificate())) {
+                    assertEquals(200, c.get("/").status());
+                }
+            }
+            String base = "http://127.0.0.1:" + d.server.admin().localAddress().getPort();
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            assertEquals(200, get(http, base + "/healthz").statusCode());
+            assertEquals(200, get(http, base + "/readyz").statusCode(), get(http, base + "/readyz").body());
+
+            PrometheusText m = PrometheusText.parse(get(http, base + "/metrics").body());
+            assertEquals(2.0, m.value("stapled_tls_handshakes_total", "frontend", "https", "result", "ok", "stapled", "yes", "tls_version", "TLSv1.3"));
+            assertEquals(1.0, m.value("stapled_tls_handshakes_total", "frontend", "https", "result", "ok", "stapled", "not_requested", "tls_version", "TLSv1.3"));
+            assertEquals(2.0, m.value("stapled_tls_staples_served_total", "certificate", d.ecdsaFile.toString()));
+            assertEquals(1.0, m.value("stapled_ocsp_staple_valid", "certificate", d.rsaFile.toString()));
+            double expiresIn = m.value("stapled_ocsp_staple_expires_in_seconds", "certificate", d.ecdsaFile.toString());
+            assertTrue(expiresIn > 3000 && expiresIn <= 3600, "responder default validity is one hour: " + expiresIn);
+            assertEquals(1.0, m.value("stapled_backend_server_up", "backend", "app", "server", "app1"));
+            assertEquals(3.0, m.value("stapled_frontend_connections_total", "frontend", "https"));
+        }
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

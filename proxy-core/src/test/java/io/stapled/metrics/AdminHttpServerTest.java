@@ -1,0 +1,194 @@
+package io.stapled.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.stapled.config.AdminHttpConfig;
+import io.stapled.config.HostPort;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(20)
+class AdminHttpServerTest {
+    private static EventLoopGroup group;
+    private StapledMetrics metrics;
+    private AdminHttpServer admin;
+    private AdminClient client;
+
+    @BeforeAll
+    static void startGroup() {
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stopGroup() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @BeforeEach
+    void start() {
+        metrics = new StapledMetrics(Clock.systemUTC());
+        admin = metrics.startAdmin(config(0), group, NioServerSocketChannel.class);
+        client = new AdminClient(admin.localAddress());
+    }
+
+    @AfterEach
+    void stop() {
+        admin.close();
+        metrics.close();
+    }
+
+    static AdminHttpConfig config(int port) {
+        return new AdminHttpConfig(new HostPort("127.0.0.1", port), true, Duration.ofMinutes(10));
+    }
+
+    @Test
+    void healthzIsOkWhileTheProcessRuns() {
+        HttpResponse<String> r = client.get("/healthz");
+        assertEquals(200, r.statusCode());
+        assertEquals("ok\n", r.body());
+    }
+
+    @Test
+    void readyzWaitsForTheListenersAndForEveryCheck() {
+        HttpResponse<String> before = client.get("/readyz");
+        assertEquals(503, before.statusCode());
+        assertEquals("listeners are not open\n", before.body());
+
+        metrics.readiness().listenersOpen(true);
+        HttpResponse<String> open = client.get("/readyz");
+        assertEquals(200, open.statusCode(), open.body());
+
+        AtomicReference<String> problem = new AtomicReference<>();
+        metrics.readiness().addCheck((now, problems) -> {
+            String p = problem.get();
+            if (p != null) {
+                problems.add(p);
+            }
+        });
+        assertEquals(200, client.get("/readyz").statusCode());
+        problem.set("first\nsecond line of the same problem");
+        metrics.readiness().addCheck((now, problems) -> problems.add("another problem"));
+        HttpResponse<String> failing = client.get("/readyz");
+        assertEquals(503, failing.statusCode());
+        assertEquals("first second line of the same problem\nanother problem\n", failing.body(),
+                "one line per problem");
+
+        metrics.readiness().listenersOpen(false);
+        assertTrue(client.get("/readyz").body().startsWith("listeners are not open\n"));
+    }
+
+    @Test
+    void aCheckThatThrowsMakesTheProxyNotReadyWithItsReason() {
+        metrics.readiness().listenersOpen(true);
+        metrics.readiness().addCheck((now, problems) -> {
+            throw new IllegalStateException("boom");
+        });
+        HttpResponse<String> r = client.get("/readyz");
+        assertEquals(503, r.statusCode());
+        assertEquals("readiness check failed: java.lang.IllegalStateException: boom\n", r.body());
+    }
+
+    @Test
+    void metricsIsPrometheusTextWithJvmAndNettyAllocatorMeters() {
+        HttpResponse<String> r = client.get("/metrics");
+        assertEquals(200, r.statusCode());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
+        PrometheusText text = PrometheusText.parse(r.body());
+        assertEquals("gauge", text.family("jvm_memory_used_bytes").type());
+        assertTrue(text.value("jvm_memory_used_bytes", "area", "heap", "id", text.find("jvm_memory_used_bytes",
+                "area", "heap").get(0).labels().get("id")) > 0);
+        assertTrue(text.value("process_uptime_seconds") > 0);
+        assertTrue(text.find("jvm_threads_live_threads").get(0).value() >= 1);
+        assertEquals("gauge", text.family("system_cpu_count").type());
+        assertFalse(text.find("netty_allocator_memory_used").isEmpty(), "Netty allocator memory is exported");
+        assertEquals(1, text.find("netty_allocator_memory_used", "memory.type", "direct").size()
+                + text.find("netty_allocator_memory_used", "memory_type", "direct").size());
+    }
+
+    @Test
+    void eventLoopQueuesAreExportedPerLoop() {
+        metrics.bindEventLoops("workers", group);
+        PrometheusText text = client.scrape();
+        assertEquals(1, text.value("netty_eventexecutor_workers", "group", "workers"));
+        assertEquals(1, text.find("netty_eventexecutor_tasks_pending", "group", "workers").size());
+        assertTrue(text.find("netty_eventexecutor_tasks_pending", "group", "workers").get(0).labels()
+                .containsKey("name"), "one series per event loop thread");
+    }
+
+    @Test
+    void otherPathsAre404AndOtherMethods405() {
+        assertEquals(404, client.get("/").statusCode());
+        assertEquals(404, client.get("/metricsx").statusCode());
+        assertEquals(404, client.get("/admin/metrics").statusCode());
+        HttpResponse<String> post = client.send("POST", "/metrics");
+        assertEquals(405, post.statusCode());
+        assertEquals("GET", post.headers().firstValue("allow").orElseThrow());
+        assertEquals(405, client.send("DELETE", "/readyz").statusCode());
+        assertEquals(405, client.send("PUT", "/healthz").statusCode());
+        assertEquals(200, client.get("/healthz?verbose=1").statusCode(), "a query string does not change the path");
+    }
+
+    @Test
+    void keepAliveServesSeveralRequestsOnOneConnectionAndHttp10Closes() throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(admin.localAddress(), 5_000);
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /healthz HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String all = new String(readToEnd(s.getInputStream()), StandardCharsets.US_ASCII);
+            assertEquals(3, all.split("HTTP/1.1 ", -1).length - 1, all);
+            assertTrue(all.startsWith("HTTP/1.1 200 OK\r\n"), all);
+            assertTrue(all.contains("HTTP/1.1 404 Not Found\r\n"), all);
+            assertTrue(all.endsWith("ok\n"), "closed after the HTTP/1.0 answer: " + all);
+        }
+    }
+
+    @Test
+    void aSecondListenerOnTheSamePortFailsWithTheAddressInTheMessage() {
+        int port = admin.localAddress().getPort();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> metrics.startAdmin(config(port), group, NioServerSocketChannel.class));
+        assertTrue(e.getMessage().startsWith("admin HTTP listener: cannot bind 127.0.0.1:" + port + ": "), e.getMessage());
+    }
+
+    @Test
+    void closeStopsListeningAndClosesOpenConnections() throws IOException {
+        // A fresh connect after close() could reach whatever else took the freed port on a busy
+        // machine, so check what close() owns: its channel and the connections it accepted.
+        try (Socket open = new Socket()) {
+            open.connect(admin.localAddress(), 2_000);
+            open.setSoTimeout(5_000);
+            admin.close();
+            assertEquals(-1, open.getInputStream().read(), "an open admin connection is closed");
+        }
+        assertFalse(admin.isListening());
+    }
+
+    private static byte[] readToEnd(InputStream in) throws IOException {
+        return in.readAllBytes();
+    }
+}
