@@ -92,6 +92,15 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* Accepts any chain without looking at it. SSL_VERIFY_NONE alone still runs X509_verify_cert (chain
+ * building, an issuer signature check, store look-ups under locks) and only ignores the result; this
+ * client measures servers, not its own certificate checks, so it skips the work. */
+static int accept_any_chain(X509_STORE_CTX *store, void *arg) {
+    (void)store;
+    (void)arg;
+    return 1;
+}
+
 static void on_signal(int sig) {
     (void)sig;
     stop_flag = 1;
@@ -405,6 +414,7 @@ int main(int argc, char **argv) {
 
     ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_cert_verify_callback(ctx, accept_any_chain, NULL);
     if (opt.tls && !strcmp(opt.tls, "1.2")) {
         SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
         SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
