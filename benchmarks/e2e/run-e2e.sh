@@ -141,6 +141,9 @@ frontends:
       forwarded_headers: false
 backends:
   - name: be
+    # HAProxy keeps every idle server connection (pool-max-conn -1); stapled's default of 32 would
+    # close and reopen backend connections whenever more than 32 requests are in flight.
+    max_idle_per_server: $((KA_CONNS + CONNS + 64))
     servers:
       - { name: b1, address: 127.0.0.1:$BACKEND_PORT }
 EOF
