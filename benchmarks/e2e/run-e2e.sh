@@ -139,6 +139,7 @@ frontends:
       - dir: $CERTS
     http:
       forwarded_headers: false
+      request_timeout: 120s  # HAProxy here waits "timeout client" (120s) for a request; idle-test conns send none
 backends:
   - name: be
     # HAProxy keeps every idle server connection (pool-max-conn -1); stapled's default of 32 would

@@ -107,7 +107,7 @@ def main():
             out.append(f"| {q.replace('_us', '')} µs | {fmt(s)} | {fmt(h)} | **{fmt(ratio(s, h), 2)}** |")
     if "idle_memory" in by:
         out.append("")
-        out.append("| idle TLS connections | stapled | HAProxy | stapled/HAProxy |")
+        out.append("| idle TLS connections (handshake done, no request yet) | stapled | HAProxy | stapled/HAProxy |")
         out.append("| --- | ---: | ---: | ---: |")
         per = {}
         for target in ("stapled", "haproxy"):

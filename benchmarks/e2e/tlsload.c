@@ -8,7 +8,7 @@
  *   full       a new TCP+TLS connection for every request, never resumed (no session reuse)
  *   resume     a new connection for every request, resuming the last session (tickets)
  *   keepalive  persistent connections, HTTP/1.1 requests back to back; latency per request
- *   hold       open N TLS connections, do one request on each, then hold them idle
+ *   hold       open N TLS connections, hold them idle after the handshake (-R: after one request)
  *
  * Every mode is bounded in time (-d seconds of measurement after -w seconds of warm-up; hold
  * also by -H seconds). Output is one line of key=value pairs on stdout, for the script to parse.
@@ -66,7 +66,8 @@ static struct {
     const char *tls; /* "1.2", "1.3" or NULL for both */
     const char *sigalgs;
     int verbose;
-} opt = {FULL, "127.0.0.1", 8443, "ecdsa.bench.test", "/", 32, 10, 2, 30, 1, NULL, NULL, 0};
+    int hold_request; /* hold: one request on each connection before holding it */
+} opt = {FULL, "127.0.0.1", 8443, "ecdsa.bench.test", "/", 32, 10, 2, 30, 1, NULL, NULL, 0, 0};
 
 static SSL_CTX *ctx;
 static SSL_SESSION *saved_session;
@@ -110,7 +111,7 @@ static void usage(void) {
     fprintf(stderr,
             "usage: tlsload -m full|resume|keepalive|hold [-h host] [-p port] [-s sni] [-u path]\n"
             "               [-c connections] [-d seconds] [-w warmup_seconds] [-H hold_seconds]\n"
-            "               [-t 1.2|1.3] [-a sigalgs] [-S (no status_request)] [-v]\n");
+            "               [-t 1.2|1.3] [-a sigalgs] [-S (no status_request)] [-R (hold: one request first)] [-v]\n");
     exit(2);
 }
 
@@ -316,6 +317,14 @@ static void drive(struct conn *c) {
             int r = SSL_do_handshake(c->ssl);
             if (r == 1) {
                 after_handshake(c);
+                if (opt.mode == HOLD && !opt.hold_request) {
+                    /* an idle TLS connection: handshake done, nothing sent, so neither proxy holds a
+                     * backend connection for it */
+                    n_held++;
+                    c->st = S_IDLE;
+                    set_events(c, 0);
+                    return;
+                }
                 start_request(c);
                 break;
             }
@@ -383,7 +392,7 @@ static uint64_t percentile(double p) {
 
 int main(int argc, char **argv) {
     int ch;
-    while ((ch = getopt(argc, argv, "m:h:p:s:u:c:d:w:H:t:a:Sv")) != -1) {
+    while ((ch = getopt(argc, argv, "m:h:p:s:u:c:d:w:H:t:a:SvR")) != -1) {
         switch (ch) {
         case 'm':
             if (!strcmp(optarg, "full")) opt.mode = FULL;
@@ -404,6 +413,7 @@ int main(int argc, char **argv) {
         case 'a': opt.sigalgs = optarg; break;
         case 'S': opt.want_status = 0; break;
         case 'v': opt.verbose = 1; break;
+        case 'R': opt.hold_request = 1; break;
         default: usage();
         }
     }
