@@ -67,7 +67,8 @@ static struct {
     const char *sigalgs;
     int verbose;
     int hold_request; /* hold: one request on each connection before holding it */
-} opt = {FULL, "127.0.0.1", 8443, "ecdsa.bench.test", "/", 32, 10, 2, 30, 1, NULL, NULL, 0, 0};
+    int rst_close;    /* close with RST (SO_LINGER 0) instead of FIN */
+} opt = {FULL, "127.0.0.1", 8443, "ecdsa.bench.test", "/", 32, 10, 2, 30, 1, NULL, NULL, 0, 0, 0};
 
 static SSL_CTX *ctx;
 static SSL_SESSION *saved_session;
@@ -111,7 +112,8 @@ static void usage(void) {
     fprintf(stderr,
             "usage: tlsload -m full|resume|keepalive|hold [-h host] [-p port] [-s sni] [-u path]\n"
             "               [-c connections] [-d seconds] [-w warmup_seconds] [-H hold_seconds]\n"
-            "               [-t 1.2|1.3] [-a sigalgs] [-S (no status_request)] [-R (hold: one request first)] [-v]\n");
+            "               [-t 1.2|1.3] [-a sigalgs] [-S (no status_request)] [-R (hold: one request first)]\n"
+            "               [-L (close with RST)] [-v]\n");
     exit(2);
 }
 
@@ -125,9 +127,12 @@ static void conn_close(struct conn *c) {
         SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     }
     if (c->fd >= 0) {
-        /* RST instead of FIN: no TIME_WAIT pile-up on either side at tens of thousands of conn/s. */
-        struct linger lg = {1, 0};
-        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        if (opt.rst_close) {
+            /* RST instead of FIN: no TIME_WAIT on this side; but the server then sees ECONNRESET,
+             * which costs a JVM an exception per connection, so it is not the default. */
+            struct linger lg = {1, 0};
+            setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        }
         epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
         c->fd = -1;
@@ -392,7 +397,7 @@ static uint64_t percentile(double p) {
 
 int main(int argc, char **argv) {
     int ch;
-    while ((ch = getopt(argc, argv, "m:h:p:s:u:c:d:w:H:t:a:SvR")) != -1) {
+    while ((ch = getopt(argc, argv, "m:h:p:s:u:c:d:w:H:t:a:SvRL")) != -1) {
         switch (ch) {
         case 'm':
             if (!strcmp(optarg, "full")) opt.mode = FULL;
@@ -414,6 +419,7 @@ int main(int argc, char **argv) {
         case 'S': opt.want_status = 0; break;
         case 'v': opt.verbose = 1; break;
         case 'R': opt.hold_request = 1; break;
+        case 'L': opt.rst_close = 1; break;
         default: usage();
         }
     }

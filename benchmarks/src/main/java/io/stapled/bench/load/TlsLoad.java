@@ -281,9 +281,7 @@ public final class TlsLoad {
                 return;
             }
             finished = true;
-            // RST, not FIN: no TIME_WAIT pile-up at thousands of connections per second
-            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-            ctx.close();
+            ctx.close(); // FIN, as tlsload.c does by default
             connect();
         }
 
