@@ -13,6 +13,7 @@ import java.util.concurrent.Executor;
 import io.stapled.admin.CertificateAdmin.CertificateMaterial;
 import io.stapled.admin.CertificateAdmin.CertificateUpdateException;
 import io.stapled.admin.CertificateAdmin.StoredCertificate;
+import io.stapled.tls.PemContent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,14 +155,14 @@ final class CertCommands {
                 return base.withOcsp(PemPayload.ocsp(payload));
             }
             case ".issuer" -> {
-                PemPayload.Parsed p = PemPayload.parse(payload);
+                PemContent p = PemPayload.parse(payload);
                 if (p.certificates().size() != 1) {
                     throw new IOException("an .issuer payload must hold exactly one certificate");
                 }
                 return base.withIssuer(p.certificates().get(0));
             }
             case ".key" -> {
-                PemPayload.Parsed p = PemPayload.parse(payload);
+                PemContent p = PemPayload.parse(payload);
                 if (p.key() == null) {
                     throw new IOException("no private key in the payload");
                 }
@@ -169,7 +170,7 @@ final class CertCommands {
             }
             case ".sctl" -> throw new IOException("stapled does not serve SCT lists");
             default -> {
-                PemPayload.Parsed p = PemPayload.parse(payload);
+                PemContent p = PemPayload.parse(payload);
                 if (p.certificates().isEmpty()) {
                     throw new IOException("no certificate in the payload");
                 }

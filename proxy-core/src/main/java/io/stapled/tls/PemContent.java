@@ -24,28 +24,45 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
- * The certificates and private keys found in one PEM file, in file order. Reads every block type
- * HAProxy accepts in a {@code crt} file: certificates, PKCS#8 keys, PKCS#1 RSA keys and SEC1 EC keys;
- * {@code EC PARAMETERS} blocks are skipped. Encrypted keys are refused (there is no passphrase to ask).
+ * The certificates and private keys found in one PEM text (a file, or a runtime API payload), in order.
+ * Reads every block type HAProxy accepts in a {@code crt} file: certificates, PKCS#8 keys, PKCS#1 RSA keys
+ * and SEC1 EC keys; {@code EC PARAMETERS} blocks are skipped. Encrypted keys are refused (there is no
+ * passphrase to ask).
+ *
+ * @param source what the text was read from, as error messages name it
  */
-record PemContent(Path file, List<X509Certificate> certificates, List<PrivateKey> keys) {
+public record PemContent(String source, List<X509Certificate> certificates, List<PrivateKey> keys) {
 
-    PemContent {
+    public PemContent {
         certificates = List.copyOf(certificates);
         keys = List.copyOf(keys);
     }
 
-    int keyCount() {
+    public int keyCount() {
         return keys.size();
     }
 
     /** The file's private key, or null when it holds none. */
-    PrivateKey key() {
+    public PrivateKey key() {
         return keys.isEmpty() ? null : keys.get(0);
     }
 
     static PemContent read(Path file) {
-        String text = readText(file);
+        return parse(readText(file), file.toString(), file.getFileName().toString());
+    }
+
+    /**
+     * Reads PEM text that did not come from a file.
+     *
+     * @param name what error messages call the text, e.g. {@code "payload"}
+     * @throws TlsSetupException with a one-line message starting with {@code name} when a block is
+     *         unreadable, encrypted or of an unexpected type
+     */
+    public static PemContent parse(String pem, String name) {
+        return parse(pem, name, name);
+    }
+
+    private static PemContent parse(String text, String name, String decryptHint) {
         List<X509Certificate> certs = new ArrayList<>();
         List<PrivateKey> keys = new ArrayList<>();
         JcaX509CertificateConverter certConverter = new JcaX509CertificateConverter();
@@ -60,19 +77,19 @@ record PemContent(Path file, List<X509Certificate> certificates, List<PrivateKey
                 } else if (o instanceof PrivateKeyInfo info) {
                     keys.add(keyConverter.getPrivateKey(info));
                 } else if (o instanceof PKCS8EncryptedPrivateKeyInfo || o instanceof PEMEncryptedKeyPair) {
-                    throw new TlsSetupException(file + ": the private key is encrypted; stapled needs an "
-                            + "unencrypted key (decrypt it with `openssl pkey -in " + file.getFileName() + "`)");
+                    throw new TlsSetupException(name + ": the private key is encrypted; stapled needs an "
+                            + "unencrypted key (decrypt it with `openssl pkey -in " + decryptHint + "`)");
                 } else if (!(o instanceof ASN1ObjectIdentifier)) {
-                    throw new TlsSetupException(file + ": unexpected PEM block "
+                    throw new TlsSetupException(name + ": unexpected PEM block "
                             + o.getClass().getSimpleName() + " (expected certificates and a private key)");
                 }
             }
         } catch (TlsSetupException e) {
             throw e;
         } catch (IOException | CertificateException | RuntimeException e) {
-            throw new TlsSetupException(file + ": not a valid PEM file: " + oneLine(e), e);
+            throw new TlsSetupException(name + ": not a valid PEM file: " + oneLine(e), e);
         }
-        return new PemContent(file, certs, keys);
+        return new PemContent(name, certs, keys);
     }
 
     private static String readText(Path file) {

@@ -12,7 +12,6 @@ import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +21,6 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -46,6 +44,9 @@ import io.stapled.server.Transport;
 import io.stapled.tls.ServingCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
+import io.stapled.testing.ExternalTool;
+import io.stapled.testing.Poll;
+import io.stapled.testing.TrustingSslContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,13 +118,7 @@ class CertificateCommandsTest {
     }
 
     private SSLSocket connect(String sni) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setCertificateEntry("root", ROOT.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
+        SSLContext ctx = TrustingSslContext.trusting(ROOT.certificate());
         InetSocketAddress a = (InetSocketAddress) tls.localAddress();
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(a.getHostString(), a.getPort());
         s.setSoTimeout(10_000);
@@ -174,10 +169,7 @@ class CertificateCommandsTest {
             }
         }
         if (oldServing.sslContext() instanceof ReferenceCounted rc) {
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (rc.refCnt() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Poll.within(Duration.ofSeconds(5), () -> rc.refCnt() == 0);
             assertEquals(0, rc.refCnt(), "the old context is released once its last connection is gone");
         }
         String details = cli.send("show ssl cert " + file + "\n");
@@ -236,6 +228,16 @@ class CertificateCommandsTest {
     }
 
     @Test
+    void payloadWithTwoPrivateKeysIsRefused() throws Exception {
+        String file = pem.toString();
+        IssuedCertificate next = leaf(0x3005, "site.test");
+        IssuedCertificate other = leaf(0x3006, "site.test");
+        assertEquals("more than one private key\nCan't load the payload\nCan't update " + file + "!\n\n",
+                cli.send("set ssl cert " + file + " <<\n" + payload(next) + other.privateKeyPem() + "\n"));
+        assertEquals("No ongoing transaction!\n\n", cli.send("abort ssl cert " + file + "\n"));
+    }
+
+    @Test
     void newEmptyCertificateCanBeFilledCommittedAndDeleted() throws Exception {
         assertEquals("New empty certificate store '/etc/new.pem'!\n\n", cli.send("new ssl cert /etc/new.pem\n"));
         assertEquals("Certificate '/etc/new.pem' already exists!\n\n", cli.send("new ssl cert /etc/new.pem\n"));
@@ -258,7 +260,7 @@ class CertificateCommandsTest {
 
     @Test
     void haproxyDocumentedOneLinersWorkUnchanged() throws Exception {
-        Socat.assumeInstalled();
+        ExternalTool.assumeInstalled("socat");
         leaf(0x5005, "site.test").writeBundle(dir.resolve("127.0.0.1.pem"));
         String file = pem.toString();
         assertEquals("Transaction created for certificate " + file + "!\n\n", Socat.shell(cli.socket, dir,

@@ -21,6 +21,7 @@ import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testing.ExternalTool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -201,7 +202,7 @@ class OcspCommandsTest {
 
     @Test
     void haproxyDocumentedOneLinersWorkUnchanged() throws Exception {
-        Socat.assumeInstalled();
+        ExternalTool.assumeInstalled("socat");
         byte[] one = responder.responseFor(leafB.certificate().getSerialNumber(), Behaviour.GOOD);
         java.nio.file.Files.write(dir.resolve("resp.der"), one);
         assertEquals("OCSP Response updated!\n\n", Socat.shell(cli.socket, dir,

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.pki.KeyPairs;
+import io.stapled.testing.ExternalTool;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x509.CRLReason;
@@ -30,7 +31,6 @@ import org.bouncycastle.cert.ocsp.RespID;
 import org.bouncycastle.cert.ocsp.RevokedStatus;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,7 +65,7 @@ class OcspResponseTextTest {
     }
 
     private String openssl(byte[] der) throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is not installed");
+        ExternalTool.assumeInstalled("openssl");
         Path f = Files.write(dir.resolve("resp.der"), der);
         Process p = new ProcessBuilder("openssl", "ocsp", "-respin", f.toString(), "-resp_text", "-noverify")
                 .redirectErrorStream(false).start();

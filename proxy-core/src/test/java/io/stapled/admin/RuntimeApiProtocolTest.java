@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.stapled.config.RuntimeApiConfig;
 import io.stapled.server.Transport;
+import io.stapled.testing.ExternalTool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -368,7 +369,7 @@ class RuntimeApiProtocolTest {
 
     @Test
     void socatClientWorksUnchanged() throws Exception {
-        Socat.assumeInstalled();
+        ExternalTool.assumeInstalled("socat");
         assertEquals("admin\n\nhello\n\n", Socat.run(socket, "show cli level;echo hello\n"));
         assertEquals("lines=2 bytes=7 first=abc\n\n", Socat.run(socket, "show payload <<\nabc\ndef\n\n"));
         assertEquals("lines=3 bytes=6 first=ab\n\n", Socat.run(socket, "show payload <<%EOF%\nab\n\ncd\n%EOF%\n"));

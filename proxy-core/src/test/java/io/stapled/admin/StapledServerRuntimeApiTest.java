@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.List;
@@ -24,7 +23,6 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 import io.netty.channel.EventLoopGroup;
 import io.stapled.config.ConfigLoader;
@@ -37,6 +35,7 @@ import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
 import io.stapled.server.StapledServer;
 import io.stapled.server.Transport;
+import io.stapled.testing.TrustingSslContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,13 +116,7 @@ class StapledServerRuntimeApiTest {
     }
 
     private SSLSocket https() throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setCertificateEntry("root", ROOT.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
+        SSLContext ctx = TrustingSslContext.trusting(ROOT.certificate());
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port());
         s.setSoTimeout(10_000);
         SSLParameters p = s.getSSLParameters();

@@ -13,43 +13,30 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.stapled.config.AdminHttpConfig;
 import io.stapled.config.HostPort;
-import org.junit.jupiter.api.AfterAll;
+import io.stapled.testing.EventLoopGroupExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(20)
 class AdminHttpServerTest {
-    private static EventLoopGroup group;
+    @RegisterExtension
+    static final EventLoopGroupExtension loops = new EventLoopGroupExtension(1);
     private StapledMetrics metrics;
     private AdminHttpServer admin;
     private AdminClient client;
 
-    @BeforeAll
-    static void startGroup() {
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
     @BeforeEach
     void start() {
         metrics = new StapledMetrics(Clock.systemUTC());
-        admin = metrics.startAdmin(config(0), group, NioServerSocketChannel.class);
+        admin = metrics.startAdmin(config(0), loops.group(), NioServerSocketChannel.class);
         client = new AdminClient(admin.localAddress());
     }
 
@@ -129,7 +116,7 @@ class AdminHttpServerTest {
 
     @Test
     void eventLoopQueuesAreExportedPerLoop() {
-        metrics.bindEventLoops("workers", group);
+        metrics.bindEventLoops("workers", loops.group());
         PrometheusText text = client.scrape();
         assertEquals(1, text.value("netty_eventexecutor_workers", "group", "workers"));
         assertEquals(1, text.find("netty_eventexecutor_tasks_pending", "group", "workers").size());
@@ -171,7 +158,7 @@ class AdminHttpServerTest {
     void aSecondListenerOnTheSamePortFailsWithTheAddressInTheMessage() {
         int port = admin.localAddress().getPort();
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> metrics.startAdmin(config(port), group, NioServerSocketChannel.class));
+                () -> metrics.startAdmin(config(port), loops.group(), NioServerSocketChannel.class));
         assertTrue(e.getMessage().startsWith("admin HTTP listener: cannot bind 127.0.0.1:" + port + ": "), e.getMessage());
     }
 

@@ -9,14 +9,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.stapled.config.AdminHttpConfig;
@@ -30,8 +26,10 @@ import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.stapled.testing.LoopbackServer;
+import io.stapled.testing.Poll;
+import io.stapled.testing.EventLoopGroupExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -42,22 +40,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(20)
 class ConnectionMetricsTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void startGroup() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static final EventLoopGroupExtension loops = new EventLoopGroupExtension(2);
 
     @Test
     void connectionGaugesFollowClientsAndServerUpFollowsTheHealthCheck() throws IOException {
-        EchoServer s1 = new EchoServer(group);
-        EchoServer s2 = new EchoServer(group);
+        LoopbackServer s1 = LoopbackServer.echo(loops.group());
+        LoopbackServer s2 = LoopbackServer.echo(loops.group());
         BackendPool pool = new BackendPool(new BackendConfig("app", BackendConfig.Balance.ROUNDROBIN,
                 List.of(new ServerConfig("s1", s1.hostPort(), 1), new ServerConfig("s2", s2.hostPort(), 1)),
                 new HealthCheckConfig(HealthCheckConfig.Type.TCP, null, 0, Duration.ofMillis(50),
@@ -67,7 +56,7 @@ class ConnectionMetricsTest {
                 "app", List.of(), null, null, null, 100, Duration.ofSeconds(30), false);
         ConnectionTracker tracker = new ConnectionTracker("web");
         TcpRelayInitializer relay = new TcpRelayInitializer(frontend, pool);
-        Channel front = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        Channel front = new ServerBootstrap().group(loops.group()).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -80,11 +69,11 @@ class ConnectionMetricsTest {
         metrics.bindFrontend("web", tracker);
         metrics.bindBackends(List.of(pool));
         AdminHttpServer admin = metrics.startAdmin(new AdminHttpConfig(new HostPort("127.0.0.1", 0), false, null),
-                group, NioServerSocketChannel.class);
+                loops.group(), NioServerSocketChannel.class);
         AdminClient client = new AdminClient(admin.localAddress());
         List<Socket> clients = new ArrayList<>();
         try {
-            pool.start(group, NioSocketChannel.class);
+            pool.start(loops.group(), NioSocketChannel.class);
             PrometheusText idle = client.scrape();
             assertEquals(0, idle.value("stapled_frontend_connections_active", "frontend", "web"));
             assertEquals(0, idle.value("stapled_frontend_connections_total", "frontend", "web"));
@@ -145,7 +134,7 @@ class ConnectionMetricsTest {
     void connectionsOverTheLimitAreCountedAsRejected() throws IOException {
         ConnectionLimiter limiter = new ConnectionLimiter("web", 1);
         ConnectionTracker tracker = new ConnectionTracker("web");
-        Channel front = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        Channel front = new ServerBootstrap().group(loops.group()).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -162,7 +151,7 @@ class ConnectionMetricsTest {
              Socket first = new Socket(); Socket second = new Socket()) {
             metrics.bindFrontend("web", tracker, limiter);
             AdminHttpServer admin = metrics.startAdmin(new AdminHttpConfig(new HostPort("127.0.0.1", 0), false, null),
-                    group, NioServerSocketChannel.class);
+                    loops.group(), NioServerSocketChannel.class);
             try {
                 AdminClient client = new AdminClient(admin.localAddress());
                 assertEquals(1, client.scrape().value("stapled_frontend_connections_limit", "frontend", "web"));
@@ -188,7 +177,7 @@ class ConnectionMetricsTest {
 
     @Test
     void failedConnectsToADeadServerAreCounted() throws IOException {
-        EchoServer dead = new EchoServer(group);
+        LoopbackServer dead = LoopbackServer.echo(loops.group());
         HostPort deadAddress = dead.hostPort();
         dead.close();
         BackendPool pool = new BackendPool(new BackendConfig("app", BackendConfig.Balance.ROUNDROBIN,
@@ -197,7 +186,7 @@ class ConnectionMetricsTest {
         FrontendConfig frontend = new FrontendConfig("web", new HostPort("127.0.0.1", 0), FrontendConfig.Mode.TCP,
                 "app", List.of(), null, null, null, 100, Duration.ofSeconds(30), false);
         TcpRelayInitializer relay = new TcpRelayInitializer(frontend, pool);
-        Channel front = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        Channel front = new ServerBootstrap().group(loops.group()).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -207,7 +196,7 @@ class ConnectionMetricsTest {
         try (StapledMetrics metrics = new StapledMetrics(Clock.systemUTC())) {
             metrics.bindBackends(List.of(pool));
             AdminHttpServer admin = metrics.startAdmin(new AdminHttpConfig(new HostPort("127.0.0.1", 0), false, null),
-                    group, NioServerSocketChannel.class);
+                    loops.group(), NioServerSocketChannel.class);
             try (Socket s = new Socket()) {
                 s.connect(front.localAddress(), 5_000);
                 s.setSoTimeout(5_000);

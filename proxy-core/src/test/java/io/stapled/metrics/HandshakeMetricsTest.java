@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,14 +13,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -28,13 +26,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.AdminHttpConfig;
 import io.stapled.config.CertificateSource;
@@ -47,6 +41,8 @@ import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
+import io.stapled.testing.Poll;
+import io.stapled.testing.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,8 +75,8 @@ class HandshakeMetricsTest {
     @BeforeAll
     static void loadCertificates() {
         group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        site = TestCerts.leaf("site.test");
-        other = TestCerts.leaf("other.test");
+        site = TestPki.ecLeaf("site.test", "site.test");
+        other = TestPki.ecLeaf("other.test", "other.test");
         site.writeBundle(dir.resolve("a-site.pem"));
         other.writeBundle(dir.resolve("b-other.pem"));
         TlsConfig tlsConfig = new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), null, null, List.of("http/1.1"), false,
@@ -129,7 +125,7 @@ class HandshakeMetricsTest {
     @Test
     void handshakesAreCountedByVersionResultAndStapleState() throws Exception {
         Instant now = Instant.now();
-        loaded(site).stapleSlot().set(TestCerts.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
+        loaded(site).stapleSlot().set(TestPki.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
         PrometheusText before = client.scrape();
         assertEquals(0, before.value(H, "frontend", "web", "tls_version", "TLSv1.3", "result", "ok", "stapled", "yes"),
                 "series exist before the first handshake");
@@ -181,7 +177,7 @@ class HandshakeMetricsTest {
     @Test
     void aHandshakeTheClientAbortsAfterItsHelloIsFailedWithTheStapleStateItHad() throws Exception {
         Instant now = Instant.now();
-        loaded(site).stapleSlot().set(TestCerts.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
+        loaded(site).stapleSlot().set(TestPki.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
         PrometheusText before = client.scrape();
         double failedYes = before.value(H, "frontend", "web", "tls_version", "unknown", "result", "failed",
                 "stapled", "yes");
@@ -218,74 +214,7 @@ class HandshakeMetricsTest {
                 "a failed handshake served nothing");
     }
 
-    /** One full handshake with a fresh client context (no resumption); returns the staple received or null. */
     private byte[] handshake(String sni, boolean requestStatus, String protocol) throws Exception {
-        SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
-                .trustManager(InsecureTrustManagerFactory.INSTANCE).protocols(protocol).enableOcsp(requestStatus)
-                .build();
-        CompletableFuture<byte[]> staple = new CompletableFuture<>();
-        Channel ch = null;
-        try {
-            ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            SslHandler ssl = ctx.newHandler(c.alloc(), sni, 443);
-                            c.pipeline().addLast(ssl, new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelRead(ChannelHandlerContext hctx, Object msg) {
-                                    ReferenceCountUtil.release(msg);
-                                    ReferenceCountedOpenSslEngine e = (ReferenceCountedOpenSslEngine) ssl.engine();
-                                    if (!protocol.equals(e.getSession().getProtocol())) {
-                                        staple.completeExceptionally(new AssertionError(e.getSession().getProtocol()));
-                                    }
-                                    staple.complete(requestStatus ? e.getOcspResponse() : null);
-                                }
-
-                                @Override
-                                public void exceptionCaught(ChannelHandlerContext hctx, Throwable cause) {
-                                    staple.completeExceptionally(cause);
-                                }
-
-                                @Override
-                                public void channelInactive(ChannelHandlerContext hctx) {
-                                    staple.completeExceptionally(new IllegalStateException("closed before greeting"));
-                                }
-                            });
-                        }
-                    }).connect(server.localAddress()).sync().channel();
-            return staple.get(10, TimeUnit.SECONDS);
-        } finally {
-            if (ch != null) {
-                ch.close().sync();
-            }
-            ReferenceCountUtil.release(ctx);
-        }
+        return StaplingClient.handshake((InetSocketAddress) server.localAddress(), sni, requestStatus, protocol);
     }
-
-    /** After a good handshake: one greeting line, then close. */
-    private static final class Greeter extends ChannelInboundHandlerAdapter {
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (e.isSuccess()) {
-                    ctx.writeAndFlush(Unpooled.copiedBuffer("hi\n", StandardCharsets.US_ASCII))
-                            .addListener(ChannelFutureListener.CLOSE);
-                } else {
-                    ctx.close();
-                }
-            }
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
-    }
-
 }

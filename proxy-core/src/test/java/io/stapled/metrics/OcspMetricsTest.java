@@ -25,6 +25,9 @@ import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testing.MutableClock;
+import io.stapled.testing.Poll;
+import io.stapled.testing.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,7 +57,7 @@ class OcspMetricsTest {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         // Whole seconds: OCSP times have no fractions, so expiries and ages come out exact.
         clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-        IssuedCertificate ca = TestCerts.INTERMEDIATE;
+        IssuedCertificate ca = TestPki.INTERMEDIATE;
         responder = OcspResponderServer.builder(ca).clock(clock).validity(Duration.ZERO, VALIDITY).start();
         plain = CertificateBuilder.subject("CN=plain.test").issuer(ca).dnsNames("plain.test")
                 .serial(BigInteger.valueOf(7001)).ocspUrl(responder.url()).build();

@@ -5,35 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.AdminHttpConfig;
 import io.stapled.config.CertificateSource;
 import io.stapled.config.FrontendConfig;
@@ -51,6 +36,7 @@ import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
+import io.stapled.testing.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,9 +54,9 @@ class StapledMetricsWiringTest {
     @Test
     void stapledHandshakesAreCountedUnderTheOcspEnginesCertificateIds() throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        OcspResponderServer responder = OcspResponderServer.builder(TestCerts.INTERMEDIATE)
+        OcspResponderServer responder = OcspResponderServer.builder(TestPki.INTERMEDIATE)
                 .validity(Duration.ZERO, Duration.ofHours(4)).start();
-        IssuedCertificate site = CertificateBuilder.subject("CN=site.test").issuer(TestCerts.INTERMEDIATE)
+        IssuedCertificate site = CertificateBuilder.subject("CN=site.test").issuer(TestPki.INTERMEDIATE)
                 .dnsNames("site.test").serial(BigInteger.valueOf(9001)).ocspUrl(responder.url()).mustStaple().build();
         site.writeBundle(dir.resolve("site.pem"));
         TlsConfig tlsConfig = new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), null, null, List.of("http/1.1"), false,
@@ -113,7 +99,9 @@ class StapledMetricsWiringTest {
             assertEquals(200, client.get("/readyz").statusCode(), client.get("/readyz").body());
 
             for (int i = 0; i < 3; i++) {
-                assertNotNull(stapledHandshake(group, server), "the engine's staple is served");
+                InetSocketAddress address = (InetSocketAddress) server.localAddress();
+                assertNotNull(StaplingClient.handshake(address, "site.test", true, null),
+                        "the engine's staple is served");
             }
             PrometheusText t = client.scrape();
             assertEquals(3, t.value("stapled_tls_staples_served_total", "certificate", id));
@@ -134,60 +122,6 @@ class StapledMetricsWiringTest {
             tls.close();
             responder.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-    }
-
-    private static byte[] stapledHandshake(EventLoopGroup group, Channel server) throws Exception {
-        SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
-                .trustManager(InsecureTrustManagerFactory.INSTANCE).enableOcsp(true).build();
-        CompletableFuture<byte[]> staple = new CompletableFuture<>();
-        Channel ch = null;
-        try {
-            ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            SslHandler ssl = ctx.newHandler(c.alloc(), "site.test", 443);
-                            c.pipeline().addLast(ssl, new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelRead(ChannelHandlerContext hctx, Object msg) {
-                                    ReferenceCountUtil.release(msg);
-                                    staple.complete(((ReferenceCountedOpenSslEngine) ssl.engine()).getOcspResponse());
-                                }
-
-                                @Override
-                                public void channelInactive(ChannelHandlerContext hctx) {
-                                    staple.completeExceptionally(new IllegalStateException("closed before greeting"));
-                                }
-                            });
-                        }
-                    }).connect(server.localAddress()).sync().channel();
-            return staple.get(10, TimeUnit.SECONDS);
-        } finally {
-            if (ch != null) {
-                ch.close().sync();
-            }
-            ReferenceCountUtil.release(ctx);
-        }
-    }
-
-    /** After a good handshake: one line, then close. */
-    private static final class Greeter extends ChannelInboundHandlerAdapter {
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (e.isSuccess()) {
-                    ctx.writeAndFlush(Unpooled.copiedBuffer("hi\n", StandardCharsets.US_ASCII))
-                            .addListener(ChannelFutureListener.CLOSE);
-                } else {
-                    ctx.close();
-                }
-            }
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
         }
     }
 }

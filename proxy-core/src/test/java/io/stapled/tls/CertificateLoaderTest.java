@@ -16,6 +16,7 @@ import io.stapled.config.CertificateSource;
 import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testing.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -7,29 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
-
-/** Runs {@code openssl s_client} against a test server, bounded in time; skips when openssl is absent. */
+/**
+ * Runs {@code openssl s_client} against a test server, bounded in time. Unlike {@code ExternalTool.run}
+ * it keeps s_client's stdin open until the server closes; callers skip first with
+ * {@code ExternalTool.assumeInstalled("openssl")}.
+ */
 final class OpenSslCli {
 
     private OpenSslCli() { }
-
-    static void assumeInstalled() {
-        boolean found = false;
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(java.io.File.pathSeparator)) {
-                if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, "openssl"))) {
-                    found = true;
-                    break;
-                }
-            }
-        }
-        if (!found) {
-            System.out.println("skipping: openssl is not on PATH");
-        }
-        Assumptions.assumeTrue(found, "openssl is not on PATH");
-    }
 
     /** s_client output (stdout and stderr) for one connection; stdin stays open until the server closes. */
     static String sClient(int port, String... args) throws IOException, InterruptedException {

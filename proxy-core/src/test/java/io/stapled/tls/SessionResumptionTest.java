@@ -11,6 +11,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.TlsConfig;
+import io.stapled.testing.ExternalTool;
+import io.stapled.testing.TestPki;
+import io.stapled.testing.TlsTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +41,7 @@ class SessionResumptionTest {
 
     @Test
     void tls13TicketResumesAcrossOneRotationButNotTwo() throws Exception {
-        OpenSslCli.assumeInstalled();
+        ExternalTool.assumeInstalled("openssl");
         try (TlsFrontend frontend = frontend(true); TlsTestServer server = new TlsTestServer(frontend)) {
             Path session = dir.resolve("s13");
             String first = connect(server.port(), "-tls1_3", session, false);
@@ -61,7 +64,7 @@ class SessionResumptionTest {
 
     @Test
     void tls12UsesTicketsUnderTheFrontendKeys() throws Exception {
-        OpenSslCli.assumeInstalled();
+        ExternalTool.assumeInstalled("openssl");
         try (TlsFrontend frontend = frontend(true); TlsTestServer server = new TlsTestServer(frontend)) {
             Path session = dir.resolve("s12");
             String first = connect(server.port(), "-tls1_2", session, false);
@@ -73,7 +76,7 @@ class SessionResumptionTest {
 
     @Test
     void noTicketsWhenDisabled() throws Exception {
-        OpenSslCli.assumeInstalled();
+        ExternalTool.assumeInstalled("openssl");
         try (TlsFrontend frontend = frontend(false); TlsTestServer server = new TlsTestServer(frontend)) {
             Path s13 = dir.resolve("n13");
             String first13 = connect(server.port(), "-tls1_3", s13, false);
@@ -87,7 +90,7 @@ class SessionResumptionTest {
 
     @Test
     void tls12ResumesFromTheSessionCacheUnlessItIsOff() throws Exception {
-        OpenSslCli.assumeInstalled();
+        ExternalTool.assumeInstalled("openssl");
         try (TlsFrontend frontend = frontend(false, 1000); TlsTestServer server = new TlsTestServer(frontend)) {
             Path session = dir.resolve("cache-on");
             connect(server.port(), "-tls1_2", session, false);

@@ -19,6 +19,8 @@ import io.stapled.config.CertificateSource;
 import io.stapled.config.GlobalConfig;
 import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testing.TestPki;
+import io.stapled.testing.TlsTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -18,6 +18,9 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testing.ExternalTool;
+import io.stapled.testing.TestPki;
+import io.stapled.testing.TlsTestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -184,7 +187,7 @@ class TlsHandshakeTest {
 
     @Test
     void opensslSClientSeesTheStaple() throws Exception {
-        OpenSslCli.assumeInstalled();
+        ExternalTool.assumeInstalled("openssl");
         loaded(siteEc).stapleSlot().set(TestPki.goodStaple(siteEc, Duration.ofDays(1)));
         String out = OpenSslCli.sClient(server.port(), "-servername", "site.test", "-status");
         assertTrue(out.contains("OCSP Response Status: successful"), out);
@@ -195,7 +198,7 @@ class TlsHandshakeTest {
 
     @Test
     void opensslSignatureAlgorithmsDecideEcdsaOrRsa() throws Exception {
-        OpenSslCli.assumeInstalled();
+        ExternalTool.assumeInstalled("openssl");
         String rsa = OpenSslCli.sClient(server.port(), "-servername", "site.test",
                 "-sigalgs", "RSA-PSS+SHA256:RSA+SHA256");
         assertTrue(rsa.contains("CN = site.test rsa"), rsa);

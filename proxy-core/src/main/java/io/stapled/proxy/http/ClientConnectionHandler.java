@@ -33,6 +33,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.relay.RelayHandler;
 
 /**
  * One client connection of an HTTP frontend: reads requests, forwards each to a backend server picked
@@ -717,20 +718,15 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
 
         ChannelPipeline bp = b.pipeline();
         ChannelPipeline cp = ctx.pipeline();
-        boolean[] closed = new boolean[1];
-        Runnable release = () -> {
-            if (!closed[0]) {
-                closed[0] = true;
-                tunnelServer.connectionClosed();
-            }
-        };
+        // The tunnel's close hands the server its connection back (as a TCP-mode relay does).
+        b.closeFuture().addListener(f -> tunnelServer.connectionClosed());
         // Encoders go first: from here on raw bytes flow both ways and must not meet an HTTP encoder.
         // (The 101 head is already encoded.) Anything the backend decoder still emits as an HTTP
         // object, such as the empty end of the 101, is dropped by the relay.
         cp.remove(HttpProxyInitializer.ENCODER);
         bp.get(HttpClientCodec.class).removeOutboundHandler();
-        cp.addLast("stapled-tunnel", new TunnelRelayHandler(b, null));
-        bp.addLast("stapled-tunnel", new TunnelRelayHandler(client, release));
+        cp.addLast("stapled-tunnel", new RelayHandler(b));
+        bp.addLast("stapled-tunnel", new RelayHandler(client));
         bp.remove(BackendConnectionHandler.NAME);
         cp.remove(this);
         // Removing a decoder hands its unread bytes to the relay behind it.

@@ -21,6 +21,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.BackendConfig;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.relay.Relay;
+import io.stapled.proxy.relay.RelayHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,7 +107,7 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
                         if (idleMillis > 0) {
                             ch.pipeline().addLast(new IdleStateHandler(true, 0, 0, idleMillis, TimeUnit.MILLISECONDS));
                         }
-                        ch.pipeline().addLast(new ServerRelayHandler(client));
+                        ch.pipeline().addLast(new RelayHandler(client));
                     }
                 });
         if (connectMillis > 0) {
@@ -162,6 +164,14 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
         } else {
             pending.add(msg);
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (connected) {
+            server.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -11,34 +11,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.stapled.config.BackendConfig;
 import io.stapled.config.BackendConfig.Balance;
 import io.stapled.config.BackendConfig.HealthCheckConfig;
 import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.HostPort;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.stapled.testing.LoopbackServer;
+import io.stapled.testing.Poll;
+import io.stapled.testing.EventLoopGroupExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(20)
 class HealthCheckerTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void startGroup() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static final EventLoopGroupExtension loops = new EventLoopGroupExtension(2);
 
     static BackendPool pool(HealthCheckConfig check, HostPort... servers) {
         List<ServerConfig> list = new java.util.ArrayList<>();
@@ -71,11 +61,12 @@ class HealthCheckerTest {
 
     @Test
     void tcpCheckMarksAKilledServerDownAfterFallAndBackUpAfterRise() {
-        try (LoopbackServer a = LoopbackServer.echo(group); LoopbackServer b = LoopbackServer.echo(group)) {
+        try (LoopbackServer a = LoopbackServer.echo(loops.group());
+                LoopbackServer b = LoopbackServer.echo(loops.group())) {
             BackendPool pool = pool(tcp(3, 3), a.hostPort(), b.hostPort());
             BackendServer s1 = pool.server("s1");
             assertTrue(s1.isHealthy(), "servers start up");
-            pool.start(group, NioSocketChannel.class);
+            pool.start(loops.group(), NioSocketChannel.class);
             try {
                 assertEquals("UP", s1.statusText());
                 Poll.until(WAIT, "first L4OK", () -> s1.lastCheck() != null
@@ -110,11 +101,11 @@ class HealthCheckerTest {
     void httpCheckSendsAGetAndMarksDownOnWrongStatusAndOnAKilledServer() {
         AtomicInteger status = new AtomicInteger(200);
         AtomicReference<String> request = new AtomicReference<>();
-        try (LoopbackServer a = LoopbackServer.http(group, status, request);
-                LoopbackServer b = LoopbackServer.http(group, new AtomicInteger(200), new AtomicReference<>())) {
+        try (LoopbackServer a = LoopbackServer.http(loops.group(), status, request);
+                LoopbackServer b = LoopbackServer.http(loops.group(), new AtomicInteger(200), new AtomicReference<>())) {
             BackendPool pool = pool(http("/health", 200, 2, 2, Duration.ofMillis(500)), a.hostPort(), b.hostPort());
             BackendServer s1 = pool.server("s1");
-            pool.start(group, NioSocketChannel.class);
+            pool.start(loops.group(), NioSocketChannel.class);
             try {
                 Poll.until(WAIT, "first L7OK", () -> s1.lastCheck() != null
                         && s1.lastCheck().status() == CheckStatus.L7OK);
@@ -144,10 +135,10 @@ class HealthCheckerTest {
 
     @Test
     void httpCheckTimesOutOnASilentServer() {
-        try (LoopbackServer a = LoopbackServer.silent(group)) {
+        try (LoopbackServer a = LoopbackServer.silent(loops.group())) {
             BackendPool pool = pool(http("/", 0, 1, 1, Duration.ofMillis(200)), a.hostPort());
             BackendServer s1 = pool.server("s1");
-            pool.start(group, NioSocketChannel.class);
+            pool.start(loops.group(), NioSocketChannel.class);
             try {
                 watchStatus(s1, () -> !s1.isHealthy());
                 assertEquals(CheckStatus.L7TOUT, s1.lastCheck().status());
@@ -165,7 +156,7 @@ class HealthCheckerTest {
             BackendPool pool = pool(new HealthCheckConfig(HealthCheckConfig.Type.TCP, null, 0, Duration.ofMillis(100),
                     Duration.ofMillis(200), 1, 1), hole.hostPort());
             BackendServer s1 = pool.server("s1");
-            pool.start(group, NioSocketChannel.class);
+            pool.start(loops.group(), NioSocketChannel.class);
             try {
                 watchStatus(s1, () -> !s1.isHealthy());
                 assertEquals(CheckStatus.L4TOUT, s1.lastCheck().status());
@@ -180,10 +171,10 @@ class HealthCheckerTest {
     void expectStatusZeroAcceptsAny2xxOr3xx() {
         AtomicInteger status = new AtomicInteger(302);
         AtomicReference<String> request = new AtomicReference<>();
-        try (LoopbackServer a = LoopbackServer.http(group, status, request)) {
+        try (LoopbackServer a = LoopbackServer.http(loops.group(), status, request)) {
             BackendPool pool = pool(http("/", 0, 1, 1, Duration.ofMillis(500)), a.hostPort());
             BackendServer s1 = pool.server("s1");
-            pool.start(group, NioSocketChannel.class);
+            pool.start(loops.group(), NioSocketChannel.class);
             try {
                 Poll.until(WAIT, "L7OK for 302", () -> s1.lastCheck() != null
                         && s1.lastCheck().status() == CheckStatus.L7OK);
@@ -198,9 +189,9 @@ class HealthCheckerTest {
 
     @Test
     void closeStopsChecking() {
-        try (LoopbackServer a = LoopbackServer.echo(group)) {
+        try (LoopbackServer a = LoopbackServer.echo(loops.group())) {
             BackendPool pool = pool(tcp(1, 1), a.hostPort());
-            pool.start(group, NioSocketChannel.class);
+            pool.start(loops.group(), NioSocketChannel.class);
             Poll.until(WAIT, "a few checks", () -> a.accepted.get() >= 2);
             pool.close();
             // One check may be in flight when close() runs; beyond that one the count must stay put

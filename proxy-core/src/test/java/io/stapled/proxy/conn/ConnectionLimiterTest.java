@@ -8,36 +8,23 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.stapled.proxy.backend.Poll;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.stapled.testing.Poll;
+import io.stapled.testing.EventLoopGroupExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(20)
 class ConnectionLimiterTest {
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void startGroup() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static final EventLoopGroupExtension loops = new EventLoopGroupExtension(2);
 
     @Test
     void closesTheConnectionOverTheCapAndAcceptsAgainAfterOneCloses() throws Exception {
         ConnectionLimiter limiter = new ConnectionLimiter("front", 2);
         ConnectionTracker tracker = new ConnectionTracker("front");
-        try (PlainFront front = new PlainFront(group, limiter, tracker);
+        try (PlainFront front = new PlainFront(loops.group(), limiter, tracker);
                 Socket a = front.connect(); Socket b = front.connect()) {
             assertServed(a);
             assertServed(b);
@@ -65,7 +52,7 @@ class ConnectionLimiterTest {
     void zeroMeansNoCap() throws Exception {
         ConnectionLimiter limiter = new ConnectionLimiter("front", 0);
         List<Socket> sockets = new ArrayList<>();
-        try (PlainFront front = new PlainFront(group, limiter, null)) {
+        try (PlainFront front = new PlainFront(loops.group(), limiter, null)) {
             for (int i = 0; i < 20; i++) {
                 Socket s = front.connect();
                 sockets.add(s);

@@ -13,33 +13,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.stapled.proxy.backend.Poll;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.stapled.testing.Poll;
+import io.stapled.testing.EventLoopGroupExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(20)
 class ConnectionTrackerTest {
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void startGroup() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static final EventLoopGroupExtension loops = new EventLoopGroupExtension(2);
 
     @Test
     void countsOpenAndTotalConnections() throws Exception {
         ConnectionTracker tracker = new ConnectionTracker("front");
-        try (PlainFront front = new PlainFront(group, null, tracker)) {
+        try (PlainFront front = new PlainFront(loops.group(), null, tracker)) {
             try (Socket a = front.connect(); Socket b = front.connect()) {
                 assertServed(a);
                 assertServed(b);
@@ -59,7 +47,7 @@ class ConnectionTrackerTest {
     void drainWaitsForOpenConnectionsToClose() throws Exception {
         ConnectionTracker tracker = new ConnectionTracker("front");
         AtomicBoolean prepared = new AtomicBoolean();
-        try (PlainFront front = new PlainFront(group, null, tracker);
+        try (PlainFront front = new PlainFront(loops.group(), null, tracker);
                 Socket a = front.connect(); Socket b = front.connect()) {
             assertServed(a);
             assertServed(b);
@@ -83,7 +71,7 @@ class ConnectionTrackerTest {
     @Test
     void drainForceClosesWhatIsLeftAfterTheGrace() throws Exception {
         ConnectionTracker tracker = new ConnectionTracker("front");
-        try (PlainFront front = new PlainFront(group, null, tracker); Socket stubborn = front.connect()) {
+        try (PlainFront front = new PlainFront(loops.group(), null, tracker); Socket stubborn = front.connect()) {
             assertServed(stubborn);
             long start = System.nanoTime();
             CompletableFuture<Void> drained = tracker.drain(Duration.ofMillis(300), null);

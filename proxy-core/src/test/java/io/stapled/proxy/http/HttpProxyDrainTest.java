@@ -3,12 +3,14 @@ package io.stapled.proxy.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.stapled.testing.Poll;
 
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class HttpProxyDrainTest {
@@ -36,10 +38,7 @@ class HttpProxyDrainTest {
             proxy.proxy.drain();
             assertTrue(c.closedByPeer(), "idle connection not closed by drain");
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (proxy.proxy.openClientConnections() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Poll.within(Duration.ofSeconds(5), () -> proxy.proxy.openClientConnections() == 0);
         assertEquals(0, proxy.proxy.openClientConnections());
     }
 
@@ -92,10 +91,7 @@ class HttpProxyDrainTest {
         }
         assertEquals(1, proxy.proxy.idleBackendConnections());
         proxy.proxy.close();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (proxy.proxy.idleBackendConnections() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Poll.within(Duration.ofSeconds(5), () -> proxy.proxy.idleBackendConnections() == 0);
         assertEquals(0, proxy.proxy.idleBackendConnections());
     }
 }

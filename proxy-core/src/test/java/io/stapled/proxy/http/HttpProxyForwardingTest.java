@@ -24,6 +24,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 
 import io.stapled.config.HttpConfig;
+import io.stapled.testing.Poll;
 
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class HttpProxyForwardingTest {
@@ -84,10 +85,7 @@ class HttpProxyForwardingTest {
             c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
             assertEquals(200, c.read().status());
             assertEquals(1, proxy.proxy.idleBackendConnections());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (proxy.proxy.idleBackendConnections() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Poll.within(Duration.ofSeconds(5), () -> proxy.proxy.idleBackendConnections() == 0);
             assertEquals(0, proxy.proxy.idleBackendConnections(), "idle connection outlived idleTimeout");
             c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
             assertEquals(200, c.read().status());
@@ -319,10 +317,7 @@ class HttpProxyForwardingTest {
                 c.send("POST /count HTTP/1.1\r\nHost: x\r\nUser-Agent: t\"est\r\nContent-Length: 4\r\n\r\nbody");
                 assertEquals(200, c.read().status());
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (appender.list.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Poll.within(Duration.ofSeconds(5), () -> !appender.list.isEmpty());
             assertEquals(1, appender.list.size());
             String line = appender.list.get(0).getFormattedMessage();
             assertTrue(line.matches("127\\.0\\.0\\.1 - - \\[[^]]+] \"POST /count HTTP/1\\.1\" 200 1 \"-\" "

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.stapled.testing.Poll;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class HttpProxyStreamingTest {
@@ -184,10 +186,7 @@ class HttpProxyStreamingTest {
         io.netty.handler.codec.http.HttpRequest seen = backend.nextRequest();
         assertEquals("websocket", seen.headers().get("upgrade"));
         assertEquals("upgrade", seen.headers().get("connection").toLowerCase(java.util.Locale.ROOT));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (proxy.pool.servers().get(0).activeConnections() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Poll.within(Duration.ofSeconds(5), () -> proxy.pool.servers().get(0).activeConnections() == 0);
         assertEquals(0, proxy.pool.servers().get(0).activeConnections(), "tunnel end not counted");
     }
 }

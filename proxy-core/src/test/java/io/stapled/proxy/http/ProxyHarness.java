@@ -2,7 +2,6 @@ package io.stapled.proxy.http;
 
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +10,6 @@ import java.util.function.UnaryOperator;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -33,6 +31,7 @@ import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.proxy.backend.BackendPool;
+import io.stapled.testing.TrustingSslContext;
 
 /**
  * A TLS frontend on 127.0.0.1:0 with the HTTP proxy installed behind a BoringSSL server context, as
@@ -159,14 +158,7 @@ final class ProxyHarness implements AutoCloseable {
     static synchronized SSLContext clientContext() {
         if (clientContext == null) {
             try {
-                KeyStore trust = KeyStore.getInstance("PKCS12");
-                trust.load(null, null);
-                trust.setCertificateEntry("ca", CA.certificate());
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(trust);
-                SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(null, tmf.getTrustManagers(), null);
-                clientContext = ctx;
+                clientContext = TrustingSslContext.trusting(CA.certificate());
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

@@ -24,9 +24,6 @@ import javax.net.ssl.SSLSocket;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.BackendConfig;
 import io.stapled.config.BackendConfig.Balance;
@@ -35,27 +32,18 @@ import io.stapled.config.HostPort;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.Blackhole;
-import io.stapled.proxy.backend.LoopbackServer;
-import io.stapled.proxy.backend.Poll;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.stapled.testing.LoopbackServer;
+import io.stapled.testing.Poll;
+import io.stapled.testing.EventLoopGroupExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class TcpRelayTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void startGroup() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static final EventLoopGroupExtension loops = new EventLoopGroupExtension(2);
 
     static BackendPool pool(Balance balance, Duration serverTimeout, HostPort... servers) {
         return pool(balance, Duration.ofSeconds(2), serverTimeout, servers);
@@ -108,9 +96,9 @@ class TcpRelayTest {
 
     @Test
     void relaysMegabytesBothWaysIntact() throws Exception {
-        try (LoopbackServer echo = LoopbackServer.echo(group)) {
+        try (LoopbackServer echo = LoopbackServer.echo(loops.group())) {
             BackendPool pool = pool(echo.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
                     SSLSocket client = front.connect()) {
                 byte[] payload = new byte[4 * 1024 * 1024];
                 new Random(42).nextBytes(payload);
@@ -143,9 +131,9 @@ class TcpRelayTest {
         byte[] chunk = new byte[64 * 1024];
         new Random(7).nextBytes(chunk);
         AtomicLong written = new AtomicLong();
-        try (LoopbackServer firehose = LoopbackServer.of(group, () -> new Firehose(chunk, total, written))) {
+        try (LoopbackServer firehose = LoopbackServer.of(loops.group(), () -> new Firehose(chunk, total, written))) {
             BackendPool pool = pool(firehose.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
                     SSLSocket client = front.connect(64 * 1024)) {
                 Poll.until(WAIT, "backend starts writing", () -> written.get() > 0);
                 // The client reads nothing: the backend's writes must stall once the socket buffers and
@@ -183,7 +171,7 @@ class TcpRelayTest {
         AtomicLong received = new AtomicLong();
         java.util.concurrent.atomic.AtomicReference<io.netty.channel.Channel> backendSide =
                 new java.util.concurrent.atomic.AtomicReference<>();
-        try (LoopbackServer sink = LoopbackServer.of(group, () -> new ChannelInboundHandlerAdapter() {
+        try (LoopbackServer sink = LoopbackServer.of(loops.group(), () -> new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext ctx) {
                 ctx.channel().config().setAutoRead(false);
@@ -197,7 +185,7 @@ class TcpRelayTest {
             }
         })) {
             BackendPool pool = pool(sink.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
                     SSLSocket client = front.connect()) {
                 Poll.until(WAIT, "relay connected", () -> backendSide.get() != null);
                 AtomicLong sent = new AtomicLong();
@@ -253,10 +241,11 @@ class TcpRelayTest {
 
     @Test
     void aDownServerGetsNoTraffic() throws Exception {
-        try (LoopbackServer a = LoopbackServer.echo(group); LoopbackServer b = LoopbackServer.echo(group)) {
+        try (LoopbackServer a = LoopbackServer.echo(loops.group());
+                LoopbackServer b = LoopbackServer.echo(loops.group())) {
             BackendPool pool = pool(a.hostPort(), b.hostPort());
             pool.server("s1").setHealthy(false);
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30))) {
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30))) {
                 for (int i = 0; i < 4; i++) {
                     try (SSLSocket client = front.connect()) {
                         roundTrip(client, "ping " + i);
@@ -279,15 +268,16 @@ class TcpRelayTest {
 
     @Test
     void aServerMarkedDownByItsHealthCheckIsNotEvenTried() throws Exception {
-        try (LoopbackServer a = LoopbackServer.echo(group); LoopbackServer b = LoopbackServer.echo(group)) {
+        try (LoopbackServer a = LoopbackServer.echo(loops.group());
+                LoopbackServer b = LoopbackServer.echo(loops.group())) {
             List<ServerConfig> servers = List.of(new ServerConfig("s1", a.hostPort(), 1),
                     new ServerConfig("s2", b.hostPort(), 1));
             BackendPool pool = new BackendPool(new BackendConfig("app", Balance.ROUNDROBIN, servers,
                     new BackendConfig.HealthCheckConfig(BackendConfig.HealthCheckConfig.Type.TCP, null, 0,
                             Duration.ofMillis(100), Duration.ofMillis(500), 1, 2),
                     Duration.ofSeconds(2), Duration.ofSeconds(30), 4, Duration.ofSeconds(30)));
-            pool.start(group, io.netty.channel.socket.nio.NioSocketChannel.class);
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30))) {
+            pool.start(loops.group(), io.netty.channel.socket.nio.NioSocketChannel.class);
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30))) {
                 BackendServer s1 = pool.server("s1");
                 a.stop();
                 Poll.until(WAIT, "s1 marked down", () -> !s1.isHealthy());
@@ -315,11 +305,12 @@ class TcpRelayTest {
 
     @Test
     void leastConnSendsTheNextClientToTheIdleServer() throws Exception {
-        try (LoopbackServer a = LoopbackServer.echo(group); LoopbackServer b = LoopbackServer.echo(group)) {
+        try (LoopbackServer a = LoopbackServer.echo(loops.group());
+                LoopbackServer b = LoopbackServer.echo(loops.group())) {
             BackendPool pool = pool(Balance.LEASTCONN, Duration.ofSeconds(30), a.hostPort(), b.hostPort());
             BackendServer s1 = pool.server("s1");
             BackendServer s2 = pool.server("s2");
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
                     SSLSocket first = front.connect()) {
                 roundTrip(first, "hold");
                 BackendServer busy = s1.activeConnections() == 1 ? s1 : s2;
@@ -344,9 +335,9 @@ class TcpRelayTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             deadPort = s.getLocalPort();
         }
-        try (LoopbackServer live = LoopbackServer.echo(group)) {
+        try (LoopbackServer live = LoopbackServer.echo(loops.group())) {
             BackendPool pool = pool(new HostPort("127.0.0.1", deadPort), live.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30))) {
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30))) {
                 for (int i = 0; i < 4; i++) {
                     try (SSLSocket client = front.connect()) {
                         roundTrip(client, "retry " + i);
@@ -361,10 +352,10 @@ class TcpRelayTest {
 
     @Test
     void connectTimeoutMovesTheClientToAnotherServer() throws Exception {
-        try (Blackhole hole = new Blackhole(); LoopbackServer live = LoopbackServer.echo(group)) {
+        try (Blackhole hole = new Blackhole(); LoopbackServer live = LoopbackServer.echo(loops.group())) {
             BackendPool pool = pool(Balance.ROUNDROBIN, Duration.ofMillis(300), Duration.ofSeconds(30),
                     hole.hostPort(), live.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30))) {
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30))) {
                 for (int i = 0; i < 2; i++) {
                     try (SSLSocket client = front.connect()) {
                         long start = System.nanoTime();
@@ -388,17 +379,17 @@ class TcpRelayTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             deadPort = s.getLocalPort();
         }
-        try (LoopbackServer a = LoopbackServer.echo(group)) {
+        try (LoopbackServer a = LoopbackServer.echo(loops.group())) {
             BackendPool down = pool(a.hostPort());
             down.server("s1").setHealthy(false);
-            try (TlsRelayFront front = new TlsRelayFront(group, down, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), down, Duration.ofSeconds(30));
                     SSLSocket client = front.connect()) {
                 assertClosedByProxy(client);
             }
             assertEquals(0, a.accepted.get());
         }
         BackendPool dead = pool(new HostPort("127.0.0.1", deadPort), new HostPort("127.0.0.1", deadPort));
-        try (TlsRelayFront front = new TlsRelayFront(group, dead, Duration.ofSeconds(30));
+        try (TlsRelayFront front = new TlsRelayFront(loops.group(), dead, Duration.ofSeconds(30));
                 SSLSocket client = front.connect()) {
             assertClosedByProxy(client);
         }
@@ -408,9 +399,9 @@ class TcpRelayTest {
 
     @Test
     void idleClientIsClosedAfterClientTimeout() throws Exception {
-        try (LoopbackServer echo = LoopbackServer.echo(group)) {
+        try (LoopbackServer echo = LoopbackServer.echo(loops.group())) {
             BackendPool pool = pool(echo.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofMillis(300));
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofMillis(300));
                     SSLSocket client = front.connect()) {
                 roundTrip(client, "hello");
                 long start = System.nanoTime();
@@ -424,9 +415,9 @@ class TcpRelayTest {
 
     @Test
     void idleServerIsClosedAfterServerTimeout() throws Exception {
-        try (LoopbackServer echo = LoopbackServer.echo(group)) {
+        try (LoopbackServer echo = LoopbackServer.echo(loops.group())) {
             BackendPool pool = pool(Balance.ROUNDROBIN, Duration.ofMillis(300), echo.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
                     SSLSocket client = front.connect()) {
                 roundTrip(client, "hello");
                 long start = System.nanoTime();
@@ -440,7 +431,7 @@ class TcpRelayTest {
     @Test
     void backendCloseClosesTheClientAfterFlushing() throws Exception {
         byte[] goodbye = "goodbye\n".getBytes();
-        try (LoopbackServer sayer = LoopbackServer.of(group, () -> new ChannelInboundHandlerAdapter() {
+        try (LoopbackServer sayer = LoopbackServer.of(loops.group(), () -> new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext ctx) {
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(goodbye))
@@ -448,7 +439,7 @@ class TcpRelayTest {
             }
         })) {
             BackendPool pool = pool(sayer.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(group, pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
                     SSLSocket client = front.connect()) {
                 assertArrayEquals(goodbye, readFully(client.getInputStream(), goodbye.length));
                 assertClosedByProxy(client);

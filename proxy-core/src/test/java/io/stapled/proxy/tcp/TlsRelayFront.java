@@ -2,14 +2,12 @@ package io.stapled.proxy.tcp;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -28,6 +26,7 @@ import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.proxy.backend.BackendPool;
+import io.stapled.testing.TrustingSslContext;
 
 /**
  * A TLS frontend in TCP mode for tests: BoringSSL server context from a run-time CA, an SslHandler
@@ -62,13 +61,7 @@ final class TlsRelayFront implements AutoCloseable {
                     }
                 })
                 .bind("127.0.0.1", 0).syncUninterruptibly().channel();
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", CA.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        clientContext = SSLContext.getInstance("TLS");
-        clientContext.init(null, tmf.getTrustManagers(), null);
+        clientContext = TrustingSslContext.trusting(CA.certificate());
     }
 
     int port() {

@@ -1,8 +1,7 @@
-package io.stapled.tls;
+package io.stapled.testing;
 
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -27,19 +26,19 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 
 /** An in-process TLS client: connect, handshake with SNI, read the greeting, report what it got. */
-final class TlsTestClient implements AutoCloseable {
+public final class TlsTestClient implements AutoCloseable {
 
-    record Result(X509Certificate leaf, byte[] ocspResponse, String protocol, String alpn, String greeting) { }
+    public record Result(X509Certificate leaf, byte[] ocspResponse, String protocol, String alpn, String greeting) { }
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
-    static SslContextBuilder builder(SslProvider provider) {
+    public static SslContextBuilder builder(SslProvider provider) {
         return SslContextBuilder.forClient().sslProvider(provider)
                 .trustManager(InsecureTrustManagerFactory.INSTANCE);
     }
 
     /** One handshake; {@code ctx} is used, not released. {@code sni} null sends no server name. */
-    Result connect(SslContext ctx, String sni, int port) throws Exception {
+    public Result connect(SslContext ctx, String sni, int port) throws Exception {
         CompletableFuture<Result> result = new CompletableFuture<>();
         Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -101,10 +100,6 @@ final class TlsTestClient implements AutoCloseable {
         } catch (IllegalStateException notEnabled) {
             return false;
         }
-    }
-
-    static List<String> names(X509Certificate c) throws Exception {
-        return X509Facts.dnsNames(c);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.stapled.proxy.backend;
+package io.stapled.testing;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,6 +15,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -25,14 +27,19 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.stapled.config.HostPort;
 
-/** A real server on 127.0.0.1 for tests: echo, HTTP with a settable status, or any handler. */
+/**
+ * A real server on 127.0.0.1 standing in for a backend in tests: echo, HTTP with a settable status, or any
+ * handler. {@link #stop()} only stops listening; {@link #close()} also closes the accepted connections.
+ */
 public final class LoopbackServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Supplier<ChannelHandler> handler;
     /** Connections accepted so far (health checks included). */
     public final AtomicInteger accepted = new AtomicInteger();
+    private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private volatile Channel serverChannel;
     private volatile int port;
 
@@ -93,6 +100,7 @@ public final class LoopbackServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         accepted.incrementAndGet();
+                        children.add(ch);
                         ch.pipeline().addLast(handler.get());
                     }
                 })
@@ -118,9 +126,11 @@ public final class LoopbackServer implements AutoCloseable {
         bind(port);
     }
 
+    /** Stops listening and closes every accepted connection: the server is gone. */
     @Override
     public void close() {
         stop();
+        children.close().syncUninterruptibly();
     }
 
     static final class EchoHandler extends ChannelInboundHandlerAdapter {
