@@ -53,7 +53,8 @@ order_for_round() { # stapled first in odd rounds, HAProxy first in even ones
     for t in $order; do if has_target "$t"; then printf '%s ' "$t"; fi; done
 }
 
-HAPROXY_PORT=18443 STAPLED_PORT=28443 BACKEND_PORT=18080
+# Ports away from the usual 8443/18443 family, so another benchmark on the machine does not collide.
+HAPROXY_PORT=${HAPROXY_PORT:-41443} STAPLED_PORT=${STAPLED_PORT:-42443} BACKEND_PORT=${BACKEND_PORT:-41080}
 mkdir -p "$OUT"
 RAW=$OUT/raw.txt
 : > "$RAW"
@@ -83,7 +84,7 @@ if [ "$(ulimit -n)" -lt $((IDLE * 2 + 1000)) ]; then
 fi
 
 # ---------------------------------------------------------------- PKI and configs
-OCSP_PORT=18888 timeout 120 bash "$HERE/make-pki.sh" "$OUT/pki" >> "$OUT/run.log"
+OCSP_PORT=${OCSP_PORT:-41888} timeout 120 bash "$HERE/make-pki.sh" "$OUT/pki" >> "$OUT/run.log"
 CERTS=$OUT/pki/certs
 MAXCONN=$((IDLE + 2000))
 
