@@ -272,10 +272,20 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 if wants memory; then
+    # Each round on a fresh proxy process, warmed with a little traffic first: a process that has
+    # already held N connections keeps that memory in its pools (HAProxy and the JVM alike), so a
+    # second measurement on the same process would only show reuse.
     for round in $(seq 1 "$ROUNDS"); do
         for target in $(order_for_round "$round"); do
+            if [ "$target" = stapled ]; then
+                stop_pid "$STAPLED_PID"; start_stapled; wait_port $STAPLED_PORT 60
+            else
+                stop_pid "$HAPROXY_PID"; start_haproxy; wait_port $HAPROXY_PORT 20
+            fi
             pid=$(pid_of "$target")
-            sleep 1
+            load "$target" -m full -t 1.3 -s ecdsa.bench.test -c "$CONNS" -d 3 -w 0 > /dev/null
+            load "$target" -m keepalive -t 1.3 -s ecdsa.bench.test -c "$KA_CONNS" -d 3 -w 0 > /dev/null
+            sleep 2
             r0=$(rss_kb "$pid")
             held_file=$OUT/hold-$target-$round.txt
             taskset -c "$CLIENT_CPUS" timeout $((HOLD + 120)) "$OUT/tlsload" -p "$(port_of "$target")" -m hold \
@@ -288,7 +298,6 @@ if wants memory; then
             held=$(grep -oE '^HELD [0-9]+' "$held_file" | cut -d' ' -f2 || echo 0)
             echo "test=idle_memory target=$target round=$round rss0_kb=$r0 rss1_kb=$r1 held=${held:-0} $(tail -1 "$held_file")" >> "$RAW"
             log "idle_memory r$round $target: held=${held:-0} rss ${r0} -> ${r1} kB"
-            sleep 2 # the client has closed; let the proxy notice before the next target
         done
     done
 fi
