@@ -89,6 +89,8 @@ final class BackendConnectionPool {
         private final Map<BackendServer, ArrayDeque<Idle>> idle = new HashMap<>();
         private final Map<Class<? extends Channel>, Bootstrap> bootstraps = new HashMap<>();
         private volatile int idleCount;
+        /** One timer per loop for all idle connections instead of one scheduled and cancelled per use. */
+        private ScheduledFuture<?> sweep;
 
         LoopPool(EventLoop loop) {
             this.loop = loop;
@@ -101,7 +103,6 @@ final class BackendConnectionPool {
                 // Most recently used first: it is the least likely to have been closed by the server.
                 while ((entry = queue.pollLast()) != null) {
                     idleCount--;
-                    entry.timeout.cancel(false);
                     if (entry.channel.isActive()) {
                         return loop.newSucceededFuture(entry.channel);
                     }
@@ -150,14 +151,47 @@ final class BackendConnectionPool {
                 channel.close();
                 return;
             }
-            ScheduledFuture<?> timeout = loop.schedule(() -> {
-                // Closing triggers removeIdle through the close future.
-                channel.close();
-            }, Math.max(1, config.idleTimeout().toMillis()), TimeUnit.MILLISECONDS);
             channel.attr(REUSED).set(Boolean.TRUE);
-            queue.addLast(new Idle(server, channel, timeout));
+            queue.addLast(new Idle(server, channel, System.nanoTime()));
             idleCount++;
+            if (sweep == null) {
+                scheduleSweep(idleTimeoutNanos());
+            }
             channel.config().setAutoRead(true); // notice a close or stray bytes while idle
+        }
+
+        private long idleTimeoutNanos() {
+            return Math.max(TimeUnit.MILLISECONDS.toNanos(1), config.idleTimeout().toNanos());
+        }
+
+        private void scheduleSweep(long delayNanos) {
+            sweep = loop.schedule(this::closeExpired, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        /**
+         * Closes the connections idle for the idle timeout and schedules itself for the next one to
+         * expire. Each queue is oldest first (connections are taken from its tail), so only heads
+         * are looked at.
+         */
+        private void closeExpired() {
+            sweep = null;
+            long timeout = idleTimeoutNanos();
+            long now = System.nanoTime();
+            long next = Long.MAX_VALUE;
+            for (ArrayDeque<Idle> queue : idle.values()) {
+                Idle head;
+                while ((head = queue.peekFirst()) != null && now - head.sinceNanos() >= timeout) {
+                    queue.pollFirst();
+                    idleCount--;
+                    head.channel().close();
+                }
+                if (head != null) {
+                    next = Math.min(next, head.sinceNanos() + timeout - now);
+                }
+            }
+            if (next != Long.MAX_VALUE) {
+                scheduleSweep(Math.max(1, next));
+            }
         }
 
         private void removeIdle(Channel channel) {
@@ -170,14 +204,18 @@ final class BackendConnectionPool {
         }
 
         void closeAll() {
+            if (sweep != null) {
+                sweep.cancel(false);
+                sweep = null;
+            }
             for (ArrayDeque<Idle> queue : idle.values()) {
                 for (Idle e : queue.toArray(new Idle[0])) {
-                    e.timeout.cancel(false);
                     e.channel.close();
                 }
             }
         }
     }
 
-    private record Idle(BackendServer server, Channel channel, ScheduledFuture<?> timeout) { }
+    /** One idle connection, parked at {@code sinceNanos} (System.nanoTime). */
+    private record Idle(BackendServer server, Channel channel, long sinceNanos) { }
 }

@@ -66,7 +66,15 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private boolean closing;
     private boolean drainRequested;
     private boolean tunnelling;
+    /**
+     * The request timer is re-armed lazily (as Netty's IdleStateHandler does): arming between
+     * requests only moves {@link #requestDeadlineNanos}, and a timer that fires early schedules
+     * itself again for the rest. Scheduling and cancelling a task per request costs more than the
+     * whole header parse.
+     */
     private ScheduledFuture<?> requestTimer;
+    private boolean requestTimerArmed;
+    private long requestDeadlineNanos;
     private ChannelFuture lastClientWrite;
     private boolean servedRequest;
 
@@ -97,7 +105,9 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private long startMillis;
     private long startNanos;
     private long lastBackendActivityNanos;
+    /** Re-armed lazily, like the request timer: a disarmed timer that fires does nothing. */
     private ScheduledFuture<?> serverTimer;
+    private boolean serverTimerArmed;
 
     ClientConnectionHandler(HttpProxyInitializer frontend, ProxyResponseEncoder encoder) {
         this.frontend = frontend;
@@ -176,17 +186,19 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         releasePending();
-        cancelRequestTimer();
+        stopRequestTimer();
         if (request != null) {
             backendReusable = false;
             endExchange();
         }
+        stopServerTimer();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelRequestTimer();
+        stopRequestTimer();
+        stopServerTimer();
         releasePending();
     }
 
@@ -559,26 +571,32 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
 
     private void armServerTimer() {
         lastBackendActivityNanos = System.nanoTime();
-        if (serverTimeoutNanos > 0 && serverTimer == null) {
-            scheduleServerCheck(serverTimeoutNanos, exchangeId);
+        if (serverTimeoutNanos > 0) {
+            serverTimerArmed = true;
+            if (serverTimer == null) {
+                scheduleServerCheck(serverTimeoutNanos);
+            }
         }
     }
 
-    private void scheduleServerCheck(long delayNanos, int id) {
-        serverTimer = ctx.executor().schedule(() -> checkServerTimeout(id), delayNanos, TimeUnit.NANOSECONDS);
+    private void scheduleServerCheck(long delayNanos) {
+        serverTimer = ctx.executor().schedule(this::checkServerTimeout, delayNanos, TimeUnit.NANOSECONDS);
     }
 
-    private void checkServerTimeout(int id) {
+    private void checkServerTimeout() {
         serverTimer = null;
-        if (id != exchangeId || request == null || backend == null || closing) {
+        if (!serverTimerArmed || request == null || backend == null || closing) {
             return;
         }
+        // Armed again by a later exchange since this was scheduled: the silence is measured from
+        // that exchange's arming, so the check below holds for it as well.
         long silent = System.nanoTime() - lastBackendActivityNanos;
         if (silent < serverTimeoutNanos || !backend.config().isAutoRead()) {
             // Heard from it lately, or we are the ones not reading (the client is slow).
-            scheduleServerCheck(Math.max(serverTimeoutNanos - silent, serverTimeoutNanos / 4), id);
+            scheduleServerCheck(Math.max(serverTimeoutNanos - silent, serverTimeoutNanos / 4));
             return;
         }
+        serverTimerArmed = false;
         LOG.debug("client {}: server {} timed out", clientIp, server);
         backendReusable = false;
         if (responseStarted && !inInformational) {
@@ -588,7 +606,14 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         }
     }
 
+    /** Disarms without touching the scheduler: the pending check, if any, finds nothing to do. */
     private void cancelServerTimer() {
+        serverTimerArmed = false;
+    }
+
+    /** The connection is done: the pending check goes too, so nothing holds on to this handler. */
+    private void stopServerTimer() {
+        serverTimerArmed = false;
         if (serverTimer != null) {
             serverTimer.cancel(false);
             serverTimer = null;
@@ -673,7 +698,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private void closeClient() {
         closing = true;
         releasePending();
-        cancelRequestTimer();
+        stopRequestTimer();
         ChannelFuture last = lastClientWrite;
         ctx.flush();
         if (last != null && !last.isDone()) {
@@ -714,7 +739,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         request = null;
         serverCounted = false; // the tunnel's close hands the server its connection back
         ctx.flush();
-        cancelRequestTimer();
+        stopRequestTimer();
 
         ChannelPipeline bp = b.pipeline();
         ChannelPipeline cp = ctx.pipeline();
@@ -750,8 +775,13 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             readClient = false;
         } else if (request == null) {
             readClient = pending.isEmpty();
-        } else if (backend == null || requestDone) {
-            readClient = false; // connecting, or waiting for the response: pipelined requests wait
+        } else if (backend == null) {
+            readClient = false; // connecting: the request's body waits in the socket
+        } else if (requestDone) {
+            // Waiting for the response. Reading stays on until a pipelined request is queued: one
+            // read's worth at most then waits decoded, and a plain keep-alive exchange does not
+            // turn EPOLLIN off and on again (two epoll_ctl calls and a read() per request).
+            readClient = pending.isEmpty();
         } else {
             readClient = backend.isWritable() && pending.isEmpty();
         }
@@ -766,13 +796,27 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     }
 
     private void armRequestTimer() {
-        cancelRequestTimer();
         if (requestTimeoutNanos > 0) {
-            requestTimer = ctx.executor().schedule(this::onRequestTimeout, requestTimeoutNanos, TimeUnit.NANOSECONDS);
+            requestTimerArmed = true;
+            requestDeadlineNanos = System.nanoTime() + requestTimeoutNanos;
+            if (requestTimer == null) {
+                scheduleRequestCheck(requestTimeoutNanos);
+            }
         }
     }
 
+    private void scheduleRequestCheck(long delayNanos) {
+        requestTimer = ctx.executor().schedule(this::onRequestTimeout, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Disarms without touching the scheduler: the pending check, if any, finds nothing to do. */
     private void cancelRequestTimer() {
+        requestTimerArmed = false;
+    }
+
+    /** The connection is done: the pending check goes too, so nothing holds on to this handler. */
+    private void stopRequestTimer() {
+        requestTimerArmed = false;
         if (requestTimer != null) {
             requestTimer.cancel(false);
             requestTimer = null;
@@ -781,6 +825,15 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
 
     private void onRequestTimeout() {
         requestTimer = null;
+        if (!requestTimerArmed) {
+            return;
+        }
+        long left = requestDeadlineNanos - System.nanoTime();
+        if (left > 0) {
+            scheduleRequestCheck(left); // re-armed by a later request since this was scheduled
+            return;
+        }
+        requestTimerArmed = false;
         if (request == null && !closing && !tunnelling) {
             LOG.debug("client {}: no request headers within the request timeout", clientIp);
             respondLocally(HttpResponseStatus.REQUEST_TIMEOUT, false);
