@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes the benchmark PKI with the openssl CLI, in HAProxy's layout, into $1 (default ./work/pki):
-#   root CA -> intermediate CA -> { ecdsa.bench.test (P-256), rsa.bench.test (RSA-2048) }
+#   root CA -> intermediate CA -> { ecdsa.bench.test (P-256), rsa.bench.test (RSA-2048),
+#                                   nostaple.bench.test (P-256, no OCSP URL: served without a staple) }
 #   intermediate -> delegated OCSP responder (OCSPSigning EKU)
 #   certs/<name>.pem         leaf + intermediate + key (HAProxy bundle)
 #   certs/<name>.pem.issuer  the intermediate
@@ -28,6 +29,13 @@ extendedKeyUsage=serverAuth
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
 authorityInfoAccess=OCSP;URI:http://127.0.0.1:${OCSP_PORT}/
+subjectAltName=DNS:\${ENV::SAN}
+[bench_leaf_noocsp]
+basicConstraints=critical,CA:false
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
 subjectAltName=DNS:\${ENV::SAN}
 [bench_responder]
 basicConstraints=critical,CA:false
@@ -57,6 +65,11 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ecdsa.key 2>
 SAN=ecdsa.bench.test ISSUER=inter sign ecdsa "/CN=ecdsa.bench.test" leaf ecdsa.key 20
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key 2>/dev/null
 SAN=rsa.bench.test ISSUER=inter sign rsa "/CN=rsa.bench.test" leaf rsa.key 20
+# The same key type and chain as ecdsa.bench.test, but no OCSP URL: the handshake without a staple.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out nostaple.key 2>/dev/null
+SAN=nostaple.bench.test ISSUER=inter sign nostaple "/CN=nostaple.bench.test" leaf_noocsp nostaple.key 20
+cat nostaple.pem inter.pem nostaple.key > ../certs/nostaple.pem
+cp inter.pem ../certs/nostaple.pem.issuer
 
 : > index.txt
 for leaf in ecdsa rsa; do

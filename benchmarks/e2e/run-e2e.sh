@@ -3,22 +3,29 @@
 # backend, the same load client, the same number of worker threads, measured in one run, alternating,
 # over an odd number of rounds; prints medians and the ratio stapled/HAProxy.
 #
-#   benchmarks/e2e/run-e2e.sh [--rounds 3] [--duration 8] [--warmup 2] [--conns 32] [--ka-conns 50]
-#                             [--idle 5000] [--hold 6] [--workers 1] [--proxy-cpus 1] [--client-cpus 0]
-#                             [--only full,resume,keepalive,memory,startup] [--jar PATH] [--out DIR]
-#                             [--targets "stapled haproxy"] [--client c|java] [--no-cds] [--no-install]
+#   benchmarks/e2e/run-e2e.sh [--rounds 3] [--duration 8] [--warmup 2] [--jit-warmup 20] [--conns 32]
+#                             [--ka-conns 50] [--idle 5000] [--hold 6] [--workers 1] [--proxy-cpus 1]
+#                             [--client-cpus 0] [--only full,resume,keepalive,memory,startup] [--jar PATH]
+#                             [--out DIR] [--targets "stapled haproxy"] [--client c|java]
+#                             [--hs-client go|c] [--no-cds] [--no-install]
 #
-# --client c (default): tlsload.c on OpenSSL 3; --client java: io.stapled.bench.load.TlsLoad on
-# BoringSSL (benchmarks.jar), for full/resume/keep-alive; the idle-connection test always uses tlsload.c.
+# Load clients: full handshakes use --hs-client (go, default: tlsload-go on Go's crypto/tls, which
+# costs the client a third of what an OpenSSL 3.0 client does per handshake, so the proxy rather than
+# the client saturates first; c: tlsload.c). Resumed handshakes, keep-alive requests and idle
+# connections use --client (c, default: tlsload.c on OpenSSL 3; java: io.stapled.bench.load.TlsLoad
+# on BoringSSL, from benchmarks.jar); the idle-connection test always uses tlsload.c.
+# --jit-warmup: seconds of each kind of traffic sent to both proxies before the first round, so that
+# stapled is measured JIT-compiled, as a long-running proxy runs (on a slow 2-core machine C2 needs
+# about a minute of traffic).
 #
-# Made for a Debian machine with root and apt (2 cores): installs haproxy, gcc and libssl-dev when
-# missing, builds the load client (tlsload.c) and, when missing, the stapled jar (mvn -o package).
+# Made for a Debian machine with root and apt (2 cores): installs haproxy, gcc, libssl-dev and
+# golang-go when missing, builds the load clients and, when missing, the stapled jar (mvn package).
 # All traffic is on 127.0.0.1; every command has a timeout; every process it starts is stopped on exit.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-ROUNDS=3 DURATION=8 WARMUP=2 CONNS=32 KA_CONNS=50 IDLE=5000 HOLD=6 WORKERS=1
+ROUNDS=3 DURATION=8 WARMUP=2 JIT_WARMUP=20 HS_CLIENT=go CONNS=32 KA_CONNS=50 IDLE=5000 HOLD=6 WORKERS=1
 PROXY_CPUS=1 CLIENT_CPUS=0 ONLY="full,resume,keepalive,memory,startup" INSTALL=1 TARGETS="stapled haproxy" CLIENT=c CDS=1
 JAR=$ROOT/proxy-core/target/stapled.jar
 OUT=$ROOT/benchmarks/target/e2e
@@ -27,6 +34,8 @@ while [ $# -gt 0 ]; do
         --rounds) ROUNDS=$2; shift 2 ;;
         --duration) DURATION=$2; shift 2 ;;
         --warmup) WARMUP=$2; shift 2 ;;
+        --jit-warmup) JIT_WARMUP=$2; shift 2 ;;
+        --hs-client) HS_CLIENT=$2; shift 2 ;;
         --conns) CONNS=$2; shift 2 ;;
         --ka-conns) KA_CONNS=$2; shift 2 ;;
         --idle) IDLE=$2; shift 2 ;;
@@ -62,21 +71,26 @@ log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$OUT/run.log" >&2
 
 # ---------------------------------------------------------------- install and build
 if [ "$INSTALL" = 1 ]; then
-    if ! command -v haproxy >/dev/null || ! command -v gcc >/dev/null || [ ! -f /usr/include/openssl/ssl.h ]; then
-        log "installing haproxy gcc libssl-dev"
+    if ! command -v haproxy >/dev/null || ! command -v gcc >/dev/null || [ ! -f /usr/include/openssl/ssl.h ] \
+            || { [ "$HS_CLIENT" = go ] && ! command -v go >/dev/null; }; then
+        log "installing haproxy gcc libssl-dev golang-go"
         timeout 300 apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq haproxy gcc libssl-dev >/dev/null
+        DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq haproxy gcc libssl-dev golang-go >/dev/null
     fi
 fi
 timeout 120 gcc -O2 -Wall -o "$OUT/tlsload" "$HERE/tlsload.c" -lssl -lcrypto
+if [ "$HS_CLIENT" = go ]; then
+    # standard library only: no module download (the module proxy is not reachable from here)
+    (cd "$HERE/tlsload-go" && GOFLAGS=-mod=mod GOCACHE="$OUT/gocache" timeout 300 go build -o "$OUT/tlsload-go" .)
+fi
 BENCH_JAR=$ROOT/benchmarks/target/benchmarks.jar
 if [ "$CLIENT" = java ] && [ ! -f "$BENCH_JAR" ]; then
     log "building $BENCH_JAR"
-    (cd "$ROOT" && timeout 900 mvn -B -q -o -pl benchmarks -am package -DskipTests)
+    (cd "$ROOT" && timeout 900 mvn -B -q -pl benchmarks -am package -DskipTests)
 fi
 if has_target stapled && [ ! -f "$JAR" ]; then
     log "building $JAR"
-    (cd "$ROOT" && timeout 900 mvn -B -q -o -pl proxy-core -am package -DskipTests)
+    (cd "$ROOT" && timeout 900 mvn -B -q -pl proxy-core -am package -DskipTests)
 fi
 ulimit -n "$(ulimit -Hn)"
 if [ "$(ulimit -n)" -lt $((IDLE * 2 + 1000)) ]; then
@@ -195,6 +209,16 @@ alive() { # fails the run, with the proxy's last log lines, if it has exited
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
+load_hs() { # target args...: full handshakes with the --hs-client, prints its result line
+    local target=$1; shift
+    if [ "$HS_CLIENT" = go ]; then
+        # one core, as tlsload.c; GOGC=800: the client's garbage collector would otherwise cost it ~10 %
+        GOMAXPROCS=1 GOGC=800 taskset -c "$CLIENT_CPUS" timeout $((DURATION + WARMUP + 60)) "$OUT/tlsload-go" \
+            -p "$(port_of "$target")" "$@"
+    else
+        load "$target" "$@"
+    fi
+}
 load() { # target args...: runs tlsload against target, prints its result line
     local target=$1; shift
     if [ "$CLIENT" = java ]; then
@@ -211,7 +235,11 @@ measure() { # test round target tlsload-args...
     pid=$(pid_of "$target")
     alive "$target"
     c0=$(cpu_ticks "$pid")
-    line=$(load "$target" -d "$DURATION" -w "$WARMUP" "$@")
+    if [ "$test" != "${test#full}" ]; then
+        line=$(load_hs "$target" -d "$DURATION" -w "$WARMUP" "$@")
+    else
+        line=$(load "$target" -d "$DURATION" -w "$WARMUP" "$@")
+    fi
     c1=$(cpu_ticks "$pid")
     echo "test=$test target=$target round=$round cpu_ticks=$((c1 - c0)) $line" >> "$RAW"
     log "$test r$round $target: $(echo "$line" | grep -oE '(hps|rps|stapled|resumed|p99_us)=[0-9.]+' | tr '\n' ' ')"
@@ -229,8 +257,9 @@ measure() { # test round target tlsload-args...
     echo "stapled JVM options: ${STAPLED_JAVA_OPTS:-default of run-stapled.sh}"
     echo "workers: haproxy nbthread=$WORKERS, stapled global.workers=$WORKERS"
     echo "cpus: proxies on $PROXY_CPUS, load client and backend on $CLIENT_CPUS"
-    echo "load client: $([ "$CLIENT" = java ] && echo "TlsLoad (Java, Netty, BoringSSL)" || echo "tlsload.c (OpenSSL $(openssl version | cut -d' ' -f2))")"
-    echo "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s conns=$CONNS ka_conns=$KA_CONNS idle=$IDLE hold=${HOLD}s"
+    echo "load client, full handshakes: $([ "$HS_CLIENT" = go ] && echo "tlsload-go ($(go version | cut -d' ' -f3), GOMAXPROCS=1)" || echo "as below")"
+    echo "load client, the rest: $([ "$CLIENT" = java ] && echo "TlsLoad (Java, Netty, BoringSSL)" || echo "tlsload.c (OpenSSL $(openssl version | cut -d' ' -f2))")"
+    echo "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s jit_warmup=${JIT_WARMUP}s per kind conns=$CONNS ka_conns=$KA_CONNS idle=$IDLE hold=${HOLD}s"
 } > "$OUT/env.txt"
 cat "$OUT/env.txt" >&2
 
@@ -244,19 +273,20 @@ if has_target haproxy; then start_haproxy; wait_port $HAPROXY_PORT 20; fi
 if has_target stapled; then start_stapled; wait_port $STAPLED_PORT 60; fi
 
 # Warm-up, not recorded: the JIT compiles stapled's paths; HAProxy gets the same traffic.
-log "warm-up"
+log "warm-up: ${JIT_WARMUP}s of each kind of traffic per proxy"
 for target in $(order_for_round 1); do
-    load "$target" -m full -t 1.3 -s ecdsa.bench.test -c "$CONNS" -d 5 -w 0 > /dev/null
-    load "$target" -m full -t 1.2 -s rsa.bench.test -c "$CONNS" -d 3 -w 0 > /dev/null
-    load "$target" -m resume -t 1.3 -s ecdsa.bench.test -c "$CONNS" -d 2 -w 0 > /dev/null
-    load "$target" -m keepalive -t 1.3 -s ecdsa.bench.test -c "$KA_CONNS" -d 5 -w 0 > /dev/null
+    load_hs "$target" -m full -t 1.3 -s ecdsa.bench.test -c "$CONNS" -d "$JIT_WARMUP" -w 0 > /dev/null
+    load_hs "$target" -m full -t 1.2 -s rsa.bench.test -c "$CONNS" -d $((JIT_WARMUP / 2 + 1)) -w 0 > /dev/null
+    load "$target" -m resume -t 1.3 -s ecdsa.bench.test -c "$CONNS" -d $((JIT_WARMUP / 2 + 1)) -w 0 > /dev/null
+    load "$target" -m keepalive -t 1.3 -s ecdsa.bench.test -c "$KA_CONNS" -d "$JIT_WARMUP" -w 0 > /dev/null
 done
 
 for round in $(seq 1 "$ROUNDS"); do
     for target in $(order_for_round "$round"); do
         if wants full; then
             measure full13_ecdsa_staple "$round" "$target" -m full -t 1.3 -s ecdsa.bench.test -c "$CONNS"
-            measure full13_ecdsa_nostaple "$round" "$target" -m full -t 1.3 -s ecdsa.bench.test -c "$CONNS" -S
+            # the same handshake with a certificate that has no staple (same key type and chain)
+            measure full13_ecdsa_nostaple "$round" "$target" -m full -t 1.3 -s nostaple.bench.test -c "$CONNS"
             measure full12_ecdsa_staple "$round" "$target" -m full -t 1.2 -s ecdsa.bench.test -c "$CONNS"
             measure full13_rsa_staple "$round" "$target" -m full -t 1.3 -s rsa.bench.test -c "$CONNS"
             measure full12_rsa_staple "$round" "$target" -m full -t 1.2 -s rsa.bench.test -c "$CONNS"

@@ -1,9 +1,12 @@
 package io.stapled.tls;
 
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
 
 import javax.net.ssl.SSLException;
+import javax.net.ssl.X509TrustManager;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.OpenSslSessionContext;
@@ -18,6 +21,32 @@ import io.stapled.config.TlsConfig;
  */
 public final class ServerContextFactory {
     private static final Set<String> PROTOCOLS = Set.of("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3");
+    /**
+     * Netty's key store for the key and chain: JKS protects the key with one SHA-1 pass, where the
+     * default PKCS12 runs 10,000 PBKDF2 rounds to store it and again to read it back (~75 ms of
+     * start-up per certificate, for a store that lives a few microseconds).
+     */
+    private static final String KEY_STORE_TYPE = "JKS";
+    /**
+     * stapled never asks for client certificates. Without a trust manager Netty loads the JDK's CA
+     * bundle for each context anyway; this one trusts nothing, should a certificate ever arrive.
+     */
+    private static final X509TrustManager NO_CLIENT_CERTIFICATES = new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("client certificates are not accepted");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("not a client");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    };
 
     private final TlsConfig tls;
     private final SslProvider provider;
@@ -54,6 +83,8 @@ public final class ServerContextFactory {
         List<String> alpn = cert.alpn().isEmpty() ? tls.alpn() : cert.alpn();
         SslContextBuilder b = SslContextBuilder.forServer(cert.privateKey(), cert.chain())
                 .sslProvider(provider)
+                .keyStoreType(KEY_STORE_TYPE)
+                .trustManager(NO_CLIENT_CERTIFICATES)
                 .protocols(tls.protocols())
                 .sessionCacheSize(tls.sessionCacheSize())
                 .sessionTimeout(tls.sessionTimeout().toSeconds());

@@ -33,6 +33,17 @@ public final class TlsProviders {
         return SslProvider.OPENSSL_REFCNT;
     }
 
+    /**
+     * Starts loading BoringSSL on a background thread: the native library, Netty's OpenSsl class and
+     * its self-test take about half a second, which then overlaps parsing the command line, the config and the
+     * certificates. {@link #resolve} waits for it (the JVM's class initialisation lock), never does it twice.
+     */
+    public static void loadInBackground() {
+        Thread t = new Thread(OpenSsl::isAvailable, "stapled-tls-load");
+        t.setDaemon(true);
+        t.start();
+    }
+
     static boolean isOpenSsl(SslProvider provider) {
         return provider == SslProvider.OPENSSL || provider == SslProvider.OPENSSL_REFCNT;
     }

@@ -7,6 +7,8 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -62,11 +64,18 @@ final class X509Facts {
         };
     }
 
-    /** True when {@code key} is the private half of {@code cert}'s public key: sign and verify. */
+    /**
+     * True when {@code key} is the private half of {@code cert}'s public key. An RSA key carries its
+     * public modulus and exponent, so they are compared; other keys sign and verify a challenge (a
+     * cold RSA signature in the JDK costs ~100 ms of start-up).
+     */
     static boolean keyMatches(X509Certificate cert, PrivateKey key) {
         PublicKey pub = cert.getPublicKey();
         if (!pub.getAlgorithm().equals(key.getAlgorithm())) {
             return false;
+        }
+        if (pub instanceof RSAPublicKey rsa && key instanceof RSAPrivateCrtKey crt) {
+            return rsa.getModulus().equals(crt.getModulus()) && rsa.getPublicExponent().equals(crt.getPublicExponent());
         }
         String alg = "RSA".equals(key.getAlgorithm()) ? "SHA256withRSA" : "SHA256withECDSA";
         byte[] challenge = new byte[32];

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.netty.util.ResourceLeakDetector;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import picocli.CommandLine;
@@ -35,6 +36,14 @@ class CommandLineTest {
         assertEquals(0, run("--version"));
         assertTrue(out.toString().contains("stapled "), out.toString());
         assertTrue(out.toString().contains("BoringSSL"), out.toString());
+    }
+
+    @Test
+    void leakDetectionStaysAsTheOperatorAsked() {
+        // surefire runs the tests with -Dio.netty.leakDetection.level=paranoid: an explicit level wins
+        assertEquals("paranoid", System.getProperty("io.netty.leakDetection.level"));
+        Main.leakDetectionOffUnlessAsked();
+        assertEquals(ResourceLeakDetector.Level.PARANOID, ResourceLeakDetector.getLevel());
     }
 
     @Test

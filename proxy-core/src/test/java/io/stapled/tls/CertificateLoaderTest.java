@@ -16,6 +16,7 @@ import io.stapled.config.CertificateSource;
 import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.ocsp.pki.KeyPairs;
 import io.stapled.testing.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -179,6 +180,11 @@ class CertificateLoaderTest {
         PemFiles.writeFile(dir.resolve("mismatch2.pem.key"), PemFiles.sec1(EC.keyPair().getPrivate()));
         m = message(sib);
         assertTrue(m.contains("mismatch2.pem.key") && m.contains("does not match"), m);
+        // RSA keys are compared by modulus, not by signing: another RSA key of the same size
+        Path rsa = PemFiles.writeFile(dir.resolve("mismatch3.pem"), RSA.chainPem(),
+                PemFiles.pkcs8(KeyPairs.rsa(2048).getPrivate()));
+        m = message(rsa);
+        assertTrue(m.contains(rsa.toString()) && m.contains("does not match"), m);
     }
 
     @Test

@@ -76,6 +76,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private boolean requestTimerArmed;
     private long requestDeadlineNanos;
     private ChannelFuture lastClientWrite;
+    private boolean clientWritePending;
     private boolean servedRequest;
 
     // The exchange in progress; request == null between exchanges.
@@ -360,6 +361,23 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         }
     }
 
+    private void writeClient(Object msg) {
+        clientWritePending = true;
+        lastClientWrite = ctx.write(msg);
+    }
+
+    /**
+     * Only when something was written: a flush through the SslHandler with nothing queued still
+     * wraps an empty buffer with a new promise, and the end of an exchange is followed by the
+     * backend's read-complete.
+     */
+    private void flushClient() {
+        if (clientWritePending) {
+            clientWritePending = false;
+            ctx.flush();
+        }
+    }
+
     private void flushBackend() {
         if (backendWritePending && backend != null) {
             backendWritePending = false;
@@ -479,7 +497,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
     private void writeResponseHead(HttpResponse response) {
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         encoder.nextResponseIsHead(headRequest);
-        lastClientWrite = ctx.write(response);
+        writeClient(response);
     }
 
     private void onBackendContent(HttpContent content) {
@@ -500,7 +518,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             if (dropInformational) {
                 content.release();
             } else {
-                lastClientWrite = ctx.write(content); // the empty end of a 1xx resets the encoder
+                writeClient(content); // the empty end of a 1xx resets the encoder
             }
             if (last) {
                 inInformational = false;
@@ -513,7 +531,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             return;
         }
         responseBytes += content.content().readableBytes();
-        lastClientWrite = ctx.write(content);
+        writeClient(content);
         if (last) {
             if (!requestDone) {
                 // The server answered before reading the whole request: what the client still sends
@@ -527,7 +545,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
 
     @Override
     public void onBackendReadComplete() {
-        ctx.flush();
+        flushClient();
     }
 
     @Override
@@ -638,7 +656,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         responseStarted = true;
         backendReusable = false;
         encoder.nextResponseIsHead(request != null && headRequest); // a HEAD gets our headers only
-        lastClientWrite = ctx.write(ErrorResponses.create(ctx.alloc(), errorStatus, !keep));
+        writeClient(ErrorResponses.create(ctx.alloc(), errorStatus, !keep));
         if (request == null) {
             // Between requests (408): there is no exchange to end.
             accessLog(null);
@@ -683,7 +701,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             closeClient();
             return;
         }
-        ctx.flush();
+        flushClient();
         armRequestTimer();
         processPending();
     }
@@ -700,7 +718,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         releasePending();
         stopRequestTimer();
         ChannelFuture last = lastClientWrite;
-        ctx.flush();
+        flushClient();
         if (last != null && !last.isDone()) {
             last.addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -738,7 +756,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         backend = null;
         request = null;
         serverCounted = false; // the tunnel's close hands the server its connection back
-        ctx.flush();
+        flushClient();
         stopRequestTimer();
 
         ChannelPipeline bp = b.pipeline();

@@ -8,13 +8,13 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.HttpConfig;
 import io.stapled.metrics.HttpRequestObserver;
 import io.stapled.proxy.backend.BackendPool;
+import io.stapled.proxy.conn.IdleTimeoutHandler;
 
 /**
  * The HTTP/1.1 reverse proxy of one frontend. The server assembly calls {@link #install} for each
@@ -74,7 +74,7 @@ public final class HttpProxyInitializer {
         Duration clientTimeout = frontend.clientTimeout();
         if (clientTimeout != null && !clientTimeout.isZero() && !clientTimeout.isNegative()) {
             pipeline.addLast(IDLE_HANDLER,
-                    new IdleStateHandler(0, 0, clientTimeout.toMillis(), TimeUnit.MILLISECONDS));
+                    new IdleTimeoutHandler(clientTimeout.toMillis(), TimeUnit.MILLISECONDS));
         }
         ProxyResponseEncoder encoder = new ProxyResponseEncoder();
         pipeline.addLast(DECODER, new StrictHttpRequestDecoder(new HttpDecoderConfig()

@@ -1,0 +1,3 @@
+module stapled.io/tlsload
+
+go 1.19
