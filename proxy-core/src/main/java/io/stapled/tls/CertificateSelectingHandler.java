@@ -99,7 +99,11 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
             ctx.close();
             return;
         }
-        SSLEngine engine = chosen.sslContext().newEngine(ctx.alloc());
+        // newHandler, not newEngine + new SslHandler: Netty then makes the BoringSSL engine without
+        // its JDK-compatibility mode, so the handler hands every received byte to one unwrap instead
+        // of cutting the input into records in Java first.
+        SslHandler ssl = chosen.sslContext().newHandler(ctx.alloc());
+        SSLEngine engine = ssl.engine();
         try {
             boolean stapled = false;
             if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
@@ -121,7 +125,6 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
             if (hello.serverName() != null && !hello.serverName().isEmpty()) {
                 ch.attr(TlsAttributes.SERVER_NAME).set(hello.serverName());
             }
-            SslHandler ssl = new SslHandler(engine);
             ssl.setHandshakeTimeoutMillis(remainingMillis());
             cancelTimeout();
             ctx.pipeline().replace(this, TlsAttributes.SSL_HANDLER_NAME, ssl);
