@@ -35,8 +35,9 @@ public final class TlsProviders {
 
     /**
      * Starts loading BoringSSL on a background thread: the native library, Netty's OpenSsl class and
-     * its self-test take about half a second, which then overlaps parsing the command line, the config and the
-     * certificates. {@link #resolve} waits for it (the JVM's class initialisation lock), never does it twice.
+     * its self-test take about half a second, which then overlaps parsing the command line, setting
+     * up logging and reading the config. {@link #resolve} waits for it (the JVM's class
+     * initialisation lock) and never does it twice.
      */
     public static void loadInBackground() {
         Thread t = new Thread(OpenSsl::isAvailable, "stapled-tls-load");
