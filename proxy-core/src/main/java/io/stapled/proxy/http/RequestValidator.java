@@ -1,5 +1,9 @@
 package io.stapled.proxy.http;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -36,6 +40,7 @@ final class RequestValidator {
      * {@code accept_invalid_requests} lets them through (with bytes from 0x80 and a fragment).
      */
     private static final String DISALLOWED_IN_TARGET = "\"<>\\^`{|}";
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private final boolean acceptInvalid;
     private final UnderscoreHeaders underscores;
@@ -133,6 +138,9 @@ final class RequestValidator {
             request.setUri(absolute.originForm(request.method()));
             headers.set(HttpHeaderNames.HOST, absolute.authority());
         }
+        if (acceptInvalid) {
+            request.setUri(forEncoder(request.uri()));
+        }
         if (lengths.size() == 1 && lengths.get(0).length() > 1 && lengths.get(0).charAt(0) == '0') {
             // "0005": a backend that reads it as octal, or refuses it, would frame the body differently.
             headers.set(HttpHeaderNames.CONTENT_LENGTH, stripLeadingZeros(lengths.get(0)));
@@ -155,6 +163,36 @@ final class RequestValidator {
             }
         }
         return true;
+    }
+
+    /**
+     * Netty decodes the target one char per byte but its encoder writes the target as UTF-8, which
+     * would turn each byte from 0x80 into two. A target that is valid UTF-8 is handed over decoded, so
+     * the backend gets the client's bytes; any other byte from 0x80 is sent %-encoded.
+     */
+    static String forEncoder(String uri) {
+        int i = 0;
+        while (i < uri.length() && uri.charAt(i) < 0x80) {
+            i++;
+        }
+        if (i == uri.length()) {
+            return uri;
+        }
+        byte[] raw = uri.getBytes(StandardCharsets.ISO_8859_1);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            StringBuilder out = new StringBuilder(uri.length() + 16);
+            for (byte b : raw) {
+                if (b < 0) {
+                    out.append('%').append(HEX[(b & 0xf0) >> 4]).append(HEX[b & 0x0f]);
+                } else {
+                    out.append((char) b);
+                }
+            }
+            return out.toString();
+        }
     }
 
     private static boolean isDigits(String s) {
