@@ -53,8 +53,9 @@ final class RequestValidator {
     /**
      * The status to refuse the request with, or null when it may be forwarded; then the request has
      * been rewritten to what is forwarded: an absolute-form target becomes origin-form with Host set
-     * to its authority, Content-Length loses leading zeros, and underscore headers are dropped when
-     * that is the policy.
+     * to its authority, Content-Length loses leading zeros, underscore headers are dropped when that
+     * is the policy, and (only when invalid targets are accepted) a target with bytes from 0x80 is
+     * made fit for the encoder ({@link #forEncoder}).
      */
     HttpResponseStatus check(HttpRequest request) {
         DecoderResult result = request.decoderResult();
