@@ -394,6 +394,24 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void httpRequestValidationKeys() {
+        assertErrors(BASE.replace("backend: app", "backend: app\n    http: { accept_invalid_requests: maybe, "
+                        + "underscore_headers: strip, client_ip_header: X_Real_IP }"),
+                "stapled.yaml:5 frontends[0].http.accept_invalid_requests: expected true or false, got \"maybe\"",
+                "stapled.yaml:5 frontends[0].http.underscore_headers: expected one of drop, reject, allow, got \"strip\"",
+                "stapled.yaml:5 frontends[0].http.client_ip_header: a header name with \"_\" is folded into \"-\" by "
+                        + "some backends; use \"X-Real-IP\"");
+        assertErrors(BASE.replace("backend: app", "backend: app\n    http:\n      client_ip_header: Host"),
+                "stapled.yaml:6 frontends[0].http.client_ip_header: Host is framed or set by the proxy itself; "
+                        + "choose another header, such as X-Real-IP");
+        assertErrors(BASE.replace("backend: app", "backend: app\n    http:\n      client_ip_header: \"Real IP\""),
+                "stapled.yaml:6 frontends[0].http.client_ip_header: expected a header name like X-Real-IP, "
+                        + "got \"Real IP\"");
+        assertErrors(BASE.replace("backend: app", "backend: app\n    http:\n      client_ip_header: [X-Real-IP]"),
+                "stapled.yaml:6 frontends[0].http.client_ip_header: expected a string, got a list");
+    }
+
+    @Test
     void badUrlAndCidr() {
         assertErrors(BASE.replace("crt: site.pem", "crt: site.pem\n        ocsp: { responder: ftp://x/ }")
                         + "ocsp: { responder: \"http://\" }\n",

@@ -205,6 +205,28 @@ class ConfigValuesTest {
     }
 
     @Test
+    void httpRequestValidationKeysAreRead() {
+        TestCertificates.bundle(dir.resolve("site.pem"));
+        StapledConfig config = ConfigLoader.parse(ConfigErrorsTest.BASE.replace("backend: app", """
+                backend: app
+                    http: { accept_invalid_requests: true, underscore_headers: REJECT, client_ip_header: X-Real-IP }"""),
+                dir.resolve("stapled.yaml"));
+        HttpConfig http = config.frontends().get(0).http();
+        assertEquals(true, http.acceptInvalidRequests());
+        assertEquals(HttpConfig.UnderscoreHeaders.REJECT, http.underscoreHeaders());
+        assertEquals("X-Real-IP", http.clientIpHeader());
+        assertEquals(HttpConfig.defaults().requestTimeout(), http.requestTimeout());
+
+        HttpConfig defaults = HttpConfig.defaults();
+        assertEquals(false, defaults.acceptInvalidRequests());
+        assertEquals(HttpConfig.UnderscoreHeaders.DROP, defaults.underscoreHeaders());
+        assertNull(defaults.clientIpHeader());
+        StapledConfig allow = ConfigLoader.parse(ConfigErrorsTest.BASE.replace("backend: app",
+                "backend: app\n    http: { underscore_headers: allow }"), dir.resolve("stapled.yaml"));
+        assertEquals(HttpConfig.UnderscoreHeaders.ALLOW, allow.frontends().get(0).http().underscoreHeaders());
+    }
+
+    @Test
     void anchorsAndAliasesShareSettings() {
         TestCertificates.bundle(dir.resolve("site.pem"));
         StapledConfig config = ConfigLoader.parse("""

@@ -259,9 +259,10 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         interimRelayed = false;
         status = 0;
         responseBytes = 0;
+        server = null; // a request refused here is logged <NOSRV>, not with the previous request's server
         headRequest = HttpMethod.HEAD.equals(req.method());
 
-        HttpResponseStatus refusal = RequestValidator.check(req);
+        HttpResponseStatus refusal = frontend.requestValidator().check(req);
         if (refusal != null) {
             LOG.debug("client {} request refused with {}: {}", clientIp, refusal.code(),
                     req.decoderResult().isFailure() ? req.decoderResult().cause().getMessage() : req.uri());

@@ -10,20 +10,31 @@ import io.netty.util.AsciiString;
 import io.stapled.config.Cidr;
 
 /**
- * Adds {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host}. A peer inside a
- * trusted upstream network is another proxy in front of us: its headers are kept and its address is
- * appended to the chain. Any other peer could forge them, so they are replaced.
+ * Adds {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host}, and the
+ * configured client-address header. A peer inside a trusted upstream network is another proxy in front
+ * of us: its headers are kept and its address is appended to the chain. Any other peer could forge
+ * them, so they are replaced; and the other headers backends commonly take a client address from,
+ * {@code Forwarded} and {@code X-Real-IP}, are removed from such a peer's request even when
+ * X-Forwarded-* is off, since nothing else would stop a forged one reaching the backend.
  */
 final class ForwardedHeaders {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
 
     private final boolean enabled;
     private final List<Cidr> trusted;
+    /** Set to the peer address on every request (kept as sent by a trusted peer), or null. */
+    private final AsciiString clientIpHeader;
 
-    ForwardedHeaders(boolean enabled, List<String> trustedUpstreams) {
+    /**
+     * @param clientIpHeader header to set to the client address, or null
+     */
+    ForwardedHeaders(boolean enabled, List<String> trustedUpstreams, String clientIpHeader) {
         this.enabled = enabled;
+        this.clientIpHeader = clientIpHeader == null ? null : AsciiString.cached(clientIpHeader);
         List<Cidr> blocks = new ArrayList<>();
         for (String cidr : trustedUpstreams) {
             blocks.add(Cidr.parse(cidr));
@@ -41,11 +52,22 @@ final class ForwardedHeaders {
     }
 
     void apply(HttpHeaders headers, InetAddress peer) {
+        boolean trustedPeer = isTrusted(peer);
+        if (!trustedPeer) {
+            headers.remove(FORWARDED);
+            headers.remove(X_REAL_IP);
+        }
+        String peerText = null;
+        if (clientIpHeader != null && (!trustedPeer || !headers.contains(clientIpHeader))) {
+            peerText = peer.getHostAddress();
+            headers.set(clientIpHeader, peerText);
+        }
         if (!enabled) {
             return;
         }
-        String peerText = peer.getHostAddress();
-        boolean trustedPeer = isTrusted(peer);
+        if (peerText == null) {
+            peerText = peer.getHostAddress();
+        }
         List<String> existingFor = headers.getAll(X_FORWARDED_FOR);
         if (trustedPeer && !existingFor.isEmpty()) {
             headers.set(X_FORWARDED_FOR, String.join(", ", existingFor) + ", " + peerText);

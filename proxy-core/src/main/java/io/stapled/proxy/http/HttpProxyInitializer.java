@@ -41,6 +41,7 @@ public final class HttpProxyInitializer {
     private final BackendPool backends;
     private final BackendConnectionPool connections;
     private final ForwardedHeaders forwardedHeaders;
+    private final RequestValidator requestValidator;
     private final AccessLog accessLog;
     private final HttpRequestObserver observer;
     private final ChannelGroup clients = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
@@ -63,7 +64,9 @@ public final class HttpProxyInitializer {
         this.http = frontend.http() == null ? HttpConfig.defaults() : frontend.http();
         this.backends = backends;
         this.connections = new BackendConnectionPool(backends.config());
-        this.forwardedHeaders = new ForwardedHeaders(http.forwardedHeaders(), http.trustedUpstreams());
+        this.forwardedHeaders = new ForwardedHeaders(http.forwardedHeaders(), http.trustedUpstreams(),
+                http.clientIpHeader());
+        this.requestValidator = new RequestValidator(http);
         this.accessLog = new AccessLog(frontend.accessLog(), frontend.name(), backends.name());
     }
 
@@ -136,6 +139,10 @@ public final class HttpProxyInitializer {
 
     ForwardedHeaders forwardedHeaders() {
         return forwardedHeaders;
+    }
+
+    RequestValidator requestValidator() {
+        return requestValidator;
     }
 
     HttpRequestObserver observer() {

@@ -16,7 +16,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 
-/** The fold scanner against Netty's real decoder, including heads split across reads. */
+/** The head scanner against Netty's real decoder, including heads split across reads. */
 class StrictHttpRequestDecoderTest {
 
     private static List<HttpRequest> decode(String... parts) {
@@ -75,5 +75,44 @@ class StrictHttpRequestDecoderTest {
         assertEquals(3, r.size());
         assertTrue(r.get(0).decoderResult().isSuccess());
         assertTrue(r.get(1).decoderResult().isFailure(), "fold in a pipelined request was missed");
+    }
+
+    private static String[] bytewise(String s) {
+        String[] parts = new String[s.length()];
+        for (int i = 0; i < s.length(); i++) {
+            parts[i] = s.substring(i, i + 1);
+        }
+        return parts;
+    }
+
+    @Test
+    void validHeadFedOneByteAtATimePasses() {
+        List<HttpRequest> r = decode(bytewise("\r\nOPTIONS * HTTP/1.1\r\nHost: [::1]:443\r\nX-A: a b\r\n\r\n"
+                + "GET /2?q HTTP/1.0\r\n\r\n"));
+        assertEquals(2, r.size());
+        assertTrue(r.get(0).decoderResult().isSuccess(), String.valueOf(r.get(0).decoderResult()));
+        assertTrue(r.get(1).decoderResult().isSuccess(), String.valueOf(r.get(1).decoderResult()));
+    }
+
+    @Test
+    void requestLineProblemsAreFoundAcrossReads() {
+        for (String head : List.of("get / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / http/1.1\r\nHost: x\r\n\r\n",
+                " GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET /\rHTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET  / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n")) {
+            List<HttpRequest> r = decode(bytewise(head));
+            assertEquals(1, r.size(), head);
+            assertTrue(r.get(0).decoderResult().isFailure(), "accepted: " + head.replace("\r", "\\r"));
+        }
+        List<HttpRequest> r = decode("get / HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertInstanceOf(StrictHttpRequestDecoder.InvalidRequestLineException.class, r.get(0).decoderResult().cause());
+    }
+
+    @Test
+    void pipelinedRequestWithABadRequestLineFailsAlone() {
+        List<HttpRequest> r = decode("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+                + "get /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(2, r.size());
+        assertTrue(r.get(0).decoderResult().isSuccess());
+        assertInstanceOf(StrictHttpRequestDecoder.InvalidRequestLineException.class, r.get(1).decoderResult().cause());
     }
 }
