@@ -40,9 +40,31 @@ class ResponderBehaviourTest {
     }
 
     private static OcspManager manager() {
+        return manager(HashAlgorithm.SHA1);
+    }
+
+    private static OcspManager manager(HashAlgorithm hash) {
         return OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false)
                 .readTimeout(Duration.ofMillis(400)).connectTimeout(Duration.ofSeconds(1))
-                .requestsPerSecond(1000).build()).build();
+                .requestsPerSecond(1000).hash(hash).build()).build();
+    }
+
+    @Test
+    void certificateManagedWithSha256RefusesASha1AnswerAndKeepsItsStaple() throws Exception {
+        // The rule follows the configured hash, whichever it is: the request's hash is the one expected.
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        try (OcspManager m = manager(HashAlgorithm.SHA256)) {
+            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            Staple good = c.staple();
+            assertNotNull(good, c.lastError());
+            responder.behaviour(TestPki.serial(leaf), Behaviour.OTHER_HASH);
+            RefreshOutcome o = m.refreshNow(c.id()).get(5, TimeUnit.SECONDS);
+            assertEquals(Result.REFUSED, o.result(), o.detail());
+            assertTrue(o.detail().startsWith("response CertID hash algorithm SHA-1, expected SHA-256"), o.detail());
+            assertSame(good, c.staple());
+        }
     }
 
     @Test
@@ -87,6 +109,7 @@ class ResponderBehaviourTest {
         "TIMEOUT, FAILED, timed out",
         "FORGED, REFUSED, signature",
         "WRONG_CERT, REFUSED, another certificate",
+        "OTHER_HASH, REFUSED, 'response CertID hash algorithm SHA-256, expected SHA-1'",
         "EXPIRED, REFUSED, expired",
         "NOT_YET_VALID, REFUSED, in the future",
         "NO_NEXT_UPDATE, REFUSED, no nextUpdate",
