@@ -32,9 +32,8 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
  * Checks an OCSP response for one certificate, whatever its source (fetched, file, runtime API):
  * successful status; signed by the issuer, or by a responder certificate the issuer signed that carries
  * the OCSPSigning EKU and is valid now; a single response for exactly this CertID (hash algorithm
- * included); thisUpdate not
- * beyond the clock skew in the future. A GOOD answer additionally needs a nextUpdate in the future.
- * Stateless and thread-safe.
+ * included); thisUpdate not beyond the clock skew in the future. A GOOD answer additionally needs a
+ * nextUpdate in the future. Stateless and thread-safe.
  */
 public final class OcspVerifier {
     private static final String[] RESPONSE_STATUS = {
@@ -140,21 +139,22 @@ public final class OcspVerifier {
             }
         }
         throw new OcspVerificationException(OcspVerificationException.Problem.WRONG_CERTIFICATE,
-                mismatch(singles[0].getCertID(), id, issuer));
+                mismatch(singles, id, issuer));
     }
 
-    private static String mismatch(CertificateID got, CertIdentity id, X509Certificate issuer) {
-        HashAlgorithm alg = HashAlgorithm.forOid(got.getHashAlgOID());
-        if (alg == null) {
-            return "response CertID hash algorithm " + got.getHashAlgOID() + " is unsupported, expected "
-                    + id.hash().displayName();
-        }
-        if (alg != id.hash()) {
-            CertIdentity inTheirHash = id.inHash(alg, issuer);
-            if (inTheirHash.matches(got)) {
+    /** Why no single response fits: this certificate under another hash if one says so, else the first. */
+    private static String mismatch(SingleResp[] singles, CertIdentity id, X509Certificate issuer) {
+        for (SingleResp s : singles) {
+            HashAlgorithm alg = HashAlgorithm.forOid(s.getCertID().getHashAlgOID());
+            if (alg != null && alg != id.hash() && id.inHash(alg, issuer).matches(s.getCertID())) {
                 return "response CertID hash algorithm " + alg.displayName() + ", expected " + id.hash().displayName()
                         + " (the certificate is right, but clients look for the " + id.hash().displayName() + " CertID)";
             }
+        }
+        CertificateID got = singles[0].getCertID();
+        if (HashAlgorithm.forOid(got.getHashAlgOID()) == null) {
+            return "response CertID hash algorithm " + got.getHashAlgOID() + " is unsupported, expected "
+                    + id.hash().displayName();
         }
         if (got.getSerialNumber().equals(id.serial())) {
             return "response is for serial " + id.serial().toString(16) + " of another issuer (issuer hashes differ)";
