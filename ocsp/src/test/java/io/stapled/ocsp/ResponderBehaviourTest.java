@@ -29,9 +29,26 @@ class ResponderBehaviourTest {
     private static OcspResponderServer responder;
 
     @BeforeAll
-    static void startResponder() {
+    static void startResponder() throws Exception {
         pki = new TestPki("Behaviour");
         responder = OcspResponderServer.builder(pki.ca).hang(Duration.ofMillis(1500)).start();
+        warmUp();
+    }
+
+    /**
+     * The JVM's first OCSP exchange (HTTP client, BouncyCastle signing and parsing, class loading) can
+     * take longer than the tests' 400 ms read timeout on a loaded machine; pay for it here, once.
+     */
+    private static void warmUp() throws Exception {
+        try (OcspManager m = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false)
+                .readTimeout(Duration.ofSeconds(10)).requestsPerSecond(1000).build()).build()) {
+            IssuedCertificate leaf = pki.leaf(responder.url());
+            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            for (Behaviour b : new Behaviour[] {Behaviour.GOOD, Behaviour.DELEGATED}) {
+                responder.behaviour(TestPki.serial(leaf), b);
+                m.refreshNow(c.id()).get(20, TimeUnit.SECONDS);
+            }
+        }
     }
 
     @AfterAll
