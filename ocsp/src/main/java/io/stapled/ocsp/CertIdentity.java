@@ -27,12 +27,21 @@ public record CertIdentity(HashAlgorithm hash, byte[] issuerNameHash, byte[] iss
     private static final HexFormat HEX = HexFormat.of();
 
     public static CertIdentity of(X509Certificate leaf, X509Certificate issuer, HashAlgorithm hash) {
+        return of(leaf.getSerialNumber(), issuer, hash);
+    }
+
+    /** The same certificate's CertID under {@code other}, to tell a hash mismatch from a wrong certificate. */
+    CertIdentity inHash(HashAlgorithm other, X509Certificate issuer) {
+        return other == hash ? this : of(serial, issuer, other);
+    }
+
+    private static CertIdentity of(BigInteger serial, X509Certificate issuer, HashAlgorithm hash) {
         try {
             Certificate issuerCert = Certificate.getInstance(issuer.getEncoded());
             byte[] name = issuerCert.getSubject().getEncoded(ASN1Encoding.DER);
             SubjectPublicKeyInfo spki = issuerCert.getSubjectPublicKeyInfo();
             byte[] key = spki.getPublicKeyData().getBytes();
-            return new CertIdentity(hash, digest(hash, name), digest(hash, key), leaf.getSerialNumber());
+            return new CertIdentity(hash, digest(hash, name), digest(hash, key), serial);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode issuer " + issuer.getSubjectX500Principal(), e);
         } catch (java.security.cert.CertificateEncodingException e) {
@@ -42,7 +51,7 @@ public record CertIdentity(HashAlgorithm hash, byte[] issuerNameHash, byte[] iss
 
     private static byte[] digest(HashAlgorithm hash, byte[] data) {
         try {
-            return MessageDigest.getInstance(hash == HashAlgorithm.SHA1 ? "SHA-1" : "SHA-256").digest(data);
+            return MessageDigest.getInstance(hash.displayName()).digest(data);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(hash + " is unavailable", e);
         }

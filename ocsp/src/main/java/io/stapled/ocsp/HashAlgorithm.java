@@ -10,13 +10,20 @@ import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 
 /** The hash used in an OCSP CertID. SHA-1 is what responders (and RFC 5019 profiles) expect. */
 public enum HashAlgorithm {
-    SHA1(OIWObjectIdentifiers.idSHA1),
-    SHA256(NISTObjectIdentifiers.id_sha256);
+    SHA1(OIWObjectIdentifiers.idSHA1, "SHA-1"),
+    SHA256(NISTObjectIdentifiers.id_sha256, "SHA-256");
 
     private final ASN1ObjectIdentifier oid;
+    private final String displayName;
 
-    HashAlgorithm(ASN1ObjectIdentifier oid) {
+    HashAlgorithm(ASN1ObjectIdentifier oid, String displayName) {
         this.oid = oid;
+        this.displayName = displayName;
+    }
+
+    /** "SHA-1" / "SHA-256", as messages name it (and as the JDK's MessageDigest does). */
+    public String displayName() {
+        return displayName;
     }
 
     public ASN1ObjectIdentifier oid() {

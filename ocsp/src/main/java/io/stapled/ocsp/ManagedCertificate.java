@@ -44,6 +44,8 @@ public final class ManagedCertificate {
     volatile StapleFiles.Stamp pendingStamp;
     volatile String lastLoggedProblem;
     volatile String lastPersistError;
+    /** Serialises {@code .ocsp} writes, apart from the monitor so disk I/O never holds up the scheduler. */
+    final Object persistLock = new Object();
     volatile boolean alarmRaised;
     volatile boolean removed;
     final CompletableFuture<Void> initialRound = new CompletableFuture<>();

@@ -145,7 +145,8 @@ public final class OcspManager implements AutoCloseable {
 
     /**
      * A response pushed over the runtime API: routed by the CertID inside to the managed certificate it
-     * names, verified like any other, installed if good and not older than the current one.
+     * names, verified like any other (so a CertID in another hash than the managed one is refused),
+     * installed if good and not older than the current one, and persisted like a fetched one.
      */
     public AcceptOutcome accept(byte[] der, Staple.Origin origin) {
         BasicOCSPResp basic;
@@ -154,20 +155,11 @@ public final class OcspManager implements AutoCloseable {
         } catch (OcspVerificationException e) {
             return new AcceptOutcome(Result.REFUSED, null, e.getMessage());
         }
-        ManagedCertificate target = null;
-        CertIdentity identity = null;
-        for (SingleResp single : basic.getResponses()) {
-            for (ManagedCertificate mc : certs.values()) {
-                CertIdentity m = mc.matching(single.getCertID());
-                if (m != null) {
-                    target = mc;
-                    identity = m;
-                    break;
-                }
-            }
-            if (target != null) {
-                break;
-            }
+        ManagedCertificate target = route(basic, true);
+        if (target == null) {
+            // Named under a hash other than the one it is managed with: route it anyway, so the verifier
+            // refuses it for that certificate and says why, instead of "matches no certificate".
+            target = route(basic, false);
         }
         if (target == null) {
             String serials = Arrays.stream(basic.getResponses())
@@ -179,8 +171,21 @@ public final class OcspManager implements AutoCloseable {
         if (!target.enabled()) {
             return new AcceptOutcome(Result.REFUSED, target.id(), "OCSP is disabled for " + target.id());
         }
-        RefreshOutcome out = installer.verifyAndInstall(target, identity, der, origin, null);
+        RefreshOutcome out = installer.verifyAndInstall(target, target.certIdentity(), der, origin, null);
         return new AcceptOutcome(out.result(), target.id(), out.detail());
+    }
+
+    /** The managed certificate a single response names, in its managed hash only or in any hash. */
+    private ManagedCertificate route(BasicOCSPResp basic, boolean managedHashOnly) {
+        for (SingleResp single : basic.getResponses()) {
+            for (ManagedCertificate mc : certs.values()) {
+                CertIdentity m = mc.matching(single.getCertID());
+                if (m != null && (!managedHashOnly || m.equals(mc.certIdentity()))) {
+                    return mc;
+                }
+            }
+        }
+        return null;
     }
 
     public Collection<ManagedCertificate> certificates() {

@@ -16,6 +16,7 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.CertificateID;
 import org.bouncycastle.cert.ocsp.CertificateStatus;
 import org.bouncycastle.cert.ocsp.OCSPException;
 import org.bouncycastle.cert.ocsp.OCSPResp;
@@ -30,9 +31,9 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 /**
  * Checks an OCSP response for one certificate, whatever its source (fetched, file, runtime API):
  * successful status; signed by the issuer, or by a responder certificate the issuer signed that carries
- * the OCSPSigning EKU and is valid now; a single response for exactly this CertID; thisUpdate not
- * beyond the clock skew in the future. A GOOD answer additionally needs a nextUpdate in the future.
- * Stateless and thread-safe.
+ * the OCSPSigning EKU and is valid now; a single response for exactly this CertID (hash algorithm
+ * included); thisUpdate not beyond the clock skew in the future. A GOOD answer additionally needs a
+ * nextUpdate in the future. Stateless and thread-safe.
  */
 public final class OcspVerifier {
     private static final String[] RESPONSE_STATUS = {
@@ -80,7 +81,7 @@ public final class OcspVerifier {
                                    byte[] expectedNonce) throws OcspVerificationException {
         BasicOCSPResp basic = parseBasic(der);
         verifySignature(basic, issuer, now);
-        SingleResp single = findSingle(basic, id);
+        SingleResp single = findSingle(basic, id, issuer);
         if (expectedNonce != null) {
             Extension nonce = basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
             if (nonce != null && !Arrays.equals(nonce.getExtnValue().getOctets(), expectedNonce)) {
@@ -120,7 +121,14 @@ public final class OcspVerifier {
         return new VerifiedResponse(der, Staple.CertStatus.GOOD, thisUpdate, nextUpdate, producedAt, null, null);
     }
 
-    private static SingleResp findSingle(BasicOCSPResp basic, CertIdentity id) throws OcspVerificationException {
+    /**
+     * The single response for exactly {@code id}, hash algorithm included: clients (OpenSSL, curl,
+     * browsers) look a staple up by the CertID they compute themselves in the hash the certificate is
+     * managed with, so a response naming the same certificate under another hash is useless to them and
+     * refused here, for every source. The refusal says which part differs.
+     */
+    private static SingleResp findSingle(BasicOCSPResp basic, CertIdentity id, X509Certificate issuer)
+            throws OcspVerificationException {
         SingleResp[] singles = basic.getResponses();
         if (singles.length == 0) {
             throw new OcspVerificationException(OcspVerificationException.Problem.WRONG_CERTIFICATE, "response holds no single response");
@@ -130,10 +138,29 @@ public final class OcspVerifier {
                 return s;
             }
         }
-        HashAlgorithm alg = HashAlgorithm.forOid(singles[0].getCertID().getHashAlgOID());
-        String what = alg == null ? "an unsupported CertID hash " + singles[0].getCertID().getHashAlgOID()
-                : "another certificate (serial " + singles[0].getCertID().getSerialNumber().toString(16) + ")";
-        throw new OcspVerificationException(OcspVerificationException.Problem.WRONG_CERTIFICATE, "response is for " + what + ", not serial " + id.serial().toString(16));
+        throw new OcspVerificationException(OcspVerificationException.Problem.WRONG_CERTIFICATE,
+                mismatch(singles, id, issuer));
+    }
+
+    /** Why no single response fits: this certificate under another hash if one says so, else the first. */
+    private static String mismatch(SingleResp[] singles, CertIdentity id, X509Certificate issuer) {
+        for (SingleResp s : singles) {
+            HashAlgorithm alg = HashAlgorithm.forOid(s.getCertID().getHashAlgOID());
+            if (alg != null && alg != id.hash() && id.inHash(alg, issuer).matches(s.getCertID())) {
+                return "response CertID hash algorithm " + alg.displayName() + ", expected " + id.hash().displayName()
+                        + " (the certificate is right, but clients look for the " + id.hash().displayName() + " CertID)";
+            }
+        }
+        CertificateID got = singles[0].getCertID();
+        if (HashAlgorithm.forOid(got.getHashAlgOID()) == null) {
+            return "response CertID hash algorithm " + got.getHashAlgOID() + " is unsupported, expected "
+                    + id.hash().displayName();
+        }
+        if (got.getSerialNumber().equals(id.serial())) {
+            return "response is for serial " + id.serial().toString(16) + " of another issuer (issuer hashes differ)";
+        }
+        return "response is for another certificate (serial " + got.getSerialNumber().toString(16) + "), not serial "
+                + id.serial().toString(16);
     }
 
     private void verifySignature(BasicOCSPResp basic, X509Certificate issuer, Instant now)

@@ -15,7 +15,7 @@ import io.stapled.ocsp.RefreshOutcome.Result;
 
 /**
  * The one way a response becomes a staple, whatever its source: verify, install if good and not
- * older than the held one, persist a fetched one, schedule the next refresh, record failures, and
+ * older than the held one, persist a fetched or pushed one, schedule the next refresh, record failures, and
  * log one line per change of state. Called from the fetch threads, the scheduler and runtime-API
  * callers; per-certificate state changes happen under the certificate's monitor.
  */
@@ -149,8 +149,8 @@ final class StapleInstaller {
         }
         log.info("OCSP: installed {} staple for {}: thisUpdate {}, nextUpdate {}, next refresh {}",
                 originName(origin), mc.id(), next.thisUpdate(), next.nextUpdate(), mc.nextRefresh());
-        if (origin == Staple.Origin.FETCHED) {
-            persist(mc, der);
+        if (origin != Staple.Origin.FILE) {
+            persist(mc, next); // a fetched or pushed staple; one read from the file is there already
         }
         notifyListeners(l -> l.stapleChanged(mc, old, next));
         checkMustStaple(mc);
@@ -192,10 +192,22 @@ final class StapleInstaller {
         }
     }
 
-    private void persist(ManagedCertificate mc, byte[] der) {
+    private void persist(ManagedCertificate mc, Staple staple) {
         if (!settings.persist() || mc.ocspFile() == null) {
             return;
         }
+        synchronized (mc.persistLock) {
+            // Installs for one certificate can overlap (a push while a fetch lands) and write in either
+            // order; the file must end up with the staple that won, so a write for one already replaced
+            // is skipped (its successor writes, or came from the file).
+            if (mc.staple() != staple) {
+                return;
+            }
+            write(mc, staple.der());
+        }
+    }
+
+    private void write(ManagedCertificate mc, byte[] der) {
         try {
             StapleFiles.writeAtomically(mc.ocspFile(), der);
             mc.fileStamp = StapleFiles.stamp(mc.ocspFile());

@@ -2,6 +2,7 @@ package io.stapled.ocsp;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -119,6 +120,40 @@ class AcceptTest {
         assertTrue(tryLater.detail().contains("tryLater"), tryLater.detail());
 
         assertSame(good, a.staple());
+    }
+
+    @Test
+    void responseNamingTheCertificateUnderAnotherHashIsRefusedSayingSoAndTheGoodStapleKept() {
+        assertTrue(manager.accept(responder.responseFor(TestPki.serial(leafA), Behaviour.GOOD),
+                Staple.Origin.RUNTIME_API).accepted());
+        Staple good = a.staple();
+        // Right certificate, right signature, but a SHA-256 CertID: OpenSSL and curl look for the SHA-1
+        // one they compute, so such a staple would fail --cert-status; refused, routed to its certificate.
+        AcceptOutcome o = manager.accept(responder.responseFor(TestPki.serial(leafA), Behaviour.OTHER_HASH),
+                Staple.Origin.RUNTIME_API);
+        assertEquals(Result.REFUSED, o.result());
+        assertEquals(a.id(), o.certificateId());
+        assertTrue(o.detail().startsWith("response CertID hash algorithm SHA-256, expected SHA-1"), o.detail());
+        assertFalse(o.detail().contains("another certificate"), o.detail());
+        assertSame(good, a.staple());
+    }
+
+    @Test
+    void certificateManagedWithSha256AcceptsOnlyTheSha256CertId() {
+        try (OcspManager m = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false)
+                .hash(HashAlgorithm.SHA256).build()).build()) {
+            ManagedCertificate c = m.manage(TestPki.subject(leafA));
+            m.start();
+            AcceptOutcome sha1 = m.accept(responder.responseFor(TestPki.serial(leafA), Behaviour.GOOD),
+                    Staple.Origin.RUNTIME_API);
+            assertEquals(Result.REFUSED, sha1.result());
+            assertTrue(sha1.detail().startsWith("response CertID hash algorithm SHA-1, expected SHA-256"), sha1.detail());
+            assertNull(c.staple());
+            byte[] sha256 = responder.responseFor(TestPki.serial(leafA), Behaviour.OTHER_HASH);
+            AcceptOutcome ok = m.accept(sha256, Staple.Origin.RUNTIME_API);
+            assertTrue(ok.accepted(), ok.detail());
+            assertArrayEquals(sha256, c.staple().der());
+        }
     }
 
     @Test

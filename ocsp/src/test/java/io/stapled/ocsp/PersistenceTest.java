@@ -197,4 +197,95 @@ class PersistenceTest {
             assertEquals(1, responder.requestCount());
         }
     }
+
+    @Test
+    void pushedStapleIsWrittenAtomicallyAndARestartServesIt() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path certFile = dir.resolve("pushed.pem");
+        byte[] pushed;
+        try (OcspManager m = manager(false)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            byte[] fetched = Files.readAllBytes(c.ocspFile());
+            // newer than the fetched staple, and other bytes (a delegated signer)
+            responder.validity(Duration.ofSeconds(5), Duration.ofHours(2));
+            pushed = responder.responseFor(TestPki.serial(leaf), Behaviour.DELEGATED);
+            AcceptOutcome o = m.accept(pushed, Staple.Origin.RUNTIME_API);
+            assertTrue(o.accepted(), o.detail());
+            assertFalse(java.util.Arrays.equals(fetched, pushed));
+            assertArrayEquals(pushed, Files.readAllBytes(c.ocspFile()), "the pushed staple is persisted");
+            assertEquals(List.of("pushed.pem", "pushed.pem.ocsp"), filesIn(dir), "temporary file left behind");
+        }
+        assertEquals(1, responder.requestCount());
+
+        responder.defaultBehaviour(Behaviour.HTTP_500);
+        try (OcspManager m = manager(false)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            assertArrayEquals(pushed, c.slot().derIfValid(System.currentTimeMillis()),
+                    "a restart serves the newest verified staple, the pushed one");
+            assertEquals(Staple.Origin.FILE, c.staple().origin());
+        }
+        assertEquals(1, responder.requestCount(), "restart fetched although the pushed staple was fresh");
+    }
+
+    @Test
+    void refusedPushWritesNothing() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path certFile = dir.resolve("refused.pem");
+        try (OcspManager m = manager(false)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            byte[] onDisk = Files.readAllBytes(c.ocspFile());
+            StapleFiles.Stamp stamp = StapleFiles.stamp(c.ocspFile());
+            responder.validity(Duration.ofSeconds(5), Duration.ofHours(2));
+            for (Behaviour bad : List.of(Behaviour.FORGED, Behaviour.OTHER_HASH, Behaviour.REVOKED, Behaviour.EXPIRED)) {
+                AcceptOutcome o = m.accept(responder.responseFor(TestPki.serial(leaf), bad), Staple.Origin.RUNTIME_API);
+                assertFalse(o.accepted(), bad + ": " + o.detail());
+                assertArrayEquals(onDisk, Files.readAllBytes(c.ocspFile()), bad + " was written");
+                assertTrue(stamp.sameAs(StapleFiles.stamp(c.ocspFile())), bad + " touched the file");
+            }
+            assertEquals(List.of("refused.pem", "refused.pem.ocsp"), filesIn(dir), "temporary file left behind");
+        }
+    }
+
+    @Test
+    void ocspFileWithAnotherHashCertIdIsRefusedAtStartAndWhenChanged() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path certFile = dir.resolve("sha256.pem");
+        Files.write(StapleFiles.ocspFile(certFile), responder.responseFor(TestPki.serial(leaf), Behaviour.OTHER_HASH));
+        List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        OcspListener listener = new OcspListener() {
+            @Override
+            public void responseRefused(ManagedCertificate c, Staple.Origin origin, String reason) {
+                refusals.add(origin + ": " + reason);
+            }
+        };
+        try (OcspManager m = manager(true, listener)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            assertEquals(1, refusals.size(), refusals.toString());
+            assertTrue(refusals.get(0).startsWith("FILE: response CertID hash algorithm SHA-256, expected SHA-1"),
+                    refusals.toString());
+            // so it was fetched instead, and the fetched (SHA-1) staple replaced the useless file
+            assertEquals(1, responder.requestCount());
+            Staple good = c.staple();
+            assertEquals(Staple.Origin.FETCHED, good.origin());
+            assertArrayEquals(good.der(), Files.readAllBytes(c.ocspFile()));
+
+            // a cron job writing a SHA-256 response later: refused, the good staple stays
+            responder.validity(Duration.ofSeconds(5), Duration.ofHours(2));
+            Path tmp = dir.resolve("cron.tmp");
+            Files.write(tmp, responder.responseFor(TestPki.serial(leaf), Behaviour.OTHER_HASH));
+            Files.move(tmp, c.ocspFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertTrue(Poll.until(Duration.ofSeconds(5), () -> refusals.size() >= 2), "changed file not examined");
+            assertTrue(refusals.get(1).startsWith("FILE: response CertID hash algorithm SHA-256, expected SHA-1"),
+                    refusals.toString());
+            assertEquals(good, c.staple());
+        }
+    }
 }

@@ -29,9 +29,26 @@ class ResponderBehaviourTest {
     private static OcspResponderServer responder;
 
     @BeforeAll
-    static void startResponder() {
+    static void startResponder() throws Exception {
         pki = new TestPki("Behaviour");
         responder = OcspResponderServer.builder(pki.ca).hang(Duration.ofMillis(1500)).start();
+        warmUp();
+    }
+
+    /**
+     * The JVM's first OCSP exchange (HTTP client, BouncyCastle signing and parsing, class loading) can
+     * take longer than the tests' 400 ms read timeout on a loaded machine; pay for it here, once.
+     */
+    private static void warmUp() throws Exception {
+        try (OcspManager m = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false)
+                .readTimeout(Duration.ofSeconds(10)).requestsPerSecond(1000).build()).build()) {
+            IssuedCertificate leaf = pki.leaf(responder.url());
+            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            for (Behaviour b : new Behaviour[] {Behaviour.GOOD, Behaviour.DELEGATED}) {
+                responder.behaviour(TestPki.serial(leaf), b);
+                m.refreshNow(c.id()).get(20, TimeUnit.SECONDS);
+            }
+        }
     }
 
     @AfterAll
@@ -40,9 +57,31 @@ class ResponderBehaviourTest {
     }
 
     private static OcspManager manager() {
+        return manager(HashAlgorithm.SHA1);
+    }
+
+    private static OcspManager manager(HashAlgorithm hash) {
         return OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false)
                 .readTimeout(Duration.ofMillis(400)).connectTimeout(Duration.ofSeconds(1))
-                .requestsPerSecond(1000).build()).build();
+                .requestsPerSecond(1000).hash(hash).build()).build();
+    }
+
+    @Test
+    void certificateManagedWithSha256RefusesASha1AnswerAndKeepsItsStaple() throws Exception {
+        // The rule follows the configured hash, whichever it is: the request's hash is the one expected.
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        try (OcspManager m = manager(HashAlgorithm.SHA256)) {
+            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            Staple good = c.staple();
+            assertNotNull(good, c.lastError());
+            responder.behaviour(TestPki.serial(leaf), Behaviour.OTHER_HASH);
+            RefreshOutcome o = m.refreshNow(c.id()).get(5, TimeUnit.SECONDS);
+            assertEquals(Result.REFUSED, o.result(), o.detail());
+            assertTrue(o.detail().startsWith("response CertID hash algorithm SHA-1, expected SHA-256"), o.detail());
+            assertSame(good, c.staple());
+        }
     }
 
     @Test
@@ -87,6 +126,7 @@ class ResponderBehaviourTest {
         "TIMEOUT, FAILED, timed out",
         "FORGED, REFUSED, signature",
         "WRONG_CERT, REFUSED, another certificate",
+        "OTHER_HASH, REFUSED, 'response CertID hash algorithm SHA-256, expected SHA-1'",
         "EXPIRED, REFUSED, expired",
         "NOT_YET_VALID, REFUSED, in the future",
         "NO_NEXT_UPDATE, REFUSED, no nextUpdate",

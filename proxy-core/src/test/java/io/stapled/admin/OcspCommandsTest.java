@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
@@ -162,6 +163,21 @@ class OcspCommandsTest {
         String garbage = cli.send("set ssl ocsp-response " + b64("not an ocsp response".getBytes()) + "\n");
         assertTrue(garbage.endsWith(".\n\n") && !garbage.contains("updated"), garbage);
         assertArrayEquals(before, a.slot().derIfValid(System.currentTimeMillis()));
+    }
+
+    @Test
+    void responseWithASha256CertIdIsRefusedNamingTheHashAndTheOldStapleKept() throws Exception {
+        byte[] before = a.staple().der();
+        byte[] sha256 = responder.responseFor(leafA.certificate().getSerialNumber(), Behaviour.OTHER_HASH);
+        String out = cli.send("set ssl ocsp-response " + b64(sha256) + "\n");
+        assertEquals("OCSP response for " + pathA + " refused: response CertID hash algorithm SHA-256, expected SHA-1"
+                + " (the certificate is right, but clients look for the SHA-1 CertID).\n\n", out);
+        assertArrayEquals(before, a.slot().derIfValid(System.currentTimeMillis()), "the good staple stays");
+        // a certificate without a staple gets none from it either
+        byte[] forB = responder.responseFor(leafB.certificate().getSerialNumber(), Behaviour.OTHER_HASH);
+        assertTrue(cli.send("set ssl ocsp-response " + b64(forB) + "\n")
+                .startsWith("OCSP response for " + pathB + " refused: response CertID hash algorithm SHA-256"));
+        assertNull(b.staple());
     }
 
     @Test

@@ -27,8 +27,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
@@ -99,7 +102,12 @@ public final class OcspResponderServer implements AutoCloseable {
         /** Signed by a certificate from the issuer that lacks the OCSPSigning EKU. */
         DELEGATED_NO_EKU,
         /** A good response that echoes a different nonce than the request's (or one when none was sent). */
-        WRONG_NONCE
+        WRONG_NONCE,
+        /**
+         * A good response for the requested certificate whose CertID uses the other hash: SHA-256 for a
+         * SHA-1 request and the reverse, as a responder that ignores the request's hash would answer.
+         */
+        OTHER_HASH
     }
 
     private final IssuedCertificate issuer;
@@ -332,6 +340,13 @@ public final class OcspResponderServer implements AutoCloseable {
                     break;
                 case NO_NEXT_UPDATE:
                     nextUpdate = null;
+                    break;
+                case OTHER_HASH:
+                    AlgorithmIdentifier other = id.getHashAlgOID().equals(CertificateID.HASH_SHA1.getAlgorithm())
+                            ? new AlgorithmIdentifier(NISTObjectIdentifiers.id_sha256, DERNull.INSTANCE)
+                            : CertificateID.HASH_SHA1;
+                    id = new CertificateID(new JcaDigestCalculatorProviderBuilder().build().get(other), issuerHolder,
+                            id.getSerialNumber());
                     break;
                 default:
                     break;
