@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real command-line tool a test talks to (openssl, curl, socat). A test that needs one that is not
- * installed is skipped with a printed reason; one that is installed runs bounded in time.
+ * installed is skipped with a printed reason on a developer's machine, and fails in CI (where
+ * {@code CI=true}: {@code .ci/run} installs every tool, so a missing one is a broken set-up, not a
+ * reason to pass without the interop tests). One that is installed runs bounded in time.
  */
 public final class ExternalTool {
     private ExternalTool() { }
@@ -35,13 +37,28 @@ public final class ExternalTool {
         return false;
     }
 
-    /** Skips the calling test, saying why, unless {@code tool} is on PATH. */
+    /** Skips the calling test, saying why, unless {@code tool} is on PATH; in CI, fails it instead. */
     public static void assumeInstalled(String tool) {
-        boolean found = isInstalled(tool);
-        if (!found) {
-            System.out.println("SKIPPED: " + tool + " is not installed (.ci/run installs it)");
+        Assumptions.assumeTrue(usable(tool), tool + " is not installed");
+    }
+
+    /**
+     * Whether {@code tool} is on PATH; when it is not, says so, and in CI fails the calling test.
+     * For a test that only skips a part without the tool.
+     */
+    public static boolean usable(String tool) {
+        if (isInstalled(tool)) {
+            return true;
         }
-        Assumptions.assumeTrue(found, tool + " is not installed");
+        if (inCi()) {
+            throw new AssertionError(tool + " is not installed, and CI must run every interop test (.ci/run installs it)");
+        }
+        System.out.println("SKIPPED: " + tool + " is not installed (.ci/run installs it)");
+        return false;
+    }
+
+    static boolean inCi() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
     /** Runs {@code command} with stdin closed, stdout+stderr merged, killed after {@code timeoutSeconds}. */
