@@ -77,6 +77,27 @@ class HttpProxyStreamingTest {
         assertEquals("chunked", backend.nextRequest().headers().get("transfer-encoding"));
     }
 
+    /**
+     * Waits until {@code counter} has not moved for 300 ms (the buffers between the two ends are full)
+     * and returns it; fails if it is still moving after 2 s, the backend's pause being 2.5 s.
+     */
+    private static long settled(java.util.concurrent.atomic.AtomicLong counter) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        long last = counter.get();
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            long now = counter.get();
+            if (now != last) {
+                last = now;
+                stableSince = System.nanoTime();
+            } else if (now > 0 && System.nanoTime() - stableSince >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300)) {
+                return now;
+            }
+        }
+        throw new AssertionError("still moving after 2 s: " + last + " bytes");
+    }
+
     @Test
     void largeUploadIsPacedByTheBackend() throws Exception {
         java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
@@ -95,13 +116,10 @@ class HttpProxyStreamingTest {
             }, "uploader");
             uploader.start();
             // The backend reads nothing for its first 2.5 s. Once the socket buffers on the way are
-            // full the client must be stuck; a proxy that kept reading would keep accepting bytes.
-            Thread.sleep(1000);
-            long early = written.get();
-            Thread.sleep(800);
-            long late = written.get();
-            assertTrue(late - early < 1024 * 1024,
-                    "client pushed " + (late - early) + " more bytes while the backend read nothing");
+            // full the client must be stuck; a proxy that kept reading would keep accepting bytes,
+            // and one that buffered the body would take all 64 MiB.
+            long stuck = settled(written);
+            assertTrue(stuck > 0 && stuck < SIZE / 4, "client pushed " + stuck + " bytes while the backend read nothing");
             uploader.join(20_000);
             RawClient.Response r = c.read();
             assertEquals(200, r.status());
@@ -115,13 +133,8 @@ class HttpProxyStreamingTest {
             c.send("GET /big?n=" + SIZE + " HTTP/1.1\r\nHost: x\r\n\r\n");
             // The client reads nothing for a while. Once the buffers on the way are full the
             // backend must be held back, not drained into the proxy's memory.
-            Thread.sleep(1000);
-            long early = backend.bigWritten.get();
-            Thread.sleep(600);
-            long late = backend.bigWritten.get();
-            assertTrue(late < SIZE / 2, "backend wrote " + late + " bytes while the client read nothing");
-            assertTrue(late - early < 1024 * 1024,
-                    "backend wrote " + (late - early) + " more bytes while the client read nothing");
+            long stuck = settled(backend.bigWritten);
+            assertTrue(stuck > 0 && stuck < SIZE / 4, "backend wrote " + stuck + " bytes while the client read nothing");
             RawClient.Response r = c.read();
             assertEquals(200, r.status());
             assertEquals(SIZE, r.body().length());
