@@ -486,6 +486,11 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         boolean backendKeepAlive = HttpUtil.isKeepAlive(response);
         HopByHopHeaders.strip(response.headers(), false);
         boolean bodyless = headRequest || code == 204 || code == 304;
+        if (code == 204) {
+            // Not allowed on a 204 (RFC 9110 section 8.6): a client that believed it would read the
+            // next response as this one's body.
+            response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         boolean closeDelimited = !bodyless && !chunked && !response.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
         backendReusable = backendKeepAlive && !closeDelimited && !upgradeRequested;
