@@ -3,11 +3,11 @@ package io.stapled.proxy.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.HttpUtil;
 
 import io.stapled.proxy.backend.BackendServer;
 
@@ -87,7 +87,9 @@ final class BackendResponseDecoder extends HttpResponseDecoder {
             return super.isContentAlwaysEmpty(msg); // a 1xx precedes the response to the request
         }
         bodyless = headRequest || super.isContentAlwaysEmpty(msg);
-        chunked = !bodyless && HttpUtil.isTransferEncodingChunked(msg);
+        // A name lookup, no value iterator: a coding other than chunked is refused with a 502 and
+        // its connection closed, so a response that can still be pooled with Transfer-Encoding is chunked.
+        chunked = !bodyless && msg.headers().contains(HttpHeaderNames.TRANSFER_ENCODING);
         return bodyless;
     }
 }
