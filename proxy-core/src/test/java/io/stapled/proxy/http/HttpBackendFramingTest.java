@@ -9,6 +9,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -163,6 +169,34 @@ class HttpBackendFramingTest {
             assertEquals(200, r.status());
             assertEquals("first", r.body());
         });
+    }
+
+    @Test
+    void aMisbehavingServerIsLoggedOnceAndThenOnlyCounted() throws Exception {
+        start((c, line, out) -> out.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst" + POISON));
+        Logger logger = (Logger) LoggerFactory.getLogger(BackendConnectionPool.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            for (int i = 0; i < 3; i++) {
+                try (RawClient c = proxy.raw()) {
+                    c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertEquals("first", c.read().body());
+                }
+            }
+            assertEquals(3, server().discardedConnections(Discard.OVER_CONTENT_LENGTH));
+            assertEquals(3, backend.connections.get(), "each exchange needed a new connection");
+            assertEquals(1, appender.list.size(), "one line per server, not per case");
+            ILoggingEvent warn = appender.list.get(0);
+            assertEquals(Level.WARN, warn.getLevel());
+            String message = warn.getFormattedMessage();
+            assertTrue(message.contains("s1") && message.contains("over_content_length")
+                    && message.contains(Integer.toString(POISON.length())), message);
+            assertTrue(!message.contains("X-Poison"), "what the server sent is not logged: " + message);
+        } finally {
+            logger.detachAppender(appender);
+        }
     }
 
     @Test
