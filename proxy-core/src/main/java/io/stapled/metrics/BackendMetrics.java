@@ -13,6 +13,7 @@ final class BackendMetrics {
     static final String ACTIVE = "stapled.backend.server.connections.active";
     static final String TOTAL = "stapled.backend.server.connections";
     static final String FAILED = "stapled.backend.server.connect.failures";
+    static final String DISCARDED = "stapled.backend.server.connections.discarded";
 
     private BackendMetrics() { }
 
@@ -37,6 +38,13 @@ final class BackendMetrics {
                     .description("Connection attempts to the server that failed or timed out")
                     .tags(tags)
                     .register(registry);
+            for (BackendServer.Discard reason : BackendServer.Discard.values()) {
+                FunctionCounter.builder(DISCARDED, server, s -> s.discardedConnections(reason))
+                        .description("Keep-alive connections to the server closed instead of reused because it"
+                                + " sent bytes beyond the end of a response")
+                        .tags(tags.and("reason", reason.label()))
+                        .register(registry);
+            }
         }
     }
 }

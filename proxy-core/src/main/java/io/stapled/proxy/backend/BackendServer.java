@@ -1,8 +1,10 @@
 package io.stapled.proxy.backend;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import io.stapled.config.BackendConfig.ServerConfig;
 
@@ -14,6 +16,32 @@ public final class BackendServer {
     /** Administrative state, as HAProxy's {@code set server ... state}. */
     public enum AdminState { READY, DRAIN, MAINT }
 
+    /**
+     * Why a keep-alive connection to the server was closed instead of reused: the server sent bytes
+     * that belong to no response, which the next request on that connection would read as its own.
+     */
+    public enum Discard {
+        /** Bytes after a response that has no body (to HEAD, or 204/304): a body nobody framed. */
+        BODY_ON_BODYLESS("body_on_bodyless"),
+        /** Bytes after the {@code Content-Length} of the response. */
+        OVER_CONTENT_LENGTH("over_content_length"),
+        /** Bytes after the final chunk (and trailers) of a chunked response. */
+        AFTER_LAST_CHUNK("after_last_chunk"),
+        /** Bytes while the connection was idle in the pool, between exchanges. */
+        WHILE_IDLE("while_idle");
+
+        private final String label;
+
+        Discard(String label) {
+            this.label = label;
+        }
+
+        /** The {@code reason} label of the metric. */
+        public String label() {
+            return label;
+        }
+    }
+
     private final String name;
     private final InetSocketAddress address;
     private volatile int weight;
@@ -22,6 +50,8 @@ public final class BackendServer {
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final AtomicLong totalConnections = new AtomicLong();
     private final AtomicLong failedConnects = new AtomicLong();
+    private final AtomicLongArray discarded = new AtomicLongArray(Discard.values().length);
+    private final AtomicBoolean discardReported = new AtomicBoolean();
     private volatile HealthView health = HealthView.UNCHECKED;
 
     public BackendServer(ServerConfig config) {
@@ -105,6 +135,20 @@ public final class BackendServer {
     /** Call when a connect to this server failed or timed out. */
     public void connectFailed() {
         failedConnects.incrementAndGet();
+    }
+
+    /** Keep-alive connections to this server closed for {@code reason} instead of reused. */
+    public long discardedConnections(Discard reason) {
+        return discarded.get(reason.ordinal());
+    }
+
+    /**
+     * Call when a connection to this server was closed instead of reused; true the first time for
+     * this server, so that the event is logged once and only counted afterwards.
+     */
+    public boolean connectionDiscarded(Discard reason) {
+        discarded.incrementAndGet(reason.ordinal());
+        return !discardReported.get() && discardReported.compareAndSet(false, true);
     }
 
     /** Written by the health checker only: the last result and how far a transition has got. */

@@ -13,10 +13,17 @@ import io.netty.util.ReferenceCountUtil;
 final class BackendConnectionHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "stapled-backend";
 
+    private final BackendResponseDecoder decoder;
     private BackendListener listener;
 
-    void attach(BackendListener listener) {
+    BackendConnectionHandler(BackendResponseDecoder decoder) {
+        this.decoder = decoder;
+    }
+
+    /** Hands the connection to an exchange about to send its request ({@code head}: a HEAD request). */
+    void attach(BackendListener listener, boolean head) {
         this.listener = listener;
+        decoder.expectResponse(head);
     }
 
     void detach() {

@@ -6,14 +6,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -28,8 +31,15 @@ import io.stapled.proxy.backend.BackendServer;
  * structure is the map from loop to its pool, read lock-free.
  *
  * <p>{@code maxIdlePerServer} bounds the idle connections per server in each event loop's pool.
+ *
+ * <p>A connection is only kept when the server sent nothing beyond the response that just ended, and a
+ * kept one is closed on the first byte it reads while idle (see {@link BackendResponseDecoder}):
+ * otherwise what the server sent too much would be read as the next client's response.
  */
 final class BackendConnectionPool {
+    private static final Logger LOG = LoggerFactory.getLogger(BackendConnectionPool.class);
+    static final String DECODER = "http-decoder";
+    static final String ENCODER = "http-encoder";
     private static final int BACKEND_MAX_INITIAL_LINE = 16 * 1024;
     private static final int BACKEND_MAX_HEADER_SIZE = 64 * 1024;
     private static final int MAX_CHUNK_SIZE = 64 * 1024;
@@ -55,11 +65,35 @@ final class BackendConnectionPool {
 
     /** Returns a connection whose exchange finished cleanly; it is kept idle or closed. On its event loop. */
     void release(BackendServer server, Channel channel) {
+        BackendResponseDecoder decoder = channel.pipeline().get(BackendResponseDecoder.class);
+        if (decoder == null) {
+            channel.close();
+            return;
+        }
+        BackendServer.Discard leftover = decoder.leftover();
+        if (leftover != null) {
+            discard(channel, server, leftover, decoder.leftoverBytes());
+            return;
+        }
         LoopPool pool = pools.get(channel.eventLoop());
         if (pool == null || closed) {
             channel.close();
         } else {
-            pool.release(server, channel);
+            pool.release(server, channel, decoder);
+        }
+    }
+
+    /**
+     * Closes a connection on which {@code server} sent {@code bytes} that belong to no response:
+     * counted per reason, logged once per server (a misbehaving server would otherwise flood the log).
+     */
+    void discard(Channel channel, BackendServer server, BackendServer.Discard reason, int bytes) {
+        channel.close();
+        if (server.connectionDiscarded(reason)) {
+            LOG.warn("backend {} server {} sent {} bytes that belong to no response ({}): the connection is closed"
+                    + " instead of reused; further cases are only counted"
+                    + " (stapled_backend_server_connections_discarded_total)",
+                    config.name(), server, bytes, reason.label());
         }
     }
 
@@ -135,22 +169,25 @@ final class BackendConnectionPool {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
+                            BackendResponseDecoder decoder = new BackendResponseDecoder(new HttpDecoderConfig()
                                     .setMaxInitialLineLength(BACKEND_MAX_INITIAL_LINE)
                                     .setMaxHeaderSize(BACKEND_MAX_HEADER_SIZE)
-                                    .setMaxChunkSize(MAX_CHUNK_SIZE), false, false));
-                            ch.pipeline().addLast(BackendConnectionHandler.NAME, new BackendConnectionHandler());
+                                    .setMaxChunkSize(MAX_CHUNK_SIZE), BackendConnectionPool.this);
+                            ch.pipeline().addLast(DECODER, decoder);
+                            ch.pipeline().addLast(ENCODER, new HttpRequestEncoder());
+                            ch.pipeline().addLast(BackendConnectionHandler.NAME, new BackendConnectionHandler(decoder));
                             ch.closeFuture().addListener(f -> removeIdle(ch));
                         }
                     }));
         }
 
-        void release(BackendServer server, Channel channel) {
+        void release(BackendServer server, Channel channel, BackendResponseDecoder decoder) {
             ArrayDeque<Idle> queue = idle.computeIfAbsent(server, s -> new ArrayDeque<>());
             if (!channel.isActive() || queue.size() >= config.maxIdlePerServer()) {
                 channel.close();
                 return;
             }
+            decoder.park(server);
             channel.attr(REUSED).set(Boolean.TRUE);
             queue.addLast(new Idle(server, channel, System.nanoTime()));
             idleCount++;

@@ -15,7 +15,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -324,7 +323,7 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         picked.connectionOpened();
         serverCounted = true;
         backendReused = Boolean.TRUE.equals(ch.attr(BackendConnectionPool.REUSED).get());
-        ch.pipeline().get(BackendConnectionHandler.class).attach(this);
+        ch.pipeline().get(BackendConnectionHandler.class).attach(this, headRequest);
         ch.write(request);
         backendWritePending = true;
         if (requestDone) {
@@ -458,10 +457,29 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
             writeResponseHead(response);
             return;
         }
+        if (!(headRequest || code == 204 || code == 304) && hasTransferCodingOtherThanChunked(response)) {
+            // We removed TE from the request, so a coding other than chunked was never asked for; the
+            // body would reach the client still coded (or framed by our close), without saying so.
+            LOG.debug("client {}: response from {} with Transfer-Encoding {}", clientIp, server,
+                    response.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING));
+            ReferenceCountUtil.release(response);
+            backendReusable = false;
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
+            return;
+        }
         responseStarted = true;
         status = code;
         prepareResponseHead(response);
         writeResponseHead(response);
+    }
+
+    /**
+     * Anything but {@code chunked} alone. The first value is enough: the decoder has already refused
+     * {@code chunked} twice or not last, so a first value {@code chunked} has no coding after it.
+     */
+    private static boolean hasTransferCodingOtherThanChunked(HttpResponse response) {
+        String te = response.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
+        return te != null && !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te);
     }
 
     private void prepareResponseHead(HttpResponse response) {
@@ -469,6 +487,11 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         boolean backendKeepAlive = HttpUtil.isKeepAlive(response);
         HopByHopHeaders.strip(response.headers(), false);
         boolean bodyless = headRequest || code == 204 || code == 304;
+        if (code == 204) {
+            // Not allowed on a 204 (RFC 9110 section 8.6): a client that believed it would read the
+            // next response as this one's body.
+            response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         boolean closeDelimited = !bodyless && !chunked && !response.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
         backendReusable = backendKeepAlive && !closeDelimited && !upgradeRequested;
@@ -768,14 +791,14 @@ final class ClientConnectionHandler extends ChannelDuplexHandler implements Back
         // (The 101 head is already encoded.) Anything the backend decoder still emits as an HTTP
         // object, such as the empty end of the 101, is dropped by the relay.
         cp.remove(HttpProxyInitializer.ENCODER);
-        bp.get(HttpClientCodec.class).removeOutboundHandler();
+        bp.remove(BackendConnectionPool.ENCODER);
         cp.addLast("stapled-tunnel", new RelayHandler(b));
         bp.addLast("stapled-tunnel", new RelayHandler(client));
         bp.remove(BackendConnectionHandler.NAME);
         cp.remove(this);
         // Removing a decoder hands its unread bytes to the relay behind it.
         cp.remove(HttpProxyInitializer.DECODER);
-        bp.remove(HttpClientCodec.class);
+        bp.remove(BackendConnectionPool.DECODER);
         client.config().setAutoRead(b.isWritable());
         b.config().setAutoRead(client.isWritable());
         b.flush();

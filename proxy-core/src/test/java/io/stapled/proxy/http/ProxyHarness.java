@@ -51,9 +51,13 @@ final class ProxyHarness implements AutoCloseable {
     final AtomicInteger clientConnections = new AtomicInteger();
 
     private ProxyHarness(FrontendConfig frontend, BackendConfig backend, boolean epoll) throws Exception {
+        this(frontend, backend, epoll, 2);
+    }
+
+    private ProxyHarness(FrontendConfig frontend, BackendConfig backend, boolean epoll, int loops) throws Exception {
         this.pool = new BackendPool(backend);
         this.proxy = new HttpProxyInitializer(frontend, pool);
-        this.group = new MultiThreadIoEventLoopGroup(2,
+        this.group = new MultiThreadIoEventLoopGroup(loops,
                 epoll ? io.netty.channel.epoll.EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         SslContext ssl = serverContext();
         this.serverChannel = new ServerBootstrap().group(group)
@@ -75,6 +79,14 @@ final class ProxyHarness implements AutoCloseable {
     static ProxyHarness start(BackendConfig backend, UnaryOperator<FrontendConfig> customize) throws Exception {
         return new ProxyHarness(customize.apply(frontend(HttpConfig.defaults(), Duration.ofSeconds(30), false)),
                 backend, false);
+    }
+
+    /**
+     * The same frontend on one event loop: every client then borrows from the same backend connection
+     * pool, as two clients on one loop of a busy server do.
+     */
+    static ProxyHarness startSingleLoop(BackendConfig backend) throws Exception {
+        return new ProxyHarness(frontend(HttpConfig.defaults(), Duration.ofSeconds(30), false), backend, false, 1);
     }
 
     /** The same frontend on the native epoll transport. */
