@@ -114,6 +114,9 @@ class RuntimeApiConnectionsTest {
                     () -> server.openConnections() == 0);
             for (int i = 0; i < 2000; i++) {
                 try (Socket s = new Socket()) {
+                    if (i % 2 == 0) {
+                        s.setSoLinger(true, 0); // close with a reset rather than a FIN
+                    }
                     s.connect(tcp, 5_000);
                 }
             }
