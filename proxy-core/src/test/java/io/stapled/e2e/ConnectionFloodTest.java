@@ -125,6 +125,8 @@ class ConnectionFloodTest {
                 HttpsTestClient.Response r = c.get("/from-127.0.0.1");
                 assertEquals(200, r.status());
                 assertEquals("hello\n", r.body());
+                assertEquals(0, limiter.handshakes().inHandshake(InetAddress.getByName("127.0.0.1")),
+                        "a finished handshake no longer counts against its address");
             }
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(ms < 3000, "served promptly during the flood: " + ms + " ms");
