@@ -112,9 +112,10 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
     }
 
     /**
-     * The channel allows half-closure so that a client which shuts down its sending side after the
-     * commands still reads the answers; without this, a client that connects and closes without a
-     * byte would keep its descriptor until the idle timeout.
+     * The channel allows half-closure so that a client which shuts down its sending side after its
+     * commands still reads the answers. So the EOF closes nothing by itself: once those answers are
+     * written the connection is closed here, or a client that connects and closes without a byte
+     * would keep its descriptor until the idle timeout.
      */
     private void closeIfInputDone(ChannelHandlerContext ctx) {
         if (inputClosed && !busy && !closing && pending.isEmpty()) {

@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
  * the runtime API text protocol. The socket file gets its mode before anyone can connect (it is bound
  * under a temporary name, chmod-ed, then renamed into place, as HAProxy does), a stale file left by a
  * crashed process is replaced, a live one makes start fail, and the file is removed on close.
+ * Connections are capped over both listeners together, and refused while descriptors run short
+ * ({@link AdminConnectionGate}).
  */
 public final class RuntimeApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RuntimeApiServer.class);
