@@ -149,6 +149,7 @@ frontends:
     bind: 127.0.0.1:$STAPLED_PORT
     backend: be
     max_connections: $MAXCONN
+    max_handshakes_per_source: 0  # every load client is 127.0.0.1; HAProxy has no such limit here
     client_timeout: 120s
     certificates:
       - dir: $CERTS

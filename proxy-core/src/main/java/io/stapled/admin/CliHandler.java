@@ -10,10 +10,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
@@ -23,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * Runs the commands of one runtime API connection in order, one at a time, and writes each reply
  * followed by HAProxy's end-of-output marker (an empty line, or the prompt). A command that completes
  * later holds the next ones back until its reply is written. Closes a non-interactive connection
- * after the last command of its line, and any connection idle for longer than its timeout.
+ * after the last command of its line, any connection idle for longer than its timeout, and a
+ * connection whose client has stopped sending (EOF, or {@code echo cmd | socat}'s half-close) once
+ * the commands it did send are answered.
  */
 final class CliHandler extends ChannelInboundHandlerAdapter implements CliRequestDecoder.PayloadListener {
     static final String IDLE_HANDLER = "cli-idle";
@@ -36,6 +40,7 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private boolean busy;
     private boolean closing;
+    private boolean inputClosed;
     private Duration appliedTimeout;
 
     CliHandler(CommandRegistry registry, CliSession session, LongSupplier uptimeSeconds) {
@@ -102,6 +107,21 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
                     }
                 }));
             }
+        }
+        closeIfInputDone(ctx);
+    }
+
+    /**
+     * The channel allows half-closure so that a client which shuts down its sending side after its
+     * commands still reads the answers. So the EOF closes nothing by itself: once those answers are
+     * written the connection is closed here, or a client that connects and closes without a byte
+     * would keep its descriptor until the idle timeout.
+     */
+    private void closeIfInputDone(ChannelHandlerContext ctx) {
+        if (inputClosed && !busy && !closing && pending.isEmpty()) {
+            closing = true;
+            // Behind the replies already written: close() alone would drop what is still unflushed.
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -179,6 +199,12 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The decoder has already passed on what the client sent before its EOF.
+            inputClosed = true;
+            closeIfInputDone(ctx);
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             // A command waiting for its result (a fetch) is not an idle client.
             if (!busy) {

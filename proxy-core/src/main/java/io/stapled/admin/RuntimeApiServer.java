@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.ServerBootstrap;
@@ -43,6 +44,8 @@ import org.slf4j.LoggerFactory;
  * the runtime API text protocol. The socket file gets its mode before anyone can connect (it is bound
  * under a temporary name, chmod-ed, then renamed into place, as HAProxy does), a stale file left by a
  * crashed process is replaced, a live one makes start fail, and the file is removed on close.
+ * Connections are capped over both listeners together, and refused while descriptors run short
+ * ({@link AdminConnectionGate}).
  */
 public final class RuntimeApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RuntimeApiServer.class);
@@ -57,12 +60,14 @@ public final class RuntimeApiServer implements AutoCloseable {
     private final List<Channel> channels;
     private final Path socket;
     private final Object socketKey;
+    private final AdminConnectionGate gate;
     private Runnable onClose = () -> { };
 
-    private RuntimeApiServer(List<Channel> channels, Path socket, Object socketKey) {
+    private RuntimeApiServer(List<Channel> channels, Path socket, Object socketKey, AdminConnectionGate gate) {
         this.channels = channels;
         this.socket = socket;
         this.socketKey = socketKey;
+        this.gate = gate;
     }
 
     /**
@@ -94,6 +99,15 @@ public final class RuntimeApiServer implements AutoCloseable {
     public static RuntimeApiServer start(RuntimeApiConfig config, CommandRegistry registry,
                                          EventLoopGroup group, Transport transport, Instant startTime)
             throws IOException {
+        return start(config, registry, group, transport, startTime, DescriptorHeadroom.ofProcess(ForkJoinPool.commonPool()));
+    }
+
+    static RuntimeApiServer start(RuntimeApiConfig config, CommandRegistry registry, EventLoopGroup group,
+                                  Transport transport, Instant startTime, DescriptorHeadroom headroom)
+            throws IOException {
+        AdminConnectionGate gate = new AdminConnectionGate(
+                config.maxConnections() > 0 ? config.maxConnections() : RuntimeApiConfig.DEFAULT_MAX_CONNECTIONS,
+                headroom);
         CliLevel level = CliLevel.parse(config.level());
         Set<PosixFilePermission> mode = modeOf(config.mode());
         Duration idle = config.idleTimeout() == null || config.idleTimeout().isZero()
@@ -119,7 +133,7 @@ public final class RuntimeApiServer implements AutoCloseable {
         try {
             if (config.socket() != null) {
                 socket = config.socket().toAbsolutePath();
-                Channel ch = bindUnix(socket, mode, group, transport, init);
+                Channel ch = bindUnix(socket, mode, group, transport, gate, init);
                 bound.add(ch);
                 key = fileKey(socket);
                 log.info("runtime API listening on {} (mode {}, level {})", socket,
@@ -131,6 +145,7 @@ public final class RuntimeApiServer implements AutoCloseable {
                             + " is not a loopback address; the runtime API has no authentication");
                 }
                 Channel ch = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                        .handler(gate)
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         .childHandler(init)
                         .bind(config.tcp().toSocketAddress()).syncUninterruptibly().channel();
@@ -149,11 +164,11 @@ public final class RuntimeApiServer implements AutoCloseable {
             }
             throw new IOException("runtime API: cannot listen: " + e.getMessage(), e);
         }
-        return new RuntimeApiServer(List.copyOf(bound), socket, key);
+        return new RuntimeApiServer(List.copyOf(bound), socket, key, gate);
     }
 
     private static Channel bindUnix(Path socket, Set<PosixFilePermission> mode, EventLoopGroup group, Transport transport,
-                                    ChannelInitializer<Channel> init) throws IOException {
+                                    AdminConnectionGate gate, ChannelInitializer<Channel> init) throws IOException {
         refuseLiveOrForeign(socket);
         Path tmp = socket.resolveSibling(socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         if (tmp.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SUN_PATH) {
@@ -169,10 +184,14 @@ public final class RuntimeApiServer implements AutoCloseable {
                 ? new DomainSocketAddress(tmp.toString()) : UnixDomainSocketAddress.of(tmp);
         Channel ch;
         try {
-            ch = new ServerBootstrap().group(group).channel(type)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childHandler(init)
-                    .bind(address).syncUninterruptibly().channel();
+            ServerBootstrap b = new ServerBootstrap().group(group).channel(type).handler(gate).childHandler(init);
+            if (epoll) {
+                // The JDK's unix channel cannot half-close (Netty would warn once per connection); there
+                // the reply to a half-closed client is written before the EOF is read, as long as the
+                // command answers at once.
+                b.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            }
+            ch = b.bind(address).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             throw new IOException("runtime API: cannot bind unix socket " + socket + ": " + e.getMessage(), e);
         }
@@ -257,6 +276,16 @@ public final class RuntimeApiServer implements AutoCloseable {
     /** The unix socket path, or null. */
     public Path socket() {
         return socket;
+    }
+
+    /** Runtime API connections open now, over the unix socket and the TCP address together. */
+    public int openConnections() {
+        return gate.open();
+    }
+
+    /** Connections closed at accept (the cap was reached, or descriptors ran short), since start. */
+    public long refusedConnections() {
+        return gate.refused();
     }
 
     /** The bound addresses (unix first, then TCP). */

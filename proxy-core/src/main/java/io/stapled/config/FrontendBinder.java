@@ -84,10 +84,12 @@ final class FrontendBinder {
         int maxConnections = m.integer("max_connections", DEFAULT_MAX_CONNECTIONS, 1, 1_000_000);
         Duration clientTimeout = m.duration("client_timeout", DEFAULT_CLIENT_TIMEOUT);
         boolean accessLog = m.bool("access_log", false);
+        int maxHandshakesPerSource = m.integer("max_handshakes_per_source",
+                FrontendConfig.DEFAULT_MAX_HANDSHAKES_PER_SOURCE, 0, 1_000_000);
         m.finish();
         return new FrontendConfig(name, bind, mode, backend, certificates,
                 defaultCertificate == null ? null : defaultCertificate.toString(), tls, http, maxConnections,
-                clientTimeout, accessLog);
+                clientTimeout, accessLog, maxHandshakesPerSource);
     }
 
     /** Whether {@code file} is served by one of {@code sources}; a crt-list's contents are not known here. */

@@ -14,9 +14,12 @@ import java.util.List;
  * @param defaultCertificate path of the certificate served when no name matches, or null
  * @param tls                protocol, cipher, ALPN and session settings
  * @param http               HTTP-mode settings (ignored in TCP mode)
- * @param maxConnections     cap on concurrent client connections; more are closed at accept
+ * @param maxConnections     cap on concurrent client connections; at the cap the listener stops
+ *                           accepting and more wait in the listen backlog
  * @param clientTimeout      idle timeout on the client side
  * @param accessLog          log one line per HTTP request
+ * @param maxHandshakesPerSource connections one client address may have in the TLS handshake at
+ *                           once; more are closed at accept (0: no limit)
  */
 public record FrontendConfig(
         String name,
@@ -29,10 +32,22 @@ public record FrontendConfig(
         HttpConfig http,
         int maxConnections,
         java.time.Duration clientTimeout,
-        boolean accessLog) {
+        boolean accessLog,
+        int maxHandshakesPerSource) {
+
+    /** Default of {@code max_handshakes_per_source}. */
+    public static final int DEFAULT_MAX_HANDSHAKES_PER_SOURCE = 64;
 
     public FrontendConfig {
         certificates = List.copyOf(certificates);
+    }
+
+    /** With the default {@code max_handshakes_per_source}. */
+    public FrontendConfig(String name, HostPort bind, Mode mode, String backend, List<CertificateSource> certificates,
+                          String defaultCertificate, TlsConfig tls, HttpConfig http, int maxConnections,
+                          java.time.Duration clientTimeout, boolean accessLog) {
+        this(name, bind, mode, backend, certificates, defaultCertificate, tls, http, maxConnections, clientTimeout,
+                accessLog, DEFAULT_MAX_HANDSHAKES_PER_SOURCE);
     }
 
     public enum Mode { HTTP, TCP }

@@ -94,11 +94,12 @@ final class StapledConfigBinder {
                 "the runtime API has no authentication");
         Duration idleTimeout = m.duration("idle_timeout", DEFAULT_RUNTIME_IDLE_TIMEOUT);
         int maxPayload = m.size("max_payload", DEFAULT_MAX_PAYLOAD, 1024, 64 << 20);
+        int maxConnections = m.integer("max_connections", RuntimeApiConfig.DEFAULT_MAX_CONNECTIONS, 1, 1000);
         m.finish();
         if (m.isValid() && socketValue == null && tcpValue == null) {
             value.error("runtime_api needs a socket, a tcp address, or both");
         }
-        return new RuntimeApiConfig(socket, mode, level, tcp, idleTimeout, maxPayload);
+        return new RuntimeApiConfig(socket, mode, level, tcp, idleTimeout, maxPayload, maxConnections);
     }
 
     /** {@code "0600"}, {@code 600} or {@code 0660}: three or four octal digits, normalized to four. */

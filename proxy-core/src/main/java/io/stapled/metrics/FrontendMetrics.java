@@ -15,6 +15,8 @@ final class FrontendMetrics {
     static final String TOTAL = "stapled.frontend.connections";
     static final String REJECTED = "stapled.frontend.connections.rejected";
     static final String LIMIT = "stapled.frontend.connections.limit";
+    static final String PAUSES = "stapled.frontend.accept.pauses";
+    static final String PAUSED = "stapled.frontend.accept.paused";
 
     private FrontendMetrics() { }
 
@@ -32,8 +34,18 @@ final class FrontendMetrics {
 
     static void bind(MeterRegistry registry, String frontend, ConnectionLimiter limiter) {
         FunctionCounter.builder(REJECTED, limiter, ConnectionLimiter::rejected)
-                .description("Client connections closed at accept because the frontend's max_connections was reached")
+                .description("Client connections closed at accept because their address had max_handshakes_per_source"
+                        + " connections in the TLS handshake already")
                 .tag("frontend", frontend)
+                .register(registry);
+        FunctionCounter.builder(PAUSES, limiter, ConnectionLimiter::pauses)
+                .description("Times the frontend reached max_connections and stopped accepting until a connection closed")
+                .tag("frontend", frontend)
+                .register(registry);
+        Gauge.builder(PAUSED, limiter, l -> l.paused() ? 1 : 0)
+                .description("1 while the frontend is at max_connections and new connections wait in the listen backlog")
+                .tag("frontend", frontend)
+                .strongReference(true)
                 .register(registry);
         Gauge.builder(LIMIT, limiter, ConnectionLimiter::maxConnections)
                 .description("The frontend's max_connections (0: no limit)")

@@ -9,9 +9,10 @@ import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.TlsFrontend;
 
 /**
- * The one place a frontend's client pipeline is assembled: limit, track, pick the certificate and
- * staple from the ClientHello (the handler then replaces itself with the SslHandler), count the
- * handshake, then the HTTP or TCP proxy handlers, which only ever see decrypted bytes.
+ * The one place a frontend's client pipeline is assembled: the per-source handshake limit, track,
+ * pick the certificate and staple from the ClientHello (the handler then replaces itself with the
+ * SslHandler), end the handshake's count, count the handshake, then the HTTP or TCP proxy handlers,
+ * which only ever see decrypted bytes. The connection cap itself sits on the listening channel.
  */
 final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionLimiter limiter;
@@ -37,9 +38,10 @@ final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel>
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
-        p.addLast("limit", limiter);
+        p.addLast("limit", limiter.handshakes());
         p.addLast("track", tracker);
         p.addLast("tls", tls.newHandler());
+        p.addLast("handshake-done", limiter.handshakes().completion());
         p.addLast("tls-metrics", handshakeMetrics);
         proxy.install(p);
     }

@@ -1,6 +1,7 @@
 package io.stapled.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -131,14 +132,15 @@ class ConnectionMetricsTest {
     }
 
     @Test
-    void connectionsOverTheLimitAreCountedAsRejected() throws IOException {
-        ConnectionLimiter limiter = new ConnectionLimiter("web", 1);
+    void connectionsOverTheHandshakeLimitAreRejectedAndTheCapPausesAccepting() throws IOException {
+        ConnectionLimiter limiter = new ConnectionLimiter("web", 2, 1);
         ConnectionTracker tracker = new ConnectionTracker("web");
         Channel front = new ServerBootstrap().group(loops.group()).channel(NioServerSocketChannel.class)
+                .handler(limiter)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("limit", limiter).addLast("track", tracker)
+                        ch.pipeline().addLast("limit", limiter.handshakes()).addLast("track", tracker)
                                 .addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
@@ -148,25 +150,37 @@ class ConnectionMetricsTest {
                     }
                 }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
         try (StapledMetrics metrics = new StapledMetrics(Clock.systemUTC());
-             Socket first = new Socket(); Socket second = new Socket()) {
+             Socket first = new Socket(); Socket second = new Socket(); Socket other = new Socket()) {
             metrics.bindFrontend("web", tracker, limiter);
             AdminHttpServer admin = metrics.startAdmin(new AdminHttpConfig(new HostPort("127.0.0.1", 0), false, null),
                     loops.group(), NioServerSocketChannel.class);
             try {
                 AdminClient client = new AdminClient(admin.localAddress());
-                assertEquals(1, client.scrape().value("stapled_frontend_connections_limit", "frontend", "web"));
+                PrometheusText idle = client.scrape();
+                assertEquals(2, idle.value("stapled_frontend_connections_limit", "frontend", "web"));
+                assertEquals(0, idle.value("stapled_frontend_accept_paused", "frontend", "web"));
+                // No TLS here: a connection stays "in the handshake" until it closes.
                 first.connect(front.localAddress(), 5_000);
                 first.setSoTimeout(5_000);
                 first.getOutputStream().write('x');
                 assertEquals('x', first.getInputStream().read());
                 second.connect(front.localAddress(), 5_000);
                 second.setSoTimeout(5_000);
-                assertEquals(-1, second.getInputStream().read(), "over the limit: closed at accept");
+                assertEquals(-1, second.getInputStream().read(), "a second handshake from the address: closed");
+                other.bind(new InetSocketAddress("127.0.0.2", 0));
+                other.connect(front.localAddress(), 5_000);
+                other.setSoTimeout(5_000);
+                other.getOutputStream().write('y');
+                assertEquals('y', other.getInputStream().read(), "another address is served");
                 PrometheusText t = client.scrape();
                 assertEquals(1, t.value("stapled_frontend_connections_rejected_total", "frontend", "web"));
-                assertEquals(1, t.value("stapled_frontend_connections_total", "frontend", "web"),
+                assertEquals(2, t.value("stapled_frontend_connections_total", "frontend", "web"),
                         "a rejected connection never reaches the tracker");
-                assertEquals(1, t.value("stapled_frontend_connections_active", "frontend", "web"));
+                assertEquals(2, t.value("stapled_frontend_connections_active", "frontend", "web"));
+                assertEquals(1, t.value("stapled_frontend_accept_paused", "frontend", "web"), "at max_connections");
+                // The rejected connection counted against the cap for the moment it was open: 1 or 2 pauses.
+                assertTrue(t.value("stapled_frontend_accept_pauses_total", "frontend", "web") >= 1);
+                assertEquals("counter", t.family("stapled_frontend_accept_pauses_total").type());
             } finally {
                 admin.close();
             }

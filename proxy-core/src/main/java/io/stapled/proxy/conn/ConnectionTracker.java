@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The live client connections of one frontend, for counts and graceful shutdown. Added to every
- * child pipeline (after the {@link ConnectionLimiter}); one instance is shared by all of them.
+ * child pipeline (after the {@link HandshakeLimiter}); one instance is shared by all of them.
  *
  * <p>{@link #drain} is the shutdown path: the caller first stops accepting, then the tracker runs
  * {@code beforeWait} (e.g. ask HTTP connections to close after their current request), waits for
