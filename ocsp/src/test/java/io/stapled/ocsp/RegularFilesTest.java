@@ -31,7 +31,8 @@ class RegularFilesTest {
     Path dir;
 
     static Path mkfifo(Path path) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        Process p = new ProcessBuilder("mkfifo", path.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertEquals(0, p.waitFor(), "mkfifo " + path);
         return path;
     }

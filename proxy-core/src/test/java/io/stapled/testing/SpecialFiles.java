@@ -16,7 +16,8 @@ public final class SpecialFiles {
     public static Path fifo(Path path) {
         try {
             Files.createDirectories(path.toAbsolutePath().getParent());
-            Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+            Process p = new ProcessBuilder("mkfifo", path.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (p.waitFor() != 0) {
                 throw new IllegalStateException("mkfifo " + path + " failed");
             }
