@@ -9,11 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.netty.util.ResourceLeakDetector;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testing.SpecialFiles;
 import picocli.CommandLine;
 
 /** The {@code stapled} command line as a user runs it: exit codes and the lines printed. */
@@ -95,8 +97,60 @@ class CommandLineTest {
         assertEquals(1, run("check", "--config", config.toString()));
         String line = err.toString().strip();
         assertEquals(1, line.lines().count(), "one clear line: " + line);
-        assertTrue(line.contains("a.pem"), line);
-        assertTrue(line.toLowerCase().contains("match"), line);
+        assertEquals("stapled: " + config + ":6 frontends[0].certificates[0].crt: " + dir.resolve("certs/a.pem")
+                + ": the private key does not match the certificate", line, "the form of every config error");
+    }
+
+    @Test
+    @Timeout(30)
+    void checkAndRunRefuseADeviceOrAFifoAsTheConfigAtOnce() {
+        assertEquals(1, run("check", "--config", "/dev/zero"));
+        assertEquals("stapled: /dev/zero file is a character device, not a regular file\n", err.toString());
+        Path fifo = SpecialFiles.fifo(dir.resolve("stapled.yaml"));
+        assertOneLine(1, "stapled: " + fifo + " file is a FIFO, not a regular file", "check", "--config", fifo.toString());
+        assertOneLine(1, "stapled: " + fifo + " file is a FIFO, not a regular file", "run", "--config", fifo.toString());
+        assertOneLine(1, "stapled: /dev/zero file is a character device, not a regular file",
+                "run", "--config", "/dev/zero");
+    }
+
+    @Test
+    @Timeout(30)
+    void checkRefusesADeviceOrAFifoAsCertificateKeyOrCrtList() throws Exception {
+        Path fifo = SpecialFiles.fifo(dir.resolve("certs/fifo.pem"));
+        Path config = writeConfig("crt: certs/fifo.pem");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].crt: expected a regular file, got a FIFO: "
+                + fifo, "check", "--config", config.toString());
+
+        IssuedCertificate root = CertificateBuilder.subject("CN=root").ca().build();
+        IssuedCertificate ok = CertificateBuilder.subject("CN=ok.test").issuer(root).dnsNames("ok.test").build();
+        Path chain = dir.resolve("certs/ok.pem");
+        Files.writeString(chain, ok.chainPem());
+        config = writeConfig("{ crt: certs/ok.pem, key: /dev/zero }");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].key: expected a regular file, got a "
+                + "character device: /dev/zero", "check", "--config", config.toString());
+
+        config = writeConfig("crt_list: certs/fifo.pem");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].crt_list: expected a regular file, got a "
+                + "FIFO: " + fifo, "check", "--config", config.toString());
+
+        Path list = dir.resolve("certs/list.txt");
+        Files.writeString(list, "/dev/zero\n");
+        config = writeConfig("crt_list: certs/list.txt");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].crt_list: " + list + ":1: /dev/zero: "
+                + "not a regular file (a character device)", "check", "--config", config.toString());
+
+        ok.writeBundle(chain);
+        Path ocsp = SpecialFiles.fifo(dir.resolve("certs/ok.pem.ocsp"));
+        config = writeConfig("crt: certs/ok.pem");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].crt: " + ocsp + ": not a regular file "
+                + "(a FIFO)", "check", "--config", config.toString());
+    }
+
+    private void assertOneLine(int exitCode, String line, String... args) {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        assertEquals(exitCode, run(args), err.toString());
+        assertEquals(line + "\n", err.toString().replace(System.lineSeparator(), "\n"));
     }
 
     @Test
