@@ -1,8 +1,8 @@
 package io.stapled.ocsp;
 
 import java.io.IOException;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -17,6 +17,9 @@ import java.util.List;
  * issued the leaf, else the PEM in the {@code <certfile>.issuer} sibling.
  */
 public final class IssuerLocator {
+    /** An issuer file holds a certificate or a few; a megabyte is far beyond any real one. */
+    private static final int MAX_PEM_BYTES = 1 << 20;
+
     private IssuerLocator() { }
 
     /** The issuer of {@code leaf} from {@code chain}, else from {@code <certFile>.issuer}; null if neither has it. */
@@ -54,7 +57,7 @@ public final class IssuerLocator {
 
     private static List<X509Certificate> readPem(Path file) throws IOException {
         List<X509Certificate> out = new ArrayList<>();
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new ByteArrayInputStream(RegularFiles.read(file, MAX_PEM_BYTES))) {
             for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                 out.add((X509Certificate) c);
             }

@@ -40,14 +40,13 @@ public final class StapleFiles {
         }
     }
 
-    /** The file's bytes, or null if it does not exist; refuses files over {@code maxSize}. */
+    /**
+     * The file's bytes, or null if it does not exist; refuses files over {@code maxSize} and anything
+     * but a regular file ({@link RegularFiles}), so a FIFO cannot stall the OCSP threads.
+     */
     public static byte[] read(Path file, int maxSize) throws IOException {
         try {
-            long size = Files.size(file);
-            if (size > maxSize) {
-                throw new IOException(file + " is " + size + " bytes, over the " + maxSize + "-byte cap");
-            }
-            return Files.readAllBytes(file);
+            return RegularFiles.read(file, maxSize);
         } catch (NoSuchFileException e) {
             return null;
         }

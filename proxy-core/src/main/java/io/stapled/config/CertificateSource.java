@@ -3,9 +3,14 @@ package io.stapled.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Where a frontend's certificates come from. Exactly one of the three kinds, in HAProxy's formats.
+ *
+ * <p>Each kind remembers where in the config it was written ({@link ConfigOrigin}, null for sources
+ * built in code), so that a problem found when the files are read names the config line too. Where
+ * a source was written is not part of what it is: {@code equals} ignores the origins.
  */
 public sealed interface CertificateSource {
 
@@ -18,17 +23,63 @@ public sealed interface CertificateSource {
      * One PEM file: a bundle (certificate, key, chain) or a certificate whose key is in {@code key}
      * or in a sibling {@code <crt>.key} file.
      *
-     * @param sni extra SNI names this certificate answers to; empty means the names in the certificate
+     * @param sni       extra SNI names this certificate answers to; empty means the names in the certificate
+     * @param crtOrigin where {@code crt} was written, or null
+     * @param keyOrigin where {@code key} was written, or null
      */
-    record File(Path crt, Path key, List<String> sni, OcspOptions ocsp) implements CertificateSource {
+    record File(Path crt, Path key, List<String> sni, OcspOptions ocsp, ConfigOrigin crtOrigin,
+                ConfigOrigin keyOrigin) implements CertificateSource {
         public File {
             sni = List.copyOf(sni);
+        }
+
+        public File(Path crt, Path key, List<String> sni, OcspOptions ocsp) {
+            this(crt, key, sni, ocsp, null, null);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof File f && Objects.equals(crt, f.crt) && Objects.equals(key, f.key)
+                    && sni.equals(f.sni) && Objects.equals(ocsp, f.ocsp);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(crt, key, sni, ocsp);
         }
     }
 
     /** Every certificate file in a directory, skipping {@code .ocsp .issuer .sctl .key} siblings. */
-    record Directory(Path dir, OcspOptions ocsp) implements CertificateSource { }
+    record Directory(Path dir, OcspOptions ocsp, ConfigOrigin origin) implements CertificateSource {
+        public Directory(Path dir, OcspOptions ocsp) {
+            this(dir, ocsp, null);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Directory d && Objects.equals(dir, d.dir) && Objects.equals(ocsp, d.ocsp);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(dir, ocsp);
+        }
+    }
 
     /** An HAProxy crt-list: one certificate per line with optional {@code [options]} and SNI filters. */
-    record CrtList(Path file, OcspOptions ocsp) implements CertificateSource { }
+    record CrtList(Path file, OcspOptions ocsp, ConfigOrigin origin) implements CertificateSource {
+        public CrtList(Path file, OcspOptions ocsp) {
+            this(file, ocsp, null);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof CrtList c && Objects.equals(file, c.file) && Objects.equals(ocsp, c.ocsp);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(file, ocsp);
+        }
+    }
 }

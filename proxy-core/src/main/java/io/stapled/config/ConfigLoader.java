@@ -1,5 +1,6 @@
 package io.stapled.config;
 
+import io.stapled.ocsp.RegularFiles;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -17,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -105,17 +105,17 @@ public final class ConfigLoader {
 
     private static String read(Path file) {
         try {
-            long size = Files.size(file);
-            if (size > MAX_FILE_BYTES) {
-                throw single(file, "file is too large (" + size + " bytes, the limit is "
-                        + Sizes.format(MAX_FILE_BYTES) + ")");
-            }
-            byte[] bytes = Files.readAllBytes(file);
+            byte[] bytes = RegularFiles.read(file, MAX_FILE_BYTES);
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes))
                     .toString();
+        } catch (RegularFiles.NotRegularException e) {
+            throw single(file, "file is " + e.kind() + ", not a regular file");
+        } catch (RegularFiles.TooLargeException e) {
+            throw single(file, "file is too large (" + (e.size() > e.limit() ? e.size() + " bytes, " : "")
+                    + "the limit is " + Sizes.format(MAX_FILE_BYTES) + ")");
         } catch (NoSuchFileException e) {
             throw single(file, "file not found");
         } catch (CharacterCodingException e) {

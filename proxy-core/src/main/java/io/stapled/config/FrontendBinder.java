@@ -170,12 +170,12 @@ final class FrontendBinder {
         }
         if (crt != null) {
             return new CertificateSource.File(crt.existingFile(), key == null ? null : key.existingFile(),
-                    sniNames(sni), ocsp);
+                    sniNames(sni), ocsp, crt.origin(), key == null ? null : key.origin());
         }
         if (dir != null) {
-            return new CertificateSource.Directory(dir.existingDirectory(), ocsp);
+            return new CertificateSource.Directory(dir.existingDirectory(), ocsp, dir.origin());
         }
-        return new CertificateSource.CrtList(crtList.existingFile(), ocsp);
+        return new CertificateSource.CrtList(crtList.existingFile(), ocsp, crtList.origin());
     }
 
     private static List<String> sniNames(YamlValue value) {

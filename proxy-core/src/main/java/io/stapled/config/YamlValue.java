@@ -1,10 +1,12 @@
 package io.stapled.config;
 
+import io.stapled.ocsp.RegularFiles;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -46,6 +48,11 @@ final class YamlValue {
 
     LoadContext context() {
         return context;
+    }
+
+    /** This value's place in the config, for errors found once the config is loaded. */
+    ConfigOrigin origin() {
+        return new ConfigOrigin(context.file(), line(), LoadContext.escapeControls(path));
     }
 
     void error(String message) {
@@ -257,19 +264,33 @@ final class YamlValue {
         }
     }
 
-    /** A {@link #filePath()} that must be a readable regular file (unless file checks are off). */
+    /**
+     * A {@link #filePath()} that must be a readable regular file (unless file checks are off): a FIFO
+     * would block whoever opens it and a device such as /dev/zero never ends.
+     */
     Path existingFile() {
         Path p = filePath();
         if (p != null && context.checkFiles()) {
+            String notRegular = notRegular(p);
             if (!Files.exists(p)) {
                 error("file not found: " + p);
             } else if (Files.isDirectory(p)) {
                 error("expected a file, got a directory: " + p);
+            } else if (notRegular != null) {
+                error("expected a regular file, got " + notRegular + ": " + p);
             } else if (!Files.isReadable(p)) {
                 error("file is not readable: " + p);
             }
         }
         return p;
+    }
+
+    private static String notRegular(Path p) {
+        try {
+            return RegularFiles.notRegular(p);
+        } catch (IOException e) {
+            return null; // missing or unreadable: said by the checks that follow
+        }
     }
 
     /** A {@link #filePath()} that must be a readable directory (unless file checks are off). */

@@ -84,16 +84,20 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
     private void ready(ChannelHandlerContext ctx, FullHttpRequest request) {
         List<String> problems = readiness.problems();
-        if (problems.isEmpty()) {
-            send(ctx, request, HttpResponseStatus.OK, text("ready\n"), PLAIN, true);
-            return;
-        }
+        List<String> details = readiness.details();
         StringBuilder sb = new StringBuilder();
+        if (problems.isEmpty()) {
+            sb.append("ready\n");
+        }
         for (String p : problems) {
             // One line per problem, whatever the check wrote.
             sb.append(p.replace('\r', ' ').replace('\n', ' ')).append('\n');
         }
-        send(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, text(sb.toString()), PLAIN, true);
+        for (String d : details) {
+            sb.append(d.replace('\r', ' ').replace('\n', ' ')).append('\n');
+        }
+        send(ctx, request, problems.isEmpty() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                text(sb.toString()), PLAIN, true);
     }
 
     private static String path(String uri) {

@@ -50,6 +50,20 @@ public final class Readiness {
         return problems;
     }
 
+    /** Lines that do not affect readiness ({@link ReadinessCheck#details}), shown by {@code /readyz}. */
+    public List<String> details() {
+        List<String> details = new ArrayList<>();
+        java.time.Instant now = clock.instant();
+        for (ReadinessCheck check : checks) {
+            try {
+                check.details(now, details);
+            } catch (RuntimeException e) {
+                details.add("readiness detail failed: " + e);
+            }
+        }
+        return details;
+    }
+
     public boolean isReady() {
         return problems().isEmpty();
     }

@@ -2,6 +2,7 @@ package io.stapled.metrics;
 
 import java.time.Clock;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +29,7 @@ import io.stapled.ocsp.StapleSlot;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
+import io.stapled.tls.TlsFrontend;
 
 /**
  * All of stapled's metrics and its readiness, created once by the server assembly. Meters that the
@@ -145,6 +147,15 @@ public final class StapledMetrics implements AutoCloseable {
         if (admin != null) {
             readiness.addCheck(new StapleReadinessCheck(manager, admin));
         }
+    }
+
+    /**
+     * The certificate part of {@code /readyz} over the certificates {@code frontends} serve now (runtime
+     * swaps included): expired and expiring ones as detail lines, and not ready once every one has
+     * expired ({@link CertificateExpiryCheck}). Call once, with the frontends the server runs.
+     */
+    public void bindCertificates(Collection<TlsFrontend> frontends) {
+        readiness.addCheck(new CertificateExpiryCheck(List.copyOf(frontends)));
     }
 
     /** The observer the HTTP proxy of {@code frontend} calls once per finished request. */

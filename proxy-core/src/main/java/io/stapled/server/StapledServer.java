@@ -231,6 +231,7 @@ public final class StapledServer implements AutoCloseable {
                 s.ocsp = ob.build();
                 OcspWiring.register(s.ocsp, certificates, config.ocsp());
                 s.metrics.bindOcsp(s.ocsp, config.adminHttp());
+                s.metrics.bindCertificates(s.tls);
                 OcspWiring.startAndWait(s.ocsp, config.ocsp());
 
                 int threads = config.global().workers() > 0 ? config.global().workers()

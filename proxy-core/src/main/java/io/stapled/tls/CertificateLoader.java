@@ -5,49 +5,87 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 import io.stapled.config.CertificateSource;
+import io.stapled.config.ConfigException;
+import io.stapled.config.ConfigOrigin;
 import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.CertificateFacts;
+import io.stapled.ocsp.RegularFiles;
+import io.stapled.ocsp.StapleFiles;
 import io.stapled.ocsp.StapleSlot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads certificates in HAProxy's layouts: a PEM bundle (certificates and key in any order), a
  * certificate with its key in a sibling {@code <crt>.key} or an explicit file, a directory of such
- * files, and crt-lists. Every problem is a {@link TlsSetupException} naming the file.
+ * files, and crt-lists. Every problem is a {@link TlsSetupException} naming the file, or, for a source
+ * from a config file, a {@link ConfigException} at the line that named it. A CA certificate as the
+ * leaf is refused; an expired, expiring or weak one is served with a warning ({@link CertificateChecks}).
  */
 public final class CertificateLoader {
+    private static final Logger log = LoggerFactory.getLogger(CertificateLoader.class);
     private static final List<String> DIRECTORY_SKIPPED_SUFFIXES = List.of(".ocsp", ".issuer", ".sctl", ".key");
 
     private CertificateLoader() { }
 
-    /** Every certificate of a source, in the order HAProxy would load them. */
+    /**
+     * Every certificate of a source, in the order HAProxy would load them.
+     *
+     * @throws ConfigException   for a source read from a config file: one error at the config line that
+     *                           names the file ({@code file:line key.path: <file>: problem})
+     * @throws TlsSetupException for a source built in code (no {@link ConfigOrigin})
+     */
     public static List<LoadedCertificate> load(CertificateSource source) {
         if (source instanceof CertificateSource.File f) {
-            return List.of(loadFile(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of()));
+            try {
+                return List.of(loadFile(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of(), f.keyOrigin()));
+            } catch (TlsSetupException e) {
+                throw at(f.crtOrigin(), e);
+            }
         } else if (source instanceof CertificateSource.Directory d) {
-            List<LoadedCertificate> out = new ArrayList<>();
-            for (Path file : certificateFiles(d.dir())) {
-                out.add(loadFile(file, null, List.of(), List.of(), d.ocsp(), List.of()));
-            }
-            return List.copyOf(out);
-        } else if (source instanceof CertificateSource.CrtList c) {
-            List<LoadedCertificate> out = new ArrayList<>();
-            for (CrtListEntry e : CrtListParser.parse(c.file())) {
-                OcspOptions ocsp = e.ocspUpdate() == null ? c.ocsp()
-                        : new OcspOptions(e.ocspUpdate(), c.ocsp().responder());
-                try {
-                    out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn()));
-                } catch (TlsSetupException ex) {
-                    throw new TlsSetupException(c.file() + ":" + e.line() + ": " + ex.getMessage(), ex);
+            try {
+                List<LoadedCertificate> out = new ArrayList<>();
+                for (Path file : certificateFiles(d.dir())) {
+                    out.add(loadFile(file, null, List.of(), List.of(), d.ocsp(), List.of()));
                 }
+                return List.copyOf(out);
+            } catch (TlsSetupException e) {
+                throw at(d.origin(), e);
             }
-            return List.copyOf(out);
+        } else if (source instanceof CertificateSource.CrtList c) {
+            try {
+                List<LoadedCertificate> out = new ArrayList<>();
+                for (CrtListEntry e : CrtListParser.parse(c.file())) {
+                    OcspOptions ocsp = e.ocspUpdate() == null ? c.ocsp()
+                            : new OcspOptions(e.ocspUpdate(), c.ocsp().responder());
+                    try {
+                        out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn()));
+                    } catch (TlsSetupException ex) {
+                        throw new TlsSetupException(c.file() + ":" + e.line() + ": " + ex.getMessage(), ex);
+                    }
+                }
+                return List.copyOf(out);
+            } catch (TlsSetupException e) {
+                throw at(c.origin(), e);
+            }
         }
         throw new IllegalArgumentException("unknown certificate source " + source);
+    }
+
+    /** The problem as a config error at {@code origin}, or unchanged for a source built in code. */
+    private static RuntimeException at(ConfigOrigin origin, TlsSetupException e) {
+        if (origin == null) {
+            return e;
+        }
+        ConfigException located = origin.error(e.getMessage());
+        located.initCause(e);
+        return located;
     }
 
     /** The certificate files of a directory, sorted by name, without siblings and dotfiles. */
@@ -82,6 +120,12 @@ public final class CertificateLoader {
      */
     public static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
                                              OcspOptions ocsp, List<String> alpn) {
+        return loadFile(crt, key, sni, excluded, ocsp, alpn, null);
+    }
+
+    /** @param keyOrigin where the explicit {@code key} was written: its problems are reported there */
+    private static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
+                                              OcspOptions ocsp, List<String> alpn, ConfigOrigin keyOrigin) {
         PemContent content = PemContent.read(crt);
         if (content.certificates().isEmpty()) {
             throw new TlsSetupException(crt + ": no certificate found in the file");
@@ -90,9 +134,16 @@ public final class CertificateLoader {
         PemContent keys = content;
         if (key != null) {
             keyFile = key;
-            keys = PemContent.read(key);
-            if (keys.keyCount() == 0) {
-                throw new TlsSetupException(key + ": no private key found in the file");
+            try {
+                keys = PemContent.read(key);
+                if (keys.keyCount() == 0) {
+                    throw new TlsSetupException(key + ": no private key found in the file");
+                }
+                if (keys.keyCount() > 1) {
+                    throw new TlsSetupException(key + ": holds " + keys.keyCount() + " private keys, expected one");
+                }
+            } catch (TlsSetupException e) {
+                throw at(keyOrigin, e);
             }
         } else if (keys.keyCount() == 0) {
             Path sibling = crt.resolveSibling(crt.getFileName() + ".key");
@@ -117,10 +168,35 @@ public final class CertificateLoader {
             throw new TlsSetupException(crt + ": unsupported key algorithm " + leaf.getPublicKey().getAlgorithm()
                     + " (stapled serves EC and RSA certificates)");
         }
+        String refusal = CertificateChecks.refusal(leaf);
+        if (refusal != null) {
+            throw new TlsSetupException(crt + ": " + refusal);
+        }
+        for (String warning : CertificateChecks.warnings(leaf, Instant.now())) {
+            log.warn("certificate {}: {}", crt, warning);
+        }
+        refuseSpecialOcspFile(crt);
         List<String> names = sni.isEmpty() ? X509Facts.dnsNames(leaf) : sni.stream().map(X509Facts::normalize).toList();
         return new LoadedCertificate(crt, chain, privateKey, keyType, names,
                 excluded.stream().map(X509Facts::normalize).toList(), issuer(crt, chain), ocsp, alpn,
                 new StapleSlot(), CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf));
+    }
+
+    /**
+     * The OCSP engine reads {@code <crt>.ocsp} later, on its own thread, where a FIFO would block it and
+     * a device fill the heap; such a file is a mistake best reported now, with the certificate.
+     */
+    private static void refuseSpecialOcspFile(Path crt) {
+        Path sibling = StapleFiles.ocspFile(crt);
+        String notRegular;
+        try {
+            notRegular = RegularFiles.notRegular(sibling);
+        } catch (IOException e) {
+            return; // no .ocsp file (the usual case), or one the engine will warn about
+        }
+        if (notRegular != null) {
+            throw new TlsSetupException(sibling + ": not a regular file (" + notRegular + ")");
+        }
     }
 
     /** Leaf (the certificate of the key) first, then each certificate's issuer, then any others. */

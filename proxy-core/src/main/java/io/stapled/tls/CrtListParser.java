@@ -1,14 +1,18 @@
 package io.stapled.tls;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
+import io.stapled.ocsp.RegularFiles;
 
 /**
  * Reads an HAProxy crt-list: {@code <crt> [ssl-options] [[!]sni-filter ...]} per line, {@code #}
@@ -17,13 +21,23 @@ import java.util.List;
  * an option HAProxy would honour (a cipher list, client auth) would serve something else than asked.
  */
 public final class CrtListParser {
+    /** Some 50,000 lines of a typical length: far beyond any real crt-list. */
+    static final int MAX_FILE_BYTES = 4 << 20;
 
     private CrtListParser() { }
 
     public static List<CrtListEntry> parse(Path file) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(RegularFiles.read(file, MAX_FILE_BYTES)))
+                    .toString().lines().toList();
+        } catch (RegularFiles.NotRegularException | RegularFiles.TooLargeException e) {
+            throw new TlsSetupException(file + ": cannot read crt-list: " + e.getMessage(), e);
+        } catch (CharacterCodingException e) {
+            throw new TlsSetupException(file + ": cannot read crt-list: not valid UTF-8", e);
         } catch (NoSuchFileException e) {
             throw new TlsSetupException(file + ": no such crt-list file", e);
         } catch (AccessDeniedException e) {

@@ -4,11 +4,14 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
 
 import io.stapled.config.CertificateSource;
 import io.stapled.ocsp.CertificateFacts;
 import io.stapled.ocsp.StapleSlot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One certificate read from disk and checked: its chain matches its key, its names are known.
@@ -42,6 +45,8 @@ public record LoadedCertificate(
         boolean mustStaple,
         URI ocspUrl) {
 
+    private static final Logger log = LoggerFactory.getLogger(LoadedCertificate.class);
+
     public LoadedCertificate {
         chain = List.copyOf(chain);
         sniNames = List.copyOf(sniNames);
@@ -63,6 +68,8 @@ public record LoadedCertificate(
      *
      * @param newIssuer the issuer given with the update ({@code .issuer}), or null to take it from
      *                  the new chain, else keep the old one
+     * @throws IllegalArgumentException for a key type stapled cannot serve or a CA certificate as the
+     *                                  leaf, as at start-up; expired or weak ones are logged, as there
      */
     public LoadedCertificate replacedBy(List<X509Certificate> newChain, PrivateKey newKey, X509Certificate newIssuer) {
         X509Certificate newLeaf = newChain.get(0);
@@ -70,6 +77,13 @@ public record LoadedCertificate(
         if (type == null) {
             throw new IllegalArgumentException("unsupported key algorithm " + newLeaf.getPublicKey().getAlgorithm()
                     + " (stapled serves EC and RSA certificates)");
+        }
+        String refusal = CertificateChecks.refusal(newLeaf);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+        for (String warning : CertificateChecks.warnings(newLeaf, Instant.now())) {
+            log.warn("certificate {}: {}", source, warning);
         }
         List<String> names = sniNames.equals(X509Facts.dnsNames(leaf())) ? X509Facts.dnsNames(newLeaf) : sniNames;
         X509Certificate iss = newIssuer != null ? newIssuer : newChain.size() > 1 ? newChain.get(1) : issuer;

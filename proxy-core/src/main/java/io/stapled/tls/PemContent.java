@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -13,6 +12,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.stapled.ocsp.RegularFiles;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -32,6 +32,8 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * @param source what the text was read from, as error messages name it
  */
 public record PemContent(String source, List<X509Certificate> certificates, List<PrivateKey> keys) {
+    /** A certificate with its chain and key is a few KiB; a file this large is not one. */
+    static final int MAX_FILE_BYTES = 1 << 20;
 
     public PemContent {
         certificates = List.copyOf(certificates);
@@ -94,7 +96,9 @@ public record PemContent(String source, List<X509Certificate> certificates, List
 
     private static String readText(Path file) {
         try {
-            return Files.readString(file, StandardCharsets.ISO_8859_1);
+            return new String(RegularFiles.read(file, MAX_FILE_BYTES), StandardCharsets.ISO_8859_1);
+        } catch (RegularFiles.NotRegularException | RegularFiles.TooLargeException e) {
+            throw new TlsSetupException(file + ": " + e.getMessage(), e);
         } catch (NoSuchFileException e) {
             throw new TlsSetupException(file + ": no such file", e);
         } catch (AccessDeniedException e) {

@@ -43,6 +43,11 @@ public final class TlsFrontend implements AutoCloseable {
         return certificates;
     }
 
+    /** The certificates served now: those of the current snapshot, after any runtime swap. */
+    public List<LoadedCertificate> servedCertificates() {
+        return store.current().certificates().stream().map(ServingCertificate::certificate).toList();
+    }
+
     /** A new handler for one client channel; add it first in the pipeline. */
     public ChannelHandler newHandler() {
         return new CertificateSelectingHandler(store, tls.handshakeTimeout().toMillis(),

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns a frontend's config into a running {@link TlsFrontend}: loads its certificates, builds one
  * context per certificate, installs ticket keys and builds the first snapshot. Fails with a one-line
- * {@link TlsSetupException} (naming the frontend and the file) and frees what it built.
+ * {@link TlsSetupException} (naming the frontend and the file) and frees what it built; a certificate
+ * source read from a config file fails instead with a {@link io.stapled.config.ConfigException} at the
+ * config line that named the file ({@link CertificateLoader#load}).
  */
 public final class TlsFrontendFactory {
     private static final Logger log = LoggerFactory.getLogger(TlsFrontendFactory.class);

@@ -7,13 +7,24 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.netty.util.ResourceLeakDetector;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.ocsp.pki.KeyPairs;
+import io.stapled.testing.SpecialFiles;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /** The {@code stapled} command line as a user runs it: exit codes and the lines printed. */
@@ -95,8 +106,93 @@ class CommandLineTest {
         assertEquals(1, run("check", "--config", config.toString()));
         String line = err.toString().strip();
         assertEquals(1, line.lines().count(), "one clear line: " + line);
-        assertTrue(line.contains("a.pem"), line);
-        assertTrue(line.toLowerCase().contains("match"), line);
+        assertEquals("stapled: " + config + ":6 frontends[0].certificates[0].crt: " + dir.resolve("certs/a.pem")
+                + ": the private key does not match the certificate", line, "the form of every config error");
+    }
+
+    @Test
+    @Timeout(30)
+    void checkAndRunRefuseADeviceOrAFifoAsTheConfigAtOnce() {
+        assertEquals(1, run("check", "--config", "/dev/zero"));
+        assertEquals("stapled: /dev/zero file is a character device, not a regular file\n", err.toString());
+        Path fifo = SpecialFiles.fifo(dir.resolve("stapled.yaml"));
+        assertOneLine(1, "stapled: " + fifo + " file is a FIFO, not a regular file", "check", "--config", fifo.toString());
+        assertOneLine(1, "stapled: " + fifo + " file is a FIFO, not a regular file", "run", "--config", fifo.toString());
+        assertOneLine(1, "stapled: /dev/zero file is a character device, not a regular file",
+                "run", "--config", "/dev/zero");
+    }
+
+    @Test
+    @Timeout(30)
+    void checkRefusesADeviceOrAFifoAsCertificateKeyOrCrtList() throws Exception {
+        Path fifo = SpecialFiles.fifo(dir.resolve("certs/fifo.pem"));
+        Path config = writeConfig("crt: certs/fifo.pem");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].crt: expected a regular file, got a FIFO: "
+                + fifo, "check", "--config", config.toString());
+
+        IssuedCertificate root = CertificateBuilder.subject("CN=root").ca().build();
+        IssuedCertificate ok = CertificateBuilder.subject("CN=ok.test").issuer(root).dnsNames("ok.test").build();
+        Path chain = dir.resolve("certs/ok.pem");
+        Files.writeString(chain, ok.chainPem());
+        config = writeConfig("{ crt: certs/ok.pem, key: /dev/zero }");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].key: expected a regular file, got a "
+                + "character device: /dev/zero", "check", "--config", config.toString());
+
+        config = writeConfig("crt_list: certs/fifo.pem");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].crt_list: expected a regular file, got a "
+                + "FIFO: " + fifo, "check", "--config", config.toString());
+
+        Path list = dir.resolve("certs/list.txt");
+        Files.writeString(list, "/dev/zero\n");
+        config = writeConfig("crt_list: certs/list.txt");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].crt_list: " + list + ":1: /dev/zero: "
+                + "not a regular file (a character device)", "check", "--config", config.toString());
+
+        ok.writeBundle(chain);
+        Path ocsp = SpecialFiles.fifo(dir.resolve("certs/ok.pem.ocsp"));
+        config = writeConfig("crt: certs/ok.pem");
+        assertOneLine(1, "stapled: " + config + ":6 frontends[0].certificates[0].crt: " + ocsp + ": not a regular file "
+                + "(a FIFO)", "check", "--config", config.toString());
+    }
+
+    @Test
+    void checkAcceptsAnExpiredOrWeakCertificateWithAWarningAndRefusesACaAsLeaf() throws Exception {
+        IssuedCertificate root = CertificateBuilder.subject("CN=root").ca().build();
+        Instant now = Instant.now();
+        CertificateBuilder.subject("CN=old.test").issuer(root).dnsNames("old.test")
+                .validity(now.minus(Duration.ofDays(60)), now.minus(Duration.ofDays(1))).build()
+                .writeBundle(dir.resolve("certs/old.pem"));
+        CertificateBuilder.subject("CN=weak.test").issuer(root).dnsNames("weak.test").keyPair(KeyPairs.rsa(1024))
+                .build().writeBundle(dir.resolve("certs/weak.pem"));
+        Logger logger = (Logger) LoggerFactory.getLogger(io.stapled.tls.CertificateLoader.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            Path config = writeConfig("dir: certs");
+            assertEquals(0, run("check", "--config", config.toString()), err.toString());
+            List<String> warnings = appender.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                    .map(ILoggingEvent::getFormattedMessage).toList();
+            assertEquals(2, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).startsWith("certificate " + dir.resolve("certs/old.pem")
+                    + ": the certificate expired at "), warnings.get(0));
+            assertEquals("certificate " + dir.resolve("certs/weak.pem") + ": the RSA key has 1024 bits, under 2048; "
+                    + "clients may refuse it", warnings.get(1));
+        } finally {
+            logger.detachAppender(appender);
+        }
+        Files.writeString(dir.resolve("certs/root.pem"), root.certificatePem() + root.privateKeyPem());
+        Path config = writeConfig("crt: certs/root.pem");
+        assertEquals(1, run("check", "--config", config.toString()));
+        assertTrue(err.toString().startsWith("stapled: " + config + ":6 frontends[0].certificates[0].crt: "
+                + dir.resolve("certs/root.pem") + ": the certificate of the private key is a CA certificate"), err.toString());
+    }
+
+    private void assertOneLine(int exitCode, String line, String... args) {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        assertEquals(exitCode, run(args), err.toString());
+        assertEquals(line + "\n", err.toString().replace(System.lineSeparator(), "\n"));
     }
 
     @Test

@@ -2,7 +2,12 @@ package io.stapled.config;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.stapled.ocsp.pki.CertificateBuilder;
+import io.stapled.server.ConfigCheck;
+import io.stapled.testing.SpecialFiles;
 
 import java.io.File;
 import java.io.IOException;
@@ -584,5 +589,132 @@ class ConfigErrorsTest {
                 () -> ConfigLoader.parse(yaml, dir.resolve("big.yaml")));
         assertEquals(1, e.errors().size(), e.getMessage());
         assertTrue(e.getMessage().contains("limit"), e.getMessage());
+    }
+
+    // ---- files that are not regular files (a FIFO blocks the reader, /dev/zero never ends) -------------
+
+    @Test
+    @Timeout(20)
+    void aDeviceOrAFifoAsTheConfigFileIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(SpecialFiles.DEV_ZERO));
+        assertEquals("/dev/zero file is a character device, not a regular file", e.getMessage());
+        Path fifo = SpecialFiles.fifo(dir.resolve("fifo.yaml"));
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.load(fifo));
+        assertEquals(fifo + " file is a FIFO, not a regular file", e.getMessage());
+    }
+
+    @Test
+    @Timeout(20)
+    void aDeviceOrAFifoAsCertificateKeyOrCrtListIsRefusedAtItsLine() {
+        Path fifo = SpecialFiles.fifo(dir.resolve("fifo.pem"));
+        assertErrors(BASE.replace("      - crt: site.pem", ""
+                        + "      - crt: /dev/zero\n"
+                        + "      - crt: fifo.pem\n"
+                        + "      - crt: site.pem\n"
+                        + "        key: /dev/zero\n"
+                        + "      - crt_list: fifo.pem\n"
+                        + "      - crt: site.pem\n"
+                        + "        key: fifo.pem"),
+                "stapled.yaml:6 frontends[0].certificates[0].crt: expected a regular file, got a character device: "
+                        + "/dev/zero",
+                "stapled.yaml:7 frontends[0].certificates[1].crt: expected a regular file, got a FIFO: " + fifo,
+                "stapled.yaml:9 frontends[0].certificates[2].key: expected a regular file, got a character device: "
+                        + "/dev/zero",
+                "stapled.yaml:10 frontends[0].certificates[3].crt_list: expected a regular file, got a FIFO: " + fifo,
+                "stapled.yaml:12 frontends[0].certificates[4].key: expected a regular file, got a FIFO: " + fifo);
+    }
+
+    @Test
+    @Timeout(20)
+    void aDeviceOrAFifoNamedInACrtListOrAsASiblingIsRefusedWhenTheCertificatesLoad() {
+        Path list = TestCertificates.write(dir.resolve("list.txt"), "site.pem\n/dev/zero\n");
+        assertCertificateError(BASE.replace("crt: site.pem", "crt_list: list.txt"),
+                "stapled.yaml:6 frontends[0].certificates[0].crt_list: " + list + ":2: /dev/zero: not a regular file "
+                        + "(a character device)");
+        Path fifoList = TestCertificates.write(dir.resolve("fifo-list.txt"), "fifo.pem\n");
+        Path fifo = SpecialFiles.fifo(dir.resolve("fifo.pem"));
+        assertCertificateError(BASE.replace("crt: site.pem", "crt_list: fifo-list.txt"),
+                "stapled.yaml:6 frontends[0].certificates[0].crt_list: " + fifoList + ":1: " + fifo
+                        + ": not a regular file (a FIFO)");
+        Path ocsp = SpecialFiles.fifo(dir.resolve("site.pem.ocsp"));
+        assertCertificateError(BASE, "stapled.yaml:6 frontends[0].certificates[0].crt: " + ocsp
+                + ": not a regular file (a FIFO)");
+        Path key = SpecialFiles.devZeroAt(dir.resolve("chain.pem.key"));
+        TestCertificates.chainOnly(dir.resolve("chain.pem"));
+        assertCertificateError(BASE.replace("crt: site.pem", "crt: chain.pem"),
+                "stapled.yaml:6 frontends[0].certificates[0].crt: " + key + ": not a regular file (a character device)");
+    }
+
+    // ---- problems found when the certificates are read: still file:line key.path ---------------------
+
+    /** What {@code stapled check} (and start-up) reports once the config loaded: the files are read. */
+    private void assertCertificateError(String yaml, String expected) {
+        Path file = TestCertificates.write(dir.resolve("stapled.yaml"), yaml);
+        StapledConfig config = ConfigLoader.load(file);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigCheck.verify(config));
+        assertEquals(dir + File.separator + expected, e.getMessage());
+        assertEquals(1, e.errors().size());
+    }
+
+    @Test
+    void aKeyThatDoesNotMatchItsCertificate() {
+        Path crt = TestCertificates.mismatched(dir.resolve("mismatch.pem"));
+        assertCertificateError(BASE.replace("crt: site.pem", "crt: mismatch.pem"),
+                "stapled.yaml:6 frontends[0].certificates[0].crt: " + crt + ": the private key does not match the "
+                        + "certificate");
+        Path key = TestCertificates.write(dir.resolve("other.key"),
+                CertificateBuilder.subject("CN=x").build().privateKeyPem());
+        assertCertificateError(BASE.replace("crt: site.pem", "crt: site.pem\n        key: other.key"),
+                "stapled.yaml:6 frontends[0].certificates[0].crt: " + dir.resolve("site.pem") + ": the private key in "
+                        + key + " does not match the certificate");
+    }
+
+    @Test
+    void anEncryptedKeyIsReportedAtTheKeysLine() {
+        TestCertificates.chainOnly(dir.resolve("chain.pem"));
+        Path key = TestCertificates.encryptedKey(dir.resolve("chain.key"));
+        assertCertificateError(BASE.replace("crt: site.pem", "crt: chain.pem\n        key: chain.key"),
+                "stapled.yaml:7 frontends[0].certificates[0].key: " + key + ": the private key is encrypted; stapled "
+                        + "needs an unencrypted key (decrypt it with `openssl pkey -in chain.key`)");
+    }
+
+    @Test
+    void aMissingKey() {
+        Path crt = TestCertificates.chainOnly(dir.resolve("nokey.pem"));
+        assertCertificateError(BASE.replace("crt: site.pem", "crt: nokey.pem"),
+                "stapled.yaml:6 frontends[0].certificates[0].crt: " + crt + ": no private key in the file and no "
+                        + "nokey.pem.key beside it");
+    }
+
+    @Test
+    void garbagePem() {
+        Path garbage = TestCertificates.write(dir.resolve("garbage.pem"), "this is not PEM at all\n");
+        assertCertificateError(BASE.replace("crt: site.pem", "crt: garbage.pem"),
+                "stapled.yaml:6 frontends[0].certificates[0].crt: " + garbage + ": no certificate found in the file");
+        Path corrupt = TestCertificates.write(dir.resolve("corrupt.pem"),
+                "-----BEGIN CERTIFICATE-----\nMIIB!!!!\n-----END CERTIFICATE-----\n");
+        Path file = TestCertificates.write(dir.resolve("stapled.yaml"), BASE.replace("crt: site.pem", "crt: corrupt.pem"));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigCheck.verify(ConfigLoader.load(file)));
+        assertTrue(e.getMessage().startsWith(file + ":6 frontends[0].certificates[0].crt: " + corrupt
+                + ": not a valid PEM file: "), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void aCaCertificateAsTheLeafIsRefusedAtItsLine() {
+        Path crt = TestCertificates.caAsLeaf(dir.resolve("ca.pem"));
+        assertCertificateError(BASE.replace("crt: site.pem", "crt: ca.pem"),
+                "stapled.yaml:6 frontends[0].certificates[0].crt: " + crt + ": the certificate of the private key is a"
+                        + " CA certificate (basicConstraints CA:TRUE), not a server certificate: serve a leaf issued by"
+                        + " it (a self-signed test certificate needs -addext basicConstraints=critical,CA:FALSE with"
+                        + " openssl req -x509)");
+    }
+
+    @Test
+    void aProblemInADirectoryIsReportedAtTheDirLine() {
+        TestCertificates.mismatched(dir.resolve("d/bad.pem"));
+        assertCertificateError(BASE.replace("crt: site.pem", "dir: d"),
+                "stapled.yaml:6 frontends[0].certificates[0].dir: " + dir.resolve("d/bad.pem")
+                        + ": the private key does not match the certificate");
     }
 }

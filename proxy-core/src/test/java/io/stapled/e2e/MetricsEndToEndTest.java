@@ -9,11 +9,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.stapled.metrics.PrometheusText;
+import io.stapled.ocsp.pki.CertificateBuilder;
+import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.testing.HttpsTestClient;
 
 /** The running server's admin listener: metrics reflect real traffic, health and readiness answer. */
@@ -45,6 +48,25 @@ class MetricsEndToEndTest {
             assertTrue(expiresIn > 3000 && expiresIn <= 3600, "responder default validity is one hour: " + expiresIn);
             assertEquals(1.0, m.value("stapled_backend_server_up", "backend", "app", "server", "app1"));
             assertEquals(3.0, m.value("stapled_frontend_connections_total", "frontend", "https"));
+        }
+    }
+
+    @Test
+    void readyzOfTheRunningServerNamesAnExpiringCertificateAndStaysReady() throws Exception {
+        try (Deployment d = Deployment.create(dir)) {
+            Instant now = Instant.now();
+            IssuedCertificate soon = CertificateBuilder.subject("CN=soon.test").issuer(d.intermediate)
+                    .dnsNames("soon.test").ocspUrl(d.responder.url())
+                    .validity(now.minus(Duration.ofDays(80)), now.plus(Duration.ofDays(3))).build();
+            Path soonFile = soon.writeBundle(dir.resolve("certs/soon.pem"));
+            d.extraYaml = "admin_http: { bind: 127.0.0.1:0 }";
+            d.start("");
+            String base = "http://127.0.0.1:" + d.server.admin().localAddress().getPort();
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> r = get(http, base + "/readyz");
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("ready\ncertificate " + soonFile + " expires at " + soon.certificate().getNotAfter().toInstant()
+                    + " (in 2d 23h)\n", r.body());
         }
     }
 

@@ -11,19 +11,34 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.stapled.config.AdminHttpConfig;
+import io.stapled.config.CertificateSource;
+import io.stapled.config.FrontendConfig;
+import io.stapled.config.GlobalConfig;
 import io.stapled.config.HostPort;
+import io.stapled.config.HttpConfig;
+import io.stapled.config.TlsConfig;
+import io.stapled.ocsp.pki.CertificateBuilder;
+import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testing.TestPki;
+import io.stapled.tls.TlsFrontend;
+import io.stapled.tls.TlsFrontendFactory;
 import io.stapled.testing.EventLoopGroupExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(20)
 class AdminHttpServerTest {
@@ -32,6 +47,8 @@ class AdminHttpServerTest {
     private StapledMetrics metrics;
     private AdminHttpServer admin;
     private AdminClient client;
+    @TempDir
+    Path dir;
 
     @BeforeEach
     void start() {
@@ -84,6 +101,69 @@ class AdminHttpServerTest {
 
         metrics.readiness().listenersOpen(false);
         assertTrue(client.get("/readyz").body().startsWith("listeners are not open\n"));
+    }
+
+    @Test
+    void readyzListsExpiredAndExpiringCertificatesAndStaysReadyWhileOneIsGood() throws Exception {
+        Instant now = Instant.now();
+        IssuedCertificate expired = leaf("expired.test", now.minus(Duration.ofDays(90)), now.minus(Duration.ofDays(2)));
+        IssuedCertificate soon = leaf("soon.test", now.minus(Duration.ofDays(80)), now.plus(Duration.ofDays(5)));
+        IssuedCertificate good = leaf("good.test", now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(60)));
+        Path mixed = Files.createDirectories(dir.resolve("mixed"));
+        Path expiredFile = expired.writeBundle(mixed.resolve("a-expired.pem"));
+        Path soonFile = soon.writeBundle(mixed.resolve("b-soon.pem"));
+        good.writeBundle(mixed.resolve("c-good.pem"));
+        Path onlyExpired = Files.createDirectories(dir.resolve("old"));
+        Path oldFile = expired.writeBundle(onlyExpired.resolve("old.pem"));
+        try (TlsFrontend web = frontend("web", mixed); TlsFrontend legacy = frontend("legacy", onlyExpired)) {
+            metrics.bindCertificates(List.of(web));
+            metrics.readiness().listenersOpen(true);
+            HttpResponse<String> r = client.get("/readyz");
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("ready\n"
+                    + "certificate " + expiredFile + " expired at " + expired.certificate().getNotAfter().toInstant() + "\n"
+                    + "certificate " + soonFile + " expires at " + soon.certificate().getNotAfter().toInstant()
+                    + " (in 4d 23h)\n", r.body());
+
+            // a second metrics/readiness over a frontend whose only certificate has expired
+            try (StapledMetrics other = new StapledMetrics(Clock.systemUTC())) {
+                other.bindCertificates(List.of(legacy));
+                other.readiness().listenersOpen(true);
+                assertEquals(List.of("every certificate served has expired (1)"), other.readiness().problems());
+                assertEquals(List.of("certificate " + oldFile + " expired at "
+                        + expired.certificate().getNotAfter().toInstant()), other.readiness().details());
+            }
+        }
+    }
+
+    @Test
+    void readyzShowsDetailsUnderTheProblemsWhenNotReady() throws Exception {
+        Instant now = Instant.now();
+        IssuedCertificate expired = leaf("gone.test", now.minus(Duration.ofDays(90)), now.minus(Duration.ofDays(2)));
+        Path d = Files.createDirectories(dir.resolve("gone"));
+        Path file = expired.writeBundle(d.resolve("gone.pem"));
+        try (TlsFrontend web = frontend("web", d)) {
+            metrics.bindCertificates(List.of(web));
+            metrics.readiness().listenersOpen(true);
+            HttpResponse<String> r = client.get("/readyz");
+            assertEquals(503, r.statusCode(), r.body());
+            assertEquals("every certificate served has expired (1)\ncertificate " + file + " expired at "
+                    + expired.certificate().getNotAfter().toInstant() + "\n", r.body());
+        }
+    }
+
+    private static IssuedCertificate leaf(String name, Instant notBefore, Instant notAfter) {
+        return CertificateBuilder.subject("CN=" + name).issuer(TestPki.INTERMEDIATE).dnsNames(name)
+                .validity(notBefore, notAfter).build();
+    }
+
+    private static TlsFrontend frontend(String name, Path certificates) {
+        TlsConfig tls = new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), null, null, List.of("http/1.1"), false,
+                Duration.ofHours(1), 0, Duration.ofMinutes(5), Duration.ofSeconds(5));
+        return TlsFrontendFactory.create(new FrontendConfig(name, new HostPort("127.0.0.1", 0),
+                FrontendConfig.Mode.HTTP, "app", List.of(new CertificateSource.Directory(certificates,
+                CertificateSource.OcspOptions.DEFAULT)), null, tls, HttpConfig.defaults(), 100,
+                Duration.ofSeconds(30), false), GlobalConfig.defaults());
     }
 
     @Test

@@ -10,16 +10,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import io.stapled.config.CertificateSource;
 import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.pki.KeyPairs;
+import io.stapled.testing.SpecialFiles;
 import io.stapled.testing.TestPki;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Reading certificates in HAProxy's layouts, and refusing what cannot be served. */
 class CertificateLoaderTest {
@@ -202,7 +212,7 @@ class CertificateLoaderTest {
         Path missing = dir.resolve("missing.pem");
         assertTrue(message(missing).contains(missing + ": no such file"), message(missing));
         Path isDir = Files.createDirectories(dir.resolve("adir.pem"));
-        assertTrue(message(isDir).contains(isDir + ": cannot read"), message(isDir));
+        assertEquals(isDir + ": not a regular file (a directory)", message(isDir));
         Path garbage = PemFiles.writeFile(dir.resolve("garbage.pem"), "this is not PEM at all\n");
         assertTrue(message(garbage).contains(garbage + ": no certificate found"), message(garbage));
         String pem = EC.certificatePem();
@@ -210,5 +220,111 @@ class CertificateLoaderTest {
         assertTrue(message(corrupt).contains(corrupt + ": not a valid PEM file"), message(corrupt));
         Path noKey = PemFiles.writeFile(dir.resolve("nokey.pem"), EC.chainPem());
         assertTrue(message(noKey).contains("no private key") && message(noKey).contains("nokey.pem.key"), message(noKey));
+    }
+
+    @Test
+    @Timeout(20)
+    void devicesAndFifosAreRefusedWithoutBeingRead() {
+        Path fifoCrt = SpecialFiles.fifo(dir.resolve("fifo.pem"));
+        assertEquals(fifoCrt + ": not a regular file (a FIFO)", message(fifoCrt));
+        assertEquals("/dev/zero: not a regular file (a character device)", message(SpecialFiles.DEV_ZERO));
+
+        Path crt = PemFiles.writeFile(dir.resolve("sib.pem"), EC.chainPem());
+        Path sibKey = SpecialFiles.fifo(dir.resolve("sib.pem.key"));
+        assertEquals(sibKey + ": not a regular file (a FIFO)", message(crt));
+
+        Path crt2 = PemFiles.writeFile(dir.resolve("explicit.pem"), EC.chainPem());
+        String m = assertThrows(TlsSetupException.class, () -> CertificateLoader.load(new CertificateSource.File(
+                crt2, SpecialFiles.DEV_ZERO, List.of(), OcspOptions.DEFAULT))).getMessage();
+        assertEquals("/dev/zero: not a regular file (a character device)", m);
+
+        Path issuer = PemFiles.writeFile(dir.resolve("iss.pem"), EC.certificatePem(), PemFiles.pkcs8(EC.keyPair().getPrivate()));
+        Path issuerFifo = SpecialFiles.fifo(dir.resolve("iss.pem.issuer"));
+        assertEquals(issuerFifo + ": not a regular file (a FIFO)", message(issuer));
+
+        Path stapled = PemFiles.writeFile(dir.resolve("st.pem"), EC.chainPem(), PemFiles.pkcs8(EC.keyPair().getPrivate()));
+        Path ocspFifo = SpecialFiles.fifo(dir.resolve("st.pem.ocsp"));
+        assertEquals(ocspFifo + ": not a regular file (a FIFO)", message(stapled));
+        Path zeroed = PemFiles.writeFile(dir.resolve("z.pem"), EC.chainPem(), PemFiles.pkcs8(EC.keyPair().getPrivate()));
+        Path ocspZero = SpecialFiles.devZeroAt(dir.resolve("z.pem.ocsp"));
+        assertEquals(ocspZero + ": not a regular file (a character device)", message(zeroed));
+
+        Path listFifo = SpecialFiles.fifo(dir.resolve("list.txt"));
+        assertEquals(listFifo + ": cannot read crt-list: not a regular file (a FIFO)", assertThrows(TlsSetupException.class,
+                () -> CertificateLoader.load(new CertificateSource.CrtList(listFifo, OcspOptions.DEFAULT))).getMessage());
+        assertEquals("/dev/zero: cannot read crt-list: not a regular file (a character device)",
+                assertThrows(TlsSetupException.class, () -> CertificateLoader.load(
+                        new CertificateSource.CrtList(SpecialFiles.DEV_ZERO, OcspOptions.DEFAULT))).getMessage());
+        Path list = PemFiles.writeFile(dir.resolve("zero-list.txt"), "/dev/zero\n");
+        assertEquals(list + ":1: /dev/zero: not a regular file (a character device)", assertThrows(TlsSetupException.class,
+                () -> CertificateLoader.load(new CertificateSource.CrtList(list, OcspOptions.DEFAULT))).getMessage());
+    }
+
+    @Test
+    void oversizedFilesAreRefused() throws Exception {
+        Path huge = PemFiles.writeFile(dir.resolve("huge.pem"), EC.chainPem() + "#".repeat(PemContent.MAX_FILE_BYTES));
+        assertTrue(message(huge).startsWith(huge + ": too large ("), message(huge));
+        assertTrue(message(huge).endsWith("the limit is 1 MiB)"), message(huge));
+        Path hugeList = dir.resolve("huge-list.txt");
+        Files.write(hugeList, new byte[CrtListParser.MAX_FILE_BYTES + 1]);
+        String m = assertThrows(TlsSetupException.class,
+                () -> CertificateLoader.load(new CertificateSource.CrtList(hugeList, OcspOptions.DEFAULT))).getMessage();
+        assertEquals(hugeList + ": cannot read crt-list: too large (4194305 bytes, the limit is 4 MiB)", m);
+    }
+
+    @Test
+    void aCaCertificateAsTheLeafIsRefused() {
+        // the CA's own key in the bundle makes the CA certificate the leaf
+        Path crt = PemFiles.writeFile(dir.resolve("ca.pem"), TestPki.INTERMEDIATE.certificatePem(),
+                PemFiles.pkcs8(TestPki.INTERMEDIATE.keyPair().getPrivate()));
+        String m = message(crt);
+        assertTrue(m.startsWith(crt + ": the certificate of the private key is a CA certificate (basicConstraints "
+                + "CA:TRUE)"), m);
+        IssuedCertificate selfSignedCa = CertificateBuilder.subject("CN=self.test").ca().dnsNames("self.test").build();
+        LoadedCertificate served = load(PemFiles.writeFile(dir.resolve("ok.pem"), EC.chainPem(),
+                PemFiles.pkcs8(EC.keyPair().getPrivate())));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> served.replacedBy(
+                List.of(selfSignedCa.certificate()), selfSignedCa.keyPair().getPrivate(), null));
+        assertTrue(e.getMessage().contains("is a CA certificate"), "the runtime API refuses it too: " + e.getMessage());
+    }
+
+    @Test
+    void expiredExpiringNotYetValidAndWeakCertificatesAreServedWithAWarning() {
+        Instant now = Instant.now();
+        IssuedCertificate expired = CertificateBuilder.subject("CN=expired.test").issuer(TestPki.INTERMEDIATE)
+                .dnsNames("expired.test").validity(now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(1))).build();
+        IssuedCertificate expiring = CertificateBuilder.subject("CN=soon.test").issuer(TestPki.INTERMEDIATE)
+                .dnsNames("soon.test").validity(now.minus(Duration.ofDays(30)), now.plus(Duration.ofDays(3))
+                        .plus(Duration.ofHours(1))).build();
+        IssuedCertificate future = CertificateBuilder.subject("CN=future.test").issuer(TestPki.INTERMEDIATE)
+                .dnsNames("future.test").validity(now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(90))).build();
+        IssuedCertificate weak = CertificateBuilder.subject("CN=weak.test").issuer(TestPki.INTERMEDIATE)
+                .dnsNames("weak.test").keyPair(KeyPairs.rsa(1024)).build();
+        Logger logger = (Logger) LoggerFactory.getLogger(CertificateLoader.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            Path e = expired.writeBundle(dir.resolve("expired.pem"));
+            Path s = expiring.writeBundle(dir.resolve("soon.pem"));
+            Path f = future.writeBundle(dir.resolve("future.pem"));
+            Path w = weak.writeBundle(dir.resolve("weak.pem"));
+            Path good = EC.writeBundle(dir.resolve("good.pem"));
+            for (Path p : List.of(e, s, f, w, good)) {
+                load(p);
+            }
+            List<String> lines = appender.list.stream()
+                    .filter(ev -> ev.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage).toList();
+            assertEquals(List.of(
+                    "certificate " + e + ": the certificate expired at "
+                            + expired.certificate().getNotAfter().toInstant() + "; clients will refuse it",
+                    "certificate " + s + ": the certificate expires at "
+                            + expiring.certificate().getNotAfter().toInstant() + " (in 3 days)",
+                    "certificate " + f + ": the certificate is not valid before "
+                            + future.certificate().getNotBefore().toInstant() + "; clients will refuse it until then",
+                    "certificate " + w + ": the RSA key has 1024 bits, under 2048; clients may refuse it"), lines);
+        } finally {
+            logger.detachAppender(appender);
+        }
     }
 }
