@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.stapled.proxy.http.HttpRequestObserver;
 
 /**
  * {@code stapled_http_request_duration_seconds} of one frontend/backend pair: one timer per status

@@ -13,6 +13,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.stapled.config.AdminHttpConfig;
 import io.stapled.config.HostPort;
+import io.stapled.proxy.http.HttpRequestObserver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -19,6 +19,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import io.stapled.config.BackendConfig;
+import io.stapled.net.Transport;
 import io.stapled.proxy.backend.BackendServer;
 
 /**
@@ -124,7 +125,7 @@ final class BackendConnectionPool {
         }
 
         private Bootstrap bootstrap(Channel client) {
-            Class<? extends Channel> type = BackendTransport.channelClassFor(client);
+            Class<? extends Channel> type = Transport.socketChannelFor(client);
             return bootstraps.computeIfAbsent(type, t -> new Bootstrap()
                     .group(loop)
                     .channel(t)

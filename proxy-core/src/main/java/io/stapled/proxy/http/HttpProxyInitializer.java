@@ -12,7 +12,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.HttpConfig;
-import io.stapled.metrics.HttpRequestObserver;
+import io.stapled.proxy.http.HttpRequestObserver;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.IdleTimeoutHandler;
 

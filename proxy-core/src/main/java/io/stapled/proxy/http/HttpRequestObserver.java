@@ -1,9 +1,9 @@
-package io.stapled.metrics;
+package io.stapled.proxy.http;
 
 /**
  * Told of every finished HTTP request of one frontend/backend pair, on the event loop that served it.
  * Implementations must be quick and must not block. Get one from
- * {@link StapledMetrics#httpObserver(String, String)} per frontend and call it where the access log is
+ * {@code StapledMetrics.httpObserver(frontend, backend)} per frontend and call it where the access log is
  * written.
  */
 @FunctionalInterface
