@@ -118,16 +118,12 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
                     SSL.setOptions(openSsl.sslPointer(), SSL.SSL_OP_NO_TICKET);
                 }
             }
-            Channel ch = ctx.channel();
-            ch.attr(TlsAttributes.CERTIFICATE).set(chosen.certificate());
-            ch.attr(TlsAttributes.STATUS_REQUESTED).set(hello.statusRequest());
-            ch.attr(TlsAttributes.STAPLED).set(stapled);
-            if (hello.serverName() != null && !hello.serverName().isEmpty()) {
-                ch.attr(TlsAttributes.SERVER_NAME).set(hello.serverName());
-            }
+            String serverName = hello.serverName() == null || hello.serverName().isEmpty() ? null : hello.serverName();
+            ctx.channel().attr(TlsAttributes.SELECTION).set(
+                    new TlsSelection(chosen.certificate(), serverName, hello.statusRequest(), stapled));
             ssl.setHandshakeTimeoutMillis(remainingMillis());
             cancelTimeout();
-            ctx.pipeline().replace(this, TlsAttributes.SSL_HANDLER_NAME, ssl);
+            ctx.pipeline().replace(this, TlsAttributes.HANDLER_NAME, ssl);
             engine = null; // owned by the SslHandler now
         } finally {
             if (engine != null) {
