@@ -15,6 +15,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,7 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
 
     private ClientHelloInfo hello;
     private ServingCertificate chosen;
+    private Ticker ticker;
     private long deadlineNanos;
     private ScheduledFuture<?> timeout;
 
@@ -70,7 +72,8 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
         if (handshakeTimeoutMillis <= 0 || timeout != null) {
             return;
         }
-        deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(handshakeTimeoutMillis);
+        ticker = ctx.executor().ticker(); // the system clock, or a test's
+        deadlineNanos = ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(handshakeTimeoutMillis);
         timeout = ctx.executor().schedule(() -> {
             log.debug("{}: no ClientHello within {} ms, closing", ctx.channel(), handshakeTimeoutMillis);
             ctx.close();
@@ -136,7 +139,7 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
         if (handshakeTimeoutMillis <= 0) {
             return 0;
         }
-        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - ticker.nanoTime()));
     }
 
     private void cancelTimeout() {

@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -30,7 +31,7 @@ import io.stapled.proxy.backend.BackendServer;
  *
  * <p>{@code maxIdlePerServer} bounds the idle connections per server in each event loop's pool.
  */
-final class BackendConnectionPool {
+final class BackendConnectionPool implements BackendConnections {
     private static final int BACKEND_MAX_INITIAL_LINE = 16 * 1024;
     private static final int BACKEND_MAX_HEADER_SIZE = 64 * 1024;
     private static final int MAX_CHUNK_SIZE = 64 * 1024;
@@ -49,13 +50,15 @@ final class BackendConnectionPool {
      * A connection to {@code server} for a client on {@code client}'s event loop: an idle pooled one
      * if there is one, else a new connection. Must be called on that event loop.
      */
-    Future<Channel> acquire(BackendServer server, Channel client) {
+    @Override
+    public Future<Channel> acquire(BackendServer server, Channel client) {
         EventLoop loop = client.eventLoop();
         return pools.computeIfAbsent(loop, l -> new LoopPool(l)).acquire(server, client);
     }
 
     /** Returns a connection whose exchange finished cleanly; it is kept idle or closed. On its event loop. */
-    void release(BackendServer server, Channel channel) {
+    @Override
+    public void release(BackendServer server, Channel channel) {
         LoopPool pool = pools.get(channel.eventLoop());
         if (pool == null || closed) {
             channel.close();
@@ -65,7 +68,8 @@ final class BackendConnectionPool {
     }
 
     /** Closes every idle connection; connections in use close when their exchange ends. */
-    void close() {
+    @Override
+    public void close() {
         closed = true;
         for (LoopPool pool : pools.values()) {
             try {
@@ -77,12 +81,22 @@ final class BackendConnectionPool {
     }
 
     /** Idle connections across all loops, for tests and stats; reads racy sizes. */
-    int idleCount() {
+    @Override
+    public int idleCount() {
         int n = 0;
         for (LoopPool pool : pools.values()) {
             n += pool.idleCount;
         }
         return n;
+    }
+
+    /** The handlers of every backend connection: the HTTP/1.1 client codec, then the exchange's listener. */
+    static void initPipeline(ChannelPipeline pipeline) {
+        pipeline.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(BACKEND_MAX_INITIAL_LINE)
+                .setMaxHeaderSize(BACKEND_MAX_HEADER_SIZE)
+                .setMaxChunkSize(MAX_CHUNK_SIZE), false, false));
+        pipeline.addLast(BackendConnectionHandler.NAME, new BackendConnectionHandler());
     }
 
     private final class LoopPool {
@@ -136,11 +150,7 @@ final class BackendConnectionPool {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
-                                    .setMaxInitialLineLength(BACKEND_MAX_INITIAL_LINE)
-                                    .setMaxHeaderSize(BACKEND_MAX_HEADER_SIZE)
-                                    .setMaxChunkSize(MAX_CHUNK_SIZE), false, false));
-                            ch.pipeline().addLast(BackendConnectionHandler.NAME, new BackendConnectionHandler());
+                            initPipeline(ch.pipeline());
                             ch.closeFuture().addListener(f -> removeIdle(ch));
                         }
                     }));

@@ -39,9 +39,8 @@ public final class HttpProxyInitializer {
     private final FrontendConfig frontend;
     private final HttpConfig http;
     private final BackendPool backends;
-    private final BackendConnectionPool connections;
+    private final BackendConnections connections;
     private final ForwardedHeaders forwardedHeaders;
-    private final AccessLog accessLog;
     private final HttpRequestObserver observer;
     private final ChannelGroup clients = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
     private volatile boolean draining;
@@ -54,17 +53,24 @@ public final class HttpProxyInitializer {
     }
 
     /**
-     * @param observer told of every finished request on the event loop (metrics)
+     * @param observer told of every finished request on the event loop (metrics), after the access log
      * @throws IllegalArgumentException when a trusted upstream is not a valid CIDR
      */
     public HttpProxyInitializer(FrontendConfig frontend, BackendPool backends, HttpRequestObserver observer) {
-        this.observer = java.util.Objects.requireNonNull(observer, "observer");
+        this(frontend, backends, observer, new BackendConnectionPool(backends.config()));
+    }
+
+    /** With backend connections from {@code connections}: the handler tests' embedded ones. */
+    HttpProxyInitializer(FrontendConfig frontend, BackendPool backends, HttpRequestObserver observer,
+                         BackendConnections connections) {
         this.frontend = frontend;
         this.http = frontend.http() == null ? HttpConfig.defaults() : frontend.http();
         this.backends = backends;
-        this.connections = new BackendConnectionPool(backends.config());
+        this.connections = connections;
         this.forwardedHeaders = new ForwardedHeaders(http.forwardedHeaders(), http.trustedUpstreams());
-        this.accessLog = new AccessLog(frontend.accessLog(), frontend.name(), backends.name());
+        AccessLog accessLog = new AccessLog(frontend.accessLog(), frontend.name(), backends.name());
+        java.util.Objects.requireNonNull(observer, "observer");
+        this.observer = frontend.accessLog() ? accessLog.andThen(observer) : observer;
     }
 
     /** Adds the HTTP codec and the proxy handler to a client channel's pipeline, after TLS. */
@@ -84,7 +90,7 @@ public final class HttpProxyInitializer {
         pipeline.addLast(ENCODER, encoder);
         // A connection accepted while draining still gets its first request answered (with
         // Connection: close): the handler reads the drain flag itself.
-        pipeline.addLast(PROXY_HANDLER, new ClientConnectionHandler(this, encoder));
+        pipeline.addLast(PROXY_HANDLER, new Http1ConnectionHandler(this, encoder));
     }
 
     /**
@@ -130,7 +136,7 @@ public final class HttpProxyInitializer {
         return backends;
     }
 
-    BackendConnectionPool connections() {
+    BackendConnections connections() {
         return connections;
     }
 
@@ -140,9 +146,5 @@ public final class HttpProxyInitializer {
 
     HttpRequestObserver observer() {
         return observer;
-    }
-
-    AccessLog accessLog() {
-        return accessLog;
     }
 }
