@@ -83,22 +83,7 @@ public interface ProcessStats {
 
     /** Just the name, version and start time: everything else unknown. */
     static ProcessStats basic(String name, String version, Instant startTime) {
-        return new ProcessStats() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String version() {
-                return version;
-            }
-
-            @Override
-            public Instant startTime() {
-                return startTime;
-            }
-        };
+        return new Identity(name, version, startTime);
     }
 
     /**
@@ -107,58 +92,47 @@ public interface ProcessStats {
      */
     static ProcessStats summing(String name, String version, Instant startTime, int threads,
                                 java.util.function.Supplier<java.util.List<FrontendStats>> frontends) {
-        return new ProcessStats() {
-            @Override
-            public String name() {
-                return name;
-            }
+        return new FrontendTotals(name, version, startTime, threads, frontends);
+    }
 
-            @Override
-            public String version() {
-                return version;
-            }
+    /** The process's identity and nothing else. */
+    record Identity(String name, String version, Instant startTime) implements ProcessStats {
+    }
 
-            @Override
-            public Instant startTime() {
-                return startTime;
-            }
+    /** The identity plus the frontends' connection figures, summed when asked. */
+    record FrontendTotals(String name, String version, Instant startTime, int threads,
+                          java.util.function.Supplier<java.util.List<FrontendStats>> frontends)
+            implements ProcessStats {
+        @Override
+        public long currentConnections() {
+            return sum(FrontendStats::currentSessions);
+        }
 
-            @Override
-            public int threads() {
-                return threads;
-            }
+        @Override
+        public long cumulativeConnections() {
+            return sum(FrontendStats::totalSessions);
+        }
 
-            @Override
-            public long currentConnections() {
-                return sum(FrontendStats::currentSessions);
-            }
+        @Override
+        public long maxConnections() {
+            return sum(FrontendStats::sessionLimit);
+        }
 
-            @Override
-            public long cumulativeConnections() {
-                return sum(FrontendStats::totalSessions);
-            }
+        @Override
+        public int listeners() {
+            return frontends.get().size();
+        }
 
-            @Override
-            public long maxConnections() {
-                return sum(FrontendStats::sessionLimit);
-            }
-
-            @Override
-            public int listeners() {
-                return frontends.get().size();
-            }
-
-            private long sum(java.util.function.ToLongFunction<FrontendStats> f) {
-                long total = 0;
-                for (FrontendStats fs : frontends.get()) {
-                    long v = f.applyAsLong(fs);
-                    if (v < 0) {
-                        return -1;
-                    }
-                    total += v;
+        private long sum(java.util.function.ToLongFunction<FrontendStats> f) {
+            long total = 0;
+            for (FrontendStats fs : frontends.get()) {
+                long v = f.applyAsLong(fs);
+                if (v < 0) {
+                    return -1;
                 }
-                return total;
+                total += v;
             }
-        };
+            return total;
+        }
     }
 }

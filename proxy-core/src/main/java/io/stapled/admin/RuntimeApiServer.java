@@ -35,7 +35,7 @@ import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.stapled.config.RuntimeApiConfig;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -17,7 +17,7 @@ import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.pki.KeyPairs;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.server.StapledServer;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 
 /**
  * {@code stapled demo}: a throwaway PKI (root, intermediate, an ECDSA and an RSA certificate for

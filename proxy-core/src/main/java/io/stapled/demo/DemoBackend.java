@@ -23,7 +23,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 
 /**
  * The plain-HTTP server {@code stapled demo} puts behind the proxy: answers every request with a

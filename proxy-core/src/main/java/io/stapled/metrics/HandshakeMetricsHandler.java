@@ -14,8 +14,8 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
-import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsAttributes;
+import io.stapled.tls.TlsSelection;
 
 /**
  * Counts and times the TLS handshakes of one frontend. One instance is shared by all the frontend's
@@ -105,13 +105,11 @@ public final class HandshakeMetricsHandler extends ChannelInboundHandlerAdapter 
             return; // counted already: one handshake per connection
         }
         int result = success ? OK : FAILED;
-        counter(version(ctx, success), result, stapled(ch)).increment();
+        TlsSelection selection = ch.attr(TlsAttributes.SELECTION).get();
+        counter(version(ctx, success), result, stapled(selection)).increment();
         (success ? okDuration : failedDuration).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-        if (success && Boolean.TRUE.equals(ch.attr(TlsAttributes.STAPLED).get())) {
-            LoadedCertificate c = ch.attr(TlsAttributes.CERTIFICATE).get();
-            if (c != null) {
-                certificates.staplesServed(c).increment();
-            }
+        if (success && selection != null && selection.stapled()) {
+            certificates.staplesServed(selection.certificate()).increment();
         }
     }
 
@@ -132,11 +130,11 @@ public final class HandshakeMetricsHandler extends ChannelInboundHandlerAdapter 
         return UNKNOWN_VERSION;
     }
 
-    private static int stapled(Channel ch) {
-        if (!Boolean.TRUE.equals(ch.attr(TlsAttributes.STATUS_REQUESTED).get())) {
+    private static int stapled(TlsSelection selection) {
+        if (selection == null || !selection.statusRequested()) {
             return 2;
         }
-        return Boolean.TRUE.equals(ch.attr(TlsAttributes.STAPLED).get()) ? 0 : 1;
+        return selection.stapled() ? 0 : 1;
     }
 
     private Counter counter(int version, int result, int stapled) {

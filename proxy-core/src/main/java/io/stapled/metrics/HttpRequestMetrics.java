@@ -4,6 +4,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.stapled.proxy.http.CompletedRequest;
+import io.stapled.proxy.http.HttpRequestObserver;
 
 /**
  * {@code stapled_http_request_duration_seconds} of one frontend/backend pair: one timer per status
@@ -28,8 +30,11 @@ final class HttpRequestMetrics implements HttpRequestObserver {
     }
 
     @Override
-    public void requestCompleted(int status, long durationNanos) {
-        timers[statusClassIndex(status)].record(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
+    public void requestCompleted(CompletedRequest request) {
+        if (request.request() == null) {
+            return; // a connection that never sent a request head (408): not a request
+        }
+        timers[statusClassIndex(request.status())].record(Math.max(0, request.durationNanos()), TimeUnit.NANOSECONDS);
     }
 
     static int statusClassIndex(int status) {

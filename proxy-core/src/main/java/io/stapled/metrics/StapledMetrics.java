@@ -30,6 +30,7 @@ import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.TlsFrontend;
+import io.stapled.proxy.http.HttpRequestObserver;
 
 /**
  * All of stapled's metrics and its readiness, created once by the server assembly. Meters that the

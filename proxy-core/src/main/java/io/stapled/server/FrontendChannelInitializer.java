@@ -6,6 +6,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.stapled.metrics.HandshakeMetricsHandler;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
+import io.stapled.tls.TlsAttributes;
 import io.stapled.tls.TlsFrontend;
 
 /**
@@ -40,7 +41,7 @@ final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel>
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limiter.handshakes());
         p.addLast("track", tracker);
-        p.addLast("tls", tls.newHandler());
+        p.addLast(TlsAttributes.HANDLER_NAME, tls.newHandler());
         p.addLast("handshake-done", limiter.handshakes().completion());
         p.addLast("tls-metrics", handshakeMetrics);
         proxy.install(p);

@@ -16,6 +16,7 @@ import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.proxy.http.HttpProxyInitializer;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
 import io.stapled.tls.TlsFrontend;
+import io.stapled.net.Transport;
 
 /** One listening frontend: its TLS certificates, its proxy mode and its connections. */
 public final class RunningFrontend {

@@ -29,6 +29,7 @@ import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
 import io.stapled.tls.TlsProviders;
+import io.stapled.net.Transport;
 
 /**
  * A running stapled: loads certificates, gets their staples, starts backends and health checks,

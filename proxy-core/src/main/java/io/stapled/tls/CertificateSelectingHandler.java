@@ -15,6 +15,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,7 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
 
     private ClientHelloInfo hello;
     private ServingCertificate chosen;
+    private Ticker ticker;
     private long deadlineNanos;
     private ScheduledFuture<?> timeout;
 
@@ -70,7 +72,8 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
         if (handshakeTimeoutMillis <= 0 || timeout != null) {
             return;
         }
-        deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(handshakeTimeoutMillis);
+        ticker = ctx.executor().ticker(); // the system clock, or a test's
+        deadlineNanos = ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(handshakeTimeoutMillis);
         timeout = ctx.executor().schedule(() -> {
             log.debug("{}: no ClientHello within {} ms, closing", ctx.channel(), handshakeTimeoutMillis);
             ctx.close();
@@ -118,16 +121,12 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
                     SSL.setOptions(openSsl.sslPointer(), SSL.SSL_OP_NO_TICKET);
                 }
             }
-            Channel ch = ctx.channel();
-            ch.attr(TlsAttributes.CERTIFICATE).set(chosen.certificate());
-            ch.attr(TlsAttributes.STATUS_REQUESTED).set(hello.statusRequest());
-            ch.attr(TlsAttributes.STAPLED).set(stapled);
-            if (hello.serverName() != null && !hello.serverName().isEmpty()) {
-                ch.attr(TlsAttributes.SERVER_NAME).set(hello.serverName());
-            }
+            String serverName = hello.serverName() == null || hello.serverName().isEmpty() ? null : hello.serverName();
+            ctx.channel().attr(TlsAttributes.SELECTION).set(
+                    new TlsSelection(chosen.certificate(), serverName, hello.statusRequest(), stapled));
             ssl.setHandshakeTimeoutMillis(remainingMillis());
             cancelTimeout();
-            ctx.pipeline().replace(this, TlsAttributes.SSL_HANDLER_NAME, ssl);
+            ctx.pipeline().replace(this, TlsAttributes.HANDLER_NAME, ssl);
             engine = null; // owned by the SslHandler now
         } finally {
             if (engine != null) {
@@ -140,7 +139,7 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
         if (handshakeTimeoutMillis <= 0) {
             return 0;
         }
-        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - ticker.nanoTime()));
     }
 
     private void cancelTimeout() {

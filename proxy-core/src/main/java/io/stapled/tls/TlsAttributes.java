@@ -7,24 +7,18 @@ import io.netty.internal.tcnative.SSL;
 import io.netty.util.AttributeKey;
 
 /**
- * What {@link CertificateSelectingHandler} records on a client channel, for metrics, logs and tests.
- * Set before the handshake starts; absent on a connection closed before a ClientHello was read.
+ * The names {@link CertificateSelectingHandler} leaves on a client channel: its handler name and one
+ * immutable attribute with what it selected.
  */
 public final class TlsAttributes {
-    /** Name under which the {@link io.netty.handler.ssl.SslHandler} is put in the pipeline. */
-    public static final String SSL_HANDLER_NAME = "ssl";
+    /**
+     * Name of the TLS handler in a client pipeline: first the {@link CertificateSelectingHandler}, then
+     * the {@link io.netty.handler.ssl.SslHandler} that replaces it under the same name.
+     */
+    public static final String HANDLER_NAME = "tls";
 
-    /** The certificate chosen for this connection. */
-    public static final AttributeKey<LoadedCertificate> CERTIFICATE = AttributeKey.valueOf("stapled.tls.certificate");
-
-    /** The SNI name the client sent (normalized), absent when it sent none. */
-    public static final AttributeKey<String> SERVER_NAME = AttributeKey.valueOf("stapled.tls.serverName");
-
-    /** Whether the client sent status_request. */
-    public static final AttributeKey<Boolean> STATUS_REQUESTED = AttributeKey.valueOf("stapled.tls.statusRequested");
-
-    /** Whether a staple was set on the engine for this handshake. */
-    public static final AttributeKey<Boolean> STAPLED = AttributeKey.valueOf("stapled.tls.stapled");
+    /** The selection made from the ClientHello; absent on a connection closed before one was read. */
+    public static final AttributeKey<TlsSelection> SELECTION = AttributeKey.valueOf("stapled.tls.selection");
 
     private TlsAttributes() { }
 

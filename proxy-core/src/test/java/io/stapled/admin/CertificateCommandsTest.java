@@ -40,7 +40,7 @@ import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.pki.KeyPairs;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 import io.stapled.tls.ServingCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;

@@ -27,7 +27,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.stapled.config.HostPort;
 import io.stapled.config.RuntimeApiConfig;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 import io.stapled.testing.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

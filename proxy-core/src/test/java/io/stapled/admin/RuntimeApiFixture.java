@@ -7,7 +7,7 @@ import java.time.Instant;
 
 import io.netty.channel.EventLoopGroup;
 import io.stapled.config.RuntimeApiConfig;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 
 /** A runtime API server on a real unix socket in a temporary directory, with its own event loops. */
 final class RuntimeApiFixture implements AutoCloseable {

@@ -13,7 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.stapled.config.RuntimeApiConfig;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 import io.stapled.testing.ExternalTool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

@@ -33,7 +33,7 @@ import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.pki.KeyPairs;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;

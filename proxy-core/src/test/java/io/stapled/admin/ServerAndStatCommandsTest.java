@@ -19,7 +19,7 @@ import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.BackendServer.AdminState;
 import io.stapled.proxy.backend.CheckStatus;
 import io.stapled.proxy.backend.HealthChecker;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 import io.netty.channel.EventLoopGroup;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.AfterEach;

@@ -28,7 +28,7 @@ import io.stapled.ocsp.pki.KeyPairs;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
 import io.stapled.server.StapledServer;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 import io.stapled.testing.ExternalTool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -20,7 +20,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 
 /** A BoringSSL client that asks for a staple: one handshake, then the served certificate and staple. */
 final class TlsProbe implements AutoCloseable {

@@ -14,7 +14,7 @@ import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.pki.KeyPairs;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.server.StapledServer;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 
 /**
  * A whole deployment on loopback for end-to-end tests: a fresh PKI (root, intermediate, an ECDSA and

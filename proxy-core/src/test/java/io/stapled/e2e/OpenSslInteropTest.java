@@ -19,7 +19,7 @@ import io.stapled.demo.DemoBackend;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.server.StapledServer;
-import io.stapled.server.Transport;
+import io.stapled.net.Transport;
 import io.stapled.testing.ExternalTool;
 import io.stapled.testing.OpenSslOcspResponder;
 

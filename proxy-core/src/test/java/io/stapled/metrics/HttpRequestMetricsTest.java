@@ -13,11 +13,44 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.stapled.config.AdminHttpConfig;
 import io.stapled.config.HostPort;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.stapled.proxy.http.CompletedRequest;
+import io.stapled.proxy.http.HttpRequestObserver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(20)
 class HttpRequestMetricsTest {
+    private static final HttpRequest GET = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+
+    private record Done(HttpRequest request, int status, long durationNanos) implements CompletedRequest {
+        @Override
+        public String clientIp() {
+            return "127.0.0.1";
+        }
+
+        @Override
+        public long startMillis() {
+            return 0;
+        }
+
+        @Override
+        public long responseBytes() {
+            return 0;
+        }
+
+        @Override
+        public String serverName() {
+            return "s1";
+        }
+    }
+
+    private static CompletedRequest done(int status, long durationNanos) {
+        return new Done(GET, status, durationNanos);
+    }
 
     @Test
     void requestsAreCountedByStatusClassWithALatencyHistogram() {
@@ -25,13 +58,14 @@ class HttpRequestMetricsTest {
         try (StapledMetrics metrics = new StapledMetrics(Clock.systemUTC())) {
             HttpRequestObserver web = metrics.httpObserver("web", "app");
             HttpRequestObserver api = metrics.httpObserver("api", "app");
-            web.requestCompleted(200, TimeUnit.MILLISECONDS.toNanos(3));
-            web.requestCompleted(204, TimeUnit.MILLISECONDS.toNanos(40));
-            web.requestCompleted(404, TimeUnit.MILLISECONDS.toNanos(1));
-            web.requestCompleted(503, TimeUnit.SECONDS.toNanos(2));
-            web.requestCompleted(0, 5);
-            web.requestCompleted(101, 5);
-            api.requestCompleted(302, TimeUnit.MILLISECONDS.toNanos(2));
+            web.requestCompleted(done(200, TimeUnit.MILLISECONDS.toNanos(3)));
+            web.requestCompleted(done(204, TimeUnit.MILLISECONDS.toNanos(40)));
+            web.requestCompleted(done(404, TimeUnit.MILLISECONDS.toNanos(1)));
+            web.requestCompleted(done(503, TimeUnit.SECONDS.toNanos(2)));
+            web.requestCompleted(new Done(null, 408, 0)); // no request head: not a request
+            web.requestCompleted(done(0, 5));
+            web.requestCompleted(done(101, 5));
+            api.requestCompleted(done(302, TimeUnit.MILLISECONDS.toNanos(2)));
             AdminHttpServer admin = metrics.startAdmin(new AdminHttpConfig(new HostPort("127.0.0.1", 0), false, null),
                     group, NioServerSocketChannel.class);
             try {

@@ -23,7 +23,7 @@ class CertificateSnapshotTest {
         return new ServingCertificate(c, null);
     }
 
-    private static ServingCertificate cert(KeyType type, String... names) {
+    static ServingCertificate cert(KeyType type, String... names) {
         return cert(type, List.of(names), List.of());
     }
 

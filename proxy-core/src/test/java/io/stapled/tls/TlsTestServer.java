@@ -71,9 +71,9 @@ final class TlsTestServer implements AutoCloseable {
                 }
                 Channel ch = ctx.channel();
                 SslHandler ssl = ch.pipeline().get(SslHandler.class);
-                handshakes.add(new Seen(ch.attr(TlsAttributes.CERTIFICATE).get(),
-                        ch.attr(TlsAttributes.SERVER_NAME).get(),
-                        ch.attr(TlsAttributes.STATUS_REQUESTED).get(), ch.attr(TlsAttributes.STAPLED).get(),
+                TlsSelection selection = ch.attr(TlsAttributes.SELECTION).get();
+                handshakes.add(new Seen(selection.certificate(), selection.serverName(),
+                        selection.statusRequested(), selection.stapled(),
                         TlsAttributes.sessionReused(ssl.engine()), ssl.engine().getSession().getProtocol()));
                 ctx.writeAndFlush(Unpooled.copiedBuffer(GREETING, StandardCharsets.US_ASCII))
                         .addListener(ChannelFutureListener.CLOSE);

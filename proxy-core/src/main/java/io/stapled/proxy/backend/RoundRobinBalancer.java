@@ -13,24 +13,11 @@ final class RoundRobinBalancer implements LoadBalancer {
 
     @Override
     public BackendServer pick(List<BackendServer> servers, InetAddress client) {
-        long total = 0;
-        for (BackendServer s : servers) {
-            if (s.isAvailable()) {
-                total += s.weight();
-            }
-        }
+        long total = WeightedPick.availableWeight(servers);
         if (total == 0) {
             return null;
         }
-        long ticket = Math.floorMod(counter.getAndIncrement(), total);
-        for (BackendServer s : servers) {
-            if (s.isAvailable()) {
-                ticket -= s.weight();
-                if (ticket < 0) {
-                    return s;
-                }
-            }
-        }
-        return null; // weights changed under us; the caller may retry
+        // null when weights changed under us; the caller may retry
+        return WeightedPick.owner(servers, Math.floorMod(counter.getAndIncrement(), total));
     }
 }

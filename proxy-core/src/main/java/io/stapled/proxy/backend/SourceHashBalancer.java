@@ -12,26 +12,12 @@ final class SourceHashBalancer implements LoadBalancer {
 
     @Override
     public BackendServer pick(List<BackendServer> servers, InetAddress client) {
-        long total = 0;
-        for (BackendServer s : servers) {
-            if (s.isAvailable()) {
-                total += s.weight();
-            }
-        }
+        long total = WeightedPick.availableWeight(servers);
         if (total == 0) {
             return null;
         }
         int hash = client == null ? 0 : mix(Arrays.hashCode(client.getAddress()));
-        long ticket = Math.floorMod(hash, total);
-        for (BackendServer s : servers) {
-            if (s.isAvailable()) {
-                ticket -= s.weight();
-                if (ticket < 0) {
-                    return s;
-                }
-            }
-        }
-        return null;
+        return WeightedPick.owner(servers, Math.floorMod(hash, total));
     }
 
     private static int mix(int h) {

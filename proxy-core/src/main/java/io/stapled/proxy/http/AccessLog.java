@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,7 @@ import io.netty.handler.codec.http.HttpRequest;
  * frontend, backend/server and duration. Bodies are never logged. Configure the logger with an
  * asynchronous appender: this is called on the event loop.
  */
-final class AccessLog {
+final class AccessLog implements HttpRequestObserver {
     static final String LOGGER_NAME = "stapled.access";
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
     private static final DateTimeFormatter TIME =
@@ -36,13 +37,17 @@ final class AccessLog {
         return enabled && LOG.isInfoEnabled();
     }
 
-    void log(String clientIp, long startMillis, HttpRequest request, int status, long bytes, String server,
-             long durationMillis) {
+    @Override
+    public void requestCompleted(CompletedRequest completed) {
         if (!enabled()) {
             return;
         }
+        HttpRequest request = completed.request();
+        int status = completed.status();
+        String server = completed.serverName();
         StringBuilder line = new StringBuilder(160);
-        line.append(clientIp).append(" - - [").append(TIME.format(Instant.ofEpochMilli(startMillis))).append("] \"");
+        line.append(completed.clientIp()).append(" - - [")
+                .append(TIME.format(Instant.ofEpochMilli(completed.startMillis()))).append("] \"");
         if (request != null) {
             line.append(request.method().name()).append(' ').append(sanitize(request.uri())).append(' ')
                     .append(request.protocolVersion().text());
@@ -55,12 +60,13 @@ final class AccessLog {
         } else {
             line.append('-'); // the client went away before any response
         }
-        line.append(' ').append(bytes).append(' ');
+        line.append(' ').append(completed.responseBytes()).append(' ');
         quoted(line, request == null ? null : request.headers().get(HttpHeaderNames.REFERER));
         line.append(' ');
         quoted(line, request == null ? null : request.headers().get(HttpHeaderNames.USER_AGENT));
         line.append(' ').append(frontend).append(' ').append(backend).append('/')
-                .append(server == null ? "<NOSRV>" : server).append(' ').append(durationMillis).append("ms");
+                .append(server == null ? "<NOSRV>" : server).append(' ')
+                .append(TimeUnit.NANOSECONDS.toMillis(completed.durationNanos())).append("ms");
         LOG.info(line.toString());
     }
 

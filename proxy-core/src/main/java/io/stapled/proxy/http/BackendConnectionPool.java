@@ -14,6 +14,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestEncoder;
@@ -22,6 +23,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import io.stapled.config.BackendConfig;
+import io.stapled.net.Transport;
 import io.stapled.proxy.backend.BackendServer;
 
 /**
@@ -36,7 +38,7 @@ import io.stapled.proxy.backend.BackendServer;
  * kept one is closed on the first byte it reads while idle (see {@link BackendResponseDecoder}):
  * otherwise what the server sent too much would be read as the next client's response.
  */
-final class BackendConnectionPool {
+final class BackendConnectionPool implements BackendConnections {
     private static final Logger LOG = LoggerFactory.getLogger(BackendConnectionPool.class);
     static final String DECODER = "http-decoder";
     static final String ENCODER = "http-encoder";
@@ -58,13 +60,15 @@ final class BackendConnectionPool {
      * A connection to {@code server} for a client on {@code client}'s event loop: an idle pooled one
      * if there is one, else a new connection. Must be called on that event loop.
      */
-    Future<Channel> acquire(BackendServer server, Channel client) {
+    @Override
+    public Future<Channel> acquire(BackendServer server, Channel client) {
         EventLoop loop = client.eventLoop();
         return pools.computeIfAbsent(loop, l -> new LoopPool(l)).acquire(server, client);
     }
 
     /** Returns a connection whose exchange finished cleanly; it is kept idle or closed. On its event loop. */
-    void release(BackendServer server, Channel channel) {
+    @Override
+    public void release(BackendServer server, Channel channel) {
         BackendResponseDecoder decoder = channel.pipeline().get(BackendResponseDecoder.class);
         if (decoder == null) {
             channel.close();
@@ -98,7 +102,8 @@ final class BackendConnectionPool {
     }
 
     /** Closes every idle connection; connections in use close when their exchange ends. */
-    void close() {
+    @Override
+    public void close() {
         closed = true;
         for (LoopPool pool : pools.values()) {
             try {
@@ -110,12 +115,27 @@ final class BackendConnectionPool {
     }
 
     /** Idle connections across all loops, for tests and stats; reads racy sizes. */
-    int idleCount() {
+    @Override
+    public int idleCount() {
         int n = 0;
         for (LoopPool pool : pools.values()) {
             n += pool.idleCount;
         }
         return n;
+    }
+
+    /**
+     * The handlers of every backend connection: the response decoder (which also guards the pooled
+     * connection), the request encoder, then the exchange's listener.
+     */
+    void initPipeline(ChannelPipeline pipeline) {
+        BackendResponseDecoder decoder = new BackendResponseDecoder(new HttpDecoderConfig()
+                .setMaxInitialLineLength(BACKEND_MAX_INITIAL_LINE)
+                .setMaxHeaderSize(BACKEND_MAX_HEADER_SIZE)
+                .setMaxChunkSize(MAX_CHUNK_SIZE), this);
+        pipeline.addLast(DECODER, decoder);
+        pipeline.addLast(ENCODER, new HttpRequestEncoder());
+        pipeline.addLast(BackendConnectionHandler.NAME, new BackendConnectionHandler(decoder));
     }
 
     private final class LoopPool {
@@ -158,7 +178,7 @@ final class BackendConnectionPool {
         }
 
         private Bootstrap bootstrap(Channel client) {
-            Class<? extends Channel> type = BackendTransport.channelClassFor(client);
+            Class<? extends Channel> type = Transport.socketChannelFor(client);
             return bootstraps.computeIfAbsent(type, t -> new Bootstrap()
                     .group(loop)
                     .channel(t)
@@ -169,13 +189,7 @@ final class BackendConnectionPool {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            BackendResponseDecoder decoder = new BackendResponseDecoder(new HttpDecoderConfig()
-                                    .setMaxInitialLineLength(BACKEND_MAX_INITIAL_LINE)
-                                    .setMaxHeaderSize(BACKEND_MAX_HEADER_SIZE)
-                                    .setMaxChunkSize(MAX_CHUNK_SIZE), BackendConnectionPool.this);
-                            ch.pipeline().addLast(DECODER, decoder);
-                            ch.pipeline().addLast(ENCODER, new HttpRequestEncoder());
-                            ch.pipeline().addLast(BackendConnectionHandler.NAME, new BackendConnectionHandler(decoder));
+                            initPipeline(ch.pipeline());
                             ch.closeFuture().addListener(f -> removeIdle(ch));
                         }
                     }));

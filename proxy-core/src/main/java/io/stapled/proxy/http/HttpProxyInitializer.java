@@ -12,7 +12,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.HttpConfig;
-import io.stapled.metrics.HttpRequestObserver;
+import io.stapled.proxy.http.HttpRequestObserver;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.IdleTimeoutHandler;
 
@@ -39,10 +39,9 @@ public final class HttpProxyInitializer {
     private final FrontendConfig frontend;
     private final HttpConfig http;
     private final BackendPool backends;
-    private final BackendConnectionPool connections;
+    private final BackendConnections connections;
     private final ForwardedHeaders forwardedHeaders;
     private final RequestValidator requestValidator;
-    private final AccessLog accessLog;
     private final HttpRequestObserver observer;
     private final ChannelGroup clients = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
     private volatile boolean draining;
@@ -55,19 +54,26 @@ public final class HttpProxyInitializer {
     }
 
     /**
-     * @param observer told of every finished request on the event loop (metrics)
+     * @param observer told of every finished request on the event loop (metrics), after the access log
      * @throws IllegalArgumentException when a trusted upstream is not a valid CIDR
      */
     public HttpProxyInitializer(FrontendConfig frontend, BackendPool backends, HttpRequestObserver observer) {
-        this.observer = java.util.Objects.requireNonNull(observer, "observer");
+        this(frontend, backends, observer, new BackendConnectionPool(backends.config()));
+    }
+
+    /** With backend connections from {@code connections}: the handler tests' embedded ones. */
+    HttpProxyInitializer(FrontendConfig frontend, BackendPool backends, HttpRequestObserver observer,
+                         BackendConnections connections) {
         this.frontend = frontend;
         this.http = frontend.http() == null ? HttpConfig.defaults() : frontend.http();
         this.backends = backends;
-        this.connections = new BackendConnectionPool(backends.config());
+        this.connections = connections;
         this.forwardedHeaders = new ForwardedHeaders(http.forwardedHeaders(), http.trustedUpstreams(),
                 http.clientIpHeader());
         this.requestValidator = new RequestValidator(http);
-        this.accessLog = new AccessLog(frontend.accessLog(), frontend.name(), backends.name());
+        AccessLog accessLog = new AccessLog(frontend.accessLog(), frontend.name(), backends.name());
+        java.util.Objects.requireNonNull(observer, "observer");
+        this.observer = frontend.accessLog() ? accessLog.andThen(observer) : observer;
     }
 
     /** Adds the HTTP codec and the proxy handler to a client channel's pipeline, after TLS. */
@@ -87,7 +93,7 @@ public final class HttpProxyInitializer {
         pipeline.addLast(ENCODER, encoder);
         // A connection accepted while draining still gets its first request answered (with
         // Connection: close): the handler reads the drain flag itself.
-        pipeline.addLast(PROXY_HANDLER, new ClientConnectionHandler(this, encoder));
+        pipeline.addLast(PROXY_HANDLER, new Http1ConnectionHandler(this, encoder));
     }
 
     /**
@@ -133,7 +139,7 @@ public final class HttpProxyInitializer {
         return backends;
     }
 
-    BackendConnectionPool connections() {
+    BackendConnections connections() {
         return connections;
     }
 
@@ -147,9 +153,5 @@ public final class HttpProxyInitializer {
 
     HttpRequestObserver observer() {
         return observer;
-    }
-
-    AccessLog accessLog() {
-        return accessLog;
     }
 }

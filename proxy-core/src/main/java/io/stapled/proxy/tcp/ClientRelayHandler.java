@@ -19,6 +19,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.BackendConfig;
+import io.stapled.net.Transport;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.relay.Relay;
@@ -99,7 +100,7 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
         long idleMillis = TcpRelayInitializer.millis(backend.serverTimeout());
         Bootstrap bootstrap = new Bootstrap()
                 .group(client.eventLoop())
-                .channel(client.getClass().asSubclass(Channel.class))
+                .channel(Transport.socketChannelFor(client))
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override

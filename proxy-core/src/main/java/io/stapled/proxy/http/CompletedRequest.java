@@ -1,0 +1,28 @@
+package io.stapled.proxy.http;
+
+import io.netty.handler.codec.http.HttpRequest;
+
+/** What an {@link HttpRequestObserver} is told of a finished request. Read it during the call only. */
+public interface CompletedRequest {
+
+    /** The client's address as text, {@code -} when unknown. */
+    String clientIp();
+
+    /** Wall-clock time the request head arrived (or, with no request, the refusal was sent). */
+    long startMillis();
+
+    /** The request head as forwarded, or null when the connection ended before one was read (a 408). */
+    HttpRequest request();
+
+    /** The status sent to the client (0 when none was sent). */
+    int status();
+
+    /** Body bytes of the response relayed to the client. */
+    long responseBytes();
+
+    /** The backend server that answered, or null when none was picked. */
+    String serverName();
+
+    /** From the request head to the end of the response. */
+    long durationNanos();
+}

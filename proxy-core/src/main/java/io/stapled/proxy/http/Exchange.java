@@ -1,0 +1,568 @@
+package io.stapled.proxy.http;
+
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+
+import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.conn.LazyDeadline;
+
+/**
+ * One request and its response: validates and rewrites the request head, picks a server, borrows a
+ * backend connection, forwards the body as it comes, relays the response and gives the connection
+ * back if its framing is intact. It holds everything that belongs to one request, so the client side
+ * ({@link ExchangeClient}) only says where the response goes; an HTTP/1.1 connection runs one at a
+ * time, and an HTTP/2 stream will drive the same object. On the client's event loop only.
+ *
+ * <p>Flow control: the client side reads request body parts only while {@link #wantsRequestBody()},
+ * that is while the backend connection is writable, and the backend is read only while the client is
+ * writable, so a body is never held whole in memory.
+ */
+final class Exchange implements BackendListener, CompletedRequest {
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    /** Connection attempts per request (HAProxy's default {@code retries 3} with redispatch). */
+    static final int MAX_CONNECT_ATTEMPTS = 3;
+    /** Methods a request of which may be sent again (RFC 9110 section 9.2.2). */
+    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD,
+            HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
+    private final HttpProxyInitializer frontend;
+    private final ExchangeClient client;
+    private final HttpRequest request;
+    private final boolean headRequest;
+    private final long startMillis;
+    private final long startNanos;
+    private final LazyDeadline serverDeadline;
+
+    /** The client spoke HTTP/1.0; the request itself is rewritten to 1.1 for the backend. */
+    private boolean http10Client;
+    private boolean upgradeRequested;
+    private boolean keepAlive;
+    private boolean requestDone;
+    private boolean requestHasBody;
+    private boolean responseStarted;
+    private boolean inInformational;
+    private boolean dropInformational;
+    private boolean interimRelayed;
+    private boolean backendReused;
+    private boolean backendReusable;
+    private boolean backendWritePending;
+    private boolean replayed;
+    private boolean finished;
+    private boolean aborted;
+    private int connectAttempts;
+    private BackendServer server;
+    private boolean serverCounted;
+    private Channel backend;
+    private int status;
+    private long responseBytes;
+    private long endNanos;
+
+    Exchange(HttpProxyInitializer frontend, ExchangeClient client, HttpRequest request) {
+        this.frontend = frontend;
+        this.client = client;
+        this.request = request;
+        this.headRequest = HttpMethod.HEAD.equals(request.method());
+        this.serverDeadline = client.serverDeadline();
+        this.startMillis = System.currentTimeMillis();
+        this.startNanos = System.nanoTime();
+    }
+
+    /** Validates the head and either answers it locally or starts forwarding it. */
+    void start() {
+        HttpResponseStatus refusal = frontend.requestValidator().check(request);
+        if (refusal != null) {
+            LOG.debug("client {} request refused with {}: {}", client.ip(), refusal.code(),
+                    request.decoderResult().isFailure() ? request.decoderResult().cause().getMessage() : request.uri());
+            ReferenceCountUtil.release(request); // an invalid message is a FullHttpRequest
+            keepAlive = false;
+            respondLocally(refusal, false);
+            return;
+        }
+        http10Client = request.protocolVersion() == HttpVersion.HTTP_1_0;
+        keepAlive = HttpUtil.isKeepAlive(request) && !client.draining();
+        upgradeRequested = HopByHopHeaders.isUpgrade(request.headers());
+        HopByHopHeaders.strip(request.headers(), upgradeRequested);
+        if (client.address() != null) {
+            frontend.forwardedHeaders().apply(request.headers(), client.address());
+        }
+        // The backend side always speaks HTTP/1.1 and keeps its connection alive.
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        connectBackend();
+    }
+
+    // ---------------------------------------------------------------- state the client side reads
+
+    boolean isFinished() {
+        return finished;
+    }
+
+    /** Ended mid-response: the client connection must close at once, without a clean end. */
+    boolean aborted() {
+        return aborted;
+    }
+
+    /** The connection to the client may carry another request after this one. */
+    boolean keepAlive() {
+        return keepAlive;
+    }
+
+    /** The request's body has been read to its end. */
+    boolean requestDone() {
+        return requestDone;
+    }
+
+    /** A request body part may be handed to {@link #forwardRequestPart} now. */
+    boolean acceptsRequestPart() {
+        return backend != null && !requestDone;
+    }
+
+    /** Whether the client side should read more now: while connecting, the body waits in the socket. */
+    boolean wantsRequestBody() {
+        if (backend == null) {
+            return false;
+        }
+        // Waiting for the response, reading stays on: a pipelined request is then queued by the client
+        // side, and a plain keep-alive exchange does not turn EPOLLIN off and on again.
+        return requestDone || backend.isWritable();
+    }
+
+    /** Back-pressure from the client towards the backend: it is read only while the client is writable. */
+    void readBackend(boolean clientWritable) {
+        if (backend != null) {
+            backend.config().setAutoRead(clientWritable);
+        }
+    }
+
+    void clientWritabilityChanged() {
+        serverDeadline.touch(); // a stalled client is not a slow server
+    }
+
+    // ---------------------------------------------------------------- request side
+
+    private void connectBackend() {
+        BackendServer picked = frontend.backends().select(client.address());
+        if (picked == null) {
+            LOG.debug("client {}: no server available in backend {}", client.ip(), frontend.backends().name());
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
+            return;
+        }
+        server = picked;
+        connectAttempts++;
+        Future<Channel> acquired = frontend.connections().acquire(picked, client.channel());
+        if (acquired.isDone()) {
+            onBackendAcquired(acquired, picked);
+        } else {
+            acquired.addListener(f -> onBackendAcquired(acquired, picked));
+        }
+    }
+
+    private void onBackendAcquired(Future<Channel> acquired, BackendServer picked) {
+        boolean gone = finished || client.isClosing() || picked != server;
+        if (!acquired.isSuccess()) {
+            if (gone) {
+                return;
+            }
+            LOG.debug("client {}: connect to {} failed (attempt {}): {}", client.ip(), picked, connectAttempts,
+                    acquired.cause().toString());
+            if (connectAttempts < MAX_CONNECT_ATTEMPTS) {
+                connectBackend();
+            } else {
+                respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
+            }
+            return;
+        }
+        Channel ch = acquired.getNow();
+        if (gone) {
+            frontend.connections().release(picked, ch);
+            return;
+        }
+        backend = ch;
+        picked.connectionOpened();
+        serverCounted = true;
+        backendReused = Boolean.TRUE.equals(ch.attr(BackendConnectionPool.REUSED).get());
+        ch.pipeline().get(BackendConnectionHandler.class).attach(this, headRequest);
+        ch.write(request);
+        backendWritePending = true;
+        if (requestDone) {
+            // A replay: the request had no body and its end was consumed on the first attempt.
+            ch.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            serverDeadline.arm();
+        }
+        client.readinessChanged();
+        flushBackend();
+    }
+
+    /** A part of the request body; only while {@link #acceptsRequestPart()}. Ownership passes here. */
+    void forwardRequestPart(HttpObject msg) {
+        if (!(msg instanceof HttpContent content)) {
+            ReferenceCountUtil.release(msg); // a request head inside a body cannot come from the decoder
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            LOG.debug("client {}: invalid request body: {}", client.ip(), content.decoderResult().cause().toString());
+            content.release();
+            backendReusable = false;
+            keepAlive = false;
+            respondLocally(HttpResponseStatus.BAD_REQUEST, false);
+            return;
+        }
+        if (content.content().isReadable()) {
+            requestHasBody = true;
+        }
+        backend.write(content);
+        backendWritePending = true;
+        if (content instanceof LastHttpContent) {
+            requestDone = true;
+            flushBackend();
+            serverDeadline.arm();
+        }
+    }
+
+    /** The end of a read from the client: what was forwarded goes out in one flush. */
+    void flushBackend() {
+        if (backendWritePending && backend != null) {
+            backendWritePending = false;
+            backend.flush();
+        }
+    }
+
+    /** The client timeout passed with the request still incomplete: 408. */
+    void onClientIdle() {
+        if (!requestDone) {
+            keepAlive = false;
+            backendReusable = false;
+            respondLocally(HttpResponseStatus.REQUEST_TIMEOUT, false);
+        }
+        // Otherwise the server is working or we are sending: the server timeout governs.
+    }
+
+    /** The client connection closed under the exchange. */
+    void clientClosed() {
+        backendReusable = false;
+        keepAlive = false;
+        finish();
+    }
+
+    // ---------------------------------------------------------------- backend side
+
+    @Override
+    public void onBackendMessage(HttpObject msg) {
+        serverDeadline.touch();
+        if (finished || backend == null) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            onBackendResponseHead(response);
+        } else if (msg instanceof HttpContent content) {
+            onBackendContent(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onBackendResponseHead(HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            LOG.debug("client {}: invalid response from {}: {}", client.ip(), server,
+                    response.decoderResult().cause().toString());
+            ReferenceCountUtil.release(response);
+            backendReusable = false;
+            if (responseStarted) {
+                abort();
+            } else {
+                respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
+            }
+            return;
+        }
+        int code = response.status().code();
+        if (code == 101) {
+            switchProtocols(response);
+            return;
+        }
+        if (code >= 100 && code < 200) {
+            // 100 Continue and friends are relayed as they come; the final response follows. An
+            // HTTP/1.0 client must not get one (RFC 9110 section 15.2): it is dropped with its end.
+            inInformational = true;
+            interimRelayed = true;
+            if (http10Client) {
+                dropInformational = true;
+                ReferenceCountUtil.release(response);
+                return;
+            }
+            HopByHopHeaders.strip(response.headers(), false);
+            client.writeHead(response, headRequest);
+            return;
+        }
+        boolean bodyless = ResponseFraming.isBodyless(code, headRequest);
+        if (!bodyless && ResponseFraming.hasTransferCodingOtherThanChunked(response)) {
+            // We removed TE from the request, so a coding other than chunked was never asked for; the
+            // body would reach the client still coded (or framed by our close), without saying so.
+            LOG.debug("client {}: response from {} with Transfer-Encoding {}", client.ip(), server,
+                    response.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING));
+            ReferenceCountUtil.release(response);
+            backendReusable = false;
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
+            return;
+        }
+        responseStarted = true;
+        status = code;
+        boolean backendKeepAlive = HttpUtil.isKeepAlive(response);
+        HopByHopHeaders.strip(response.headers(), false);
+        if (code == 204) {
+            // Not allowed on a 204 (RFC 9110 section 8.6): a client that believed it would read the
+            // next response as this one's body.
+            response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        backendReusable = backendKeepAlive && !upgradeRequested && ResponseFraming.isDelimited(response, bodyless);
+        keepAlive = ResponseFraming.frameForClient(response, bodyless, http10Client, keepAlive && !client.draining());
+        client.writeHead(response, headRequest);
+    }
+
+    private void switchProtocols(HttpResponse response) {
+        if (!upgradeRequested || !HopByHopHeaders.isUpgrade(response.headers())) {
+            ReferenceCountUtil.release(response);
+            backendReusable = false;
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
+            return;
+        }
+        HopByHopHeaders.strip(response.headers(), true);
+        responseStarted = true;
+        status = 101;
+        serverDeadline.disarm();
+        client.writeHead(response, false);
+        Channel b = backend;
+        if (!client.switchProtocols(b, server)) {
+            // The client sent more requests behind the upgrade; their bytes were decoded as HTTP and
+            // cannot be relayed as raw bytes any more.
+            abort();
+            return;
+        }
+        // The tunnel owns both connections now; its close hands the server its connection back.
+        backend = null;
+        serverCounted = false;
+        finished = true;
+        endNanos = System.nanoTime();
+        frontend.observer().requestCompleted(this);
+    }
+
+    private void onBackendContent(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            LOG.debug("client {}: invalid response body from {}: {}", client.ip(), server,
+                    content.decoderResult().cause().toString());
+            content.release();
+            backendReusable = false;
+            if (responseStarted && !inInformational) {
+                abort();
+            } else {
+                respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
+            }
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (inInformational) {
+            if (dropInformational) {
+                content.release();
+            } else {
+                client.writeContent(content); // the empty end of a 1xx resets the encoder
+            }
+            if (last) {
+                inInformational = false;
+                dropInformational = false;
+            }
+            return;
+        }
+        if (!responseStarted) {
+            content.release();
+            return;
+        }
+        responseBytes += content.content().readableBytes();
+        client.writeContent(content);
+        if (last) {
+            if (!requestDone) {
+                // The server answered before reading the whole request: what the client still sends
+                // cannot be matched to anything, so neither connection can be reused.
+                keepAlive = false;
+                backendReusable = false;
+            }
+            finish();
+        }
+    }
+
+    @Override
+    public void onBackendReadComplete() {
+        client.flush();
+    }
+
+    @Override
+    public void onBackendWritabilityChanged() {
+        client.readinessChanged();
+    }
+
+    @Override
+    public void onBackendClosed(Throwable cause) {
+        if (finished || backend == null) {
+            return;
+        }
+        LOG.debug("client {}: server {} closed the connection{}", client.ip(), server,
+                cause == null ? "" : ": " + cause);
+        backendReusable = false;
+        if (mayReplay()) {
+            // A pooled connection the server had already given up on: nothing of this request can
+            // have been processed, so it is sent again once, on a fresh pick.
+            replayed = true;
+            Channel dead = backend;
+            backend = null;
+            backendWritePending = false;
+            dead.close();
+            releaseServer();
+            serverDeadline.disarm();
+            connectAttempts = 0;
+            connectBackend();
+            return;
+        }
+        if (responseStarted && !inInformational) {
+            abort();
+        } else {
+            respondLocally(HttpResponseStatus.BAD_GATEWAY, true);
+        }
+    }
+
+    private boolean mayReplay() {
+        return backendReused && !replayed && requestDone && !requestHasBody && !responseStarted
+                && !interimRelayed && IDEMPOTENT.contains(request.method());
+    }
+
+    /** The server timeout passed since the backend was last heard from. */
+    void onServerTimeout() {
+        if (finished || backend == null) {
+            return;
+        }
+        if (!backend.config().isAutoRead()) {
+            serverDeadline.arm(); // we are the ones not reading: the client is slow, not the server
+            return;
+        }
+        LOG.debug("client {}: server {} timed out", client.ip(), server);
+        backendReusable = false;
+        if (responseStarted && !inInformational) {
+            abort();
+        } else {
+            respondLocally(HttpResponseStatus.GATEWAY_TIMEOUT, true);
+        }
+    }
+
+    // ---------------------------------------------------------------- ending
+
+    /**
+     * Answers with a status of our own. The client connection stays open only when the request
+     * stream is known to be intact: the request was read to its end, or its framing was valid
+     * ({@code framingIntact}) so the rest of its body can be read and dropped; and the client wants
+     * keep-alive.
+     */
+    private void respondLocally(HttpResponseStatus errorStatus, boolean framingIntact) {
+        if (responseStarted) {
+            abort();
+            return;
+        }
+        boolean keep = (requestDone || framingIntact) && keepAlive && !client.draining();
+        status = errorStatus.code();
+        responseStarted = true;
+        backendReusable = false;
+        client.writeHead(ErrorResponses.create(client.alloc(), errorStatus, !keep), headRequest);
+        keepAlive = keep;
+        finish();
+    }
+
+    /** Mid-response failure: the client cannot be told with a status any more, so both sides close. */
+    private void abort() {
+        aborted = true;
+        backendReusable = false;
+        keepAlive = false;
+        finish();
+    }
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        endNanos = System.nanoTime();
+        serverDeadline.disarm();
+        frontend.observer().requestCompleted(this);
+        Channel b = backend;
+        backend = null;
+        backendWritePending = false;
+        if (b != null) {
+            BackendConnectionHandler handler = b.pipeline().get(BackendConnectionHandler.class);
+            if (handler != null) {
+                handler.detach();
+            }
+            if (backendReusable && requestDone && b.isActive()) {
+                frontend.connections().release(server, b);
+            } else {
+                b.close();
+            }
+        }
+        releaseServer();
+        client.exchangeFinished(this);
+    }
+
+    private void releaseServer() {
+        if (serverCounted) {
+            serverCounted = false;
+            server.connectionClosed();
+        }
+    }
+
+    // ---------------------------------------------------------------- CompletedRequest
+
+    @Override
+    public String clientIp() {
+        return client.ip();
+    }
+
+    @Override
+    public long startMillis() {
+        return startMillis;
+    }
+
+    @Override
+    public HttpRequest request() {
+        return request;
+    }
+
+    @Override
+    public int status() {
+        return status;
+    }
+
+    @Override
+    public long responseBytes() {
+        return responseBytes;
+    }
+
+    @Override
+    public String serverName() {
+        return server == null ? null : server.name();
+    }
+
+    @Override
+    public long durationNanos() {
+        return endNanos - startNanos;
+    }
+}
