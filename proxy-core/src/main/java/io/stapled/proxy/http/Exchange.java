@@ -222,6 +222,18 @@ final class Exchange implements BackendListener, CompletedRequest {
             respondLocally(HttpResponseStatus.BAD_REQUEST, false);
             return;
         }
+        if (content instanceof LastHttpContent trailer) {
+            HttpResponseStatus refusal = frontend.requestValidator().checkTrailers(trailer.trailingHeaders());
+            if (refusal != null) {
+                LOG.debug("client {}: request trailers refused with {}", client.ip(), refusal.code());
+                content.release();
+                backendReusable = false;
+                keepAlive = false;
+                respondLocally(refusal, false);
+                return;
+            }
+            frontend.forwardedHeaders().stripFromTrailers(trailer.trailingHeaders());
+        }
         if (content.content().isReadable()) {
             requestHasBody = true;
         }

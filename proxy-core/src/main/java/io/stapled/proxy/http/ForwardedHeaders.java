@@ -86,4 +86,22 @@ final class ForwardedHeaders {
             }
         }
     }
+
+    /**
+     * Client-address headers have no business in a request's trailers, from any peer: a backend that
+     * merges trailers into the headers would take a forged address from them. All are removed.
+     */
+    void stripFromTrailers(HttpHeaders trailers) {
+        if (trailers.isEmpty()) {
+            return;
+        }
+        trailers.remove(FORWARDED);
+        trailers.remove(X_REAL_IP);
+        trailers.remove(X_FORWARDED_FOR);
+        trailers.remove(X_FORWARDED_PROTO);
+        trailers.remove(X_FORWARDED_HOST);
+        if (clientIpHeader != null) {
+            trailers.remove(clientIpHeader);
+        }
+    }
 }

@@ -152,6 +152,24 @@ final class RequestValidator {
         return null;
     }
 
+    /**
+     * The trailer section of a chunked request, before it is forwarded: header names with {@code _}
+     * follow the same policy as in the head (a backend that merges trailers into the headers would
+     * otherwise take {@code X_Forwarded_For} from them). The status to refuse with, or null.
+     */
+    HttpResponseStatus checkTrailers(HttpHeaders trailers) {
+        if (trailers.isEmpty()) {
+            return null;
+        }
+        if (underscores == UnderscoreHeaders.REJECT && hasUnderscoreName(trailers)) {
+            return HttpResponseStatus.BAD_REQUEST;
+        }
+        if (underscores == UnderscoreHeaders.DROP) {
+            dropUnderscoreNames(trailers);
+        }
+        return null;
+    }
+
     /** Control bytes, SP and DEL never; the rest of RFC 3986's exclusions only when not relaxed. */
     private boolean isValidTargetBytes(String uri) {
         for (int i = 0; i < uri.length(); i++) {

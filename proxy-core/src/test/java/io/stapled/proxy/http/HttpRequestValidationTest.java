@@ -21,6 +21,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 
 import io.stapled.config.HttpConfig;
@@ -316,6 +317,30 @@ class HttpRequestValidationTest {
     void underscoreHeadersAreRefusedWhenConfigured() throws Exception {
         startProxy(http(false, UnderscoreHeaders.REJECT, null, List.of()));
         expect400("GET /hello HTTP/1.1\r\nHost: localhost\r\nX_Forwarded_For: 6.6.6.6\r\n\r\n");
+    }
+
+    private static final String CHUNKED_WITH_TRAILERS = "POST /count HTTP/1.1\r\nHost: localhost\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n4\r\nbody\r\n0\r\nX_Forwarded_For: 6.6.6.6\r\n"
+            + "X-Real-IP: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\nX-Forwarded-For: 6.6.6.6\r\nX-Checksum: abc\r\n\r\n";
+
+    @Test
+    void trailersLoseUnderscoreNamesAndClientAddressHeaders() throws Exception {
+        startProxy(HttpConfig.defaults());
+        expectForwarded(CHUNKED_WITH_TRAILERS);
+        HttpHeaders trailers = backend.receivedTrailers.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(List.of("X-Checksum"), List.copyOf(trailers.names()), "trailers at the backend: " + trailers);
+    }
+
+    @Test
+    void trailersWithUnderscoreNamesAreRefusedWhenConfigured() throws Exception {
+        startProxy(http(false, UnderscoreHeaders.REJECT, null, List.of()));
+        try (RawClient c = proxy.raw()) {
+            c.send(CHUNKED_WITH_TRAILERS);
+            RawClient.Response r = c.read();
+            assertEquals(400, r.status());
+            assertTrue(c.closedByPeer(), "the request stream is not trusted after a refused trailer");
+        }
+        assertNull(backend.receivedTrailers.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
     @Test

@@ -61,6 +61,8 @@ final class TestBackend implements AutoCloseable {
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
     final BlockingQueue<HttpRequest> received = new LinkedBlockingQueue<>();
+    /** The trailer section of each request that ended with one, in arrival order. */
+    final BlockingQueue<HttpHeaders> receivedTrailers = new LinkedBlockingQueue<>();
     /** Counted down when {@code /count} receives its first body byte. */
     volatile CountDownLatch firstBodyByte = new CountDownLatch(1);
     /** Response body bytes {@code /big} has handed to its socket so far. */
@@ -184,6 +186,10 @@ final class TestBackend implements AutoCloseable {
         }
 
         private void onContent(ChannelHandlerContext ctx, HttpContent content) {
+            if (content instanceof io.netty.handler.codec.http.LastHttpContent last
+                    && !last.trailingHeaders().isEmpty()) {
+                receivedTrailers.add(new DefaultHttpHeaders().add(last.trailingHeaders()));
+            }
             int n = content.content().readableBytes();
             count += n;
             boolean last = content instanceof LastHttpContent;
