@@ -10,9 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.stapled.config.OcspConfig;
-import io.stapled.ocsp.HashAlgorithm;
 import io.stapled.ocsp.OcspManager;
-import io.stapled.ocsp.OcspSettings;
 import io.stapled.ocsp.OcspSubject;
 import io.stapled.ocsp.StapleSlot;
 import io.stapled.tls.LoadedCertificate;
@@ -23,40 +21,18 @@ final class OcspWiring {
 
     private OcspWiring() { }
 
-    static OcspSettings settings(OcspConfig c) {
-        return OcspSettings.builder()
-                .responderOverride(c.responder())
-                .httpProxy(c.httpProxy() == null ? null : OcspSettings.proxyAddress(c.httpProxy()))
-                .connectTimeout(c.connectTimeout())
-                .readTimeout(c.readTimeout())
-                .maxResponseSize(c.maxResponseSize())
-                .minRefresh(c.minRefresh())
-                .maxRefresh(c.maxRefresh())
-                .retryInitial(c.retryInitial())
-                .retryMax(c.retryMax())
-                .clockSkew(c.clockSkew())
-                .useNonce(c.useNonce())
-                .hash(HashAlgorithm.parse(c.hashAlgorithm()))
-                .useGet(c.useGet())
-                .requestsPerSecond(c.requestsPerSecond())
-                .persist(c.persist())
-                .watchFiles(c.watchFiles())
-                .mustStapleRequired(c.mustStapleRequired())
-                .build();
-    }
-
     /**
      * A certificate that names an OCSP responder but whose issuer cannot be found can never be
      * stapled; that is a deployment mistake, so start-up refuses it rather than serving silently
      * without staples.
      */
     static void checkIssuers(List<LoadedCertificate> certificates, OcspConfig config) {
-        if (!config.enabled()) {
+        if (!config.settings().enabled()) {
             return;
         }
         for (LoadedCertificate c : certificates) {
             boolean wantsStaple = c.ocsp().enabled() && (c.ocspUrl() != null || c.ocsp().responder() != null
-                    || config.responder() != null);
+                    || config.settings().responderOverride() != null);
             if (wantsStaple && c.issuer() == null) {
                 throw new StartupException(c.source() + ": missing issuer certificate for OCSP: add it to the"
                         + " chain in the file or write it to " + c.source().getFileName() + ".issuer"
@@ -80,7 +56,7 @@ final class OcspWiring {
                 continue;
             }
             URI override = c.ocsp().responder();
-            boolean enabled = config.enabled() && c.ocsp().enabled();
+            boolean enabled = config.settings().enabled() && c.ocsp().enabled();
             manager.manage(new OcspSubject(id, c.leaf(), c.issuer(), c.source(), override, enabled, c.stapleSlot()));
         }
     }
@@ -92,7 +68,7 @@ final class OcspWiring {
             log.warn("OCSP: not every staple was ready after startup_wait {}; opening listeners anyway,"
                     + " the rest are stapled as they arrive", wait);
         }
-        if (config.mustStapleRequired()) {
+        if (config.settings().mustStapleRequired()) {
             try {
                 manager.requireMustStaple();
             } catch (RuntimeException e) {

@@ -223,7 +223,7 @@ public final class StapledServer implements AutoCloseable {
 
                 s.metrics = joinUnwrapped(metricsReady);
                 OcspManager.Builder ob = OcspManager.builder()
-                        .settings(OcspWiring.settings(config.ocsp()))
+                        .settings(config.ocsp().settings())
                         .clock(clock)
                         .listener(s.metrics.ocspListener());
                 if (ocspListener != null) {
