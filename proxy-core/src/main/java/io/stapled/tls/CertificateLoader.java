@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 import io.stapled.config.CertificateSource;
 import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.CertificateFacts;
-import io.stapled.ocsp.StapleSlot;
+import io.stapled.ocsp.StapleSlots;
 
 /**
  * Reads certificates in HAProxy's layouts: a PEM bundle (certificates and key in any order), a
@@ -24,14 +24,19 @@ public final class CertificateLoader {
 
     private CertificateLoader() { }
 
-    /** Every certificate of a source, in the order HAProxy would load them. */
+    /** Every certificate of a source, in the order HAProxy would load them, each with a slot of its own. */
     public static List<LoadedCertificate> load(CertificateSource source) {
+        return load(source, StapleSlots.UNMANAGED);
+    }
+
+    /** Every certificate of a source, in the order HAProxy would load them, stapled from {@code slots}. */
+    public static List<LoadedCertificate> load(CertificateSource source, StapleSlots slots) {
         if (source instanceof CertificateSource.File f) {
-            return List.of(loadFile(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of()));
+            return List.of(loadFile(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of(), slots));
         } else if (source instanceof CertificateSource.Directory d) {
             List<LoadedCertificate> out = new ArrayList<>();
             for (Path file : certificateFiles(d.dir())) {
-                out.add(loadFile(file, null, List.of(), List.of(), d.ocsp(), List.of()));
+                out.add(loadFile(file, null, List.of(), List.of(), d.ocsp(), List.of(), slots));
             }
             return List.copyOf(out);
         } else if (source instanceof CertificateSource.CrtList c) {
@@ -40,7 +45,7 @@ public final class CertificateLoader {
                 OcspOptions ocsp = e.ocspUpdate() == null ? c.ocsp()
                         : new OcspOptions(e.ocspUpdate(), c.ocsp().responder());
                 try {
-                    out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn()));
+                    out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn(), slots));
                 } catch (TlsSetupException ex) {
                     throw new TlsSetupException(c.file() + ":" + e.line() + ": " + ex.getMessage(), ex);
                 }
@@ -82,6 +87,11 @@ public final class CertificateLoader {
      */
     public static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
                                              OcspOptions ocsp, List<String> alpn) {
+        return loadFile(crt, key, sni, excluded, ocsp, alpn, StapleSlots.UNMANAGED);
+    }
+
+    private static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
+                                              OcspOptions ocsp, List<String> alpn, StapleSlots slots) {
         PemContent content = PemContent.read(crt);
         if (content.certificates().isEmpty()) {
             throw new TlsSetupException(crt + ": no certificate found in the file");
@@ -118,9 +128,11 @@ public final class CertificateLoader {
                     + " (stapled serves EC and RSA certificates)");
         }
         List<String> names = sni.isEmpty() ? X509Facts.dnsNames(leaf) : sni.stream().map(X509Facts::normalize).toList();
+        X509Certificate issuer = issuer(crt, chain);
         return new LoadedCertificate(crt, chain, privateKey, keyType, names,
-                excluded.stream().map(X509Facts::normalize).toList(), issuer(crt, chain), ocsp, alpn,
-                new StapleSlot(), CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf));
+                excluded.stream().map(X509Facts::normalize).toList(), issuer, ocsp, alpn,
+                slots.slotFor(LoadedCertificate.ocspSubject(crt, leaf, issuer, ocsp)),
+                CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf));
     }
 
     /** Leaf (the certificate of the key) first, then each certificate's issuer, then any others. */
