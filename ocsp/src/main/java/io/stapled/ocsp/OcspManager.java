@@ -84,8 +84,8 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
 
     /**
      * Takes a certificate under management; idempotent per id (the first subject wins, so to replace a
-     * renewed certificate under the same id, {@link #unmanage} it first). After {@link #start()} it
-     * starts at once.
+     * renewed certificate under the same id, {@link #unmanage} it first, or bind it with
+     * {@link #slotFor}, which does both). After {@link #start()} it starts at once.
      */
     public ManagedCertificate manage(OcspSubject subject) {
         Objects.requireNonNull(subject, "subject");
