@@ -5,22 +5,23 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.bouncycastle.cert.ocsp.CertificateID;
 
 /**
- * One certificate under OCSP management: read-only facts and counters for the runtime API and metrics.
- * The engine updates the state; everything here is safe to read from any thread.
+ * One certificate under OCSP management, as the runtime API, metrics and the TLS side see it: read-only
+ * facts, counters and the {@link StapleSlot} the engine owns for it. What the engine changes lives in a
+ * {@link CertificateState} only the engine package reaches; everything here is safe to read from any
+ * thread.
  */
 public final class ManagedCertificate {
     /** Why a certificate is never fetched, or null if it is. */
     public enum NotFetchable { DISABLED, NO_ISSUER, NO_RESPONDER }
 
     private final OcspSubject subject;
+    private final StapleSlot slot = new StapleSlot();
     private final URI responder;
+    private final boolean enabled;
     private final boolean mustStaple;
     private final CertIdentity certId;
     private final CertIdentity sha1Id;
@@ -28,47 +29,31 @@ public final class ManagedCertificate {
     private final Path ocspFile;
     private final NotFetchable notFetchable;
     private final Clock clock;
+    private final CertificateState state;
 
-    private final AtomicLong successes = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
-    private final AtomicLong badStatuses = new AtomicLong();
-    private final AtomicInteger consecutiveFailures = new AtomicInteger();
-    private volatile Instant lastUpdate;
-    private volatile UpdateResult lastResult = UpdateResult.UNKNOWN;
-    private volatile String lastError;
-    private volatile Instant nextRefresh;
-
-    // Engine-only state, guarded by "this" where it is read-modify-write.
-    CompletableFuture<RefreshOutcome> inFlight;
-    volatile StapleFiles.Stamp fileStamp = StapleFiles.Stamp.ABSENT;
-    volatile StapleFiles.Stamp pendingStamp;
-    volatile String lastLoggedProblem;
-    volatile String lastPersistError;
-    /** Serialises {@code .ocsp} writes, apart from the monitor so disk I/O never holds up the scheduler. */
-    final Object persistLock = new Object();
-    volatile boolean alarmRaised;
-    volatile boolean removed;
-    final CompletableFuture<Void> initialRound = new CompletableFuture<>();
-
-    ManagedCertificate(OcspSubject subject, URI globalOverride, HashAlgorithm hash, Clock clock) {
+    ManagedCertificate(OcspSubject subject, OcspSettings settings, Clock clock) {
         this.subject = subject;
         this.clock = clock;
         this.mustStaple = CertificateFacts.mustStaple(subject.leaf());
-        this.responder = subject.responderOverride() != null ? subject.responderOverride()
-                : globalOverride != null ? globalOverride : CertificateFacts.ocspUrl(subject.leaf());
+        this.responder = subject.responder(settings);
+        this.enabled = subject.enabledUnder(settings);
+        this.notFetchable = subject.notFetchable(settings);
         if (subject.issuer() != null) {
             this.sha1Id = CertIdentity.of(subject.leaf(), subject.issuer(), HashAlgorithm.SHA1);
             this.sha256Id = CertIdentity.of(subject.leaf(), subject.issuer(), HashAlgorithm.SHA256);
-            this.certId = hash == HashAlgorithm.SHA1 ? sha1Id : sha256Id;
+            this.certId = settings.hash() == HashAlgorithm.SHA1 ? sha1Id : sha256Id;
         } else {
             this.sha1Id = null;
             this.sha256Id = null;
             this.certId = null;
         }
         this.ocspFile = subject.certFile() == null ? null : StapleFiles.ocspFile(subject.certFile());
-        this.notFetchable = !subject.enabled() ? NotFetchable.DISABLED
-                : subject.issuer() == null ? NotFetchable.NO_ISSUER
-                : responder == null ? NotFetchable.NO_RESPONDER : null;
+        this.state = new CertificateState(ocspFile);
+    }
+
+    /** The engine's mutable state of this certificate. */
+    CertificateState state() {
+        return state;
     }
 
     public String id() {
@@ -79,13 +64,14 @@ public final class ManagedCertificate {
         return subject;
     }
 
+    /** Where this certificate's staple is published for the handshake path (see {@link OcspManager#slotFor}). */
     public StapleSlot slot() {
-        return subject.slot();
+        return slot;
     }
 
     /** The current staple (possibly past its nextUpdate until the scheduler drops it), or null. */
     public Staple staple() {
-        return subject.slot().current();
+        return slot.current();
     }
 
     /** The responder this certificate is fetched from, or null if it has none. */
@@ -97,8 +83,9 @@ public final class ManagedCertificate {
         return mustStaple;
     }
 
+    /** Managed at all: enabled for this certificate and in the settings. */
     public boolean enabled() {
-        return subject.enabled();
+        return enabled;
     }
 
     /** Null if the engine fetches this certificate, else why it does not. */
@@ -135,43 +122,43 @@ public final class ManagedCertificate {
     }
 
     public long successes() {
-        return successes.get();
+        return state.successes();
     }
 
     public long failures() {
-        return failures.get();
+        return state.failures();
     }
 
     /** Verified REVOKED or UNKNOWN answers seen (also counted in failures). */
     public long badStatuses() {
-        return badStatuses.get();
+        return state.badStatuses();
     }
 
     public int consecutiveFailures() {
-        return consecutiveFailures.get();
+        return state.consecutiveFailures();
     }
 
     /** When the last fetch (successful or not) finished, or null before the first. */
     public Instant lastUpdate() {
-        return lastUpdate;
+        return state.lastUpdate();
     }
 
     public UpdateResult lastResult() {
-        return lastResult;
+        return state.lastResult();
     }
 
     public String lastResultText() {
-        return lastResult.text();
+        return state.lastResult().text();
     }
 
     /** The last failure's one-line reason, or null if the last fetch succeeded. */
     public String lastError() {
-        return lastError;
+        return state.lastError();
     }
 
     /** When the next fetch is due, or null if none is scheduled (not fetchable, or a fetch is running). */
     public Instant nextRefresh() {
-        return nextRefresh;
+        return state.nextRefresh();
     }
 
     /**
@@ -179,7 +166,7 @@ public final class ManagedCertificate {
      * (refreshes have been failing). Always false for other certificates.
      */
     public boolean mustStapleAlarm() {
-        return mustStaple && subject.enabled() && !stapleHealthy(clock.instant());
+        return mustStaple && enabled && !stapleHealthy(clock.instant());
     }
 
     boolean stapleHealthy(Instant now) {
@@ -200,29 +187,6 @@ public final class ManagedCertificate {
             return sha256Id;
         }
         return null;
-    }
-
-    void recordSuccess(Instant at) {
-        successes.incrementAndGet();
-        consecutiveFailures.set(0);
-        lastUpdate = at;
-        lastResult = UpdateResult.OK;
-        lastError = null;
-    }
-
-    void recordFailure(Instant at, UpdateResult result, String error, boolean badStatus) {
-        failures.incrementAndGet();
-        if (badStatus) {
-            badStatuses.incrementAndGet();
-        }
-        consecutiveFailures.incrementAndGet();
-        lastUpdate = at;
-        lastResult = result;
-        lastError = error;
-    }
-
-    void nextRefresh(Instant at) {
-        nextRefresh = at;
     }
 
     @Override

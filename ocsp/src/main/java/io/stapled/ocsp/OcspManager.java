@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,7 +39,7 @@ import io.stapled.ocsp.RefreshOutcome.Result;
  * {@code pollInterval}; blocking HTTP runs on a few daemon fetch threads. All time is read from the
  * injected {@link Clock}.
  */
-public final class OcspManager implements AutoCloseable {
+public final class OcspManager implements StapleSlots, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OcspManager.class);
     private static final int FETCH_THREADS = 4;
 
@@ -60,7 +61,7 @@ public final class OcspManager implements AutoCloseable {
         this.settings = b.settings;
         this.clock = b.clock;
         this.random = b.random;
-        this.listeners = List.copyOf(b.listeners);
+        this.listeners = new CopyOnWriteArrayList<>(b.listeners);
         this.policy = RefreshPolicy.of(settings);
         this.installer = new StapleInstaller(settings, clock, random, listeners);
         this.http = OcspHttpClient.of(settings);
@@ -83,20 +84,46 @@ public final class OcspManager implements AutoCloseable {
 
     /**
      * Takes a certificate under management; idempotent per id (the first subject wins, so to replace a
-     * renewed certificate under the same id, {@link #unmanage} it first). After {@link #start()} it
-     * starts at once.
+     * renewed certificate under the same id, {@link #unmanage} it first, or bind it with
+     * {@link #slotFor}, which does both). After {@link #start()} it starts at once.
      */
     public ManagedCertificate manage(OcspSubject subject) {
         Objects.requireNonNull(subject, "subject");
         boolean[] created = new boolean[1];
         ManagedCertificate mc = certs.computeIfAbsent(subject.id(), id -> {
             created[0] = true;
-            return new ManagedCertificate(subject, settings.responderOverride(), settings.hash(), clock);
+            return new ManagedCertificate(subject, settings, clock);
         });
         if (created[0] && started && !closed) {
             scheduler.execute(() -> startCertificate(mc));
         }
         return mc;
+    }
+
+    /**
+     * The hand-over to the TLS side, and the one place a served certificate is bound to its managed
+     * staple: the slot of the certificate managed under {@code subject}'s id when it is the same leaf (a
+     * file served by several frontends, or committed again unchanged, shares one slot and one
+     * {@code .ocsp} file); otherwise (a new id, or a new leaf under a managed id after
+     * {@code commit ssl cert}) the old one is unmanaged (its slot keeps serving the old certificate's
+     * handshakes until they stop) and {@code subject} is managed with a new slot, started at once when
+     * the engine runs. Serialised so two frontends binding the same new certificate get one slot.
+     */
+    @Override
+    public synchronized StapleSlot slotFor(OcspSubject subject) {
+        ManagedCertificate current = certs.get(subject.id());
+        if (current != null && current.subject().leaf().equals(subject.leaf())) {
+            return current.slot();
+        }
+        if (current != null) {
+            unmanage(subject.id());
+        }
+        return manage(subject).slot();
+    }
+
+    /** Adds a listener after building (events from then on); for parts made after the engine, e.g. metrics. */
+    public void addListener(OcspListener listener) {
+        listeners.add(Objects.requireNonNull(listener));
     }
 
     /** Loads {@code .ocsp} files, fetches what is missing or past its refresh point, starts the ticks. */
@@ -120,7 +147,7 @@ public final class OcspManager implements AutoCloseable {
      * failed once), up to {@code max}. True if all did in time.
      */
     public boolean awaitInitialRound(Duration max) {
-        CompletableFuture<?>[] all = certs.values().stream().map(c -> c.initialRound).toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] all = certs.values().stream().map(c -> c.state().initialRound()).toArray(CompletableFuture[]::new);
         try {
             CompletableFuture.allOf(all).get(Math.max(0, max.toMillis()), TimeUnit.MILLISECONDS);
             return true;
@@ -201,9 +228,9 @@ public final class OcspManager implements AutoCloseable {
     public void unmanage(String id) {
         ManagedCertificate mc = certs.remove(id);
         if (mc != null) {
-            mc.removed = true;
-            mc.nextRefresh(null);
-            mc.initialRound.complete(null);
+            mc.state().markRemoved();
+            mc.state().nextRefresh(null);
+            mc.state().initialRoundDone();
         }
     }
 
@@ -238,14 +265,16 @@ public final class OcspManager implements AutoCloseable {
         for (ManagedCertificate mc : certs.values()) {
             CompletableFuture<RefreshOutcome> pending;
             synchronized (mc) {
-                pending = mc.inFlight;
-                mc.inFlight = null;
-                mc.nextRefresh(null);
+                pending = mc.state().fetching();
+                if (pending != null) {
+                    mc.state().endFetch(pending);
+                }
+                mc.state().nextRefresh(null);
             }
             if (pending != null) {
                 pending.complete(new RefreshOutcome(Result.FAILED, mc.id(), "OCSP engine closed", mc.staple()));
             }
-            mc.initialRound.complete(null);
+            mc.state().initialRoundDone();
         }
     }
 
@@ -254,34 +283,34 @@ public final class OcspManager implements AutoCloseable {
     private void startCertificate(ManagedCertificate mc) {
         try {
             if (mc.notFetchable() == ManagedCertificate.NotFetchable.DISABLED) {
-                mc.initialRound.complete(null);
+                mc.state().initialRoundDone();
                 return;
             }
             if (mc.notFetchable() == ManagedCertificate.NotFetchable.NO_ISSUER) {
                 log.info("OCSP: {} has no issuer certificate (chain or .issuer file); served without a staple", mc.id());
-                mc.initialRound.complete(null);
+                mc.state().initialRoundDone();
                 return;
             }
             if (mc.ocspFile() != null) {
-                mc.fileStamp = StapleFiles.stamp(mc.ocspFile());
+                mc.state().fileWatch().markSeen();
                 installer.loadFile(mc);
             }
             if (mc.notFetchable() == ManagedCertificate.NotFetchable.NO_RESPONDER) {
                 log.info("OCSP: {} has no OCSP responder URL; served without a staple{}", mc.id(),
                         mc.staple() != null ? " unless its .ocsp file is kept fresh by someone else" : "");
-                mc.initialRound.complete(null);
+                mc.state().initialRoundDone();
                 return;
             }
             Instant now = clock.instant();
             Staple s = mc.staple();
             if (s != null && s.isValidAt(now) && now.isBefore(policy.midpoint(s))) {
-                mc.initialRound.complete(null); // the file staple is fresh; install() scheduled its refresh
+                mc.state().initialRoundDone(); // the file staple is fresh; install() scheduled its refresh
                 return;
             }
-            refresh(mc).whenComplete((o, e) -> mc.initialRound.complete(null));
+            refresh(mc).whenComplete((o, e) -> mc.state().initialRoundDone());
         } catch (RuntimeException e) {
             log.error("OCSP: cannot start {}: {}", mc.id(), e.toString());
-            mc.initialRound.complete(null);
+            mc.state().initialRoundDone();
         }
     }
 
@@ -300,21 +329,9 @@ public final class OcspManager implements AutoCloseable {
         for (ManagedCertificate mc : certs.values()) {
             installer.dropIfExpired(mc, now);
             if (settings.watchFiles() && mc.ocspFile() != null && mc.notFetchable() != ManagedCertificate.NotFetchable.DISABLED
-                    && mc.notFetchable() != ManagedCertificate.NotFetchable.NO_ISSUER) {
-                StapleFiles.Stamp st = StapleFiles.stamp(mc.ocspFile());
-                if (st.sameAs(mc.fileStamp)) {
-                    mc.pendingStamp = null;
-                } else if (mc.pendingStamp != null && st.sameAs(mc.pendingStamp)) {
-                    mc.fileStamp = st;
-                    mc.pendingStamp = null;
-                    if (st != StapleFiles.Stamp.ABSENT) {
-                        installer.loadFile(mc);
-                    }
-                } else {
-                    // A writer that is not atomic (truncate, then write) may be caught half-way: read the
-                    // file only once it has held still for a whole tick.
-                    mc.pendingStamp = st;
-                }
+                    && mc.notFetchable() != ManagedCertificate.NotFetchable.NO_ISSUER
+                    && mc.state().fileWatch().changed()) {
+                installer.loadFile(mc);
             }
             Instant due = mc.nextRefresh();
             if (mc.notFetchable() == null && due != null && !now.isBefore(due)) {
@@ -333,12 +350,13 @@ public final class OcspManager implements AutoCloseable {
         }
         CompletableFuture<RefreshOutcome> f;
         synchronized (mc) {
-            if (mc.inFlight != null) {
-                return mc.inFlight;
+            CompletableFuture<RefreshOutcome> running = mc.state().fetching();
+            if (running != null) {
+                return running;
             }
             f = new CompletableFuture<>();
-            mc.inFlight = f;
-            mc.nextRefresh(null);
+            mc.state().startFetch(f);
+            mc.state().nextRefresh(null);
         }
         if (closed) {
             finish(mc, f, new RefreshOutcome(Result.FAILED, mc.id(), "OCSP engine closed", mc.staple()));
@@ -396,11 +414,9 @@ public final class OcspManager implements AutoCloseable {
 
     private void finish(ManagedCertificate mc, CompletableFuture<RefreshOutcome> f, RefreshOutcome outcome) {
         synchronized (mc) {
-            if (mc.inFlight == f) {
-                mc.inFlight = null;
-            }
-            if (mc.removed || closed) {
-                mc.nextRefresh(null);
+            mc.state().endFetch(f);
+            if (mc.state().removed() || closed) {
+                mc.state().nextRefresh(null);
             }
         }
         f.complete(outcome);

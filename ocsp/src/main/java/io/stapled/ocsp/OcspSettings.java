@@ -6,8 +6,12 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the OCSP engine fetches, verifies and refreshes staples. See docs/OCSP.md for every knob.
+ * How the OCSP engine fetches, verifies and refreshes staples: the one settings type, bound directly
+ * from the proxy's {@code ocsp:} YAML section (the defaults below are its defaults). See docs/OCSP.md
+ * for every knob.
  *
+ * @param enabled            false: every certificate is managed disabled (never fetched, no file loaded,
+ *                           runtime pushes refused), whatever its own option says
  * @param responderOverride  a responder used for every certificate instead of its AIA URL, or null
  * @param httpProxy          an outbound HTTP proxy for responder requests, or null for direct
  * @param connectTimeout     responder TCP connect timeout
@@ -29,6 +33,7 @@ import java.util.Objects;
  *                           after the initial round (see {@link OcspManager#requireMustStaple()})
  */
 public record OcspSettings(
+        boolean enabled,
         URI responderOverride,
         InetSocketAddress httpProxy,
         Duration connectTimeout,
@@ -135,6 +140,7 @@ public record OcspSettings(
 
     /** Starts from {@link #defaults()}. */
     public static final class Builder {
+        private boolean enabled = true;
         private URI responderOverride;
         private InetSocketAddress httpProxy;
         private Duration connectTimeout = Duration.ofSeconds(5);
@@ -157,6 +163,7 @@ public record OcspSettings(
         private Builder() { }
 
         private Builder(OcspSettings s) {
+            enabled = s.enabled;
             responderOverride = s.responderOverride;
             httpProxy = s.httpProxy;
             connectTimeout = s.connectTimeout;
@@ -177,6 +184,7 @@ public record OcspSettings(
             mustStapleRequired = s.mustStapleRequired;
         }
 
+        public Builder enabled(boolean v) { enabled = v; return this; }
         public Builder responderOverride(URI v) { responderOverride = v; return this; }
         public Builder httpProxy(InetSocketAddress v) { httpProxy = v; return this; }
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
@@ -197,7 +205,7 @@ public record OcspSettings(
         public Builder mustStapleRequired(boolean v) { mustStapleRequired = v; return this; }
 
         public OcspSettings build() {
-            return new OcspSettings(responderOverride, httpProxy, connectTimeout, readTimeout, maxResponseSize,
+            return new OcspSettings(enabled, responderOverride, httpProxy, connectTimeout, readTimeout, maxResponseSize,
                     minRefresh, maxRefresh, retryInitial, retryMax, clockSkew, useNonce, hash, useGet,
                     requestsPerSecond, persist, watchFiles, pollInterval, mustStapleRequired);
         }

@@ -6,7 +6,8 @@ import java.security.cert.X509Certificate;
 import java.util.Objects;
 
 /**
- * One certificate the proxy wants stapled.
+ * One certificate the proxy wants stapled, and the rule (the only one) for whether and where it is
+ * fetched from.
  *
  * @param id                stable name, e.g. the certificate file path
  * @param leaf              the certificate
@@ -15,8 +16,8 @@ import java.util.Objects;
  * @param certFile          the certificate file; its {@code <certFile>.ocsp} sibling is loaded, written
  *                          and watched. Null: nothing on disk.
  * @param responderOverride a responder for this certificate only, over the global one and the AIA URL
- * @param enabled           false: never fetched, no file loaded, runtime pushes refused
- * @param slot              where the current staple is published for the handshake path
+ * @param enabled           false: never fetched, no file loaded, runtime pushes refused (as when the
+ *                          settings disable OCSP altogether)
  */
 public record OcspSubject(
         String id,
@@ -24,17 +25,45 @@ public record OcspSubject(
         X509Certificate issuer,
         Path certFile,
         URI responderOverride,
-        boolean enabled,
-        StapleSlot slot) {
+        boolean enabled) {
 
     public OcspSubject {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(leaf, "leaf");
-        Objects.requireNonNull(slot, "slot");
     }
 
-    /** An enabled subject with a fresh slot and no override. */
+    /** An enabled subject with no override. */
     public static OcspSubject of(String id, X509Certificate leaf, X509Certificate issuer, Path certFile) {
-        return new OcspSubject(id, leaf, issuer, certFile, null, true, new StapleSlot());
+        return new OcspSubject(id, leaf, issuer, certFile, null, true);
+    }
+
+    /** Managed at all under {@code settings}: enabled here and there. */
+    public boolean enabledUnder(OcspSettings settings) {
+        return enabled && settings.enabled();
+    }
+
+    /**
+     * The responder this certificate is fetched from: its own override, else the settings' global one,
+     * else the leaf's AIA OCSP URL; null if there is none.
+     */
+    public URI responder(OcspSettings settings) {
+        return responderOverride != null ? responderOverride
+                : settings.responderOverride() != null ? settings.responderOverride()
+                : CertificateFacts.ocspUrl(leaf);
+    }
+
+    /** Null if the engine fetches this certificate under {@code settings}, else why it does not. */
+    public ManagedCertificate.NotFetchable notFetchable(OcspSettings settings) {
+        return !enabledUnder(settings) ? ManagedCertificate.NotFetchable.DISABLED
+                : issuer == null ? ManagedCertificate.NotFetchable.NO_ISSUER
+                : responder(settings) == null ? ManagedCertificate.NotFetchable.NO_RESPONDER : null;
+    }
+
+    /**
+     * Wants a staple (enabled, has a responder) but has no issuer, so it can never get one: a deployment
+     * mistake the proxy refuses at start-up.
+     */
+    public boolean missingIssuer(OcspSettings settings) {
+        return notFetchable(settings) == ManagedCertificate.NotFetchable.NO_ISSUER && responder(settings) != null;
     }
 }

@@ -55,10 +55,9 @@ final class StapleInstaller {
 
     void checkMustStaple(ManagedCertificate mc) {
         boolean alarm = mc.mustStapleAlarm();
-        if (alarm == mc.alarmRaised) {
+        if (!mc.state().alarm(alarm)) {
             return;
         }
-        mc.alarmRaised = alarm;
         if (alarm) {
             Staple s = mc.staple();
             log.error("OCSP: Must-Staple certificate {} has {}", mc.id(),
@@ -73,16 +72,15 @@ final class StapleInstaller {
     RefreshOutcome failed(ManagedCertificate mc, Result result, UpdateResult update, String why,
                                   String problem, boolean badStatus) {
         Instant now = clock.instant();
-        mc.recordFailure(now, update, why, badStatus);
+        mc.state().recordFailure(now, update, why, badStatus);
         Staple held = mc.staple();
         Instant expiry = held != null && held.isValidAt(now) ? held.nextUpdate() : null;
         Instant retry = policy.nextRetry(mc.consecutiveFailures(), now, expiry, random);
-        if (!mc.removed) {
-            mc.nextRefresh(retry);
+        if (!mc.state().removed()) {
+            mc.state().nextRefresh(retry);
         }
         // One line per change of problem; the same problem again (dates in the text may differ) is DEBUG.
-        if (!problem.equals(mc.lastLoggedProblem)) {
-            mc.lastLoggedProblem = problem;
+        if (mc.state().newProblem(problem)) {
             String keeps = held != null && held.isValidAt(now) ? "keeping the staple valid until " + held.nextUpdate()
                     : "no staple held";
             if (badStatus) {
@@ -119,7 +117,7 @@ final class StapleInstaller {
         Staple old;
         Staple next;
         synchronized (mc) {
-            if (mc.removed) {
+            if (mc.state().removed()) {
                 return new RefreshOutcome(Result.REFUSED, mc.id(), "certificate no longer managed", null);
             }
             old = mc.staple();
@@ -135,14 +133,14 @@ final class StapleInstaller {
                 mc.slot().set(next);
             }
             if (origin == Staple.Origin.FETCHED) {
-                mc.recordSuccess(now);
+                mc.state().recordSuccess(now);
             }
             Staple current = next != null ? next : old;
-            if (mc.notFetchable() == null && !mc.removed) {
-                mc.nextRefresh(policy.nextRefresh(current, now, random));
+            if (mc.notFetchable() == null && !mc.state().removed()) {
+                mc.state().nextRefresh(policy.nextRefresh(current, now, random));
             }
         }
-        mc.lastLoggedProblem = null;
+        mc.state().clearProblem();
         if (next == null) {
             log.debug("OCSP: {} response for {} unchanged", originName(origin), mc.id());
             return new RefreshOutcome(Result.UNCHANGED, mc.id(), "same response as the held staple", old);
@@ -165,7 +163,7 @@ final class StapleInstaller {
         }
         String line = originName(origin) + " response refused: " + why;
         if (badStatus) {
-            mc.recordFailure(clock.instant(), update, why, true);
+            mc.state().recordFailure(clock.instant(), update, why, true);
             log.error("OCSP: {}: {}; keeping the current staple", mc.id(), line);
         } else {
             log.warn("OCSP: {}: {}; keeping the current staple", mc.id(), line);
@@ -196,7 +194,7 @@ final class StapleInstaller {
         if (!settings.persist() || mc.ocspFile() == null) {
             return;
         }
-        synchronized (mc.persistLock) {
+        synchronized (mc.state().persistLock()) {
             // Installs for one certificate can overlap (a push while a fetch lands) and write in either
             // order; the file must end up with the staple that won, so a write for one already replaced
             // is skipped (its successor writes, or came from the file).
@@ -210,16 +208,14 @@ final class StapleInstaller {
     private void write(ManagedCertificate mc, byte[] der) {
         try {
             StapleFiles.writeAtomically(mc.ocspFile(), der);
-            mc.fileStamp = StapleFiles.stamp(mc.ocspFile());
-            if (mc.lastPersistError != null) {
+            mc.state().fileWatch().markSeen();
+            if (mc.state().persistRecovered()) {
                 log.info("OCSP: {} is writable again", mc.ocspFile());
-                mc.lastPersistError = null;
             }
         } catch (IOException | RuntimeException e) {
             // The staple is in memory and served; only the restart shortcut is lost. Warn once per problem.
             String why = describeWriteError(e);
-            if (!why.equals(mc.lastPersistError)) {
-                mc.lastPersistError = why;
+            if (mc.state().persistFailed(why)) {
                 log.warn("OCSP: cannot write {} (staple kept in memory only): {}", mc.ocspFile(), why);
             }
         }

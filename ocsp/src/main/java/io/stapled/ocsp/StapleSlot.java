@@ -1,16 +1,13 @@
 package io.stapled.ocsp;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
-
 /**
  * The current staple of one certificate: one volatile reference that the handshake path reads
- * without a lock, and that the OCSP engine replaces with a new immutable {@link Staple}.
+ * without a lock, and that the OCSP engine replaces with a new immutable {@link Staple}. Owned by the
+ * engine's {@link ManagedCertificate} and handed to the TLS side through {@link StapleSlots}; every
+ * frontend serving the same certificate reads the same slot.
  */
 public final class StapleSlot {
     private volatile Staple staple;
-    private final List<Consumer<Staple>> listeners = new CopyOnWriteArrayList<>();
 
     /**
      * The bytes to staple now, or null if there is none or it has expired. The expiry check here
@@ -29,15 +26,8 @@ public final class StapleSlot {
         return staple;
     }
 
-    /** Replaces the staple (null drops it) and tells the listeners. */
+    /** Replaces the staple (null drops it). */
     public void set(Staple next) {
         staple = next;
-        for (Consumer<Staple> l : listeners) {
-            l.accept(next);
-        }
-    }
-
-    public void addListener(Consumer<Staple> listener) {
-        listeners.add(listener);
     }
 }

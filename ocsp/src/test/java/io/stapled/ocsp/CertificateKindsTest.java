@@ -99,7 +99,7 @@ class CertificateKindsTest {
     void perCertificateOverrideWinsOverTheAiaUrl() throws Exception {
         IssuedCertificate leaf = pki.leaf("http://127.0.0.1:9/unreachable");
         OcspSubject subject = new OcspSubject("override", leaf.certificate(), pki.ca.certificate(), null,
-                responder.uri(), true, new StapleSlot());
+                responder.uri(), true);
         try (OcspManager m = manager(false)) {
             ManagedCertificate c = m.manage(subject);
             m.start();
@@ -115,9 +115,9 @@ class CertificateKindsTest {
         IssuedCertificate b = pki.leaf(responder.url());
         try (OcspManager m = manager(false)) {
             ManagedCertificate disabled = m.manage(new OcspSubject("disabled", a.certificate(), pki.ca.certificate(),
-                    null, null, false, new StapleSlot()));
+                    null, null, false));
             ManagedCertificate noIssuer = m.manage(new OcspSubject("no-issuer", b.certificate(), null, null, null,
-                    true, new StapleSlot()));
+                    true));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(2)));
             assertEquals(ManagedCertificate.NotFetchable.DISABLED, disabled.notFetchable());

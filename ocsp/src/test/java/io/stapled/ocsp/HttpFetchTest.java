@@ -67,7 +67,7 @@ class HttpFetchTest {
         // a responder URL long enough that the GET form would pass 255 bytes
         URI longUri = URI.create(responder.url() + "x".repeat(200) + "/");
         OcspSubject longSubject = new OcspSubject("long", leaf.certificate(), pki.ca.certificate(), null, longUri,
-                true, new StapleSlot());
+                true);
         assertTrue(OcspHttpClient.getUrl(longUri, new byte[80]).length() > OcspHttpClient.MAX_GET_URL);
         assertEquals(Result.UPDATED, fetchOnce(settings().build(), longSubject).result());
         assertEquals(1, responder.postCount());

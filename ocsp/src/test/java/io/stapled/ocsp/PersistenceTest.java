@@ -53,8 +53,7 @@ class PersistenceTest {
 
     private OcspSubject subjectWithFile(IssuedCertificate leaf, Path certFile) {
         leaf.writeBundle(certFile);
-        return new OcspSubject(certFile.toString(), leaf.certificate(), pki.ca.certificate(), certFile, null, true,
-                new StapleSlot());
+        return new OcspSubject(certFile.toString(), leaf.certificate(), pki.ca.certificate(), certFile, null, true);
     }
 
     private List<String> filesIn(Path d) throws Exception {

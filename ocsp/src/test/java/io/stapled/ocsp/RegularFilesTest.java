@@ -94,7 +94,7 @@ class RegularFilesTest {
             try (OcspManager m = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(true)
                     .pollInterval(Duration.ofMillis(30)).requestsPerSecond(1000).build()).build()) {
                 ManagedCertificate c = m.manage(new OcspSubject(certFile.toString(), leaf.certificate(),
-                        pki.ca.certificate(), certFile, null, true, new StapleSlot()));
+                        pki.ca.certificate(), certFile, null, true));
                 m.start();
                 assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)), "the initial round finished");
                 assertNotNull(c.staple(), "fetched although the .ocsp file is a FIFO");

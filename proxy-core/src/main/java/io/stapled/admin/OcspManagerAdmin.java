@@ -10,10 +10,7 @@ import io.stapled.ocsp.AcceptOutcome;
 import io.stapled.ocsp.ManagedCertificate;
 import io.stapled.ocsp.OcspManager;
 import io.stapled.ocsp.RefreshOutcome;
-import io.stapled.ocsp.OcspSubject;
 import io.stapled.ocsp.Staple;
-import io.stapled.ocsp.StapleSlot;
-import io.stapled.tls.LoadedCertificate;
 
 /** {@link OcspAdmin} over the real {@link OcspManager}. */
 public final class OcspManagerAdmin implements OcspAdmin {
@@ -48,39 +45,6 @@ public final class OcspManagerAdmin implements OcspAdmin {
         return new OcspEntry(mc.id(), path, mc.certIdHex(), mc.issuerNameHashHex(), mc.issuerKeyHashHex(),
                 mc.serialHex(), mc.responder(), mc.mustStaple(), mc.staple(), mc.nextRefresh(), mc.lastUpdate(),
                 mc.successes(), mc.failures(), status, mc.lastError());
-    }
-
-    /**
-     * A {@link TlsCertificateAdmin.SwapListener} that keeps the OCSP engine on the served certificate:
-     * when {@code commit ssl cert} replaces a certificate, the old one is unmanaged and the new one
-     * managed under the same id with the new certificate's staple slot (it fetches at once if it has a
-     * responder). A file served by several frontends is managed once; the other frontends' slots
-     * follow that one.
-     *
-     * @param idOf the OCSP id the assembly gave a certificate (e.g. its file path)
-     */
-    public TlsCertificateAdmin.SwapListener swapFollower(java.util.function.Function<LoadedCertificate, String> idOf) {
-        return (frontend, old, next) -> {
-            String id = idOf.apply(old);
-            ManagedCertificate current = manager.certificate(id);
-            if (current != null && current.subject().leaf().equals(next.leaf())) {
-                StapleSlot shared = current.slot();
-                if (shared != next.stapleSlot()) {
-                    next.stapleSlot().set(shared.current());
-                    shared.addListener(next.stapleSlot()::set);
-                }
-                return;
-            }
-            OcspSubject before = current == null ? null : current.subject();
-            if (current != null) {
-                manager.unmanage(id);
-            }
-            boolean enabled = before != null ? before.enabled() : next.ocsp() == null || next.ocsp().enabled();
-            java.net.URI override = before != null ? before.responderOverride()
-                    : next.ocsp() == null ? null : next.ocsp().responder();
-            manager.manage(new OcspSubject(id, next.leaf(), next.issuer(), next.source(), override, enabled,
-                    next.stapleSlot()));
-        };
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import io.stapled.ocsp.StapleSlots;
 import io.stapled.tls.CertificatePair;
 import io.stapled.tls.CertificateSnapshot;
 import io.stapled.tls.LoadedCertificate;
@@ -26,19 +27,27 @@ import org.slf4j.LoggerFactory;
 public final class TlsCertificateAdmin implements CertificateAdmin {
     private static final Logger log = LoggerFactory.getLogger(TlsCertificateAdmin.class);
 
-    /** Told when a served certificate is replaced, so the OCSP engine can follow it. */
+    /** Told when a served certificate has been replaced. */
     @FunctionalInterface
     public interface SwapListener {
-        /** {@code next} has taken {@code old}'s place in {@code frontend}; its staple slot is new and empty. */
+        /** {@code next} has taken {@code old}'s place in {@code frontend}. */
         void swapped(TlsFrontend frontend, LoadedCertificate old, LoadedCertificate next);
     }
 
     private final List<TlsFrontend> frontends;
+    private final StapleSlots slots;
     private final SwapListener listener;
     private final Map<String, CertificateMaterial> unused = new LinkedHashMap<>();
 
+    /** Replaced certificates get slots no engine fills. */
     public TlsCertificateAdmin(List<TlsFrontend> frontends, SwapListener listener) {
+        this(frontends, StapleSlots.UNMANAGED, listener);
+    }
+
+    /** @param slots the OCSP engine, which hands each new certificate its managed slot */
+    public TlsCertificateAdmin(List<TlsFrontend> frontends, StapleSlots slots, SwapListener listener) {
         this.frontends = List.copyOf(frontends);
+        this.slots = slots;
         this.listener = listener == null ? (f, o, n) -> { } : listener;
     }
 
@@ -86,13 +95,16 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
             throw new CertificateUpdateException(file + " is not served by any frontend");
         }
         for (Swap s : swaps) {
+            // Bound to its managed staple only now that nothing can fail: a failed prepare leaves the
+            // OCSP engine on the old certificate. Every frontend gets the same slot.
+            ServingCertificate next = new ServingCertificate(s.next.certificate().stapledBy(slots), s.next.sslContext());
             CertificateSnapshot current = s.frontend.store().current();
-            s.frontend.store().replace(rebuild(current, s.old, s.next));
-            listener.swapped(s.frontend, s.old.certificate(), s.next.certificate());
+            s.frontend.store().replace(rebuild(current, s.old, next));
+            listener.swapped(s.frontend, s.old.certificate(), next.certificate());
             s.frontend.retire(s.old);
             log.info("frontend {}: certificate {} replaced (serial {} -> {})", s.frontend.name(), file,
                     s.old.certificate().leaf().getSerialNumber().toString(16),
-                    s.next.certificate().leaf().getSerialNumber().toString(16));
+                    next.certificate().leaf().getSerialNumber().toString(16));
         }
         return swaps.size();
     }

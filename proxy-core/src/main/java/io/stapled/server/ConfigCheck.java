@@ -26,7 +26,7 @@ public final class ConfigCheck {
                 all.addAll(tls.certificates());
             }
         }
-        OcspWiring.checkIssuers(all, config.ocsp());
+        OcspWiring.checkIssuers(all, config.ocsp().settings());
         return config.frontends().size() + " frontend(s), " + all.size() + " certificate(s), "
                 + config.backends().size() + " backend(s)";
     }

@@ -1,87 +1,37 @@
 package io.stapled.server;
 
-import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.stapled.config.OcspConfig;
-import io.stapled.ocsp.HashAlgorithm;
 import io.stapled.ocsp.OcspManager;
 import io.stapled.ocsp.OcspSettings;
-import io.stapled.ocsp.OcspSubject;
-import io.stapled.ocsp.StapleSlot;
 import io.stapled.tls.LoadedCertificate;
 
-/** Connects the certificates the TLS side loaded to the OCSP engine that keeps their staples. */
+/**
+ * Start-up checks and waits around the OCSP engine. The certificates are bound to their managed staples
+ * as they load: the engine is the {@link io.stapled.ocsp.StapleSlots} the TLS side loads them with.
+ */
 final class OcspWiring {
     private static final Logger log = LoggerFactory.getLogger(OcspWiring.class);
 
     private OcspWiring() { }
-
-    static OcspSettings settings(OcspConfig c) {
-        return OcspSettings.builder()
-                .responderOverride(c.responder())
-                .httpProxy(c.httpProxy() == null ? null : OcspSettings.proxyAddress(c.httpProxy()))
-                .connectTimeout(c.connectTimeout())
-                .readTimeout(c.readTimeout())
-                .maxResponseSize(c.maxResponseSize())
-                .minRefresh(c.minRefresh())
-                .maxRefresh(c.maxRefresh())
-                .retryInitial(c.retryInitial())
-                .retryMax(c.retryMax())
-                .clockSkew(c.clockSkew())
-                .useNonce(c.useNonce())
-                .hash(HashAlgorithm.parse(c.hashAlgorithm()))
-                .useGet(c.useGet())
-                .requestsPerSecond(c.requestsPerSecond())
-                .persist(c.persist())
-                .watchFiles(c.watchFiles())
-                .mustStapleRequired(c.mustStapleRequired())
-                .build();
-    }
 
     /**
      * A certificate that names an OCSP responder but whose issuer cannot be found can never be
      * stapled; that is a deployment mistake, so start-up refuses it rather than serving silently
      * without staples.
      */
-    static void checkIssuers(List<LoadedCertificate> certificates, OcspConfig config) {
-        if (!config.enabled()) {
-            return;
-        }
+    static void checkIssuers(List<LoadedCertificate> certificates, OcspSettings settings) {
         for (LoadedCertificate c : certificates) {
-            boolean wantsStaple = c.ocsp().enabled() && (c.ocspUrl() != null || c.ocsp().responder() != null
-                    || config.responder() != null);
-            if (wantsStaple && c.issuer() == null) {
+            if (c.ocspSubject().missingIssuer(settings)) {
                 throw new StartupException(c.source() + ": missing issuer certificate for OCSP: add it to the"
                         + " chain in the file or write it to " + c.source().getFileName() + ".issuer"
                         + " (or disable OCSP for this certificate)");
             }
-        }
-    }
-
-    /**
-     * Registers every certificate. The same file loaded by two frontends is one managed
-     * certificate; the second frontend's slot mirrors the first.
-     */
-    static void register(OcspManager manager, List<LoadedCertificate> certificates, OcspConfig config) {
-        Map<String, StapleSlot> managed = new HashMap<>();
-        for (LoadedCertificate c : certificates) {
-            String id = c.source().toString();
-            StapleSlot first = managed.putIfAbsent(id, c.stapleSlot());
-            if (first != null) {
-                first.addListener(c.stapleSlot()::set);
-                c.stapleSlot().set(first.current());
-                continue;
-            }
-            URI override = c.ocsp().responder();
-            boolean enabled = config.enabled() && c.ocsp().enabled();
-            manager.manage(new OcspSubject(id, c.leaf(), c.issuer(), c.source(), override, enabled, c.stapleSlot()));
         }
     }
 
@@ -92,7 +42,7 @@ final class OcspWiring {
             log.warn("OCSP: not every staple was ready after startup_wait {}; opening listeners anyway,"
                     + " the rest are stapled as they arrive", wait);
         }
-        if (config.mustStapleRequired()) {
+        if (config.settings().mustStapleRequired()) {
             try {
                 manager.requireMustStaple();
             } catch (RuntimeException e) {

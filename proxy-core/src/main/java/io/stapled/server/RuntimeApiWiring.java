@@ -33,8 +33,7 @@ final class RuntimeApiWiring {
                 .backends(server.backends().values())
                 .ocsp(ocsp)
                 .certificates(new TlsCertificateAdmin(
-                        server.frontends().stream().map(RunningFrontend::tls).toList(),
-                        ocsp.swapFollower(c -> c.source().toString())))
+                        server.frontends().stream().map(RunningFrontend::tls).toList(), server.ocsp(), null))
                 .build();
         try {
             return RuntimeApiServer.start(config, context, group, server.transport());

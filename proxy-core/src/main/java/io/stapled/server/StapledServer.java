@@ -213,24 +213,21 @@ public final class StapledServer implements AutoCloseable {
             s.transport = transport != null ? transport : Transport.best();
             try {
                 TlsProviders.resolve(config.global().tlsProvider());
+                // Made first (nothing runs before start()) so the certificates load with its slots.
+                s.ocsp = OcspManager.builder().settings(config.ocsp().settings()).clock(clock).build();
                 List<LoadedCertificate> certificates = new ArrayList<>();
                 for (FrontendConfig fe : config.frontends()) {
-                    TlsFrontend tls = TlsFrontendFactory.create(fe, config.global());
+                    TlsFrontend tls = TlsFrontendFactory.create(fe, config.global(), s.ocsp);
                     s.tls.add(tls);
                     certificates.addAll(tls.certificates());
                 }
-                OcspWiring.checkIssuers(certificates, config.ocsp());
+                OcspWiring.checkIssuers(certificates, config.ocsp().settings());
 
                 s.metrics = joinUnwrapped(metricsReady);
-                OcspManager.Builder ob = OcspManager.builder()
-                        .settings(OcspWiring.settings(config.ocsp()))
-                        .clock(clock)
-                        .listener(s.metrics.ocspListener());
+                s.ocsp.addListener(s.metrics.ocspListener());
                 if (ocspListener != null) {
-                    ob.listener(ocspListener);
+                    s.ocsp.addListener(ocspListener);
                 }
-                s.ocsp = ob.build();
-                OcspWiring.register(s.ocsp, certificates, config.ocsp());
                 s.metrics.bindOcsp(s.ocsp, config.adminHttp());
                 s.metrics.bindCertificates(s.tls);
                 OcspWiring.startAndWait(s.ocsp, config.ocsp());

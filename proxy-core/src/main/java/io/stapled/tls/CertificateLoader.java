@@ -17,7 +17,7 @@ import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.CertificateFacts;
 import io.stapled.ocsp.RegularFiles;
 import io.stapled.ocsp.StapleFiles;
-import io.stapled.ocsp.StapleSlot;
+import io.stapled.ocsp.StapleSlots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +42,14 @@ public final class CertificateLoader {
      * @throws TlsSetupException for a source built in code (no {@link ConfigOrigin})
      */
     public static List<LoadedCertificate> load(CertificateSource source) {
+        return load(source, StapleSlots.UNMANAGED);
+    }
+
+    /** As {@link #load(CertificateSource)}, each certificate stapled from the slot {@code slots} hands out. */
+    public static List<LoadedCertificate> load(CertificateSource source, StapleSlots slots) {
         if (source instanceof CertificateSource.File f) {
             try {
-                return List.of(loadFile(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of(), f.keyOrigin()));
+                return List.of(loadFile(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of(), f.keyOrigin(), slots));
             } catch (TlsSetupException e) {
                 throw at(f.crtOrigin(), e);
             }
@@ -52,7 +57,7 @@ public final class CertificateLoader {
             try {
                 List<LoadedCertificate> out = new ArrayList<>();
                 for (Path file : certificateFiles(d.dir())) {
-                    out.add(loadFile(file, null, List.of(), List.of(), d.ocsp(), List.of()));
+                    out.add(loadFile(file, null, List.of(), List.of(), d.ocsp(), List.of(), null, slots));
                 }
                 return List.copyOf(out);
             } catch (TlsSetupException e) {
@@ -65,7 +70,7 @@ public final class CertificateLoader {
                     OcspOptions ocsp = e.ocspUpdate() == null ? c.ocsp()
                             : new OcspOptions(e.ocspUpdate(), c.ocsp().responder());
                     try {
-                        out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn()));
+                        out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn(), null, slots));
                     } catch (TlsSetupException ex) {
                         throw new TlsSetupException(c.file() + ":" + e.line() + ": " + ex.getMessage(), ex);
                     }
@@ -120,12 +125,13 @@ public final class CertificateLoader {
      */
     public static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
                                              OcspOptions ocsp, List<String> alpn) {
-        return loadFile(crt, key, sni, excluded, ocsp, alpn, null);
+        return loadFile(crt, key, sni, excluded, ocsp, alpn, null, StapleSlots.UNMANAGED);
     }
 
     /** @param keyOrigin where the explicit {@code key} was written: its problems are reported there */
     private static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
-                                              OcspOptions ocsp, List<String> alpn, ConfigOrigin keyOrigin) {
+                                              OcspOptions ocsp, List<String> alpn, ConfigOrigin keyOrigin,
+                                              StapleSlots slots) {
         PemContent content = PemContent.read(crt);
         if (content.certificates().isEmpty()) {
             throw new TlsSetupException(crt + ": no certificate found in the file");
@@ -177,9 +183,11 @@ public final class CertificateLoader {
         }
         refuseSpecialOcspFile(crt);
         List<String> names = sni.isEmpty() ? X509Facts.dnsNames(leaf) : sni.stream().map(X509Facts::normalize).toList();
+        X509Certificate issuer = issuer(crt, chain);
         return new LoadedCertificate(crt, chain, privateKey, keyType, names,
-                excluded.stream().map(X509Facts::normalize).toList(), issuer(crt, chain), ocsp, alpn,
-                new StapleSlot(), CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf));
+                excluded.stream().map(X509Facts::normalize).toList(), issuer, ocsp, alpn,
+                slots.slotFor(LoadedCertificate.ocspSubject(crt, leaf, issuer, ocsp)),
+                CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf));
     }
 
     /**

@@ -9,7 +9,9 @@ import java.util.List;
 
 import io.stapled.config.CertificateSource;
 import io.stapled.ocsp.CertificateFacts;
+import io.stapled.ocsp.OcspSubject;
 import io.stapled.ocsp.StapleSlot;
+import io.stapled.ocsp.StapleSlots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * @param ocsp          whether and where to fetch staples for this certificate
  * @param alpn          ALPN protocols for this certificate from a crt-list {@code [alpn ...]}; empty means
  *                      the frontend's list
- * @param stapleSlot    this certificate's own staple (an ECDSA/RSA pair has two)
+ * @param stapleSlot    where the handshake reads this certificate's staple: the OCSP engine's slot for it,
+ *                      handed over through {@link StapleSlots} (an ECDSA/RSA pair has two; a file served
+ *                      by several frontends has one)
  * @param mustStaple    the leaf carries the TLS Feature extension asking for status_request
  * @param ocspUrl       the leaf's AIA OCSP responder, or null
  */
@@ -61,9 +65,27 @@ public record LoadedCertificate(
         return chain.get(0);
     }
 
+    /** What the OCSP engine manages for a certificate: named by its file, with the file's OCSP options. */
+    public static OcspSubject ocspSubject(Path source, X509Certificate leaf, X509Certificate issuer,
+                                          CertificateSource.OcspOptions ocsp) {
+        CertificateSource.OcspOptions o = ocsp == null ? CertificateSource.OcspOptions.DEFAULT : ocsp;
+        return new OcspSubject(source.toString(), leaf, issuer, source, o.responder(), o.enabled());
+    }
+
+    public OcspSubject ocspSubject() {
+        return ocspSubject(source, leaf(), issuer, ocsp);
+    }
+
+    /** This certificate bound to the slot {@code slots} hands out for it. */
+    public LoadedCertificate stapledBy(StapleSlots slots) {
+        return new LoadedCertificate(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn,
+                slots.slotFor(ocspSubject()), mustStaple, ocspUrl);
+    }
+
     /**
      * The certificate that replaces this one at runtime ({@code set/commit ssl cert}): the new chain
-     * and key under this one's source, exclusions, OCSP options and ALPN, with a fresh staple slot.
+     * and key under this one's source, exclusions, OCSP options and ALPN, with an empty slot no engine
+     * fills: bind it with {@link #stapledBy} once nothing can fail any more, just before it is served.
      * SNI names read from the old certificate follow the new one; names set in the config stay.
      *
      * @param newIssuer the issuer given with the update ({@code .issuer}), or null to take it from

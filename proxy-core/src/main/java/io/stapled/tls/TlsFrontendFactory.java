@@ -10,6 +10,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.CertificateSource;
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.GlobalConfig;
+import io.stapled.ocsp.StapleSlots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,30 +27,41 @@ public final class TlsFrontendFactory {
     private TlsFrontendFactory() { }
 
     public static TlsFrontend create(FrontendConfig frontend, GlobalConfig global) {
-        return create(frontend, global, null);
+        return create(frontend, global, null, StapleSlots.UNMANAGED);
+    }
+
+    /** @param slots where each certificate's staple slot comes from (the OCSP engine, in the proxy) */
+    public static TlsFrontend create(FrontendConfig frontend, GlobalConfig global, StapleSlots slots) {
+        return create(frontend, global, null, slots);
+    }
+
+    public static TlsFrontend create(FrontendConfig frontend, GlobalConfig global, ScheduledExecutorService scheduler) {
+        return create(frontend, global, scheduler, StapleSlots.UNMANAGED);
     }
 
     /**
      * @param scheduler where ticket keys rotate (not an event loop); null gives the frontend a daemon
      *                  thread of its own
      */
-    public static TlsFrontend create(FrontendConfig frontend, GlobalConfig global, ScheduledExecutorService scheduler) {
+    public static TlsFrontend create(FrontendConfig frontend, GlobalConfig global, ScheduledExecutorService scheduler,
+                                     StapleSlots slots) {
         String name = frontend.name();
         try {
-            return build(frontend, global, scheduler);
+            return build(frontend, global, scheduler, slots);
         } catch (TlsSetupException e) {
             throw new TlsSetupException("frontend " + name + ": " + e.getMessage(), e);
         }
     }
 
-    private static TlsFrontend build(FrontendConfig frontend, GlobalConfig global, ScheduledExecutorService scheduler) {
+    private static TlsFrontend build(FrontendConfig frontend, GlobalConfig global, ScheduledExecutorService scheduler,
+                                     StapleSlots slots) {
         SslProvider provider = TlsProviders.resolve(global.tlsProvider());
         if (frontend.certificates().isEmpty()) {
             throw new TlsSetupException("no certificates configured");
         }
         List<LoadedCertificate> loaded = new ArrayList<>();
         for (CertificateSource source : frontend.certificates()) {
-            loaded.addAll(CertificateLoader.load(source));
+            loaded.addAll(CertificateLoader.load(source, slots));
         }
         ServerContextFactory contexts = new ServerContextFactory(frontend.tls(), provider);
         TicketKeyRotator tickets = frontend.tls().sessionTickets() && contexts.isOpenSsl()

@@ -27,14 +27,12 @@ import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.ManagedCertificate;
 import io.stapled.ocsp.OcspManager;
 import io.stapled.ocsp.OcspSettings;
-import io.stapled.ocsp.OcspSubject;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.pki.KeyPairs;
 import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
 import io.stapled.net.Transport;
-import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -74,14 +72,12 @@ class RuntimeApiStaplingTest {
         responder = OcspResponderServer.builder(INTER).start();
         Path pem = leaf(0x5005).writeBundle(dir.resolve("staple.pem"));
         file = pem.toString();
+        manager = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false).build()).build();
         frontend = TlsFrontendFactory.create(new FrontendConfig("https", new HostPort("127.0.0.1", 0),
                 FrontendConfig.Mode.HTTP, "web",
                 List.of(new CertificateSource.File(pem, null, List.of(), CertificateSource.OcspOptions.DEFAULT)),
                 null, TlsConfig.defaults(), HttpConfig.defaults(), 100, Duration.ofSeconds(30), false),
-                GlobalConfig.defaults());
-        LoadedCertificate lc = frontend.certificates().get(0);
-        manager = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false).build()).build();
-        manager.manage(new OcspSubject(file, lc.leaf(), lc.issuer(), lc.source(), null, true, lc.stapleSlot()));
+                GlobalConfig.defaults(), manager);
         manager.start();
         assertTrue(manager.awaitInitialRound(Duration.ofSeconds(10)));
         Transport t = Transport.best();
@@ -96,8 +92,7 @@ class RuntimeApiStaplingTest {
         OcspManagerAdmin ocsp = new OcspManagerAdmin(manager);
         cli = RuntimeApiFixture.start(dir, RuntimeApiContext.builder(RuntimeApiFixture.process())
                 .ocsp(ocsp)
-                .certificates(new TlsCertificateAdmin(List.of(frontend),
-                        ocsp.swapFollower(c -> c.source().toString())))
+                .certificates(new TlsCertificateAdmin(List.of(frontend), manager, null))
                 .build());
         probe = new TlsProbe();
     }

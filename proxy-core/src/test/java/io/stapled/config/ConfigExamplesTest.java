@@ -75,7 +75,7 @@ class ConfigExamplesTest {
         assertEquals("demo", f.backend());
         assertEquals(List.of(new CertificateSource.Directory(sandbox.resolve("pki"),
                 CertificateSource.OcspOptions.DEFAULT)), f.certificates());
-        assertTrue(c.ocsp().enabled());
+        assertTrue(c.ocsp().settings().enabled());
         assertEquals(Duration.ofSeconds(5), c.ocsp().startupWait());
         BackendConfig b = c.backend("demo");
         assertEquals(List.of(new BackendConfig.ServerConfig("demo1", new HostPort("127.0.0.1", 8081), 1)),
@@ -109,7 +109,7 @@ class ConfigExamplesTest {
         for (BackendConfig b : c.backends()) {
             assertEquals(BackendConfig.Balance.LEASTCONN, b.balance(), b.name());
         }
-        assertTrue(c.ocsp().mustStapleRequired());
+        assertTrue(c.ocsp().settings().mustStapleRequired());
     }
 
     @Test
@@ -119,8 +119,8 @@ class ConfigExamplesTest {
                 CertificateSource.OcspOptions.DEFAULT)), c.frontends().get(0).certificates());
         assertEquals(List.of(new CertificateSource.CrtList(sandbox.resolve("etc/haproxy/crt-list.txt"),
                 CertificateSource.OcspOptions.DEFAULT)), c.frontends().get(1).certificates());
-        assertTrue(c.ocsp().persist());
-        assertTrue(c.ocsp().watchFiles());
+        assertTrue(c.ocsp().settings().persist());
+        assertTrue(c.ocsp().settings().watchFiles());
         assertEquals("admin", c.runtimeApi().level());
     }
 

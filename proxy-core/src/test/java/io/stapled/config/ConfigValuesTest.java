@@ -3,9 +3,12 @@ package io.stapled.config;
 import io.stapled.config.BackendConfig.HealthCheckConfig;
 import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.CertificateSource.OcspOptions;
+import io.stapled.ocsp.HashAlgorithm;
+import io.stapled.ocsp.OcspSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,10 +165,14 @@ class ConfigValuesTest {
                 """.replace("/ABS", dir.toString()), dir.resolve("stapled.yaml"));
 
         assertEquals(new GlobalConfig(4, GlobalConfig.TlsProvider.JDK, Duration.ZERO, "DEBUG"), config.global());
-        assertEquals(new OcspConfig(false, URI.create("http://ocsp.example/"), "proxy.example:3128", Duration.ZERO,
-                Duration.ofSeconds(2), Duration.ofSeconds(3), 32 * 1024, Duration.ofMinutes(1), Duration.ofHours(12),
-                Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ZERO, true, "SHA256", false, 2.5, false,
-                false, true), config.ocsp());
+        assertEquals(new OcspConfig(Duration.ZERO, OcspSettings.builder().enabled(false)
+                .responderOverride(URI.create("http://ocsp.example/"))
+                .httpProxy(InetSocketAddress.createUnresolved("proxy.example", 3128))
+                .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(3)).maxResponseSize(32 * 1024)
+                .minRefresh(Duration.ofMinutes(1)).maxRefresh(Duration.ofHours(12))
+                .retryInitial(Duration.ofSeconds(5)).retryMax(Duration.ofMinutes(10)).clockSkew(Duration.ZERO)
+                .useNonce(true).hash(HashAlgorithm.SHA256).useGet(false).requestsPerSecond(2.5).persist(false)
+                .watchFiles(false).mustStapleRequired(true).build()), config.ocsp());
 
         FrontendConfig https = config.frontends().get(0);
         assertEquals(new FrontendConfig("https", new HostPort("0.0.0.0", 8443), FrontendConfig.Mode.HTTP, "app",

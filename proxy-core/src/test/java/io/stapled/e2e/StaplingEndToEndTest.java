@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
@@ -21,9 +24,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.stapled.config.ConfigLoader;
 import io.stapled.ocsp.RefreshOutcome;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.server.StapledServer;
 import io.stapled.testing.HttpsTestClient;
+import io.stapled.tls.LoadedCertificate;
 
 /** The whole loop, real TLS: fetch at start-up, staple on request, refresh in memory, per-certificate staples. */
 class StaplingEndToEndTest {
@@ -105,6 +111,42 @@ class StaplingEndToEndTest {
             assertTrue(live.isOpen(), "a refresh must not touch live connections");
             assertEquals(200, live.get("/still-here").status());
             assertArrayEquals(before, live.ocspResponse(), "an open connection keeps what it was handshaken with");
+        }
+    }
+
+    @Test
+    void aFileServedByTwoFrontendsIsOneManagedCertificateWithOneSlot() throws Exception {
+        String yaml = deployment.yaml("").replace("frontends:\n", """
+                frontends:
+                  - name: second
+                    bind: 127.0.0.1:0
+                    mode: http
+                    backend: app
+                    certificates:
+                      - dir: certs/
+                """);
+        StapledServer server = StapledServer.builder(ConfigLoader.parse(yaml, dir.resolve("stapled.yaml"))).start();
+        try {
+            List<LoadedCertificate> first = server.frontend("https").tls().certificates();
+            List<LoadedCertificate> second = server.frontend("second").tls().certificates();
+            assertEquals(2, first.size());
+            assertEquals(2, server.ocsp().certificates().size(), "one managed certificate per file, not per frontend");
+            for (int i = 0; i < first.size(); i++) {
+                assertSame(first.get(i).stapleSlot(), second.get(i).stapleSlot(), "no copy to keep in step");
+                assertSame(server.ocsp().certificate(first.get(i).source().toString()).slot(), first.get(i).stapleSlot());
+            }
+            server.ocsp().refreshNow(deployment.ecdsaFile.toString()).get(10, TimeUnit.SECONDS);
+            byte[] viaFirst;
+            try (HttpsTestClient.Connection c = client.connect(server.frontend("https").address().getPort(), "a.test",
+                    true, deployment.root.certificate())) {
+                viaFirst = c.ocspResponse();
+            }
+            try (HttpsTestClient.Connection c = client.connect(server.frontend("second").address().getPort(), "a.test",
+                    true, deployment.root.certificate())) {
+                assertArrayEquals(viaFirst, c.ocspResponse(), "both frontends staple the refreshed response");
+            }
+        } finally {
+            server.stop(Duration.ofSeconds(1));
         }
     }
 

@@ -28,7 +28,6 @@ import io.stapled.config.HttpConfig;
 import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.OcspManager;
 import io.stapled.ocsp.OcspSettings;
-import io.stapled.ocsp.OcspSubject;
 import io.stapled.ocsp.pki.CertificateBuilder;
 import io.stapled.ocsp.pki.IssuedCertificate;
 import io.stapled.ocsp.responder.OcspResponderServer;
@@ -64,19 +63,17 @@ class StapledMetricsWiringTest {
         FrontendConfig frontend = new FrontendConfig("web", new HostPort("127.0.0.1", 0), FrontendConfig.Mode.HTTP,
                 "app", List.of(new CertificateSource.Directory(dir, CertificateSource.OcspOptions.DEFAULT)), null,
                 tlsConfig, HttpConfig.defaults(), 100, Duration.ofSeconds(30), false);
-        TlsFrontend tls = TlsFrontendFactory.create(frontend, GlobalConfig.defaults());
         StapledMetrics metrics = new StapledMetrics(Clock.systemUTC());
         OcspManager ocsp = OcspManager.builder()
                 .settings(OcspSettings.builder().persist(false).watchFiles(false).requestsPerSecond(1000).build())
                 .listener(metrics.ocspListener())
                 .build();
+        TlsFrontend tls = TlsFrontendFactory.create(frontend, GlobalConfig.defaults(), ocsp);
         Channel server = null;
         AdminHttpServer admin = null;
         try {
             LoadedCertificate loaded = tls.certificates().get(0);
             String id = loaded.source().toString();
-            ocsp.manage(new OcspSubject(id, loaded.leaf(), loaded.issuer(), loaded.source(), null, true,
-                    loaded.stapleSlot()));
             AdminHttpConfig adminConfig = new AdminHttpConfig(new HostPort("127.0.0.1", 0), true, Duration.ofMinutes(30));
             metrics.bindOcsp(ocsp, adminConfig);
             ocsp.start();
