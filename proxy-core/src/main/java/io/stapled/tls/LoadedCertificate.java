@@ -7,11 +7,11 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 
 import io.stapled.config.CertificateSource;
-import io.stapled.ocsp.CertificateFacts;
 import io.stapled.ocsp.StapleSlot;
 
 /**
- * One certificate read from disk and checked: its chain matches its key, its names are known.
+ * One certificate, read from disk or sent through the runtime API and checked by
+ * {@link CertificateAssembly}: its chain matches its key, its names are known.
  *
  * @param source        the file the certificate came from (the key of runtime-API commands)
  * @param chain         leaf first, then the intermediates in issuing order
@@ -57,24 +57,27 @@ public record LoadedCertificate(
     }
 
     /**
-     * The certificate that replaces this one at runtime ({@code set/commit ssl cert}): the new chain
-     * and key under this one's source, exclusions, OCSP options and ALPN, with a fresh staple slot.
-     * SNI names read from the old certificate follow the new one; names set in the config stay.
-     *
-     * @param newIssuer the issuer given with the update ({@code .issuer}), or null to take it from
-     *                  the new chain, else keep the old one
+     * How this certificate is served, as the config gave it: names set in the config stay, names read
+     * from the leaf (none configured) follow whatever leaf takes its place.
      */
-    public LoadedCertificate replacedBy(List<X509Certificate> newChain, PrivateKey newKey, X509Certificate newIssuer) {
-        X509Certificate newLeaf = newChain.get(0);
-        KeyType type = X509Facts.keyType(newLeaf);
-        if (type == null) {
-            throw new IllegalArgumentException("unsupported key algorithm " + newLeaf.getPublicKey().getAlgorithm()
-                    + " (stapled serves EC and RSA certificates)");
-        }
-        List<String> names = sniNames.equals(X509Facts.dnsNames(leaf())) ? X509Facts.dnsNames(newLeaf) : sniNames;
-        X509Certificate iss = newIssuer != null ? newIssuer : newChain.size() > 1 ? newChain.get(1) : issuer;
-        return new LoadedCertificate(source, newChain, newKey, type, names, excludedNames, iss, ocsp, alpn,
-                new StapleSlot(), CertificateFacts.mustStaple(newLeaf), CertificateFacts.ocspUrl(newLeaf));
+    public CertificateAssembly.Placement placement() {
+        List<String> configured = sniNames.equals(X509Facts.dnsNames(leaf())) ? List.of() : sniNames;
+        return new CertificateAssembly.Placement(source, configured, excludedNames, ocsp, alpn);
+    }
+
+    /**
+     * The certificate that replaces this one at runtime ({@code set/commit ssl cert}): the new PEM
+     * material assembled by the same rules as a file at start-up, under this one's
+     * {@link #placement()}, with a fresh staple slot.
+     *
+     * @param certificates the new certificates in the order sent
+     * @param issuer       the {@code .issuer} part of the update, or null
+     * @throws CertificateAssembly.KeyMismatchException when the key belongs to none of the certificates
+     * @throws TlsSetupException                       naming the source for anything else that cannot be served
+     */
+    public LoadedCertificate replacedBy(List<X509Certificate> certificates, PrivateKey key, X509Certificate issuer) {
+        return CertificateAssembly.assemble(placement(), certificates, key,
+                CertificateAssembly.IssuerPart.of(source + ".issuer", issuer));
     }
 
     @Override
