@@ -228,6 +228,33 @@ class CertificateCommandsTest {
     }
 
     @Test
+    void payloadIsAssembledAsAFileIsWhateverTheOrderOfItsBlocks() throws Exception {
+        String file = pem.toString();
+        IssuedCertificate next = leaf(0x3007, "site.test");
+        // the key first, then the issuer before the leaf: a file in this order loads, so the payload commits
+        cli.send("set ssl cert " + file + " <<\n" + next.privateKeyPem() + INTERMEDIATE.certificatePem()
+                + next.certificatePem() + "\n");
+        assertEquals("Committing " + file + ".\nSuccess!\n\n", cli.send("commit ssl cert " + file + "\n"));
+        try (SSLSocket s = connect("site.test")) {
+            assertEquals("3007", servedSerial(s), "served leaf first, so the client validates the chain");
+        }
+        String details = cli.send("show ssl cert " + file + "\n");
+        assertTrue(details.startsWith("Filename: " + file + "\nStatus: Used\nSerial: 3007\n"), details);
+        assertTrue(details.contains("\nChain Subject: /CN=admin test intermediate\n"), details);
+    }
+
+    @Test
+    void newCertificateIsCheckedAsAServedOneIs() throws Exception {
+        cli.send("new ssl cert /etc/new.pem\n");
+        IssuedCertificate c = leaf(0x3008, "new.test");
+        IssuedCertificate other = leaf(0x3009, "new.test");
+        cli.send("set ssl cert /etc/new.pem <<\n" + c.chainPem() + other.privateKeyPem() + "\n");
+        assertEquals("inconsistencies between private key and certificate loaded '/etc/new.pem'.\n"
+                + "Can't commit /etc/new.pem!\n\n", cli.send("commit ssl cert /etc/new.pem\n"));
+        assertTrue(cli.send("show ssl cert /etc/new.pem\n").startsWith("Filename: /etc/new.pem\nStatus: Empty\n"));
+    }
+
+    @Test
     void payloadWithTwoPrivateKeysIsRefused() throws Exception {
         String file = pem.toString();
         IssuedCertificate next = leaf(0x3005, "site.test");

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -35,6 +38,7 @@ import io.stapled.ocsp.responder.OcspResponderServer;
 import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
 import io.stapled.net.Transport;
 import io.stapled.tls.LoadedCertificate;
+import io.stapled.testing.Poll;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -63,6 +67,8 @@ class RuntimeApiStaplingTest {
     private RuntimeApiFixture cli;
     private TlsProbe probe;
     private String file;
+    /** For each staple put in a committed certificate's slot: the serial a handshake got at that moment. */
+    private final List<String> servedWhenStapled = new CopyOnWriteArrayList<>();
 
     private IssuedCertificate leaf(long serial) {
         return CertificateBuilder.subject("CN=staple.test").issuer(INTER).keyPair(KeyPairs.ecP256())
@@ -94,10 +100,18 @@ class RuntimeApiStaplingTest {
                     }
                 }).bind("127.0.0.1", 0).sync().channel();
         OcspManagerAdmin ocsp = new OcspManagerAdmin(manager);
+        TlsCertificateAdmin.SwapListener follower = ocsp.swapFollower(c -> c.source().toString());
         cli = RuntimeApiFixture.start(dir, RuntimeApiContext.builder(RuntimeApiFixture.process())
                 .ocsp(ocsp)
-                .certificates(new TlsCertificateAdmin(List.of(frontend),
-                        ocsp.swapFollower(c -> c.source().toString())))
+                .certificates(new TlsCertificateAdmin(List.of(frontend), (f, old, next) -> {
+                    follower.swapping(f, old, next);
+                    // synchronous with the install: what would a handshake get at this very moment?
+                    next.stapleSlot().addListener(staple -> {
+                        if (staple != null) {
+                            servedWhenStapled.add(servedSerial(f));
+                        }
+                    });
+                }))
                 .build());
         probe = new TlsProbe();
     }
@@ -111,6 +125,11 @@ class RuntimeApiStaplingTest {
         manager.close();
         responder.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static String servedSerial(TlsFrontend f) {
+        return f.store().current().lookupName("staple.test").choose(true).certificate().leaf().getSerialNumber()
+                .toString(16);
     }
 
     private int port() {
@@ -154,5 +173,56 @@ class RuntimeApiStaplingTest {
         assertEquals(BigInteger.valueOf(0x6006), mc.subject().leaf().getSerialNumber(), "the OCSP engine follows");
         assertTrue(cli.send("show ssl ocsp-response\n").contains("   Serial Number: 6006\n"));
         assertTrue(cli.send("show ssl cert " + file + "\n").contains("\nOCSP Response Key: " + mc.certIdHex() + "\n"));
+    }
+
+    /**
+     * The staple gap on {@code commit ssl cert}: the transaction's {@code .ocsp} must be in the new
+     * certificate's slot before the snapshot swap makes handshakes get that certificate. Checked two
+     * ways: deterministically, by looking at what the store serves at the instant the staple lands
+     * (still the old certificate, or the commit swapped first); and as a client sees it, by handshakes
+     * with status_request in a tight loop on another thread throughout the commit, each of which that
+     * got the new certificate must also have got its staple.
+     */
+    @Test
+    void committedCertificateIsNeverServedBeforeItsStaple() throws Exception {
+        IssuedCertificate next = leaf(0x7007);
+        // the new certificate's own fetch fails: its only staple is the one sent with it
+        responder.behaviour(BigInteger.valueOf(0x7007), Behaviour.HTTP_500);
+        byte[] ocsp = responder.responseFor(BigInteger.valueOf(0x7007), Behaviour.GOOD);
+        cli.send("set ssl cert " + file + " <<\n" + next.chainPem() + next.privateKeyPem() + "\n");
+        cli.send("set ssl cert " + file + ".ocsp <<\n" + Base64.getMimeEncoder().encodeToString(ocsp)
+                .replace("\r\n", "\n") + "\n\n");
+
+        List<TlsProbe.Seen> seen = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<Void> loop = CompletableFuture.runAsync(() -> {
+            try (TlsProbe p = new TlsProbe()) {
+                while (!stop.get()) {
+                    seen.add(p.handshake(port(), "staple.test"));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            Poll.until(Duration.ofSeconds(10), "handshakes before the commit", () -> seen.size() >= 3);
+            assertEquals("Committing " + file + ".\nSuccess!\n\n", cli.send("commit ssl cert " + file + "\n"));
+            Poll.until(Duration.ofSeconds(10), "handshakes after the commit",
+                    () -> seen.stream().filter(s -> s.serialHex().equals("7007")).count() >= 10);
+        } finally {
+            stop.set(true);
+        }
+        loop.get(20, TimeUnit.SECONDS);
+
+        assertEquals(List.of("5005"), servedWhenStapled,
+                "the staple was installed while handshakes still got the old certificate");
+        for (TlsProbe.Seen s : seen) {
+            if (s.serialHex().equals("7007")) {
+                assertArrayEquals(ocsp, s.staple(), "a handshake got the new certificate without its staple");
+            } else {
+                assertEquals("5005", s.serialHex());
+                assertNotNull(s.staple(), "the old certificate keeps its staple until the swap");
+            }
+        }
     }
 }
