@@ -54,8 +54,8 @@ public final class OcspManagerAdmin implements OcspAdmin {
      * A {@link TlsCertificateAdmin.SwapListener} that keeps the OCSP engine on the served certificate:
      * when {@code commit ssl cert} is about to replace a certificate, the old one is unmanaged and the
      * new one managed under the same id with the new certificate's staple slot (it fetches at once if it
-     * has a responder), so that the transaction's {@code .ocsp} can be installed before the swap. A file served by several frontends is managed once; the other frontends' slots
-     * follow that one.
+     * has a responder), so that the transaction's {@code .ocsp} can be installed before the swap. A file
+     * served by several frontends is managed once; the other frontends' slots follow that one.
      *
      * @param idOf the OCSP id the assembly gave a certificate (e.g. its file path)
      */
