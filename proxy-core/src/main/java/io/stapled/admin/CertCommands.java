@@ -1,8 +1,6 @@
 package io.stapled.admin;
 
 import java.io.IOException;
-import java.security.PublicKey;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * HAProxy's certificate transactions: {@code new/set/commit/abort/del/show ssl cert}. As in HAProxy,
  * one transaction exists at a time, on one file; {@code set} fills it (the PEM, or its {@code .key},
  * {@code .issuer}, {@code .ocsp} siblings), {@code commit} hands it to the certificate store, which
- * swaps it in for the next handshakes.
+ * checks it by the rules of a file at start-up, installs its {@code .ocsp} part and then swaps it in
+ * for the next handshakes.
  *
  * <p>Every command runs on one worker thread: the transaction state needs no lock, and building TLS
  * contexts at commit stays off the event loops.
@@ -198,19 +197,21 @@ final class CertCommands {
         if (m.leaf() == null) {
             return "no certificate in the transaction for '" + file + "'.\n" + cantCommit;
         }
-        if (m.key() != null && !keyMatches(m.leaf(), m)) {
-            return "inconsistencies between private key and certificate loaded '" + file + "'.\n" + cantCommit;
-        }
         boolean isNew = emptyFiles.containsKey(file);
         StringBuilder out = new StringBuilder("Committing ").append(file);
+        StaplePush staple = new StaplePush(m.ocsp());
         try {
             if (isNew) {
                 store.add(file, m);
                 emptyFiles.remove(file);
+                staple.run();
             } else {
-                out.append(".".repeat(store.replace(file, m)));
+                out.append(".".repeat(store.replace(file, m, staple)));
             }
         } catch (CertificateUpdateException e) {
+            if (e.keyMismatch()) {
+                return "inconsistencies between private key and certificate loaded '" + file + "'.\n" + cantCommit;
+            }
             log.warn("runtime API: commit of {} failed: {}", file, e.getMessage());
             return out.append('\n').append(oneLine(e.getMessage())).append("\nFailed!\n").toString();
         }
@@ -218,33 +219,30 @@ final class CertCommands {
         txMaterial = null;
         log.info("runtime API: certificate {} committed", file);
         out.append("\nSuccess!\n");
-        if (m.ocsp() != null && ocsp != null) {
-            OcspAdmin.PushOutcome o = ocsp.push(m.ocsp());
-            if (!o.accepted()) {
-                out.append("OCSP response of ").append(file).append(" not installed: ").append(oneLine(o.message()))
-                        .append('\n');
-            }
+        if (staple.outcome != null && !staple.outcome.accepted()) {
+            out.append("OCSP response of ").append(file).append(" not installed: ")
+                    .append(oneLine(staple.outcome.message())).append('\n');
         }
         return out.toString();
     }
 
-    /** The key signs what the leaf's public key verifies: proves they belong together. */
-    private static boolean keyMatches(X509Certificate leaf, CertificateMaterial m) {
-        try {
-            PublicKey pub = leaf.getPublicKey();
-            String alg = pub.getAlgorithm().equals("EC") ? "SHA256withECDSA"
-                    : pub.getAlgorithm().equals("RSA") ? "SHA256withRSA" : pub.getAlgorithm();
-            byte[] probe = "stapled key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-            java.security.Signature sign = java.security.Signature.getInstance(alg);
-            sign.initSign(m.key());
-            sign.update(probe);
-            byte[] sig = sign.sign();
-            java.security.Signature verify = java.security.Signature.getInstance(alg);
-            verify.initVerify(pub);
-            verify.update(probe);
-            return verify.verify(sig);
-        } catch (java.security.GeneralSecurityException e) {
-            return false;
+    /**
+     * Pushes a transaction's {@code .ocsp} part to the OCSP engine when the store says it is time:
+     * after the engine follows the new certificate, before a handshake can get it.
+     */
+    private final class StaplePush implements Runnable {
+        private final byte[] der;
+        OcspAdmin.PushOutcome outcome;
+
+        StaplePush(byte[] der) {
+            this.der = der;
+        }
+
+        @Override
+        public void run() {
+            if (der != null && ocsp != null) {
+                outcome = ocsp.push(der);
+            }
         }
     }
 

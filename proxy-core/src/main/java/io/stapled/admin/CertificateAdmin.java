@@ -15,16 +15,20 @@ public interface CertificateAdmin {
     List<StoredCertificate> certificates();
 
     /**
-     * Replaces the certificate served for {@code file}: builds its TLS context, then swaps the store's
-     * snapshot so the next handshake uses it. Connections already open keep the old certificate.
-     * On failure nothing changes.
+     * Replaces the certificate served for {@code file}: assembles and checks it, builds its TLS
+     * contexts, lets the OCSP engine follow it, runs {@code beforeSwap}, then swaps the store's
+     * snapshots so the next handshake uses it. Connections already open keep the old certificate.
+     * On failure nothing changes and {@code beforeSwap} does not run.
      *
+     * @param beforeSwap runs once, after everything that can fail and before any handshake can get the
+     *                   new certificate: where the transaction's {@code .ocsp} is installed, so the new
+     *                   certificate is stapled from its first handshake
      * @return how many served instances were replaced (HAProxy prints one dot each); 0 for an unused file
      * @throws CertificateUpdateException with a one-line reason
      */
-    int replace(String file, CertificateMaterial material) throws CertificateUpdateException;
+    int replace(String file, CertificateMaterial material, Runnable beforeSwap) throws CertificateUpdateException;
 
-    /** Adds an unused certificate file ({@code new ssl cert} then commit). */
+    /** Adds an unused certificate file ({@code new ssl cert} then commit), checked as {@link #replace} checks. */
     void add(String file, CertificateMaterial material) throws CertificateUpdateException;
 
     /** Removes an unused certificate file. */
@@ -42,9 +46,9 @@ public interface CertificateAdmin {
     /**
      * The parts of an HAProxy certificate file and its siblings.
      *
-     * @param chain  leaf first, then the intermediates
+     * @param chain  the certificates: as sent in a transaction, leaf first in order of issue once committed
      * @param key    the private key, or null
-     * @param issuer the {@code .issuer} certificate, or null
+     * @param issuer the {@code .issuer} certificate, or null (for a served certificate: its issuer)
      * @param ocsp   the {@code .ocsp} response (DER), or null
      */
     record CertificateMaterial(List<X509Certificate> chain, PrivateKey key, X509Certificate issuer, byte[] ocsp) {
@@ -71,12 +75,29 @@ public interface CertificateAdmin {
 
     /** A certificate update the store refused; the message is one line naming the file and the reason. */
     final class CertificateUpdateException extends Exception {
+        private final boolean keyMismatch;
+
         public CertificateUpdateException(String message) {
-            super(message);
+            this(message, null, false);
         }
 
         public CertificateUpdateException(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        private CertificateUpdateException(String message, Throwable cause, boolean keyMismatch) {
             super(message, cause);
+            this.keyMismatch = keyMismatch;
+        }
+
+        /** The private key belongs to none of the certificates (HAProxy words this one its own way). */
+        public static CertificateUpdateException keyMismatch(String file, Throwable cause) {
+            return new CertificateUpdateException(file + ": the private key does not match the certificate", cause,
+                    true);
+        }
+
+        public boolean keyMismatch() {
+            return keyMismatch;
         }
     }
 }

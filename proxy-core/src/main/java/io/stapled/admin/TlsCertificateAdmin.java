@@ -1,37 +1,45 @@
 package io.stapled.admin;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import io.stapled.config.CertificateSource;
 import io.stapled.ocsp.StapleSlots;
-import io.stapled.tls.CertificatePair;
-import io.stapled.tls.CertificateSnapshot;
+import io.stapled.tls.CertificateAssembly;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.ServingCertificate;
 import io.stapled.tls.TlsFrontend;
+import io.stapled.tls.TlsSetupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link CertificateAdmin} over the frontends' {@link io.stapled.tls.CertificateStore}s. A certificate
- * file may serve several frontends: {@link #replace} prepares a context for each (with that frontend's
- * TLS settings), then swaps each frontend's snapshot for one where the new certificate takes the old
- * one's place; handshakes from then on get the new one, open connections keep theirs, and the old
- * context is released by the frontend (the connections still using it hold their own reference).
+ * {@link CertificateAdmin} over the frontends' certificates. A certificate file may serve several
+ * frontends: {@link #replace} assembles the new certificate for each from the transaction's PEM
+ * ({@link LoadedCertificate#replacedBy}, the same rules as a file at start-up) and prepares its
+ * context (with that frontend's TLS settings); if all succeed, the OCSP engine follows the new
+ * certificates and the caller installs their staple, and only then does each frontend swap it in
+ * ({@link TlsFrontend#replace}): handshakes from then on get the new one, stapled, open connections
+ * keep theirs, and the old context is released by the frontend (the connections still using it hold
+ * their own reference).
  *
  * <p>Called from the runtime API's single worker thread only.
  */
 public final class TlsCertificateAdmin implements CertificateAdmin {
     private static final Logger log = LoggerFactory.getLogger(TlsCertificateAdmin.class);
 
-    /** Told when a served certificate has been replaced. */
+    /** Told when a served certificate is about to be replaced, so the OCSP engine can follow it. */
     @FunctionalInterface
     public interface SwapListener {
-        /** {@code next} has taken {@code old}'s place in {@code frontend}. */
-        void swapped(TlsFrontend frontend, LoadedCertificate old, LoadedCertificate next);
+        /**
+         * {@code next} is about to take {@code old}'s place in {@code frontend}: nothing can fail any more,
+         * and no handshake has got {@code next} yet. Its staple slot is the OCSP engine's for the new leaf.
+         */
+        void swapping(TlsFrontend frontend, LoadedCertificate old, LoadedCertificate next);
     }
 
     private final List<TlsFrontend> frontends;
@@ -66,12 +74,14 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
     }
 
     @Override
-    public int replace(String file, CertificateMaterial material) throws CertificateUpdateException {
+    public int replace(String file, CertificateMaterial material, Runnable beforeSwap)
+            throws CertificateUpdateException {
         if (material.leaf() == null || material.key() == null) {
             throw new CertificateUpdateException(file + ": a certificate and its private key are needed");
         }
         if (unused.containsKey(file)) {
-            unused.put(file, material);
+            unused.put(file, checked(file, material));
+            beforeSwap.run();
             return 0;
         }
         // Prepare every context first: if one fails nothing has been swapped.
@@ -80,7 +90,8 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
             for (TlsFrontend f : frontends) {
                 for (ServingCertificate old : f.store().current().certificates()) {
                     if (old.certificate().source().toString().equals(file)) {
-                        LoadedCertificate next = old.certificate().replacedBy(material.chain(), material.key(), material.issuer());
+                        LoadedCertificate next = old.certificate().replacedBy(material.chain(), material.key(),
+                                material.issuer());
                         swaps.add(new Swap(f, old, f.prepare(next)));
                     }
                 }
@@ -89,51 +100,52 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
             for (Swap s : swaps) {
                 s.frontend.retire(s.next);
             }
-            throw new CertificateUpdateException(file + ": " + e.getMessage(), e);
+            throw refused(file, e);
         }
         if (swaps.isEmpty()) {
             throw new CertificateUpdateException(file + " is not served by any frontend");
         }
+        // Bound to its managed staple only now that nothing can fail: a failed prepare leaves the OCSP
+        // engine on the old certificate. Every frontend gets the same slot. Then the staple, then the
+        // swap: the new certificate is never served without it.
+        List<Swap> bound = new ArrayList<>(swaps.size());
         for (Swap s : swaps) {
-            // Bound to its managed staple only now that nothing can fail: a failed prepare leaves the
-            // OCSP engine on the old certificate. Every frontend gets the same slot.
             ServingCertificate next = new ServingCertificate(s.next.certificate().stapledBy(slots), s.next.sslContext());
-            CertificateSnapshot current = s.frontend.store().current();
-            s.frontend.store().replace(rebuild(current, s.old, next));
-            listener.swapped(s.frontend, s.old.certificate(), next.certificate());
-            s.frontend.retire(s.old);
+            bound.add(new Swap(s.frontend, s.old, next));
+            listener.swapping(s.frontend, s.old.certificate(), next.certificate());
+        }
+        beforeSwap.run();
+        for (Swap s : bound) {
+            s.frontend.replace(s.old, s.next);
             log.info("frontend {}: certificate {} replaced (serial {} -> {})", s.frontend.name(), file,
                     s.old.certificate().leaf().getSerialNumber().toString(16),
-                    next.certificate().leaf().getSerialNumber().toString(16));
+                    s.next.certificate().leaf().getSerialNumber().toString(16));
         }
         return swaps.size();
     }
 
     private record Swap(TlsFrontend frontend, ServingCertificate old, ServingCertificate next) { }
 
-    /** The snapshot with {@code next} in {@code old}'s place, the default kept (or moved to {@code next}). */
-    private static CertificateSnapshot rebuild(CertificateSnapshot current, ServingCertificate old,
-                                               ServingCertificate next) {
-        CertificateSnapshot.Builder b = CertificateSnapshot.builder();
-        ServingCertificate def = defaultOf(current);
-        for (ServingCertificate s : current.certificates()) {
-            b.add(s == old ? next : s);
+    /** The material of an unused file, checked as a served one is and with its chain in order. */
+    private static CertificateMaterial checked(String file, CertificateMaterial material)
+            throws CertificateUpdateException {
+        try {
+            LoadedCertificate c = CertificateAssembly.assemble(new CertificateAssembly.Placement(Path.of(file),
+                    List.of(), List.of(), CertificateSource.OcspOptions.DEFAULT, List.of()), material.chain(),
+                    material.key(), CertificateAssembly.IssuerPart.of(file + ".issuer", material.issuer()));
+            return new CertificateMaterial(c.chain(), c.privateKey(), material.issuer(), material.ocsp());
+        } catch (RuntimeException e) {
+            throw refused(file, e);
         }
-        b.defaultCertificate(def == old ? next : def);
-        return b.build();
     }
 
-    private static ServingCertificate defaultOf(CertificateSnapshot snapshot) {
-        CertificatePair p = snapshot.defaultPair();
-        if (p.ecdsa() == null || p.rsa() == null) {
-            return p.ecdsa() != null ? p.ecdsa() : p.rsa();
+    private static CertificateUpdateException refused(String file, RuntimeException e) {
+        if (e instanceof CertificateAssembly.KeyMismatchException) {
+            return CertificateUpdateException.keyMismatch(file, e);
         }
-        for (ServingCertificate s : snapshot.certificates()) {
-            if (s == p.ecdsa() || s == p.rsa()) {
-                return s;
-            }
-        }
-        return p.ecdsa();
+        // TLS set-up errors already name the file
+        return new CertificateUpdateException(e instanceof TlsSetupException ? e.getMessage()
+                : file + ": " + e.getMessage(), e);
     }
 
     @Override
@@ -143,7 +155,9 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
                 throw new CertificateUpdateException("Certificate '" + file + "' already exists");
             }
         }
-        unused.put(file, Objects.requireNonNull(material));
+        Objects.requireNonNull(material);
+        // An entry filled without its key yet is kept as it is; it is checked once it has one.
+        unused.put(file, material.key() == null || material.leaf() == null ? material : checked(file, material));
     }
 
     @Override

@@ -3,9 +3,6 @@ package io.stapled.tls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -14,12 +11,9 @@ import io.stapled.config.CertificateSource;
 import io.stapled.config.ConfigException;
 import io.stapled.config.ConfigOrigin;
 import io.stapled.config.CertificateSource.OcspOptions;
-import io.stapled.ocsp.CertificateFacts;
 import io.stapled.ocsp.RegularFiles;
 import io.stapled.ocsp.StapleFiles;
 import io.stapled.ocsp.StapleSlots;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads certificates in HAProxy's layouts: a PEM bundle (certificates and key in any order), a
@@ -29,7 +23,6 @@ import org.slf4j.LoggerFactory;
  * leaf is refused; an expired, expiring or weak one is served with a warning ({@link CertificateChecks}).
  */
 public final class CertificateLoader {
-    private static final Logger log = LoggerFactory.getLogger(CertificateLoader.class);
     private static final List<String> DIRECTORY_SKIPPED_SUFFIXES = List.of(".ocsp", ".issuer", ".sctl", ".key");
 
     private CertificateLoader() { }
@@ -166,28 +159,14 @@ public final class CertificateLoader {
         if (keys.keyCount() > 1) {
             throw new TlsSetupException(keyFile + ": holds " + keys.keyCount() + " private keys, expected one");
         }
-        List<X509Certificate> chain = orderChain(crt, keyFile, content.certificates(), keys);
-        PrivateKey privateKey = keys.key();
-        X509Certificate leaf = chain.get(0);
-        KeyType keyType = X509Facts.keyType(leaf);
-        if (keyType == null) {
-            throw new TlsSetupException(crt + ": unsupported key algorithm " + leaf.getPublicKey().getAlgorithm()
-                    + " (stapled serves EC and RSA certificates)");
-        }
-        String refusal = CertificateChecks.refusal(leaf);
-        if (refusal != null) {
-            throw new TlsSetupException(crt + ": " + refusal);
-        }
-        for (String warning : CertificateChecks.warnings(leaf, Instant.now())) {
-            log.warn("certificate {}: {}", crt, warning);
-        }
         refuseSpecialOcspFile(crt);
-        List<String> names = sni.isEmpty() ? X509Facts.dnsNames(leaf) : sni.stream().map(X509Facts::normalize).toList();
-        X509Certificate issuer = issuer(crt, chain);
-        return new LoadedCertificate(crt, chain, privateKey, keyType, names,
-                excluded.stream().map(X509Facts::normalize).toList(), issuer, ocsp, alpn,
-                slots.slotFor(LoadedCertificate.ocspSubject(crt, leaf, issuer, ocsp)),
-                CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf));
+        try {
+            return CertificateAssembly.assemble(new CertificateAssembly.Placement(crt, sni, excluded, ocsp, alpn),
+                    content.certificates(), keys.key(), issuerSibling(crt)).stapledBy(slots);
+        } catch (CertificateAssembly.KeyMismatchException e) {
+            throw new TlsSetupException(crt + ": the private key"
+                    + (keyFile.equals(crt) ? "" : " in " + keyFile) + " does not match the certificate", e);
+        }
     }
 
     /**
@@ -207,58 +186,10 @@ public final class CertificateLoader {
         }
     }
 
-    /** Leaf (the certificate of the key) first, then each certificate's issuer, then any others. */
-    private static List<X509Certificate> orderChain(Path crt, Path keyFile, List<X509Certificate> certs,
-                                                    PemContent keys) {
-        List<X509Certificate> rest = new ArrayList<>(certs);
-        X509Certificate leaf = null;
-        PrivateKey key = keys.key();
-        for (X509Certificate c : rest) {
-            if (key != null && X509Facts.keyMatches(c, key)) {
-                leaf = c;
-                break;
-            }
-        }
-        if (leaf == null) {
-            throw new TlsSetupException(crt + ": the private key"
-                    + (keyFile.equals(crt) ? "" : " in " + keyFile) + " does not match the certificate");
-        }
-        rest.remove(leaf);
-        List<X509Certificate> chain = new ArrayList<>();
-        chain.add(leaf);
-        X509Certificate current = leaf;
-        boolean found = true;
-        while (found && !rest.isEmpty()) {
-            found = false;
-            for (X509Certificate c : rest) {
-                if (X509Facts.issued(c, current)) {
-                    chain.add(c);
-                    rest.remove(c);
-                    current = c;
-                    found = true;
-                    break;
-                }
-            }
-        }
-        chain.addAll(rest);
-        return chain;
-    }
-
-    /** The next certificate of the chain if it issued the leaf, else the {@code .issuer} sibling, else null. */
-    private static X509Certificate issuer(Path crt, List<X509Certificate> chain) {
-        X509Certificate leaf = chain.get(0);
-        if (chain.size() > 1 && X509Facts.issued(chain.get(1), leaf)) {
-            return chain.get(1);
-        }
+    /** HAProxy's {@code <crt>.issuer} sibling, read only if the chain lacks the issuer. */
+    private static CertificateAssembly.IssuerPart issuerSibling(Path crt) {
         Path sibling = crt.resolveSibling(crt.getFileName() + ".issuer");
-        if (!Files.exists(sibling)) {
-            return null;
-        }
-        for (X509Certificate c : PemContent.read(sibling).certificates()) {
-            if (X509Facts.issued(c, leaf)) {
-                return c;
-            }
-        }
-        throw new TlsSetupException(sibling + ": holds no certificate that issued " + crt.getFileName());
+        return new CertificateAssembly.IssuerPart(sibling.toString(),
+                () -> Files.exists(sibling) ? PemContent.read(sibling).certificates() : null);
     }
 }

@@ -19,12 +19,14 @@ public final class CertificateSnapshot {
     private final Map<String, CertificatePair> exact;
     private final Map<String, CertificatePair> wildcard;
     private final CertificatePair defaultPair;
+    private final ServingCertificate defaultCertificate;
     private final List<ServingCertificate> certificates;
 
-    private CertificateSnapshot(Builder b, CertificatePair defaultPair) {
+    private CertificateSnapshot(Builder b, ServingCertificate defaultCertificate, CertificatePair defaultPair) {
         this.exact = Map.copyOf(b.exact);
         this.wildcard = Map.copyOf(b.wildcard);
         this.defaultPair = defaultPair;
+        this.defaultCertificate = defaultCertificate;
         this.certificates = List.copyOf(b.certificates);
     }
 
@@ -67,6 +69,18 @@ public final class CertificateSnapshot {
     /** Every certificate in the order added. */
     public List<ServingCertificate> certificates() {
         return certificates;
+    }
+
+    /**
+     * This snapshot with {@code next} in {@code old}'s place: same order, same default (or {@code next}
+     * if {@code old} was it), names and exclusions recomputed from {@code next}.
+     */
+    public CertificateSnapshot replacing(ServingCertificate old, ServingCertificate next) {
+        Builder b = builder();
+        for (ServingCertificate s : certificates) {
+            b.add(s == old ? next : s);
+        }
+        return b.defaultCertificate(defaultCertificate == old ? next : defaultCertificate).build();
     }
 
     /** Builds a snapshot; not thread-safe. */
@@ -116,7 +130,7 @@ public final class CertificateSnapshot {
             ServingCertificate def = defaultCertificate != null ? defaultCertificate : certificates.get(0);
             CertificatePair defaultPair = defaultPairFor(def);
             applyExclusions(defaultPair);
-            return new CertificateSnapshot(this, defaultPair);
+            return new CertificateSnapshot(this, def, defaultPair);
         }
 
         /** The default certificate, with its ECDSA/RSA twin when another certificate serves the same first name. */

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.List;
 
 import io.stapled.config.CertificateSource;
@@ -12,11 +11,10 @@ import io.stapled.ocsp.CertificateFacts;
 import io.stapled.ocsp.OcspSubject;
 import io.stapled.ocsp.StapleSlot;
 import io.stapled.ocsp.StapleSlots;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One certificate read from disk and checked: its chain matches its key, its names are known.
+ * One certificate, read from disk or sent through the runtime API and checked by
+ * {@link CertificateAssembly}: its chain matches its key, its names are known.
  *
  * @param source        the file the certificate came from (the key of runtime-API commands)
  * @param chain         leaf first, then the intermediates in issuing order
@@ -49,7 +47,6 @@ public record LoadedCertificate(
         boolean mustStaple,
         URI ocspUrl) {
 
-    private static final Logger log = LoggerFactory.getLogger(LoadedCertificate.class);
 
     public LoadedCertificate {
         chain = List.copyOf(chain);
@@ -83,34 +80,28 @@ public record LoadedCertificate(
     }
 
     /**
-     * The certificate that replaces this one at runtime ({@code set/commit ssl cert}): the new chain
-     * and key under this one's source, exclusions, OCSP options and ALPN, with an empty slot no engine
-     * fills: bind it with {@link #stapledBy} once nothing can fail any more, just before it is served.
-     * SNI names read from the old certificate follow the new one; names set in the config stay.
-     *
-     * @param newIssuer the issuer given with the update ({@code .issuer}), or null to take it from
-     *                  the new chain, else keep the old one
-     * @throws IllegalArgumentException for a key type stapled cannot serve or a CA certificate as the
-     *                                  leaf, as at start-up; expired or weak ones are logged, as there
+     * How this certificate is served, as the config gave it: names set in the config stay, names read
+     * from the leaf (none configured) follow whatever leaf takes its place.
      */
-    public LoadedCertificate replacedBy(List<X509Certificate> newChain, PrivateKey newKey, X509Certificate newIssuer) {
-        X509Certificate newLeaf = newChain.get(0);
-        KeyType type = X509Facts.keyType(newLeaf);
-        if (type == null) {
-            throw new IllegalArgumentException("unsupported key algorithm " + newLeaf.getPublicKey().getAlgorithm()
-                    + " (stapled serves EC and RSA certificates)");
-        }
-        String refusal = CertificateChecks.refusal(newLeaf);
-        if (refusal != null) {
-            throw new IllegalArgumentException(refusal);
-        }
-        for (String warning : CertificateChecks.warnings(newLeaf, Instant.now())) {
-            log.warn("certificate {}: {}", source, warning);
-        }
-        List<String> names = sniNames.equals(X509Facts.dnsNames(leaf())) ? X509Facts.dnsNames(newLeaf) : sniNames;
-        X509Certificate iss = newIssuer != null ? newIssuer : newChain.size() > 1 ? newChain.get(1) : issuer;
-        return new LoadedCertificate(source, newChain, newKey, type, names, excludedNames, iss, ocsp, alpn,
-                new StapleSlot(), CertificateFacts.mustStaple(newLeaf), CertificateFacts.ocspUrl(newLeaf));
+    public CertificateAssembly.Placement placement() {
+        List<String> configured = sniNames.equals(X509Facts.dnsNames(leaf())) ? List.of() : sniNames;
+        return new CertificateAssembly.Placement(source, configured, excludedNames, ocsp, alpn);
+    }
+
+    /**
+     * The certificate that replaces this one at runtime ({@code set/commit ssl cert}): the new PEM
+     * material assembled by the same rules as a file at start-up, under this one's
+     * {@link #placement()}, with an empty slot no engine fills: bind it with {@link #stapledBy} once
+     * nothing can fail any more, just before it is served.
+     *
+     * @param certificates the new certificates in the order sent
+     * @param issuer       the {@code .issuer} part of the update, or null
+     * @throws CertificateAssembly.KeyMismatchException when the key belongs to none of the certificates
+     * @throws TlsSetupException                       naming the source for anything else that cannot be served
+     */
+    public LoadedCertificate replacedBy(List<X509Certificate> certificates, PrivateKey key, X509Certificate issuer) {
+        return CertificateAssembly.assemble(placement(), certificates, key,
+                CertificateAssembly.IssuerPart.of(source + ".issuer", issuer));
     }
 
     @Override

@@ -56,8 +56,7 @@ public final class TlsFrontend implements AutoCloseable {
 
     /**
      * A context for a certificate loaded later (a runtime certificate swap), with this frontend's TLS
-     * settings and ticket keys. Put it in a new snapshot with {@link CertificateStore#replace}; release
-     * the replaced one with {@link #retire} once it is out of the snapshot.
+     * settings and ticket keys. Serve it with {@link #replace}, or {@link #retire} it if it is not used.
      */
     public ServingCertificate prepare(LoadedCertificate certificate) {
         SslContext ctx = contexts.newContext(certificate);
@@ -65,6 +64,17 @@ public final class TlsFrontend implements AutoCloseable {
             tickets.register(ctx);
         }
         return new ServingCertificate(certificate, ctx);
+    }
+
+    /**
+     * Serves {@code next} in {@code old}'s place from the next handshake on: one snapshot swap, then
+     * {@code old} is retired (connections already using it hold their own reference and keep it).
+     * Whatever {@code next} needs from the start (its staple) must be in place before this call.
+     * One caller at a time (the runtime API's worker).
+     */
+    public void replace(ServingCertificate old, ServingCertificate next) {
+        store.replace(store.current().replacing(old, next));
+        retire(old);
     }
 
     /** Stops rotating keys for a certificate's context and drops this frontend's reference to it. */

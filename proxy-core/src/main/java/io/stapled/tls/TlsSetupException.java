@@ -5,7 +5,7 @@ package io.stapled.tls;
  * line, a cipher string BoringSSL rejects, or a TLS provider that cannot load. The message is one
  * line naming the file (and line) and what is wrong.
  */
-public final class TlsSetupException extends RuntimeException {
+public class TlsSetupException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public TlsSetupException(String message) {

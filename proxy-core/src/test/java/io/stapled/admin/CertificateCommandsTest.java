@@ -180,6 +180,27 @@ class CertificateCommandsTest {
                 + "Chain Subject: /CN=admin test intermediate\nChain Issuer: /CN=admin test root\n\n"), details);
     }
 
+    private String servedSerial() {
+        return frontend.store().current().lookup("site.test").choose(true).certificate().leaf().getSerialNumber()
+                .toString(16);
+    }
+
+    /**
+     * The order {@code commit ssl cert} relies on to never serve the new certificate without its staple:
+     * the transaction's {@code .ocsp} goes in through {@code beforeSwap}, which must run while every
+     * handshake still gets the old certificate. Moving the install after the swap fails this.
+     */
+    @Test
+    void beforeSwapRunsWhileTheOldCertificateIsStillServed() throws Exception {
+        IssuedCertificate next = leaf(0x2002, "site.test", "www.site.test");
+        TlsCertificateAdmin admin = new TlsCertificateAdmin(List.of(frontend), null);
+        List<String> servedDuringInstall = new java.util.ArrayList<>();
+        assertEquals(1, admin.replace(pem.toString(), new CertificateAdmin.CertificateMaterial(next.chain(),
+                next.keyPair().getPrivate(), null, null), () -> servedDuringInstall.add(servedSerial())));
+        assertEquals(List.of("1001"), servedDuringInstall);
+        assertEquals("2002", servedSerial());
+    }
+
     @Test
     void transactionIsShownAbortedAndRefusedWhenMalformed() throws Exception {
         String file = pem.toString();
@@ -225,6 +246,33 @@ class CertificateCommandsTest {
         try (SSLSocket s = connect("site.test")) {
             assertEquals("3003", servedSerial(s));
         }
+    }
+
+    @Test
+    void payloadIsAssembledAsAFileIsWhateverTheOrderOfItsBlocks() throws Exception {
+        String file = pem.toString();
+        IssuedCertificate next = leaf(0x3007, "site.test");
+        // the key first, then the issuer before the leaf: a file in this order loads, so the payload commits
+        cli.send("set ssl cert " + file + " <<\n" + next.privateKeyPem() + INTERMEDIATE.certificatePem()
+                + next.certificatePem() + "\n");
+        assertEquals("Committing " + file + ".\nSuccess!\n\n", cli.send("commit ssl cert " + file + "\n"));
+        try (SSLSocket s = connect("site.test")) {
+            assertEquals("3007", servedSerial(s), "served leaf first, so the client validates the chain");
+        }
+        String details = cli.send("show ssl cert " + file + "\n");
+        assertTrue(details.startsWith("Filename: " + file + "\nStatus: Used\nSerial: 3007\n"), details);
+        assertTrue(details.contains("\nChain Subject: /CN=admin test intermediate\n"), details);
+    }
+
+    @Test
+    void newCertificateIsCheckedAsAServedOneIs() throws Exception {
+        cli.send("new ssl cert /etc/new.pem\n");
+        IssuedCertificate c = leaf(0x3008, "new.test");
+        IssuedCertificate other = leaf(0x3009, "new.test");
+        cli.send("set ssl cert /etc/new.pem <<\n" + c.chainPem() + other.privateKeyPem() + "\n");
+        assertEquals("inconsistencies between private key and certificate loaded '/etc/new.pem'.\n"
+                + "Can't commit /etc/new.pem!\n\n", cli.send("commit ssl cert /etc/new.pem\n"));
+        assertTrue(cli.send("show ssl cert /etc/new.pem\n").startsWith("Filename: /etc/new.pem\nStatus: Empty\n"));
     }
 
     @Test

@@ -164,7 +164,7 @@ class CommandLineTest {
                 .writeBundle(dir.resolve("certs/old.pem"));
         CertificateBuilder.subject("CN=weak.test").issuer(root).dnsNames("weak.test").keyPair(KeyPairs.rsa(1024))
                 .build().writeBundle(dir.resolve("certs/weak.pem"));
-        Logger logger = (Logger) LoggerFactory.getLogger(io.stapled.tls.CertificateLoader.class);
+        Logger logger = (Logger) LoggerFactory.getLogger(io.stapled.tls.CertificateAssembly.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);

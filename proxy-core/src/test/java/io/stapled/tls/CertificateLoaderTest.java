@@ -283,7 +283,7 @@ class CertificateLoaderTest {
         IssuedCertificate selfSignedCa = CertificateBuilder.subject("CN=self.test").ca().dnsNames("self.test").build();
         LoadedCertificate served = load(PemFiles.writeFile(dir.resolve("ok.pem"), EC.chainPem(),
                 PemFiles.pkcs8(EC.keyPair().getPrivate())));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> served.replacedBy(
+        TlsSetupException e = assertThrows(TlsSetupException.class, () -> served.replacedBy(
                 List.of(selfSignedCa.certificate()), selfSignedCa.keyPair().getPrivate(), null));
         assertTrue(e.getMessage().contains("is a CA certificate"), "the runtime API refuses it too: " + e.getMessage());
     }
@@ -300,7 +300,7 @@ class CertificateLoaderTest {
                 .dnsNames("future.test").validity(now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(90))).build();
         IssuedCertificate weak = CertificateBuilder.subject("CN=weak.test").issuer(TestPki.INTERMEDIATE)
                 .dnsNames("weak.test").keyPair(KeyPairs.rsa(1024)).build();
-        Logger logger = (Logger) LoggerFactory.getLogger(CertificateLoader.class);
+        Logger logger = (Logger) LoggerFactory.getLogger(CertificateAssembly.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);

@@ -106,4 +106,22 @@ class CertificateSnapshotTest {
         assertThrows(IllegalArgumentException.class, () -> store.replace(null));
         assertThrows(IllegalStateException.class, () -> CertificateSnapshot.builder().build());
     }
+
+    @Test
+    void replacingPutsTheNewCertificateInTheOldOnesPlaceAndKeepsTheDefault() {
+        ServingCertificate first = cert(KeyType.EC, "first.test");
+        ServingCertificate chosen = cert(KeyType.EC, "chosen.test");
+        CertificateSnapshot s = CertificateSnapshot.builder().add(first).add(chosen).defaultCertificate(chosen).build();
+
+        ServingCertificate renamed = cert(KeyType.EC, "renamed.test");
+        CertificateSnapshot r = s.replacing(first, renamed);
+        assertEquals(List.of(renamed, chosen), r.certificates(), "same place in the order");
+        assertSame(renamed, r.lookup("renamed.test").choose(true));
+        assertSame(chosen, r.lookup("first.test").choose(true), "the old names go with the old certificate");
+        assertSame(chosen, r.defaultPair().choose(true), "a configured default that is not the first stays");
+
+        ServingCertificate next = cert(KeyType.EC, "next.test");
+        assertSame(next, s.replacing(chosen, next).defaultPair().choose(true), "the default moves to its replacement");
+        assertSame(s.lookup("first.test").choose(true), first, "the snapshot replaced is unchanged");
+    }
 }
