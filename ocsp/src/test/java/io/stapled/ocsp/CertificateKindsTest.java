@@ -22,9 +22,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.stapled.ocsp.RefreshOutcome.Result;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 
 /** Certificates without an OCSP URL, without an issuer, disabled, and Must-Staple ones. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)

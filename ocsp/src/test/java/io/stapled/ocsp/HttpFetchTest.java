@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Timeout;
 import com.sun.net.httpserver.HttpServer;
 
 import io.stapled.ocsp.RefreshOutcome.Result;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
 
 /** The HTTP side: GET vs POST, rate limit, size cap, outbound proxy, nonce. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -183,7 +183,7 @@ class HttpFetchTest {
 
     @Test
     void expiredDelegatedResponderIsRefused() throws Exception {
-        IssuedCertificate expiredDelegate = io.stapled.ocsp.pki.CertificateBuilder.subject("CN=Expired Responder")
+        IssuedCertificate expiredDelegate = io.stapled.testkit.pki.CertificateBuilder.subject("CN=Expired Responder")
                 .issuer(pki.ca).ocspSigning()
                 .validity(Instant.now().minus(Duration.ofDays(10)), Instant.now().minus(Duration.ofDays(1))).build();
         try (OcspResponderServer r = OcspResponderServer.builder(pki.ca).delegatedResponder(expiredDelegate).start()) {

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
 
 class IssuerLocatorTest {
     private final TestPki pki = new TestPki("Locator");

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 
 /**
  * File-level compatibility with the openssl command (skipped where it is not installed): our CertID

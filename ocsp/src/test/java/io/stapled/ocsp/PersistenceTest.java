@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 
 /** {@code <cert>.ocsp} persistence, restart from files, and files changed by someone else. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)

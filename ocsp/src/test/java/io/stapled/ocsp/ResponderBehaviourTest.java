@@ -18,9 +18,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import io.stapled.ocsp.RefreshOutcome.Result;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 
 /** Every responder behaviour, fetched over real HTTP: what is stapled afterwards, and that a good staple is kept. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.stapled.ocsp.RefreshOutcome.Result;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 
 /** The refresh scheduler driven by an injected clock; the responder shares that clock. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)

@@ -3,8 +3,8 @@ package io.stapled.ocsp;
 import java.math.BigInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
 
 /** A throwaway CA and leaves for the OCSP tests. */
 final class TestPki {

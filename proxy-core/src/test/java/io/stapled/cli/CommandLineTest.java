@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.netty.util.ResourceLeakDetector;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
 import picocli.CommandLine;
 
 /** The {@code stapled} command line as a user runs it: exit codes and the lines printed. */

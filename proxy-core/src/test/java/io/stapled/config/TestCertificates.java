@@ -1,7 +1,7 @@
 package io.stapled.config;
 
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 import com.sun.net.httpserver.HttpServer;
 
 import io.stapled.config.ConfigLoader;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.server.StapledServer;
 import io.stapled.testing.HttpsTestClient;
 

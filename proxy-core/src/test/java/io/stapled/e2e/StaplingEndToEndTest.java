@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.stapled.ocsp.RefreshOutcome;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 import io.stapled.testing.HttpsTestClient;
 
 /** The whole loop, real TLS: fetch at start-up, staple on request, refresh in memory, per-certificate staples. */

@@ -37,7 +37,7 @@ import io.stapled.config.GlobalConfig;
 import io.stapled.config.HostPort;
 import io.stapled.config.HttpConfig;
 import io.stapled.config.TlsConfig;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;

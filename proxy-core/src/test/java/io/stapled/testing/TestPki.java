@@ -7,9 +7,9 @@ import java.time.Instant;
 import java.util.Date;
 
 import io.stapled.ocsp.Staple;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.pki.KeyPairs;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;

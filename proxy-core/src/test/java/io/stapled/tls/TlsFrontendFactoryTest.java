@@ -18,7 +18,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.CertificateSource;
 import io.stapled.config.GlobalConfig;
 import io.stapled.config.TlsConfig;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testing.TestPki;
 import io.stapled.testing.TlsTestClient;
 import org.junit.jupiter.api.Test;

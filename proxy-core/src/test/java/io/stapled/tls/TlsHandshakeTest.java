@@ -17,7 +17,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.TlsConfig;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testing.ExternalTool;
 import io.stapled.testing.TestPki;
 import io.stapled.testing.TlsTestClient;
