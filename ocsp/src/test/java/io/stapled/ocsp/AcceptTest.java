@@ -19,6 +19,7 @@ import io.stapled.ocsp.RefreshOutcome.Result;
 import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testkit.responder.OcspResponderServer;
 import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.TestPki;
 
 /** Responses pushed over the runtime API: routed by CertID, verified, installed or refused. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -41,8 +42,8 @@ class AcceptTest {
         leafA = pki.leaf(null);
         leafB = pki.leaf(null);
         manager = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false).build()).build();
-        a = manager.manage(TestPki.subject(leafA));
-        b = manager.manage(TestPki.subject(leafB));
+        a = manager.manage(Subjects.of(leafA));
+        b = manager.manage(Subjects.of(leafB));
         manager.start();
     }
 

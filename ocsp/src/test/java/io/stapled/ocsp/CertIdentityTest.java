@@ -16,6 +16,7 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.junit.jupiter.api.Test;
 
 import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.TestPki;
 
 class CertIdentityTest {
     private final TestPki pki = new TestPki("CertId");

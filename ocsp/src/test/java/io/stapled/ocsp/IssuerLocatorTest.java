@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.TestPki;
 
 class IssuerLocatorTest {
     private final TestPki pki = new TestPki("Locator");

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testkit.responder.OcspResponderServer;
 import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.TestPki;
 
 /**
  * File-level compatibility with the openssl command (skipped where it is not installed): our CertID

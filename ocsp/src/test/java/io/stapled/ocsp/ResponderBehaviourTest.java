@@ -21,6 +21,7 @@ import io.stapled.ocsp.RefreshOutcome.Result;
 import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testkit.responder.OcspResponderServer;
 import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.TestPki;
 
 /** Every responder behaviour, fetched over real HTTP: what is stapled afterwards, and that a good staple is kept. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -49,7 +50,7 @@ class ResponderBehaviourTest {
     void goodIsStapled() throws Exception {
         IssuedCertificate leaf = pki.leaf(responder.url());
         try (OcspManager m = manager()) {
-            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            ManagedCertificate c = m.manage(Subjects.of(leaf));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
             Staple s = c.staple();
@@ -69,7 +70,7 @@ class ResponderBehaviourTest {
         IssuedCertificate leaf = pki.leaf(responder.url());
         responder.behaviour(TestPki.serial(leaf), Behaviour.DELEGATED);
         try (OcspManager m = manager()) {
-            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            ManagedCertificate c = m.manage(Subjects.of(leaf));
             m.start();
             RefreshOutcome o = m.refreshNow(c.id()).get(5, TimeUnit.SECONDS);
             assertEquals(Result.UPDATED, o.result(), o.detail());
@@ -98,8 +99,8 @@ class ResponderBehaviourTest {
         IssuedCertificate held = pki.leaf(responder.url());
         responder.behaviour(TestPki.serial(fresh), behaviour);
         try (OcspManager m = manager()) {
-            ManagedCertificate freshCert = m.manage(TestPki.subject(fresh));
-            ManagedCertificate heldCert = m.manage(TestPki.subject(held));
+            ManagedCertificate freshCert = m.manage(Subjects.of(fresh));
+            ManagedCertificate heldCert = m.manage(Subjects.of(held));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
 

@@ -37,6 +37,7 @@ import io.stapled.net.Transport;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
+import io.stapled.testkit.TlsTestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class RuntimeApiStaplingTest {
     private EventLoopGroup group;
     private Channel server;
     private RuntimeApiFixture cli;
-    private TlsProbe probe;
+    private TlsTestClient probe;
     private String file;
 
     private IssuedCertificate leaf(long serial) {
@@ -99,7 +100,7 @@ class RuntimeApiStaplingTest {
                 .certificates(new TlsCertificateAdmin(List.of(frontend),
                         ocsp.swapFollower(c -> c.source().toString())))
                 .build());
-        probe = new TlsProbe();
+        probe = new TlsTestClient();
     }
 
     @AfterEach
@@ -119,16 +120,16 @@ class RuntimeApiStaplingTest {
 
     @Test
     void pushedResponseIsStapledByTheNextHandshake() throws Exception {
-        TlsProbe.Seen first = probe.handshake(port(), "staple.test");
-        assertNotNull(first.staple(), "stapled from the start-up fetch");
+        TlsTestClient.Result first = probe.handshake(port(), "staple.test");
+        assertNotNull(first.ocspResponse(), "stapled from the start-up fetch");
         byte[] pushed = responder.responseFor(BigInteger.valueOf(0x5005), Behaviour.DELEGATED);
         assertEquals("OCSP Response updated!\n\n",
                 cli.send("set ssl ocsp-response " + Base64.getEncoder().encodeToString(pushed) + "\n"));
-        assertArrayEquals(pushed, probe.handshake(port(), "staple.test").staple());
+        assertArrayEquals(pushed, probe.handshake(port(), "staple.test").ocspResponse());
 
         byte[] forged = responder.responseFor(BigInteger.valueOf(0x5005), Behaviour.FORGED);
         cli.send("set ssl ocsp-response " + Base64.getEncoder().encodeToString(forged) + "\n");
-        assertArrayEquals(pushed, probe.handshake(port(), "staple.test").staple(), "a refused push changes nothing");
+        assertArrayEquals(pushed, probe.handshake(port(), "staple.test").ocspResponse(), "a refused push changes nothing");
     }
 
     @Test
@@ -147,9 +148,9 @@ class RuntimeApiStaplingTest {
                 "the committed certificate's staple until the commit");
         assertEquals("Committing " + file + ".\nSuccess!\n\n", cli.send("commit ssl cert " + file + "\n"));
 
-        TlsProbe.Seen seen = probe.handshake(port(), "staple.test");
+        TlsTestClient.Result seen = probe.handshake(port(), "staple.test");
         assertEquals("6006", seen.serialHex(), "the next handshake serves the new certificate");
-        assertArrayEquals(ocsp, seen.staple(), "with the staple committed with it");
+        assertArrayEquals(ocsp, seen.ocspResponse(), "with the staple committed with it");
         ManagedCertificate mc = manager.certificate(file);
         assertEquals(BigInteger.valueOf(0x6006), mc.subject().leaf().getSerialNumber(), "the OCSP engine follows");
         assertTrue(cli.send("show ssl ocsp-response\n").contains("   Serial Number: 6006\n"));

@@ -36,6 +36,7 @@ import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 import io.stapled.server.StapledServer;
 import io.stapled.net.Transport;
 import io.stapled.testing.TrustingSslContext;
+import io.stapled.testkit.TlsTestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class StapledServerRuntimeApiTest {
     private EventLoopGroup group;
     private DemoBackend backend;
     private StapledServer server;
-    private TlsProbe probe;
+    private TlsTestClient probe;
     private Path socket;
     private String crt;
 
@@ -99,7 +100,7 @@ class StapledServerRuntimeApiTest {
                 """.formatted(crt, backend.address().getPort());
         StapledConfig config = ConfigLoader.parse(yaml, dir.resolve("stapled.yaml"));
         server = StapledServer.start(config);
-        probe = new TlsProbe();
+        probe = new TlsTestClient();
     }
 
     @AfterEach
@@ -156,11 +157,11 @@ class StapledServerRuntimeApiTest {
 
     @Test
     void pushedOcspResponseIsStapledByTheNextHandshake() throws Exception {
-        assertNotNull(probe.handshake(port(), "e2e.test").staple(), "stapled from the start");
+        assertNotNull(probe.handshake(port(), "e2e.test").ocspResponse(), "stapled from the start");
         byte[] pushed = responder.responseFor(BigInteger.valueOf(0x7007), Behaviour.DELEGATED);
         assertEquals("OCSP Response updated!\n\n",
                 cli("set ssl ocsp-response " + Base64.getEncoder().encodeToString(pushed) + "\n"));
-        assertArrayEquals(pushed, probe.handshake(port(), "e2e.test").staple());
+        assertArrayEquals(pushed, probe.handshake(port(), "e2e.test").ocspResponse());
         assertTrue(cli("show ssl ocsp-response " + crt + "\n").contains("Cert Status: good"));
     }
 
@@ -187,7 +188,7 @@ class StapledServerRuntimeApiTest {
         long deadline = System.nanoTime() + 10_000_000_000L;
         byte[] staple = null;
         while (staple == null && System.nanoTime() < deadline) {
-            staple = probe.handshake(port(), "e2e.test").staple();
+            staple = probe.handshake(port(), "e2e.test").ocspResponse();
             if (staple == null) {
                 Thread.sleep(50);
             }

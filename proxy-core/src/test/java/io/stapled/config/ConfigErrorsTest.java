@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.stapled.testkit.TestPki;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,11 +37,11 @@ class ConfigErrorsTest {
 
     @BeforeEach
     void certificate() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
+        TestPki.bundle(dir.resolve("site.pem"));
     }
 
     private List<String> errors(String yaml) {
-        Path file = TestCertificates.write(dir.resolve("stapled.yaml"), yaml);
+        Path file = TestPki.write(dir.resolve("stapled.yaml"), yaml);
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
         String prefix = dir + File.separator;
         List<String> lines = e.errors().stream().map(ConfigError::format)
@@ -55,7 +56,7 @@ class ConfigErrorsTest {
 
     @Test
     void baseIsValid() {
-        ConfigLoader.load(TestCertificates.write(dir.resolve("stapled.yaml"), BASE));
+        ConfigLoader.load(TestPki.write(dir.resolve("stapled.yaml"), BASE));
     }
 
     @Test
@@ -276,12 +277,12 @@ class ConfigErrorsTest {
 
     @Test
     void defaultCertificateMustBeOneOfTheFrontendsCertificates() {
-        TestCertificates.bundle(dir.resolve("other.pem"));
-        TestCertificates.bundle(dir.resolve("d/in-dir.pem"));
+        TestPki.bundle(dir.resolve("other.pem"));
+        TestPki.bundle(dir.resolve("d/in-dir.pem"));
         assertErrors(BASE.replace("backend: app", "backend: app\n    default_certificate: other.pem"),
                 "stapled.yaml:5 frontends[0].default_certificate: default_certificate " + dir.resolve("other.pem")
                         + " is not one of this frontend's certificates (a crt, or a file in one of its dirs)");
-        ConfigLoader.load(TestCertificates.write(dir.resolve("ok.yaml"), BASE
+        ConfigLoader.load(TestPki.write(dir.resolve("ok.yaml"), BASE
                 .replace("backend: app", "backend: app\n    default_certificate: ./d/in-dir.pem")
                 .replace("      - crt: site.pem", "      - crt: site.pem\n      - dir: d")));
     }

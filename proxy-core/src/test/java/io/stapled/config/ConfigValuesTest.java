@@ -3,6 +3,7 @@ package io.stapled.config;
 import io.stapled.config.BackendConfig.HealthCheckConfig;
 import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.CertificateSource.OcspOptions;
+import io.stapled.testkit.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,8 +24,8 @@ class ConfigValuesTest {
 
     @Test
     void minimalConfigGetsEveryDefault() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
-        Path file = TestCertificates.write(dir.resolve("stapled.yaml"), ConfigErrorsTest.BASE);
+        TestPki.bundle(dir.resolve("site.pem"));
+        Path file = TestPki.write(dir.resolve("stapled.yaml"), ConfigErrorsTest.BASE);
 
         StapledConfig config = ConfigLoader.load(file);
 
@@ -52,7 +53,7 @@ class ConfigValuesTest {
 
     @Test
     void sectionDefaultsWhenSectionsAreNearlyEmpty() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
+        TestPki.bundle(dir.resolve("site.pem"));
         StapledConfig config = ConfigLoader.parse(ConfigErrorsTest.BASE.replace("backend: app", """
                 backend: app
                     mode: tcp
@@ -79,10 +80,10 @@ class ConfigValuesTest {
     @Test
     void everyKeyOfTheSchemaIsRead() {
         Path certs = dir.resolve("certs");
-        TestCertificates.withSiblingKey(certs.resolve("site.pem"));
-        TestCertificates.key(certs.resolve("site.key"));
-        TestCertificates.directory(certs.resolve("all"));
-        TestCertificates.crtList(certs.resolve("crt-list.txt"));
+        TestPki.withSiblingKey(certs.resolve("site.pem"));
+        TestPki.key(certs.resolve("site.key"));
+        TestPki.directory(certs.resolve("all"));
+        TestPki.crtList(certs.resolve("crt-list.txt"));
 
         StapledConfig config = ConfigLoader.parse("""
                 global: { workers: 4, tls_provider: JDK, shutdown_grace: 0s, log_level: debug }
@@ -206,7 +207,7 @@ class ConfigValuesTest {
 
     @Test
     void anchorsAndAliasesShareSettings() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
+        TestPki.bundle(dir.resolve("site.pem"));
         StapledConfig config = ConfigLoader.parse("""
                 frontends:
                   - name: a
@@ -231,8 +232,8 @@ class ConfigValuesTest {
     @Test
     void relativePathsResolveAgainstTheConfigDirectoryNotTheWorkingDirectory() {
         Path sub = dir.resolve("etc/stapled");
-        TestCertificates.bundle(sub.resolve("site.pem"));
-        Path file = TestCertificates.write(sub.resolve("stapled.yaml"), ConfigErrorsTest.BASE);
+        TestPki.bundle(sub.resolve("site.pem"));
+        Path file = TestPki.write(sub.resolve("stapled.yaml"), ConfigErrorsTest.BASE);
         StapledConfig config = ConfigLoader.load(file);
         assertEquals(sub.resolve("site.pem"),
                 ((CertificateSource.File) config.frontends().get(0).certificates().get(0)).crt());

@@ -36,7 +36,8 @@ import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
-import io.stapled.testing.TestPki;
+import io.stapled.testkit.TestPki;
+import io.stapled.testkit.TlsTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,7 +101,7 @@ class StapledMetricsWiringTest {
 
             for (int i = 0; i < 3; i++) {
                 InetSocketAddress address = (InetSocketAddress) server.localAddress();
-                assertNotNull(StaplingClient.handshake(address, "site.test", true, null),
+                assertNotNull(TlsTestClient.fullHandshakeStaple(address, "site.test", true, null),
                         "the engine's staple is served");
             }
             PrometheusText t = client.scrape();

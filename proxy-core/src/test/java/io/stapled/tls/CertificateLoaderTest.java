@@ -17,7 +17,7 @@ import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.testkit.pki.CertificateBuilder;
 import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testkit.pki.KeyPairs;
-import io.stapled.testing.TestPki;
+import io.stapled.testkit.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
