@@ -208,7 +208,8 @@ class CertificateKindsTest {
             assertEquals(ch.qos.logback.classic.Level.WARN, lines.get(0).getLevel());
 
             responder.behaviour(TestPki.serial(leaf), Behaviour.GOOD);
-            assertTrue(Poll.within(Duration.ofSeconds(5), () -> c.staple() != null));
+            // the "installed" line is logged just after the staple is installed: wait for both, or this races
+            assertTrue(Poll.within(Duration.ofSeconds(5), () -> c.staple() != null && linesAbout(c.id()).size() >= 2));
             lines = linesAbout(c.id());
             assertEquals(2, lines.size(), lines.toString());
             assertTrue(lines.get(1).getFormattedMessage().contains("installed fetched staple"), lines.toString());
