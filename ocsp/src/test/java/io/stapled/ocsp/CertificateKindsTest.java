@@ -58,8 +58,11 @@ class CertificateKindsTest {
     }
 
     private List<ILoggingEvent> linesAbout(String id) {
-        return logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
-                .filter(e -> e.getFormattedMessage().contains(id)).collect(Collectors.toList());
+        // polled while the engine logs: ListAppender appends under its own lock, so read under it too
+        synchronized (logs) {
+            return logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+                    .filter(e -> e.getFormattedMessage().contains(id)).collect(Collectors.toList());
+        }
     }
 
     @Test
