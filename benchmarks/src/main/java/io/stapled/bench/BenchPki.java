@@ -2,10 +2,10 @@ package io.stapled.bench;
 
 import java.time.Duration;
 
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.pki.KeyPairs;
-import io.stapled.ocsp.responder.OcspResponderServer;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
+import io.stapled.testkit.responder.OcspResponderServer;
 
 /**
  * The PKI every benchmark uses, made at run time: root, intermediate, an ECDSA P-256 and an RSA-2048

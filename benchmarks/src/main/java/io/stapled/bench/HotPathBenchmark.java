@@ -23,7 +23,7 @@ import io.stapled.config.CertificateSource;
 import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.Staple;
 import io.stapled.ocsp.StapleSlot;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.tls.CertificateSnapshot;
 import io.stapled.tls.CertificateStore;
 import io.stapled.tls.ClientHelloInfo;

@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.stapled.ocsp.RefreshOutcome.Result;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.TestPki;
 
 /** Responses pushed over the runtime API: routed by CertID, verified, installed or refused. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -42,8 +43,8 @@ class AcceptTest {
         leafA = pki.leaf(null);
         leafB = pki.leaf(null);
         manager = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false).build()).build();
-        a = manager.manage(TestPki.subject(leafA));
-        b = manager.manage(TestPki.subject(leafB));
+        a = manager.manage(Subjects.of(leafA));
+        b = manager.manage(Subjects.of(leafB));
         manager.start();
     }
 
@@ -142,7 +143,7 @@ class AcceptTest {
     void certificateManagedWithSha256AcceptsOnlyTheSha256CertId() {
         try (OcspManager m = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false)
                 .hash(HashAlgorithm.SHA256).build()).build()) {
-            ManagedCertificate c = m.manage(TestPki.subject(leafA));
+            ManagedCertificate c = m.manage(Subjects.of(leafA));
             m.start();
             AcceptOutcome sha1 = m.accept(responder.responseFor(TestPki.serial(leafA), Behaviour.GOOD),
                     Staple.Origin.RUNTIME_API);

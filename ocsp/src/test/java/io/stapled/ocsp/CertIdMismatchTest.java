@@ -18,7 +18,8 @@ import org.bouncycastle.cert.ocsp.RespID;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.TestPki;
 
 /**
  * What the verifier says when no single response is this certificate's in its managed hash, for

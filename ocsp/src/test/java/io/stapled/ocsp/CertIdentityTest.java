@@ -15,7 +15,8 @@ import org.bouncycastle.cert.ocsp.CertificateID;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.junit.jupiter.api.Test;
 
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.TestPki;
 
 class CertIdentityTest {
     private final TestPki pki = new TestPki("CertId");

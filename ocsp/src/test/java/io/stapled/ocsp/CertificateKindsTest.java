@@ -22,9 +22,11 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.stapled.ocsp.RefreshOutcome.Result;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.Poll;
+import io.stapled.testkit.TestPki;
 
 /** Certificates without an OCSP URL, without an issuer, disabled, and Must-Staple ones. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -56,15 +58,18 @@ class CertificateKindsTest {
     }
 
     private List<ILoggingEvent> linesAbout(String id) {
-        return logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
-                .filter(e -> e.getFormattedMessage().contains(id)).collect(Collectors.toList());
+        // polled while the engine logs: ListAppender appends under its own lock, so read under it too
+        synchronized (logs) {
+            return logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+                    .filter(e -> e.getFormattedMessage().contains(id)).collect(Collectors.toList());
+        }
     }
 
     @Test
     void certificateWithoutOcspUrlIsReportedOnceAndNeverFetched() throws Exception {
         IssuedCertificate leaf = pki.leaf(null);
         try (OcspManager m = manager(false)) {
-            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            ManagedCertificate c = m.manage(Subjects.of(leaf));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(2)));
             Thread.sleep(200); // ten scheduler ticks: none of them may fetch or log again
@@ -87,7 +92,7 @@ class CertificateKindsTest {
         IssuedCertificate leaf = pki.leaf(null);
         OcspSettings s = OcspSettings.builder().persist(false).watchFiles(false).responderOverride(responder.uri()).build();
         try (OcspManager m = OcspManager.builder().settings(s).build()) {
-            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            ManagedCertificate c = m.manage(Subjects.of(leaf));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
             assertEquals(responder.uri(), c.responder());
@@ -136,7 +141,7 @@ class CertificateKindsTest {
     void manageIsIdempotentAndUnmanageStopsRefreshing() throws Exception {
         IssuedCertificate leaf = pki.leaf(responder.url());
         try (OcspManager m = manager(false)) {
-            OcspSubject subject = TestPki.subject(leaf);
+            OcspSubject subject = Subjects.of(leaf);
             ManagedCertificate c = m.manage(subject);
             assertTrue(c == m.manage(subject));
             m.start();
@@ -145,8 +150,8 @@ class CertificateKindsTest {
             assertNull(m.certificate(c.id()));
             assertTrue(m.certificates().isEmpty());
             // a certificate added after start() is started at once
-            ManagedCertificate late = m.manage(TestPki.subject(pki.leaf(responder.url())));
-            assertTrue(Poll.until(Duration.ofSeconds(5), () -> late.staple() != null));
+            ManagedCertificate late = m.manage(Subjects.of(pki.leaf(responder.url())));
+            assertTrue(Poll.within(Duration.ofSeconds(5), () -> late.staple() != null));
         }
     }
 
@@ -157,8 +162,8 @@ class CertificateKindsTest {
         responder.behaviour(TestPki.serial(must), Behaviour.HTTP_500);
         responder.behaviour(TestPki.serial(plain), Behaviour.HTTP_500);
         try (OcspManager m = manager(true)) {
-            ManagedCertificate mc = m.manage(TestPki.subject(must));
-            ManagedCertificate pc = m.manage(TestPki.subject(plain));
+            ManagedCertificate mc = m.manage(Subjects.of(must));
+            ManagedCertificate pc = m.manage(Subjects.of(plain));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
             assertTrue(mc.mustStaple());
@@ -168,7 +173,7 @@ class CertificateKindsTest {
             assertEquals(List.of(mc), m.mustStapleAlarms());
             IllegalStateException e = assertThrows(IllegalStateException.class, m::requireMustStaple);
             assertTrue(e.getMessage().contains(mc.id()), e.getMessage());
-            assertTrue(Poll.until(Duration.ofSeconds(2), () -> linesAbout(mc.id()).stream()
+            assertTrue(Poll.within(Duration.ofSeconds(2), () -> linesAbout(mc.id()).stream()
                     .anyMatch(l -> l.getLevel() == ch.qos.logback.classic.Level.ERROR
                             && l.getFormattedMessage().contains("Must-Staple"))), "no ERROR line for the Must-Staple alarm");
 
@@ -185,7 +190,7 @@ class CertificateKindsTest {
         IssuedCertificate must = pki.mustStapleLeaf(responder.url());
         responder.behaviour(TestPki.serial(must), Behaviour.HTTP_500);
         try (OcspManager m = manager(false)) {
-            ManagedCertificate mc = m.manage(TestPki.subject(must));
+            ManagedCertificate mc = m.manage(Subjects.of(must));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
             assertTrue(mc.mustStapleAlarm());
@@ -198,15 +203,16 @@ class CertificateKindsTest {
         IssuedCertificate leaf = pki.leaf(responder.url());
         responder.behaviour(TestPki.serial(leaf), Behaviour.EXPIRED);
         try (OcspManager m = manager(false)) {
-            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            ManagedCertificate c = m.manage(Subjects.of(leaf));
             m.start();
-            assertTrue(Poll.until(Duration.ofSeconds(5), () -> c.failures() >= 4), "retries did not happen");
+            assertTrue(Poll.within(Duration.ofSeconds(5), () -> c.failures() >= 4), "retries did not happen");
             List<ILoggingEvent> lines = linesAbout(c.id());
             assertEquals(1, lines.size(), lines.toString());
             assertEquals(ch.qos.logback.classic.Level.WARN, lines.get(0).getLevel());
 
             responder.behaviour(TestPki.serial(leaf), Behaviour.GOOD);
-            assertTrue(Poll.until(Duration.ofSeconds(5), () -> c.staple() != null));
+            // the "installed" line is logged just after the staple is installed: wait for both, or this races
+            assertTrue(Poll.within(Duration.ofSeconds(5), () -> c.staple() != null && linesAbout(c.id()).size() >= 2));
             lines = linesAbout(c.id());
             assertEquals(2, lines.size(), lines.toString());
             assertTrue(lines.get(1).getFormattedMessage().contains("installed fetched staple"), lines.toString());

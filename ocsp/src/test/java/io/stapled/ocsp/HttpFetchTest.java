@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Timeout;
 import com.sun.net.httpserver.HttpServer;
 
 import io.stapled.ocsp.RefreshOutcome.Result;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.TestPki;
 
 /** The HTTP side: GET vs POST, rate limit, size cap, outbound proxy, nonce. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -60,7 +61,7 @@ class HttpFetchTest {
     @Test
     void shortRequestsUseGetLongOnesAndGetDisabledUsePost() throws Exception {
         IssuedCertificate leaf = pki.leaf(responder.url());
-        assertEquals(Result.UPDATED, fetchOnce(settings().build(), TestPki.subject(leaf)).result());
+        assertEquals(Result.UPDATED, fetchOnce(settings().build(), Subjects.of(leaf)).result());
         assertEquals(1, responder.getCount());
         assertEquals(0, responder.postCount());
 
@@ -72,7 +73,7 @@ class HttpFetchTest {
         assertEquals(Result.UPDATED, fetchOnce(settings().build(), longSubject).result());
         assertEquals(1, responder.postCount());
 
-        assertEquals(Result.UPDATED, fetchOnce(settings().useGet(false).build(), TestPki.subject(leaf)).result());
+        assertEquals(Result.UPDATED, fetchOnce(settings().useGet(false).build(), Subjects.of(leaf)).result());
         assertEquals(2, responder.postCount());
         assertEquals(1, responder.getCount());
     }
@@ -80,7 +81,7 @@ class HttpFetchTest {
     @Test
     void sha256CertIdAndNonceWork() throws Exception {
         IssuedCertificate leaf = pki.leaf(responder.url());
-        RefreshOutcome o = fetchOnce(settings().hash(HashAlgorithm.SHA256).useNonce(true).build(), TestPki.subject(leaf));
+        RefreshOutcome o = fetchOnce(settings().hash(HashAlgorithm.SHA256).useNonce(true).build(), Subjects.of(leaf));
         assertEquals(Result.UPDATED, o.result(), o.detail());
     }
 
@@ -90,7 +91,7 @@ class HttpFetchTest {
         try (OcspManager m = OcspManager.builder().settings(s).build()) {
             List<ManagedCertificate> certs = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                certs.add(m.manage(TestPki.subject(pki.leaf(responder.url()))));
+                certs.add(m.manage(Subjects.of(pki.leaf(responder.url()))));
             }
             long t0 = System.nanoTime();
             CompletableFuture<?>[] all = certs.stream().map(c -> m.refreshNow(c.id())).toArray(CompletableFuture[]::new);
@@ -110,7 +111,7 @@ class HttpFetchTest {
     @Test
     void oversizedResponseIsRefused() throws Exception {
         IssuedCertificate leaf = pki.leaf(responder.url());
-        RefreshOutcome o = fetchOnce(settings().maxResponseSize(64).build(), TestPki.subject(leaf));
+        RefreshOutcome o = fetchOnce(settings().maxResponseSize(64).build(), Subjects.of(leaf));
         assertEquals(Result.FAILED, o.result());
         assertTrue(o.detail().contains("64-byte cap"), o.detail());
     }
@@ -118,7 +119,7 @@ class HttpFetchTest {
     @Test
     void connectionRefusedIsAFailureNotACrash() throws Exception {
         IssuedCertificate leaf = pki.leaf("http://127.0.0.1:1/");
-        RefreshOutcome o = fetchOnce(settings().connectTimeout(Duration.ofMillis(500)).build(), TestPki.subject(leaf));
+        RefreshOutcome o = fetchOnce(settings().connectTimeout(Duration.ofMillis(500)).build(), Subjects.of(leaf));
         assertEquals(Result.FAILED, o.result());
         assertTrue(o.detail().contains("127.0.0.1:1"), o.detail());
     }
@@ -161,7 +162,7 @@ class HttpFetchTest {
         proxy.start();
         try {
             OcspSettings s = settings().httpProxy(OcspSettings.proxyAddress("127.0.0.1:" + proxy.getAddress().getPort())).build();
-            RefreshOutcome o = fetchOnce(s, TestPki.subject(leaf));
+            RefreshOutcome o = fetchOnce(s, Subjects.of(leaf));
             assertEquals(Result.UPDATED, o.result(), o.detail());
             assertEquals(1, proxied.get());
             assertEquals(1, responder.requestCount());
@@ -174,22 +175,22 @@ class HttpFetchTest {
     void aDifferentNonceIsRefusedWhenOneWasSent() throws Exception {
         IssuedCertificate leaf = pki.leaf(responder.url());
         responder.behaviour(TestPki.serial(leaf), OcspResponderServer.Behaviour.WRONG_NONCE);
-        RefreshOutcome withNonce = fetchOnce(settings().useNonce(true).build(), TestPki.subject(leaf));
+        RefreshOutcome withNonce = fetchOnce(settings().useNonce(true).build(), Subjects.of(leaf));
         assertEquals(Result.REFUSED, withNonce.result());
         assertTrue(withNonce.detail().contains("nonce"), withNonce.detail());
         // without a nonce in the request there is nothing to compare: the response is fine
-        assertEquals(Result.UPDATED, fetchOnce(settings().build(), TestPki.subject(leaf)).result());
+        assertEquals(Result.UPDATED, fetchOnce(settings().build(), Subjects.of(leaf)).result());
     }
 
     @Test
     void expiredDelegatedResponderIsRefused() throws Exception {
-        IssuedCertificate expiredDelegate = io.stapled.ocsp.pki.CertificateBuilder.subject("CN=Expired Responder")
+        IssuedCertificate expiredDelegate = io.stapled.testkit.pki.CertificateBuilder.subject("CN=Expired Responder")
                 .issuer(pki.ca).ocspSigning()
                 .validity(Instant.now().minus(Duration.ofDays(10)), Instant.now().minus(Duration.ofDays(1))).build();
         try (OcspResponderServer r = OcspResponderServer.builder(pki.ca).delegatedResponder(expiredDelegate).start()) {
             IssuedCertificate leaf = pki.leaf(r.url());
             r.defaultBehaviour(OcspResponderServer.Behaviour.DELEGATED);
-            RefreshOutcome o = fetchOnce(settings().build(), TestPki.subject(leaf));
+            RefreshOutcome o = fetchOnce(settings().build(), Subjects.of(leaf));
             assertEquals(Result.REFUSED, o.result());
             assertTrue(o.detail().contains("not valid now"), o.detail());
         }

@@ -20,9 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.Poll;
+import io.stapled.testkit.TestPki;
 
 /** {@code <cert>.ocsp} persistence, restart from files, and files changed by someone else. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -176,20 +178,20 @@ class PersistenceTest {
             Path tmp = dir.resolve("cron.tmp");
             Files.write(tmp, newer);
             Files.move(tmp, c.ocspFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            assertTrue(Poll.until(Duration.ofSeconds(5), () -> c.staple() != fetched), "replaced file not picked up");
+            assertTrue(Poll.within(Duration.ofSeconds(5), () -> c.staple() != fetched), "replaced file not picked up");
             assertArrayEquals(newer, c.staple().der());
             assertEquals(Staple.Origin.FILE, c.staple().origin());
 
             // a forged one written in place is refused and the good staple stays
             Staple good = c.staple();
             Files.write(c.ocspFile(), responder.responseFor(TestPki.serial(leaf), Behaviour.FORGED));
-            assertTrue(Poll.until(Duration.ofSeconds(5), () -> !refusals.isEmpty()), "forged file not examined");
+            assertTrue(Poll.within(Duration.ofSeconds(5), () -> !refusals.isEmpty()), "forged file not examined");
             assertTrue(refusals.get(0).startsWith("FILE: signature"), refusals.toString());
             assertEquals(good, c.staple());
             assertFalse(c.mustStapleAlarm());
             // an expired one likewise
             Files.write(c.ocspFile(), responder.responseFor(TestPki.serial(leaf), Behaviour.EXPIRED));
-            assertTrue(Poll.until(Duration.ofSeconds(5), () -> refusals.size() >= 2), "expired file not examined");
+            assertTrue(Poll.within(Duration.ofSeconds(5), () -> refusals.size() >= 2), "expired file not examined");
             assertTrue(refusals.get(1).contains("expired"), refusals.toString());
             assertEquals(good, c.staple());
             // the watcher never fetches
@@ -281,7 +283,7 @@ class PersistenceTest {
             Path tmp = dir.resolve("cron.tmp");
             Files.write(tmp, responder.responseFor(TestPki.serial(leaf), Behaviour.OTHER_HASH));
             Files.move(tmp, c.ocspFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            assertTrue(Poll.until(Duration.ofSeconds(5), () -> refusals.size() >= 2), "changed file not examined");
+            assertTrue(Poll.within(Duration.ofSeconds(5), () -> refusals.size() >= 2), "changed file not examined");
             assertTrue(refusals.get(1).startsWith("FILE: response CertID hash algorithm SHA-256, expected SHA-1"),
                     refusals.toString());
             assertEquals(good, c.staple());

@@ -10,9 +10,9 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.junit.jupiter.api.Test;
 
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.pki.KeyPairs;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
 
 /** Keys are written as PKCS#8 so OpenSSL, HAProxy and Netty can read them (EC curve included). */
 class PrivateKeyPemTest {

@@ -18,9 +18,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import io.stapled.ocsp.RefreshOutcome.Result;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.TestPki;
 
 /** Every responder behaviour, fetched over real HTTP: what is stapled afterwards, and that a good staple is kept. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -43,7 +44,7 @@ class ResponderBehaviourTest {
         try (OcspManager m = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false)
                 .readTimeout(Duration.ofSeconds(10)).requestsPerSecond(1000).build()).build()) {
             IssuedCertificate leaf = pki.leaf(responder.url());
-            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            ManagedCertificate c = m.manage(Subjects.of(leaf));
             for (Behaviour b : new Behaviour[] {Behaviour.GOOD, Behaviour.DELEGATED}) {
                 responder.behaviour(TestPki.serial(leaf), b);
                 m.refreshNow(c.id()).get(20, TimeUnit.SECONDS);
@@ -71,7 +72,7 @@ class ResponderBehaviourTest {
         // The rule follows the configured hash, whichever it is: the request's hash is the one expected.
         IssuedCertificate leaf = pki.leaf(responder.url());
         try (OcspManager m = manager(HashAlgorithm.SHA256)) {
-            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            ManagedCertificate c = m.manage(Subjects.of(leaf));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
             Staple good = c.staple();
@@ -88,7 +89,7 @@ class ResponderBehaviourTest {
     void goodIsStapled() throws Exception {
         IssuedCertificate leaf = pki.leaf(responder.url());
         try (OcspManager m = manager()) {
-            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            ManagedCertificate c = m.manage(Subjects.of(leaf));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
             Staple s = c.staple();
@@ -108,7 +109,7 @@ class ResponderBehaviourTest {
         IssuedCertificate leaf = pki.leaf(responder.url());
         responder.behaviour(TestPki.serial(leaf), Behaviour.DELEGATED);
         try (OcspManager m = manager()) {
-            ManagedCertificate c = m.manage(TestPki.subject(leaf));
+            ManagedCertificate c = m.manage(Subjects.of(leaf));
             m.start();
             RefreshOutcome o = m.refreshNow(c.id()).get(5, TimeUnit.SECONDS);
             assertEquals(Result.UPDATED, o.result(), o.detail());
@@ -138,8 +139,8 @@ class ResponderBehaviourTest {
         IssuedCertificate held = pki.leaf(responder.url());
         responder.behaviour(TestPki.serial(fresh), behaviour);
         try (OcspManager m = manager()) {
-            ManagedCertificate freshCert = m.manage(TestPki.subject(fresh));
-            ManagedCertificate heldCert = m.manage(TestPki.subject(held));
+            ManagedCertificate freshCert = m.manage(Subjects.of(fresh));
+            ManagedCertificate heldCert = m.manage(Subjects.of(held));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
 

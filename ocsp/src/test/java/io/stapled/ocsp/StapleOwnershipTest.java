@@ -16,9 +16,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.TestPki;
+import io.stapled.testkit.Poll;
 
 /** The engine owns each certificate's slot and is the one place a served certificate is bound to it. */
 @Timeout(20)
@@ -65,7 +67,7 @@ class StapleOwnershipTest {
             assertNotSame(a, b);
             assertEquals(renewed.certificate(), m.certificate("site.pem").subject().leaf());
             assertEquals(1, m.certificates().size());
-            assertTrue(Poll.until(Duration.ofSeconds(5), () -> b.current() != null), "the new leaf is fetched at once");
+            assertTrue(Poll.within(Duration.ofSeconds(5), () -> b.current() != null), "the new leaf is fetched at once");
             assertSame(old, a.current(), "the old slot keeps serving the old certificate's handshakes");
             assertSame(b, m.slotFor(subject("site.pem", renewed)));
         }

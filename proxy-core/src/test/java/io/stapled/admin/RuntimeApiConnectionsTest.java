@@ -28,7 +28,7 @@ import io.netty.channel.epoll.Epoll;
 import io.stapled.config.HostPort;
 import io.stapled.config.RuntimeApiConfig;
 import io.stapled.net.Transport;
-import io.stapled.testing.Poll;
+import io.stapled.testkit.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

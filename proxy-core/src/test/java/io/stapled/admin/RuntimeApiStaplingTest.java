@@ -5,125 +5,100 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.stapled.config.CertificateSource;
-import io.stapled.config.FrontendConfig;
-import io.stapled.config.GlobalConfig;
-import io.stapled.config.HostPort;
-import io.stapled.config.HttpConfig;
-import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.ManagedCertificate;
 import io.stapled.ocsp.OcspManager;
-import io.stapled.ocsp.OcspSettings;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.pki.KeyPairs;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
-import io.stapled.net.Transport;
-import io.stapled.tls.TlsFrontend;
-import io.stapled.tls.TlsFrontendFactory;
-import org.junit.jupiter.api.AfterEach;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testing.StapledServerExtension;
+import io.stapled.testkit.Poll;
+import io.stapled.testkit.TlsTestClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The runtime API, the OCSP engine and a TLS frontend together: what is pushed or committed on the
- * socket is what the next handshake serves and staples.
+ * The runtime API, the OCSP engine and a TLS frontend together, as the real server wires them
+ * ({@link StapledServerExtension}): what is pushed or committed on the socket is what the next handshake
+ * serves and staples.
  */
 @Timeout(30)
 class RuntimeApiStaplingTest {
-    private static final IssuedCertificate ROOT = CertificateBuilder.subject("CN=stapling root").ca().build();
-    private static final IssuedCertificate INTER = CertificateBuilder.subject("CN=stapling intermediate")
-            .issuer(ROOT).ca().build();
+    @RegisterExtension
+    final StapledServerExtension stapled = StapledServerExtension.fromYaml("""
+            ocsp:
+              enabled: true
+              startup_wait: 10s
+              persist: false
+              watch_files: false
+            frontends:
+              - name: https
+                bind: 127.0.0.1:0
+                mode: http
+                backend: web
+                certificates:
+                  - crt: ${cert:staple.test:5005}
+            backends:
+              - name: web
+                servers:
+                  - { name: web1, address: 127.0.0.1:${backend} }
+            runtime_api: { socket: ${socket}, mode: "0600", level: admin }
+            """);
 
-    @TempDir
-    Path dir;
     private OcspResponderServer responder;
     private OcspManager manager;
-    private TlsFrontend frontend;
-    private EventLoopGroup group;
-    private Channel server;
-    private RuntimeApiFixture cli;
-    private TlsProbe probe;
+    private TlsTestClient probe;
+    private Path socket;
     private String file;
 
     private IssuedCertificate leaf(long serial) {
-        return CertificateBuilder.subject("CN=staple.test").issuer(INTER).keyPair(KeyPairs.ecP256())
+        return CertificateBuilder.subject("CN=staple.test").issuer(stapled.intermediate()).keyPair(KeyPairs.ecP256())
                 .dnsNames("staple.test").ocspUrl(responder.url()).serial(BigInteger.valueOf(serial)).build();
     }
 
     @BeforeEach
-    void start() throws Exception {
-        responder = OcspResponderServer.builder(INTER).start();
-        Path pem = leaf(0x5005).writeBundle(dir.resolve("staple.pem"));
-        file = pem.toString();
-        manager = OcspManager.builder().settings(OcspSettings.builder().persist(false).watchFiles(false).build()).build();
-        frontend = TlsFrontendFactory.create(new FrontendConfig("https", new HostPort("127.0.0.1", 0),
-                FrontendConfig.Mode.HTTP, "web",
-                List.of(new CertificateSource.File(pem, null, List.of(), CertificateSource.OcspOptions.DEFAULT)),
-                null, TlsConfig.defaults(), HttpConfig.defaults(), 100, Duration.ofSeconds(30), false),
-                GlobalConfig.defaults(), manager);
-        manager.start();
-        assertTrue(manager.awaitInitialRound(Duration.ofSeconds(10)));
-        Transport t = Transport.best();
-        group = t.newGroup(1, "tls");
-        server = new ServerBootstrap().group(group).channel(t.serverChannel())
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(frontend.newHandler());
-                    }
-                }).bind("127.0.0.1", 0).sync().channel();
-        OcspManagerAdmin ocsp = new OcspManagerAdmin(manager);
-        cli = RuntimeApiFixture.start(dir, RuntimeApiContext.builder(RuntimeApiFixture.process())
-                .ocsp(ocsp)
-                .certificates(new TlsCertificateAdmin(List.of(frontend), manager, null))
-                .build());
-        probe = new TlsProbe();
-    }
-
-    @AfterEach
-    void stop() {
-        probe.close();
-        cli.close();
-        server.close().syncUninterruptibly();
-        frontend.close();
-        manager.close();
-        responder.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    void start() {
+        responder = stapled.responder();
+        manager = stapled.server().ocsp();
+        file = stapled.certificateFile("staple.test").toString();
+        socket = stapled.runtimeApi().socket();
+        probe = stapled.client();
     }
 
     private int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
+        return stapled.port("https");
+    }
+
+    private String send(String text) throws IOException {
+        return CliClient.send(socket, text);
     }
 
     @Test
     void pushedResponseIsStapledByTheNextHandshake() throws Exception {
-        TlsProbe.Seen first = probe.handshake(port(), "staple.test");
-        assertNotNull(first.staple(), "stapled from the start-up fetch");
+        TlsTestClient.Result first = probe.handshake(port(), "staple.test");
+        assertNotNull(first.ocspResponse(), "stapled from the start-up fetch");
         byte[] pushed = responder.responseFor(BigInteger.valueOf(0x5005), Behaviour.DELEGATED);
         assertEquals("OCSP Response updated!\n\n",
-                cli.send("set ssl ocsp-response " + Base64.getEncoder().encodeToString(pushed) + "\n"));
-        assertArrayEquals(pushed, probe.handshake(port(), "staple.test").staple());
+                send("set ssl ocsp-response " + Base64.getEncoder().encodeToString(pushed) + "\n"));
+        assertArrayEquals(pushed, probe.handshake(port(), "staple.test").ocspResponse());
 
         byte[] forged = responder.responseFor(BigInteger.valueOf(0x5005), Behaviour.FORGED);
-        cli.send("set ssl ocsp-response " + Base64.getEncoder().encodeToString(forged) + "\n");
-        assertArrayEquals(pushed, probe.handshake(port(), "staple.test").staple(), "a refused push changes nothing");
+        send("set ssl ocsp-response " + Base64.getEncoder().encodeToString(forged) + "\n");
+        assertArrayEquals(pushed, probe.handshake(port(), "staple.test").ocspResponse(), "a refused push changes nothing");
     }
 
     @Test
@@ -133,21 +108,67 @@ class RuntimeApiStaplingTest {
         // the new certificate's own fetch fails, so its staple can only be the one sent with it
         responder.behaviour(BigInteger.valueOf(0x6006), Behaviour.HTTP_500);
         byte[] ocsp = responder.responseFor(BigInteger.valueOf(0x6006), Behaviour.GOOD);
-        cli.send("set ssl cert " + file + " <<\n" + next.chainPem() + next.privateKeyPem() + "\n");
-        assertEquals("Transaction updated for certificate " + file + "!\n\n", cli.send("set ssl cert " + file
+        send("set ssl cert " + file + " <<\n" + next.chainPem() + next.privateKeyPem() + "\n");
+        assertEquals("Transaction updated for certificate " + file + "!\n\n", send("set ssl cert " + file
                 + ".ocsp <<\n" + Base64.getMimeEncoder().encodeToString(ocsp).replace("\r\n", "\n") + "\n\n"));
-        String pending = cli.send("show ssl cert *" + file + ".ocsp\n");
+        String pending = send("show ssl cert *" + file + ".ocsp\n");
         assertTrue(pending.startsWith("OCSP Response Data:\n") && pending.contains("Serial Number: 6006\n"), pending);
-        assertTrue(cli.send("show ssl cert " + file + ".ocsp\n").contains("Serial Number: 5005\n"),
+        assertTrue(send("show ssl cert " + file + ".ocsp\n").contains("Serial Number: 5005\n"),
                 "the committed certificate's staple until the commit");
-        assertEquals("Committing " + file + ".\nSuccess!\n\n", cli.send("commit ssl cert " + file + "\n"));
+        assertEquals("Committing " + file + ".\nSuccess!\n\n", send("commit ssl cert " + file + "\n"));
 
-        TlsProbe.Seen seen = probe.handshake(port(), "staple.test");
+        TlsTestClient.Result seen = probe.handshake(port(), "staple.test");
         assertEquals("6006", seen.serialHex(), "the next handshake serves the new certificate");
-        assertArrayEquals(ocsp, seen.staple(), "with the staple committed with it");
+        assertArrayEquals(ocsp, seen.ocspResponse(), "with the staple committed with it");
         ManagedCertificate mc = manager.certificate(file);
         assertEquals(BigInteger.valueOf(0x6006), mc.subject().leaf().getSerialNumber(), "the OCSP engine follows");
-        assertTrue(cli.send("show ssl ocsp-response\n").contains("   Serial Number: 6006\n"));
-        assertTrue(cli.send("show ssl cert " + file + "\n").contains("\nOCSP Response Key: " + mc.certIdHex() + "\n"));
+        assertTrue(send("show ssl ocsp-response\n").contains("   Serial Number: 6006\n"));
+        assertTrue(send("show ssl cert " + file + "\n").contains("\nOCSP Response Key: " + mc.certIdHex() + "\n"));
+    }
+
+    /**
+     * As a client sees the commit: status_request handshakes in a tight loop on another thread while the
+     * transaction is committed. Every handshake that gets the new certificate carries the committed
+     * staple, and the old one keeps its staple until the swap. (The order this relies on is checked
+     * deterministically in {@code CertificateCommandsTest.beforeSwapRunsWhileTheOldCertificateIsStillServed}.)
+     */
+    @Test
+    void committedCertificateIsNeverServedBeforeItsStaple() throws Exception {
+        IssuedCertificate next = leaf(0x7007);
+        // the new certificate's own fetch fails: its only staple is the one sent with it
+        responder.behaviour(BigInteger.valueOf(0x7007), Behaviour.HTTP_500);
+        byte[] ocsp = responder.responseFor(BigInteger.valueOf(0x7007), Behaviour.GOOD);
+        send("set ssl cert " + file + " <<\n" + next.chainPem() + next.privateKeyPem() + "\n");
+        send("set ssl cert " + file + ".ocsp <<\n" + Base64.getMimeEncoder().encodeToString(ocsp)
+                .replace("\r\n", "\n") + "\n\n");
+
+        List<TlsTestClient.Result> seen = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<Void> loop = CompletableFuture.runAsync(() -> {
+            try {
+                while (!stop.get()) {
+                    seen.add(probe.handshake(port(), "staple.test"));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            Poll.until(Duration.ofSeconds(10), "handshakes before the commit", () -> seen.size() >= 3);
+            assertEquals("Committing " + file + ".\nSuccess!\n\n", send("commit ssl cert " + file + "\n"));
+            Poll.until(Duration.ofSeconds(10), "handshakes after the commit",
+                    () -> seen.stream().filter(r -> r.serialHex().equals("7007")).count() >= 10);
+        } finally {
+            stop.set(true);
+        }
+        loop.get(20, TimeUnit.SECONDS);
+        for (TlsTestClient.Result r : seen) {
+            if (r.serialHex().equals("7007")) {
+                assertArrayEquals(ocsp, r.ocspResponse(), "a handshake got the new certificate without its staple");
+            } else {
+                assertEquals("5005", r.serialHex());
+                assertNotNull(r.ocspResponse(), "the old certificate keeps its staple until the swap");
+            }
+        }
     }
 }

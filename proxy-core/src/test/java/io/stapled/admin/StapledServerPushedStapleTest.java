@@ -22,11 +22,12 @@ import io.stapled.demo.DemoBackend;
 import io.stapled.ocsp.ManagedCertificate;
 import io.stapled.ocsp.Staple;
 import io.stapled.ocsp.StapleFiles;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.pki.KeyPairs;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.TlsTestClient;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 import io.stapled.server.StapledServer;
 import io.stapled.net.Transport;
 import io.stapled.testing.ExternalTool;
@@ -56,7 +57,7 @@ class StapledServerPushedStapleTest {
     private DemoBackend backend;
     private StapledConfig config;
     private StapledServer server;
-    private TlsProbe probe;
+    private TlsTestClient probe;
     private Path socket;
     private String crt;
     private Path ocspFile;
@@ -94,7 +95,7 @@ class StapledServerPushedStapleTest {
                 """.formatted(crt, backend.address().getPort());
         config = ConfigLoader.parse(yaml, dir.resolve("stapled.yaml"));
         server = StapledServer.start(config);
-        probe = new TlsProbe();
+        probe = new TlsTestClient();
     }
 
     @AfterEach
@@ -128,12 +129,12 @@ class StapledServerPushedStapleTest {
 
     @Test
     void pushedStapleIsWrittenToTheOcspFileAndServedAfterARestart() throws Exception {
-        byte[] fetched = probe.handshake(port(), "push.test").staple();
+        byte[] fetched = probe.handshake(port(), "push.test").ocspResponse();
         assertArrayEquals(fetched, Files.readAllBytes(ocspFile), "the start-up fetch is persisted");
         byte[] pushed = newer(Behaviour.DELEGATED);
         assertEquals("OCSP Response updated!\n\n", push(pushed));
         assertArrayEquals(pushed, Files.readAllBytes(ocspFile), "the pushed staple is persisted");
-        assertArrayEquals(pushed, probe.handshake(port(), "push.test").staple());
+        assertArrayEquals(pushed, probe.handshake(port(), "push.test").ocspResponse());
         try (var files = Files.list(ocspFile.getParent())) {
             assertEquals(List.of("site.pem", "site.pem.ocsp"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "temporary file left behind");
@@ -144,14 +145,14 @@ class StapledServerPushedStapleTest {
         responder.defaultBehaviour(Behaviour.HTTP_500); // only the file can staple now
         int requests = responder.requestCount();
         server = StapledServer.start(config);
-        assertArrayEquals(pushed, probe.handshake(port(), "push.test").staple(),
+        assertArrayEquals(pushed, probe.handshake(port(), "push.test").ocspResponse(),
                 "a restart serves the newest verified staple: the pushed one");
         assertEquals(requests, responder.requestCount(), "the pushed staple was fresh: no fetch at restart");
     }
 
     @Test
     void refusedPushWritesNothing() throws Exception {
-        byte[] held = probe.handshake(port(), "push.test").staple();
+        byte[] held = probe.handshake(port(), "push.test").ocspResponse();
         StapleFiles.Stamp stamp = StapleFiles.stamp(ocspFile);
         String sha256 = push(newer(Behaviour.OTHER_HASH));
         assertTrue(sha256.startsWith("OCSP response for " + crt
@@ -160,7 +161,7 @@ class StapledServerPushedStapleTest {
         assertTrue(forged.startsWith("OCSP response for " + crt + " refused: signature"), forged);
         assertArrayEquals(held, Files.readAllBytes(ocspFile));
         assertTrue(stamp.sameAs(StapleFiles.stamp(ocspFile)), "the .ocsp file was rewritten");
-        assertArrayEquals(held, probe.handshake(port(), "push.test").staple(), "the good staple stays");
+        assertArrayEquals(held, probe.handshake(port(), "push.test").ocspResponse(), "the good staple stays");
     }
 
     @Test
@@ -178,7 +179,7 @@ class StapledServerPushedStapleTest {
         Instant now = Instant.now();
         mc.slot().set(new Staple(sha256, Staple.CertStatus.GOOD, now, now.plus(Duration.ofHours(1)), now,
                 Staple.Origin.RUNTIME_API, now));
-        assertArrayEquals(sha256, probe.handshake(port(), "push.test").staple());
+        assertArrayEquals(sha256, probe.handshake(port(), "push.test").ocspResponse());
         ExternalTool.Result bad = curl();
         // 91: CURLE_SSL_INVALIDCERTSTATUS ("Could not find certificate ID in OCSP response" with OpenSSL)
         assertEquals(91, bad.exitCode(), "curl --cert-status on a SHA-256 CertID staple: " + bad.output());

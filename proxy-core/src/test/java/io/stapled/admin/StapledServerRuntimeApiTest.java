@@ -10,113 +10,80 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
-import io.netty.channel.EventLoopGroup;
-import io.stapled.config.ConfigLoader;
-import io.stapled.config.StapledConfig;
-import io.stapled.demo.DemoBackend;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.pki.KeyPairs;
-import io.stapled.ocsp.responder.OcspResponderServer;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
-import io.stapled.server.StapledServer;
-import io.stapled.net.Transport;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import io.stapled.testing.StapledServerExtension;
 import io.stapled.testing.TrustingSslContext;
-import org.junit.jupiter.api.AfterEach;
+import io.stapled.testkit.TlsTestClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * End to end with the whole proxy: a {@link StapledServer} from a YAML config, the runtime API wired
- * to it as the assembly does, real HTTPS clients. A pushed OCSP response is stapled by the next
+ * End to end with the whole proxy: the real server from a YAML config ({@link StapledServerExtension}), the
+ * runtime API wired to it as the assembly does, real HTTPS clients. A pushed OCSP response is stapled by the next
  * handshake; a committed certificate is served by the next handshake while an open keep-alive
  * connection keeps working on the old one; a disabled server gets no traffic.
  */
 @Timeout(40)
 class StapledServerRuntimeApiTest {
-    private static final IssuedCertificate ROOT = CertificateBuilder.subject("CN=e2e root").ca().build();
-    private static final IssuedCertificate INTER = CertificateBuilder.subject("CN=e2e intermediate")
-            .issuer(ROOT).ca().build();
+    @RegisterExtension
+    final StapledServerExtension stapled = StapledServerExtension.fromYaml("""
+            ocsp:
+              enabled: true
+              startup_wait: 5s
+              persist: false
+            frontends:
+              - name: https
+                bind: 127.0.0.1:0
+                mode: http
+                backend: app
+                certificates:
+                  - crt: ${cert:e2e.test:7007}
+            backends:
+              - name: app
+                balance: roundrobin
+                servers:
+                  - { name: app1, address: 127.0.0.1:${backend} }
+            runtime_api: { socket: admin.sock, mode: "0600", level: admin }
+            """);
 
-    @TempDir
-    Path dir;
-    private OcspResponderServer responder;
-    private EventLoopGroup group;
-    private DemoBackend backend;
-    private StapledServer server;
-    private TlsProbe probe;
+    private TlsTestClient probe;
     private Path socket;
     private String crt;
 
     private IssuedCertificate leaf(long serial) {
-        return CertificateBuilder.subject("CN=e2e.test").issuer(INTER).keyPair(KeyPairs.ecP256())
-                .dnsNames("e2e.test").ocspUrl(responder.url()).serial(BigInteger.valueOf(serial)).build();
+        return CertificateBuilder.subject("CN=e2e.test").issuer(stapled.intermediate()).keyPair(KeyPairs.ecP256())
+                .dnsNames("e2e.test").ocspUrl(stapled.responder().url()).serial(BigInteger.valueOf(serial)).build();
     }
 
     @BeforeEach
-    void start() throws Exception {
-        responder = OcspResponderServer.builder(INTER).start();
-        Files.createDirectories(dir.resolve("certs"));
-        crt = leaf(0x7007).writeBundle(dir.resolve("certs/site.pem")).toString();
-        Transport t = Transport.best();
-        group = t.newGroup(1, "e2e");
-        backend = DemoBackend.start(group, t, new InetSocketAddress("127.0.0.1", 0));
-        socket = dir.resolve("admin.sock");
-        String yaml = """
-                ocsp:
-                  enabled: true
-                  startup_wait: 5s
-                  persist: false
-                frontends:
-                  - name: https
-                    bind: 127.0.0.1:0
-                    mode: http
-                    backend: app
-                    certificates:
-                      - crt: %s
-                backends:
-                  - name: app
-                    balance: roundrobin
-                    servers:
-                      - { name: app1, address: 127.0.0.1:%d }
-                runtime_api: { socket: admin.sock, mode: "0600", level: admin }
-                """.formatted(crt, backend.address().getPort());
-        StapledConfig config = ConfigLoader.parse(yaml, dir.resolve("stapled.yaml"));
-        server = StapledServer.start(config);
-        probe = new TlsProbe();
-    }
-
-    @AfterEach
-    void stop() {
-        probe.close();
-        server.close();
-        backend.close();
-        responder.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    void start() {
+        crt = stapled.certificateFile("e2e.test").toString();
+        socket = stapled.runtimeApi().socket();
+        probe = stapled.client();
     }
 
     private int port() {
-        return server.frontend("https").address().getPort();
+        return stapled.port("https");
     }
 
     private SSLSocket https() throws Exception {
-        SSLContext ctx = TrustingSslContext.trusting(ROOT.certificate());
+        SSLContext ctx = TrustingSslContext.trusting(stapled.root());
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port());
         s.setSoTimeout(10_000);
         SSLParameters p = s.getSSLParameters();
@@ -156,11 +123,11 @@ class StapledServerRuntimeApiTest {
 
     @Test
     void pushedOcspResponseIsStapledByTheNextHandshake() throws Exception {
-        assertNotNull(probe.handshake(port(), "e2e.test").staple(), "stapled from the start");
-        byte[] pushed = responder.responseFor(BigInteger.valueOf(0x7007), Behaviour.DELEGATED);
+        assertNotNull(probe.handshake(port(), "e2e.test").ocspResponse(), "stapled from the start");
+        byte[] pushed = stapled.responder().responseFor(BigInteger.valueOf(0x7007), Behaviour.DELEGATED);
         assertEquals("OCSP Response updated!\n\n",
                 cli("set ssl ocsp-response " + Base64.getEncoder().encodeToString(pushed) + "\n"));
-        assertArrayEquals(pushed, probe.handshake(port(), "e2e.test").staple());
+        assertArrayEquals(pushed, probe.handshake(port(), "e2e.test").ocspResponse());
         assertTrue(cli("show ssl ocsp-response " + crt + "\n").contains("Cert Status: good"));
     }
 
@@ -187,7 +154,7 @@ class StapledServerRuntimeApiTest {
         long deadline = System.nanoTime() + 10_000_000_000L;
         byte[] staple = null;
         while (staple == null && System.nanoTime() < deadline) {
-            staple = probe.handshake(port(), "e2e.test").staple();
+            staple = probe.handshake(port(), "e2e.test").ocspResponse();
             if (staple == null) {
                 Thread.sleep(50);
             }

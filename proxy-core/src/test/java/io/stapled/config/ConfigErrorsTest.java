@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.stapled.ocsp.pki.CertificateBuilder;
+import io.stapled.testkit.pki.CertificateBuilder;
 import io.stapled.server.ConfigCheck;
 import io.stapled.testing.SpecialFiles;
 
@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.stapled.testkit.TestPki;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -41,11 +42,11 @@ class ConfigErrorsTest {
 
     @BeforeEach
     void certificate() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
+        TestPki.bundle(dir.resolve("site.pem"));
     }
 
     private List<String> errors(String yaml) {
-        Path file = TestCertificates.write(dir.resolve("stapled.yaml"), yaml);
+        Path file = TestPki.write(dir.resolve("stapled.yaml"), yaml);
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
         String prefix = dir + File.separator;
         List<String> lines = e.errors().stream().map(ConfigError::format)
@@ -60,7 +61,7 @@ class ConfigErrorsTest {
 
     @Test
     void baseIsValid() {
-        ConfigLoader.load(TestCertificates.write(dir.resolve("stapled.yaml"), BASE));
+        ConfigLoader.load(TestPki.write(dir.resolve("stapled.yaml"), BASE));
     }
 
     @Test
@@ -281,12 +282,12 @@ class ConfigErrorsTest {
 
     @Test
     void defaultCertificateMustBeOneOfTheFrontendsCertificates() {
-        TestCertificates.bundle(dir.resolve("other.pem"));
-        TestCertificates.bundle(dir.resolve("d/in-dir.pem"));
+        TestPki.bundle(dir.resolve("other.pem"));
+        TestPki.bundle(dir.resolve("d/in-dir.pem"));
         assertErrors(BASE.replace("backend: app", "backend: app\n    default_certificate: other.pem"),
                 "stapled.yaml:5 frontends[0].default_certificate: default_certificate " + dir.resolve("other.pem")
                         + " is not one of this frontend's certificates (a crt, or a file in one of its dirs)");
-        ConfigLoader.load(TestCertificates.write(dir.resolve("ok.yaml"), BASE
+        ConfigLoader.load(TestPki.write(dir.resolve("ok.yaml"), BASE
                 .replace("backend: app", "backend: app\n    default_certificate: ./d/in-dir.pem")
                 .replace("      - crt: site.pem", "      - crt: site.pem\n      - dir: d")));
     }
@@ -627,11 +628,11 @@ class ConfigErrorsTest {
     @Test
     @Timeout(20)
     void aDeviceOrAFifoNamedInACrtListOrAsASiblingIsRefusedWhenTheCertificatesLoad() {
-        Path list = TestCertificates.write(dir.resolve("list.txt"), "site.pem\n/dev/zero\n");
+        Path list = TestPki.write(dir.resolve("list.txt"), "site.pem\n/dev/zero\n");
         assertCertificateError(BASE.replace("crt: site.pem", "crt_list: list.txt"),
                 "stapled.yaml:6 frontends[0].certificates[0].crt_list: " + list + ":2: /dev/zero: not a regular file "
                         + "(a character device)");
-        Path fifoList = TestCertificates.write(dir.resolve("fifo-list.txt"), "fifo.pem\n");
+        Path fifoList = TestPki.write(dir.resolve("fifo-list.txt"), "fifo.pem\n");
         Path fifo = SpecialFiles.fifo(dir.resolve("fifo.pem"));
         assertCertificateError(BASE.replace("crt: site.pem", "crt_list: fifo-list.txt"),
                 "stapled.yaml:6 frontends[0].certificates[0].crt_list: " + fifoList + ":1: " + fifo
@@ -640,7 +641,7 @@ class ConfigErrorsTest {
         assertCertificateError(BASE, "stapled.yaml:6 frontends[0].certificates[0].crt: " + ocsp
                 + ": not a regular file (a FIFO)");
         Path key = SpecialFiles.devZeroAt(dir.resolve("chain.pem.key"));
-        TestCertificates.chainOnly(dir.resolve("chain.pem"));
+        TestPki.chainOnly(dir.resolve("chain.pem"));
         assertCertificateError(BASE.replace("crt: site.pem", "crt: chain.pem"),
                 "stapled.yaml:6 frontends[0].certificates[0].crt: " + key + ": not a regular file (a character device)");
     }
@@ -649,7 +650,7 @@ class ConfigErrorsTest {
 
     /** What {@code stapled check} (and start-up) reports once the config loaded: the files are read. */
     private void assertCertificateError(String yaml, String expected) {
-        Path file = TestCertificates.write(dir.resolve("stapled.yaml"), yaml);
+        Path file = TestPki.write(dir.resolve("stapled.yaml"), yaml);
         StapledConfig config = ConfigLoader.load(file);
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigCheck.verify(config));
         assertEquals(dir + File.separator + expected, e.getMessage());
@@ -658,11 +659,11 @@ class ConfigErrorsTest {
 
     @Test
     void aKeyThatDoesNotMatchItsCertificate() {
-        Path crt = TestCertificates.mismatched(dir.resolve("mismatch.pem"));
+        Path crt = TestPki.mismatched(dir.resolve("mismatch.pem"));
         assertCertificateError(BASE.replace("crt: site.pem", "crt: mismatch.pem"),
                 "stapled.yaml:6 frontends[0].certificates[0].crt: " + crt + ": the private key does not match the "
                         + "certificate");
-        Path key = TestCertificates.write(dir.resolve("other.key"),
+        Path key = TestPki.write(dir.resolve("other.key"),
                 CertificateBuilder.subject("CN=x").build().privateKeyPem());
         assertCertificateError(BASE.replace("crt: site.pem", "crt: site.pem\n        key: other.key"),
                 "stapled.yaml:6 frontends[0].certificates[0].crt: " + dir.resolve("site.pem") + ": the private key in "
@@ -671,8 +672,8 @@ class ConfigErrorsTest {
 
     @Test
     void anEncryptedKeyIsReportedAtTheKeysLine() {
-        TestCertificates.chainOnly(dir.resolve("chain.pem"));
-        Path key = TestCertificates.encryptedKey(dir.resolve("chain.key"));
+        TestPki.chainOnly(dir.resolve("chain.pem"));
+        Path key = TestPki.encryptedKey(dir.resolve("chain.key"));
         assertCertificateError(BASE.replace("crt: site.pem", "crt: chain.pem\n        key: chain.key"),
                 "stapled.yaml:7 frontends[0].certificates[0].key: " + key + ": the private key is encrypted; stapled "
                         + "needs an unencrypted key (decrypt it with `openssl pkey -in chain.key`)");
@@ -680,7 +681,7 @@ class ConfigErrorsTest {
 
     @Test
     void aMissingKey() {
-        Path crt = TestCertificates.chainOnly(dir.resolve("nokey.pem"));
+        Path crt = TestPki.chainOnly(dir.resolve("nokey.pem"));
         assertCertificateError(BASE.replace("crt: site.pem", "crt: nokey.pem"),
                 "stapled.yaml:6 frontends[0].certificates[0].crt: " + crt + ": no private key in the file and no "
                         + "nokey.pem.key beside it");
@@ -688,12 +689,12 @@ class ConfigErrorsTest {
 
     @Test
     void garbagePem() {
-        Path garbage = TestCertificates.write(dir.resolve("garbage.pem"), "this is not PEM at all\n");
+        Path garbage = TestPki.write(dir.resolve("garbage.pem"), "this is not PEM at all\n");
         assertCertificateError(BASE.replace("crt: site.pem", "crt: garbage.pem"),
                 "stapled.yaml:6 frontends[0].certificates[0].crt: " + garbage + ": no certificate found in the file");
-        Path corrupt = TestCertificates.write(dir.resolve("corrupt.pem"),
+        Path corrupt = TestPki.write(dir.resolve("corrupt.pem"),
                 "-----BEGIN CERTIFICATE-----\nMIIB!!!!\n-----END CERTIFICATE-----\n");
-        Path file = TestCertificates.write(dir.resolve("stapled.yaml"), BASE.replace("crt: site.pem", "crt: corrupt.pem"));
+        Path file = TestPki.write(dir.resolve("stapled.yaml"), BASE.replace("crt: site.pem", "crt: corrupt.pem"));
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigCheck.verify(ConfigLoader.load(file)));
         assertTrue(e.getMessage().startsWith(file + ":6 frontends[0].certificates[0].crt: " + corrupt
                 + ": not a valid PEM file: "), e.getMessage());
@@ -702,7 +703,7 @@ class ConfigErrorsTest {
 
     @Test
     void aCaCertificateAsTheLeafIsRefusedAtItsLine() {
-        Path crt = TestCertificates.caAsLeaf(dir.resolve("ca.pem"));
+        Path crt = TestPki.caAsLeaf(dir.resolve("ca.pem"));
         assertCertificateError(BASE.replace("crt: site.pem", "crt: ca.pem"),
                 "stapled.yaml:6 frontends[0].certificates[0].crt: " + crt + ": the certificate of the private key is a"
                         + " CA certificate (basicConstraints CA:TRUE), not a server certificate: serve a leaf issued by"
@@ -712,7 +713,7 @@ class ConfigErrorsTest {
 
     @Test
     void aProblemInADirectoryIsReportedAtTheDirLine() {
-        TestCertificates.mismatched(dir.resolve("d/bad.pem"));
+        TestPki.mismatched(dir.resolve("d/bad.pem"));
         assertCertificateError(BASE.replace("crt: site.pem", "dir: d"),
                 "stapled.yaml:6 frontends[0].certificates[0].dir: " + dir.resolve("d/bad.pem")
                         + ": the private key does not match the certificate");

@@ -1,6 +1,7 @@
 package io.stapled.config;
 
 import io.stapled.config.BackendConfig.HealthCheckConfig;
+import io.stapled.testkit.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -128,24 +129,24 @@ class ConfigExamplesTest {
         String text = Files.readString(examplesDirectory().resolve(name));
         String rerooted = text.replaceAll("(?m)(:\\s+)/(etc|run|var)/",
                 "$1" + Matcher.quoteReplacement(sandbox.toString()) + "/$2/");
-        Path file = TestCertificates.write(sandbox.resolve(name), rerooted);
+        Path file = TestPki.write(sandbox.resolve(name), rerooted);
 
         StapledConfig unchecked = ConfigLoader.load(file, ConfigLoader.Option.SKIP_FILE_CHECKS);
         for (FrontendConfig f : unchecked.frontends()) {
             for (CertificateSource source : f.certificates()) {
                 if (source instanceof CertificateSource.File crt) {
-                    TestCertificates.bundle(inSandbox(crt.crt()));
+                    TestPki.bundle(inSandbox(crt.crt()));
                     if (crt.key() != null) {
-                        TestCertificates.key(inSandbox(crt.key()));
+                        TestPki.key(inSandbox(crt.key()));
                     }
                 } else if (source instanceof CertificateSource.Directory dir) {
-                    TestCertificates.directory(inSandbox(dir.dir()));
+                    TestPki.directory(inSandbox(dir.dir()));
                 } else if (source instanceof CertificateSource.CrtList list) {
-                    TestCertificates.crtList(inSandbox(list.file()));
+                    TestPki.crtList(inSandbox(list.file()));
                 }
             }
             if (f.defaultCertificate() != null && !Files.exists(Path.of(f.defaultCertificate()))) {
-                TestCertificates.bundle(inSandbox(Path.of(f.defaultCertificate())));
+                TestPki.bundle(inSandbox(Path.of(f.defaultCertificate())));
             }
         }
         return ConfigLoader.load(file);

@@ -5,6 +5,7 @@ import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.HashAlgorithm;
 import io.stapled.ocsp.OcspSettings;
+import io.stapled.testkit.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,8 +27,8 @@ class ConfigValuesTest {
 
     @Test
     void minimalConfigGetsEveryDefault() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
-        Path file = TestCertificates.write(dir.resolve("stapled.yaml"), ConfigErrorsTest.BASE);
+        TestPki.bundle(dir.resolve("site.pem"));
+        Path file = TestPki.write(dir.resolve("stapled.yaml"), ConfigErrorsTest.BASE);
 
         StapledConfig config = ConfigLoader.load(file);
 
@@ -55,7 +56,7 @@ class ConfigValuesTest {
 
     @Test
     void sectionDefaultsWhenSectionsAreNearlyEmpty() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
+        TestPki.bundle(dir.resolve("site.pem"));
         StapledConfig config = ConfigLoader.parse(ConfigErrorsTest.BASE.replace("backend: app", """
                 backend: app
                     mode: tcp
@@ -82,10 +83,10 @@ class ConfigValuesTest {
     @Test
     void everyKeyOfTheSchemaIsRead() {
         Path certs = dir.resolve("certs");
-        TestCertificates.withSiblingKey(certs.resolve("site.pem"));
-        TestCertificates.key(certs.resolve("site.key"));
-        TestCertificates.directory(certs.resolve("all"));
-        TestCertificates.crtList(certs.resolve("crt-list.txt"));
+        TestPki.withSiblingKey(certs.resolve("site.pem"));
+        TestPki.key(certs.resolve("site.key"));
+        TestPki.directory(certs.resolve("all"));
+        TestPki.crtList(certs.resolve("crt-list.txt"));
 
         StapledConfig config = ConfigLoader.parse("""
                 global: { workers: 4, tls_provider: JDK, shutdown_grace: 0s, log_level: debug }
@@ -213,7 +214,7 @@ class ConfigValuesTest {
 
     @Test
     void httpRequestValidationKeysAreRead() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
+        TestPki.bundle(dir.resolve("site.pem"));
         StapledConfig config = ConfigLoader.parse(ConfigErrorsTest.BASE.replace("backend: app", """
                 backend: app
                     http: { accept_invalid_requests: true, underscore_headers: REJECT, client_ip_header: X-Real-IP }"""),
@@ -235,7 +236,7 @@ class ConfigValuesTest {
 
     @Test
     void anchorsAndAliasesShareSettings() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
+        TestPki.bundle(dir.resolve("site.pem"));
         StapledConfig config = ConfigLoader.parse("""
                 frontends:
                   - name: a
@@ -260,8 +261,8 @@ class ConfigValuesTest {
     @Test
     void relativePathsResolveAgainstTheConfigDirectoryNotTheWorkingDirectory() {
         Path sub = dir.resolve("etc/stapled");
-        TestCertificates.bundle(sub.resolve("site.pem"));
-        Path file = TestCertificates.write(sub.resolve("stapled.yaml"), ConfigErrorsTest.BASE);
+        TestPki.bundle(sub.resolve("site.pem"));
+        Path file = TestPki.write(sub.resolve("stapled.yaml"), ConfigErrorsTest.BASE);
         StapledConfig config = ConfigLoader.load(file);
         assertEquals(sub.resolve("site.pem"),
                 ((CertificateSource.File) config.frontends().get(0).certificates().get(0)).crt());

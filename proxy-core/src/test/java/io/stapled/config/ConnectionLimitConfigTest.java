@@ -1,5 +1,6 @@
 package io.stapled.config;
 
+import io.stapled.testkit.TestPki;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -35,11 +36,11 @@ class ConnectionLimitConfigTest {
 
     @BeforeEach
     void certificate() {
-        TestCertificates.bundle(dir.resolve("site.pem"));
+        TestPki.bundle(dir.resolve("site.pem"));
     }
 
     private StapledConfig load(String frontendLine, String apiLine) {
-        return ConfigLoader.load(TestCertificates.write(dir.resolve("stapled.yaml"), BASE.formatted(frontendLine, apiLine)));
+        return ConfigLoader.load(TestPki.write(dir.resolve("stapled.yaml"), BASE.formatted(frontendLine, apiLine)));
     }
 
     private List<String> errors(String frontendLine, String apiLine) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.stapled.testing.ExternalTool;
-import io.stapled.testing.HttpsTestClient;
+import io.stapled.testkit.TlsTestClient;
 
 /** {@code stapled demo} with nothing installed: it serves HTTPS and staples from the first client. */
 class DemoTest {
@@ -25,13 +25,13 @@ class DemoTest {
     @Test
     void demoServesAndStaplesOnLoopback() throws Exception {
         try (Demo demo = Demo.start(new Demo.Options(dir, 0, 0, 0));
-             HttpsTestClient client = new HttpsTestClient()) {
+             TlsTestClient client = new TlsTestClient()) {
             int port = demo.server().frontend("https").address().getPort();
             X509Certificate root = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("ca.pem"))));
-            try (HttpsTestClient.Connection c = client.connect(port, "localhost", true, root)) {
+            try (TlsTestClient.Connection c = client.open(port, "localhost", true, root)) {
                 assertNotNull(c.ocspResponse(), "the demo staples from the first handshake");
-                HttpsTestClient.Response r = c.get("/");
+                TlsTestClient.Response r = c.get("/");
                 assertEquals(200, r.status());
                 assertTrue(r.body().startsWith("Hello from the stapled demo backend"), r.body());
             }

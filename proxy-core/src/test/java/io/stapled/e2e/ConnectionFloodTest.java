@@ -26,13 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 import com.sun.net.httpserver.HttpServer;
 
 import io.stapled.config.ConfigLoader;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.server.RunningFrontend;
 import io.stapled.server.StapledServer;
-import io.stapled.testing.HttpsTestClient;
-import io.stapled.testing.Poll;
+import io.stapled.testkit.TlsTestClient;
+import io.stapled.testkit.Poll;
 
 /**
  * The {@code max_connections} lock-out: one address opening connections and never sending a
@@ -49,7 +49,7 @@ class ConnectionFloodTest {
     private HttpServer backend;
     private StapledServer server;
     private IssuedCertificate root;
-    private final HttpsTestClient client = new HttpsTestClient();
+    private final TlsTestClient client = new TlsTestClient();
     private final List<Socket> flood = new ArrayList<>();
 
     @BeforeEach
@@ -121,8 +121,8 @@ class ConnectionFloodTest {
 
         for (int i = 0; i < 20; i++) {
             long start = System.nanoTime();
-            try (HttpsTestClient.Connection c = client.connect(port, "a.test", false, root.certificate())) {
-                HttpsTestClient.Response r = c.get("/from-127.0.0.1");
+            try (TlsTestClient.Connection c = client.open(port, "a.test", false, root.certificate())) {
+                TlsTestClient.Response r = c.get("/from-127.0.0.1");
                 assertEquals(200, r.status());
                 assertEquals("hello\n", r.body());
                 assertEquals(0, limiter.handshakes().inHandshake(InetAddress.getByName("127.0.0.1")),
@@ -145,14 +145,14 @@ class ConnectionFloodTest {
         RunningFrontend fe = start(2, 16);
         ConnectionLimiter limiter = fe.limiter();
         int port = fe.address().getPort();
-        HttpsTestClient.Connection first = client.connect(port, "a.test", false, root.certificate());
-        HttpsTestClient.Connection second = client.connect(port, "a.test", false, root.certificate());
+        TlsTestClient.Connection first = client.open(port, "a.test", false, root.certificate());
+        TlsTestClient.Connection second = client.open(port, "a.test", false, root.certificate());
         assertEquals(200, first.get("/1").status());
         assertEquals(200, second.get("/2").status());
         Poll.until(WAIT, "accepting paused at max_connections", limiter::paused);
 
-        CompletableFuture<HttpsTestClient.Response> third = CompletableFuture.supplyAsync(() -> {
-            try (HttpsTestClient.Connection c = client.connect(port, "a.test", false, root.certificate())) {
+        CompletableFuture<TlsTestClient.Response> third = CompletableFuture.supplyAsync(() -> {
+            try (TlsTestClient.Connection c = client.open(port, "a.test", false, root.certificate())) {
                 return c.get("/3");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -164,7 +164,7 @@ class ConnectionFloodTest {
         assertEquals(2, fe.connections().total());
 
         first.close();
-        HttpsTestClient.Response r = third.get(10, TimeUnit.SECONDS);
+        TlsTestClient.Response r = third.get(10, TimeUnit.SECONDS);
         assertEquals(200, r.status(), "served once a slot is free");
         assertEquals(200, second.get("/2-again").status());
         second.close();

@@ -9,10 +9,10 @@ import io.netty.channel.EventLoopGroup;
 import io.stapled.config.ConfigLoader;
 import io.stapled.config.StapledConfig;
 import io.stapled.demo.DemoBackend;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.pki.KeyPairs;
-import io.stapled.ocsp.responder.OcspResponderServer;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
+import io.stapled.testkit.responder.OcspResponderServer;
 import io.stapled.server.StapledServer;
 import io.stapled.net.Transport;
 

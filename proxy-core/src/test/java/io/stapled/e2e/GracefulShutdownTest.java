@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 import com.sun.net.httpserver.HttpServer;
 
 import io.stapled.config.ConfigLoader;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.server.StapledServer;
-import io.stapled.testing.HttpsTestClient;
+import io.stapled.testkit.TlsTestClient;
 
 /** SIGTERM's path: stop accepting, let in-flight requests finish within the grace period, then close. */
 class GracefulShutdownTest {
@@ -38,7 +38,7 @@ class GracefulShutdownTest {
     private volatile long backendDelayMillis;
     private StapledServer server;
     private IssuedCertificate root;
-    private final HttpsTestClient client = new HttpsTestClient();
+    private final TlsTestClient client = new TlsTestClient();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -86,8 +86,8 @@ class GracefulShutdownTest {
     void inFlightRequestFinishesAndNewConnectionsAreRefused() throws Exception {
         backendDelayMillis = 1500;
         int port = server.frontend("https").address().getPort();
-        HttpsTestClient.Connection c = client.connect(port, "a.test", false, root.certificate());
-        CompletableFuture<HttpsTestClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
+        TlsTestClient.Connection c = client.open(port, "a.test", false, root.certificate());
+        CompletableFuture<TlsTestClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
             try {
                 return c.get("/slow");
             } catch (Exception e) {
@@ -102,7 +102,7 @@ class GracefulShutdownTest {
         assertThrows(java.io.IOException.class, () -> new Socket("127.0.0.1", port).close(),
                 "the listener is closed at once");
 
-        HttpsTestClient.Response r = inFlight.get(10, TimeUnit.SECONDS);
+        TlsTestClient.Response r = inFlight.get(10, TimeUnit.SECONDS);
         assertEquals(200, r.status());
         assertEquals("slow answer\n", r.body());
         stopping.get(10, TimeUnit.SECONDS);
@@ -114,8 +114,8 @@ class GracefulShutdownTest {
     void requestsStillRunningAfterTheGracePeriodAreCut() throws Exception {
         backendDelayMillis = 8000;
         int port = server.frontend("https").address().getPort();
-        HttpsTestClient.Connection c = client.connect(port, "a.test", false, root.certificate());
-        CompletableFuture<HttpsTestClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
+        TlsTestClient.Connection c = client.open(port, "a.test", false, root.certificate());
+        CompletableFuture<TlsTestClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
             try {
                 return c.get("/too-slow");
             } catch (Exception e) {

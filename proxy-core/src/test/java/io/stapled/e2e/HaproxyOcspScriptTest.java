@@ -18,13 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 import io.netty.channel.EventLoopGroup;
 import io.stapled.config.ConfigLoader;
 import io.stapled.demo.DemoBackend;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.server.StapledServer;
 import io.stapled.net.Transport;
 import io.stapled.testing.ExternalTool;
-import io.stapled.testing.HttpsTestClient;
 import io.stapled.testing.OpenSslOcspResponder;
+import io.stapled.testkit.TlsTestClient;
 
 /**
  * The cron script from HAProxy's documentation, run as a shell script against stapled with only the
@@ -53,7 +53,7 @@ class HaproxyOcspScriptTest {
         try (OpenSslOcspResponder responder = OpenSslOcspResponder.start(dir.resolve("responder"), port, ca,
                 List.of(leaf.certificate()));
              DemoBackend backend = DemoBackend.start(group, transport, new InetSocketAddress("127.0.0.1", 0));
-             HttpsTestClient client = new HttpsTestClient()) {
+             TlsTestClient client = new TlsTestClient()) {
             StapledServer server = StapledServer.start(ConfigLoader.parse("""
                     ocsp: { startup_wait: 1s }
                     frontends:
@@ -70,7 +70,7 @@ class HaproxyOcspScriptTest {
                     """.formatted(backend.address().getPort()), dir.resolve("stapled.yaml")));
             try {
                 int https = server.frontend("https").address().getPort();
-                try (HttpsTestClient.Connection c = client.connect(https, "script.test", true, root.certificate())) {
+                try (TlsTestClient.Connection c = client.open(https, "script.test", true, root.certificate())) {
                     assertNull(c.ocspResponse(), "no staple before the script runs");
                 }
 
@@ -84,7 +84,7 @@ class HaproxyOcspScriptTest {
                 assertEquals("OCSP Response updated!\n\n", r.output());
 
                 byte[] pushed = Files.readAllBytes(dir.resolve("resp.der"));
-                try (HttpsTestClient.Connection c = client.connect(https, "script.test", true, root.certificate())) {
+                try (TlsTestClient.Connection c = client.open(https, "script.test", true, root.certificate())) {
                     assertArrayEquals(pushed, c.ocspResponse(), "the next handshake staples the pushed response");
                 }
                 ExternalTool.Result sClient = ExternalTool.run(20, List.of("openssl", "s_client", "-connect",

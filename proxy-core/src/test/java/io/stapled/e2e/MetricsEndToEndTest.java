@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.stapled.metrics.PrometheusText;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.testing.HttpsTestClient;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.TlsTestClient;
 
 /** The running server's admin listener: metrics reflect real traffic, health and readiness answer. */
 class MetricsEndToEndTest {
@@ -26,11 +26,11 @@ class MetricsEndToEndTest {
 
     @Test
     void metricsCountRealHandshakesStaplesAndRequests() throws Exception {
-        try (Deployment d = Deployment.create(dir); HttpsTestClient client = new HttpsTestClient()) {
+        try (Deployment d = Deployment.create(dir); TlsTestClient client = new TlsTestClient()) {
             d.extraYaml = "admin_http: { bind: 127.0.0.1:0 }";
             d.start("");
             for (boolean status : new boolean[] {true, true, false}) {
-                try (HttpsTestClient.Connection c = client.connect(d.port(), "a.test", status, d.root.certificate())) {
+                try (TlsTestClient.Connection c = client.open(d.port(), "a.test", status, d.root.certificate())) {
                     assertEquals(200, c.get("/").status());
                 }
             }

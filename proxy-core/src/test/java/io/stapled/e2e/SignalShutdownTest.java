@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.stapled.testkit.TlsTestClient;
 
-import io.stapled.testing.HttpsTestClient;
 
 /** {@code stapled run} as a real process: serves, and on SIGTERM drains and exits cleanly. */
 class SignalShutdownTest {
@@ -54,8 +54,8 @@ class SignalShutdownTest {
                     "io.stapled.cli.Main", "run", "--config", config.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             int p = awaitListeningPort(log);
-            try (HttpsTestClient client = new HttpsTestClient();
-                 HttpsTestClient.Connection c = client.connect(p, "a.test", true, d.root.certificate())) {
+            try (TlsTestClient client = new TlsTestClient();
+                 TlsTestClient.Connection c = client.open(p, "a.test", true, d.root.certificate())) {
                 assertTrue(c.ocspResponse() != null, "stapled as a process staples from the first handshake");
                 assertEquals(200, c.get("/").status());
             }

@@ -26,10 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.stapled.config.ConfigLoader;
 import io.stapled.ocsp.RefreshOutcome;
-import io.stapled.ocsp.responder.OcspResponderServer.Behaviour;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 import io.stapled.server.StapledServer;
-import io.stapled.testing.HttpsTestClient;
 import io.stapled.tls.LoadedCertificate;
+import io.stapled.testkit.TlsTestClient;
 
 /** The whole loop, real TLS: fetch at start-up, staple on request, refresh in memory, per-certificate staples. */
 class StaplingEndToEndTest {
@@ -37,12 +37,12 @@ class StaplingEndToEndTest {
     Path dir;
 
     private Deployment deployment;
-    private HttpsTestClient client;
+    private TlsTestClient client;
 
     @BeforeEach
     void setUp() throws Exception {
         deployment = Deployment.create(dir);
-        client = new HttpsTestClient();
+        client = new TlsTestClient();
     }
 
     @AfterEach
@@ -54,13 +54,13 @@ class StaplingEndToEndTest {
     @Test
     void firstClientAfterStartGetsAGoodStapleAndTheBackendAnswers() throws Exception {
         deployment.start("");
-        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+        try (TlsTestClient.Connection c = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
             byte[] staple = c.ocspResponse();
             assertNotNull(staple, "the very first handshake after start-up must carry a staple");
             SingleResp single = single(staple);
             assertEquals(c.peerLeaf().getSerialNumber(), single.getCertID().getSerialNumber());
             assertNull(single.getCertStatus(), "status must be good");
-            HttpsTestClient.Response r = c.get("/hello");
+            TlsTestClient.Response r = c.get("/hello");
             assertEquals(200, r.status());
             assertTrue(r.body().contains("uri: /hello"), r.body());
             assertTrue(r.body().contains("x-forwarded-proto: https"), r.body());
@@ -72,7 +72,7 @@ class StaplingEndToEndTest {
         deployment.start("");
         // Whether the server attached a staple is only visible server-side (io.stapled.tls tests check
         // the channel's STAPLED attribute); here: such a client is served normally.
-        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", false, deployment.root.certificate())) {
+        try (TlsTestClient.Connection c = client.open(deployment.port(), "a.test", false, deployment.root.certificate())) {
             assertEquals(200, c.get("/").status());
         }
     }
@@ -80,12 +80,12 @@ class StaplingEndToEndTest {
     @Test
     void ecdsaAndRsaCertificatesOfOneNameEachStapleTheirOwnResponse() throws Exception {
         deployment.start("");
-        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+        try (TlsTestClient.Connection c = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
             assertEquals(deployment.ecdsa.certificate().getSerialNumber(), c.peerLeaf().getSerialNumber());
             assertEquals(deployment.ecdsa.certificate().getSerialNumber(), single(c.ocspResponse()).getCertID().getSerialNumber());
         }
         // A TLS 1.2 client offering only ECDHE-RSA suites cannot take the ECDSA certificate.
-        try (HttpsTestClient.Connection c = client.connectRsaOnly(deployment.port(), "a.test", deployment.root.certificate())) {
+        try (TlsTestClient.Connection c = client.openRsaOnly(deployment.port(), "a.test", deployment.root.certificate())) {
             assertEquals(deployment.rsa.certificate().getSerialNumber(), c.peerLeaf().getSerialNumber());
             assertEquals(deployment.rsa.certificate().getSerialNumber(), single(c.ocspResponse()).getCertID().getSerialNumber());
         }
@@ -94,7 +94,7 @@ class StaplingEndToEndTest {
     @Test
     void refreshedStapleIsServedByTheNextHandshakeWhileOpenConnectionsCarryOn() throws Exception {
         deployment.start("");
-        try (HttpsTestClient.Connection live = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+        try (TlsTestClient.Connection live = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
             byte[] before = live.ocspResponse();
             Date thisUpdateBefore = single(before).getThisUpdate();
             Thread.sleep(1100); // OCSP times have one-second resolution
@@ -102,7 +102,7 @@ class StaplingEndToEndTest {
             RefreshOutcome outcome = serverOf().ocsp().refreshNow(deployment.ecdsaFile.toString()).get(10, TimeUnit.SECONDS);
             assertNotNull(outcome);
 
-            try (HttpsTestClient.Connection next = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            try (TlsTestClient.Connection next = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
                 byte[] after = next.ocspResponse();
                 assertNotNull(after);
                 assertFalse(Arrays.equals(before, after), "the next handshake must carry the refreshed staple");
@@ -137,11 +137,11 @@ class StaplingEndToEndTest {
             }
             server.ocsp().refreshNow(deployment.ecdsaFile.toString()).get(10, TimeUnit.SECONDS);
             byte[] viaFirst;
-            try (HttpsTestClient.Connection c = client.connect(server.frontend("https").address().getPort(), "a.test",
+            try (TlsTestClient.Connection c = client.open(server.frontend("https").address().getPort(), "a.test",
                     true, deployment.root.certificate())) {
                 viaFirst = c.ocspResponse();
             }
-            try (HttpsTestClient.Connection c = client.connect(server.frontend("second").address().getPort(), "a.test",
+            try (TlsTestClient.Connection c = client.open(server.frontend("second").address().getPort(), "a.test",
                     true, deployment.root.certificate())) {
                 assertArrayEquals(viaFirst, c.ocspResponse(), "both frontends staple the refreshed response");
             }
@@ -154,13 +154,13 @@ class StaplingEndToEndTest {
     void revokedAnswerNeverReplacesTheGoodStaple() throws Exception {
         deployment.start("");
         byte[] good;
-        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+        try (TlsTestClient.Connection c = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
             good = c.ocspResponse();
         }
         BigInteger serial = deployment.ecdsa.certificate().getSerialNumber();
         deployment.responder.behaviour(serial, Behaviour.REVOKED);
         serverOf().ocsp().refreshNow(deployment.ecdsaFile.toString()).get(10, TimeUnit.SECONDS);
-        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+        try (TlsTestClient.Connection c = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
             assertArrayEquals(good, c.ocspResponse(), "a revoked answer is reported, the good staple stays");
         }
     }
@@ -171,7 +171,7 @@ class StaplingEndToEndTest {
         deployment.stopServer();
         deployment.responder.defaultBehaviour(Behaviour.HTTP_500);
         deployment.start("");
-        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+        try (TlsTestClient.Connection c = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
             assertNotNull(c.ocspResponse(), "the persisted .ocsp file staples at once");
         }
     }
@@ -182,7 +182,7 @@ class StaplingEndToEndTest {
         deployment.responder.validity(java.time.Duration.ofSeconds(-1), java.time.Duration.ofSeconds(6));
         deployment.start("min_refresh: 1s");
         byte[] first;
-        try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+        try (TlsTestClient.Connection c = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
             first = c.ocspResponse();
             assertNotNull(first);
         }
@@ -194,7 +194,7 @@ class StaplingEndToEndTest {
         assertTrue(deployment.responder.requestCount() > requestsAtStart, "no scheduled refresh within 12 s");
         byte[] next = null;
         while (System.nanoTime() < deadline) {
-            try (HttpsTestClient.Connection c = client.connect(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            try (TlsTestClient.Connection c = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
                 next = c.ocspResponse();
             }
             if (next != null && !Arrays.equals(first, next)) {

@@ -28,7 +28,7 @@ import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
 import io.stapled.testing.LoopbackServer;
-import io.stapled.testing.Poll;
+import io.stapled.testkit.Poll;
 import io.stapled.testing.EventLoopGroupExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;

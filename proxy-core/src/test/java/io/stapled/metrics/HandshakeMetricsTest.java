@@ -37,12 +37,14 @@ import io.stapled.config.GlobalConfig;
 import io.stapled.config.HostPort;
 import io.stapled.config.HttpConfig;
 import io.stapled.config.TlsConfig;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
-import io.stapled.testing.Poll;
-import io.stapled.testing.TestPki;
+import io.stapled.testkit.Poll;
+import io.stapled.testkit.TestPki;
+import io.stapled.testing.Staples;
+import io.stapled.testkit.TlsTestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,7 +127,7 @@ class HandshakeMetricsTest {
     @Test
     void handshakesAreCountedByVersionResultAndStapleState() throws Exception {
         Instant now = Instant.now();
-        loaded(site).stapleSlot().set(TestPki.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
+        loaded(site).stapleSlot().set(Staples.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
         PrometheusText before = client.scrape();
         assertEquals(0, before.value(H, "frontend", "web", "tls_version", "TLSv1.3", "result", "ok", "stapled", "yes"),
                 "series exist before the first handshake");
@@ -177,7 +179,7 @@ class HandshakeMetricsTest {
     @Test
     void aHandshakeTheClientAbortsAfterItsHelloIsFailedWithTheStapleStateItHad() throws Exception {
         Instant now = Instant.now();
-        loaded(site).stapleSlot().set(TestPki.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
+        loaded(site).stapleSlot().set(Staples.staple(site, now, now.minusSeconds(60), now.plus(Duration.ofDays(1))));
         PrometheusText before = client.scrape();
         double failedYes = before.value(H, "frontend", "web", "tls_version", "unknown", "result", "failed",
                 "stapled", "yes");
@@ -215,6 +217,6 @@ class HandshakeMetricsTest {
     }
 
     private byte[] handshake(String sni, boolean requestStatus, String protocol) throws Exception {
-        return StaplingClient.handshake((InetSocketAddress) server.localAddress(), sni, requestStatus, protocol);
+        return TlsTestClient.fullHandshakeStaple((InetSocketAddress) server.localAddress(), sni, requestStatus, protocol);
     }
 }

@@ -28,14 +28,16 @@ import io.stapled.config.HttpConfig;
 import io.stapled.config.TlsConfig;
 import io.stapled.ocsp.OcspManager;
 import io.stapled.ocsp.OcspSettings;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.responder.OcspResponderServer;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.responder.OcspResponderServer;
+import io.stapled.ocsp.OcspSubject;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
-import io.stapled.testing.TestPki;
+import io.stapled.testkit.TestPki;
+import io.stapled.testkit.TlsTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,7 +99,7 @@ class StapledMetricsWiringTest {
 
             for (int i = 0; i < 3; i++) {
                 InetSocketAddress address = (InetSocketAddress) server.localAddress();
-                assertNotNull(StaplingClient.handshake(address, "site.test", true, null),
+                assertNotNull(TlsTestClient.fullHandshakeStaple(address, "site.test", true, null),
                         "the engine's staple is served");
             }
             PrometheusText t = client.scrape();

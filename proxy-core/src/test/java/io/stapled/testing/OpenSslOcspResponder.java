@@ -10,7 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
 
 /**
  * A real {@code openssl ocsp} responder process for one CA, on a free loopback-reachable port, that

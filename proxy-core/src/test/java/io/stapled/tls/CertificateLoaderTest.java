@@ -21,11 +21,11 @@ import ch.qos.logback.core.read.ListAppender;
 
 import io.stapled.config.CertificateSource;
 import io.stapled.config.CertificateSource.OcspOptions;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.pki.KeyPairs;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
 import io.stapled.testing.SpecialFiles;
-import io.stapled.testing.TestPki;
+import io.stapled.testkit.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -10,7 +10,7 @@ import java.util.List;
 
 import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.StapleSlot;
-import io.stapled.testing.TestPki;
+import io.stapled.testkit.TestPki;
 import org.junit.jupiter.api.Test;
 
 /** Name lookup and ECDSA/RSA choice, with HAProxy's semantics. */

@@ -12,8 +12,8 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.TlsConfig;
 import io.stapled.testing.ExternalTool;
-import io.stapled.testing.TestPki;
-import io.stapled.testing.TlsTestClient;
+import io.stapled.testkit.TestPki;
+import io.stapled.testkit.TlsTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

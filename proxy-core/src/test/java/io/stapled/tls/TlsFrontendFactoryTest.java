@@ -18,9 +18,10 @@ import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.CertificateSource;
 import io.stapled.config.GlobalConfig;
 import io.stapled.config.TlsConfig;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.testing.TestPki;
-import io.stapled.testing.TlsTestClient;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.TestPki;
+import io.stapled.testkit.TlsTestClient;
+import io.stapled.testing.Staples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,7 +54,7 @@ class TlsFrontendFactoryTest {
         try (TlsFrontend f = TlsFrontendFactory.create(Frontends.config(tls(null, List.of("http/1.1")), null,
                      Frontends.file(crt)), jdk);
              TlsTestServer server = new TlsTestServer(f); TlsTestClient c = new TlsTestClient()) {
-            f.certificates().get(0).stapleSlot().set(TestPki.goodStaple(leaf, Duration.ofDays(1)));
+            f.certificates().get(0).stapleSlot().set(Staples.goodStaple(leaf, Duration.ofDays(1)));
             TlsTestClient.Result r = c.connect(ocspClient, "jdk.test", server.port());
             assertEquals(leaf.certificate(), r.leaf());
             assertNull(r.ocspResponse());

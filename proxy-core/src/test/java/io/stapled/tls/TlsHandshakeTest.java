@@ -17,10 +17,11 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.TlsConfig;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testing.ExternalTool;
-import io.stapled.testing.TestPki;
-import io.stapled.testing.TlsTestClient;
+import io.stapled.testkit.TestPki;
+import io.stapled.testkit.TlsTestClient;
+import io.stapled.testing.Staples;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,7 +136,7 @@ class TlsHandshakeTest {
 
     @Test
     void stapleIsSentWhenRequestedAndPresent() throws Exception {
-        loaded(siteEc).stapleSlot().set(TestPki.goodStaple(siteEc, Duration.ofDays(1)));
+        loaded(siteEc).stapleSlot().set(Staples.goodStaple(siteEc, Duration.ofDays(1)));
         byte[] der = loaded(siteEc).stapleSlot().current().der();
         TlsTestClient.Result r = connectWithStatusRequest("site.test");
         assertEquals("TLSv1.3", r.protocol());
@@ -149,7 +150,7 @@ class TlsHandshakeTest {
 
     @Test
     void noStapleWhenNotRequested() throws Exception {
-        loaded(siteEc).stapleSlot().set(TestPki.goodStaple(siteEc, Duration.ofDays(1)));
+        loaded(siteEc).stapleSlot().set(Staples.goodStaple(siteEc, Duration.ofDays(1)));
         client.connect(openSslClient, "site.test", server.port());
         TlsTestServer.Seen seen = server.nextHandshake();
         assertFalse(seen.statusRequested());
@@ -162,7 +163,7 @@ class TlsHandshakeTest {
         assertNull(r.ocspResponse());
         assertFalse(server.nextHandshake().stapled());
 
-        loaded(siteEc).stapleSlot().set(TestPki.goodStaple(siteEc, Duration.ofMillis(-1000)));
+        loaded(siteEc).stapleSlot().set(Staples.goodStaple(siteEc, Duration.ofMillis(-1000)));
         r = connectWithStatusRequest("site.test");
         assertNull(r.ocspResponse());
         TlsTestServer.Seen seen = server.nextHandshake();
@@ -172,8 +173,8 @@ class TlsHandshakeTest {
 
     @Test
     void eachCertificateOfAPairStaplesItsOwnResponse() throws Exception {
-        loaded(siteEc).stapleSlot().set(TestPki.goodStaple(siteEc, Duration.ofDays(1)));
-        loaded(siteRsa).stapleSlot().set(TestPki.goodStaple(siteRsa, Duration.ofDays(1)));
+        loaded(siteEc).stapleSlot().set(Staples.goodStaple(siteEc, Duration.ofDays(1)));
+        loaded(siteRsa).stapleSlot().set(Staples.goodStaple(siteRsa, Duration.ofDays(1)));
         SslContext rsaOcsp = TlsTestClient.builder(SslProvider.OPENSSL).protocols("TLSv1.2")
                 .ciphers(List.of("ECDHE-RSA-AES128-GCM-SHA256")).enableOcsp(true).build();
         try {
@@ -188,7 +189,7 @@ class TlsHandshakeTest {
     @Test
     void opensslSClientSeesTheStaple() throws Exception {
         ExternalTool.assumeInstalled("openssl");
-        loaded(siteEc).stapleSlot().set(TestPki.goodStaple(siteEc, Duration.ofDays(1)));
+        loaded(siteEc).stapleSlot().set(Staples.goodStaple(siteEc, Duration.ofDays(1)));
         String out = OpenSslCli.sClient(server.port(), "-servername", "site.test", "-status");
         assertTrue(out.contains("OCSP Response Status: successful"), out);
         assertTrue(out.contains("CN = site.test") || out.contains("CN=site.test"), out);

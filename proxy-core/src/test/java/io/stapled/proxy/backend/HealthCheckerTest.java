@@ -18,7 +18,7 @@ import io.stapled.config.BackendConfig.HealthCheckConfig;
 import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.HostPort;
 import io.stapled.testing.LoopbackServer;
-import io.stapled.testing.Poll;
+import io.stapled.testkit.Poll;
 import io.stapled.testing.EventLoopGroupExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;

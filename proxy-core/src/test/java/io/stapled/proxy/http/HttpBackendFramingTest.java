@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.BackendServer.Discard;
-import io.stapled.testing.Poll;
+import io.stapled.testkit.Poll;
 
 /**
  * What a backend sends beyond the end of a response must never reach another exchange. Each case

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.stapled.testing.Poll;
+import io.stapled.testkit.Poll;
 
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class HttpProxyDrainTest {

@@ -24,7 +24,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 
 import io.stapled.config.HttpConfig;
-import io.stapled.testing.Poll;
+import io.stapled.testkit.Poll;
 
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class HttpProxyForwardingTest {

@@ -26,7 +26,7 @@ import io.netty.handler.codec.http.HttpRequest;
 
 import io.stapled.config.HttpConfig;
 import io.stapled.config.HttpConfig.UnderscoreHeaders;
-import io.stapled.testing.Poll;
+import io.stapled.testkit.Poll;
 
 /**
  * Request heads that HAProxy refuses and the proxy must refuse too (docs/HTTP-PROXY.md, "What is

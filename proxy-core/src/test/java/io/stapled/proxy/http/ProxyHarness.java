@@ -28,8 +28,8 @@ import io.stapled.config.FrontendConfig;
 import io.stapled.config.HostPort;
 import io.stapled.config.HttpConfig;
 import io.stapled.config.TlsConfig;
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.testing.TrustingSslContext;
 

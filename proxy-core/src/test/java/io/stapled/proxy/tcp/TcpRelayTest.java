@@ -33,7 +33,7 @@ import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.Blackhole;
 import io.stapled.testing.LoopbackServer;
-import io.stapled.testing.Poll;
+import io.stapled.testkit.Poll;
 import io.stapled.testing.EventLoopGroupExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.stapled.ocsp.responder;
+package io.stapled.testkit.responder;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,9 +58,9 @@ import org.slf4j.LoggerFactory;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
-import io.stapled.ocsp.pki.CertificateBuilder;
-import io.stapled.ocsp.pki.IssuedCertificate;
-import io.stapled.ocsp.pki.KeyPairs;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
 
 /**
  * An OCSP responder in-process, on the JDK's HTTP server bound to 127.0.0.1 on an ephemeral port, for

@@ -1,10 +1,19 @@
-package io.stapled.testing;
+package io.stapled.testkit;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
-/** Waits for a condition with a deadline instead of sleeping a fixed time. */
+/**
+ * Waits for a condition with a deadline instead of sleeping a fixed time. The one poll of every module:
+ * {@link #until} when a timeout is itself the failure, {@link #within} when the test asserts the outcome.
+ */
 public final class Poll {
+    /**
+     * Between checks. 20 ms, the interval the OCSP tests were written against: several of them poll for one
+     * event and then assert a side effect logged or notified just after it (follow-up: poll for that instead).
+     */
+    private static final long INTERVAL_MILLIS = 20;
+
     private Poll() {
     }
 
@@ -26,7 +35,7 @@ public final class Poll {
                 return false;
             }
             try {
-                Thread.sleep(5);
+                Thread.sleep(INTERVAL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted while waiting");

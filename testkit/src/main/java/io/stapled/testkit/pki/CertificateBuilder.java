@@ -1,4 +1,4 @@
-package io.stapled.ocsp.pki;
+package io.stapled.testkit.pki;
 
 import java.math.BigInteger;
 import java.security.KeyPair;
