@@ -7,8 +7,10 @@
 #   e.g. ab-stapled.sh old.jar proxy-core/target/stapled.jar 5 -- -m keepalive -t 1.3 -s ecdsa.bench.test -c 50
 #
 # Needs a finished run-e2e.sh output directory (its PKI, stapled.yaml, backend.cfg and tlsload):
-# E2E_OUT (default benchmarks/target/e2e). A_OPTS / B_OPTS add JVM options to one side; WARM is the
-# seconds of the same load each side gets first (JIT), DUR the seconds measured per round.
+# E2E_OUT (default benchmarks/target/e2e; `run-e2e.sh --only setup` makes one). A_OPTS / B_OPTS add
+# JVM options to one side, A_YAML / B_YAML give one side its own config (default: the run's
+# stapled.yaml; an older build may refuse a newer key); WARM is the seconds of the same load each side
+# gets first (JIT), DUR the seconds measured per round.
 set -euo pipefail
 A_JAR=${1:?usage: ab-stapled.sh A.jar B.jar [rounds] -- tlsload-args}
 B_JAR=${2:?usage: ab-stapled.sh A.jar B.jar [rounds] -- tlsload-args}
@@ -28,8 +30,8 @@ if ! timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$BACKEND_PORT" 2>/dev/null; t
     taskset -c "$CLIENT_CPUS" haproxy -f "$OUT/backend.cfg" -db > /dev/null 2>&1 &
     PIDS+=($!)
 fi
-start() { # name jar port opts
-    sed "s/^\(    bind: 127.0.0.1:\)[0-9]*/\1$3/" "$OUT/stapled.yaml" > "$OUT/ab-$1.yaml"
+start() { # name jar port opts yaml
+    sed "s/^\(    bind: 127.0.0.1:\)[0-9]*/\1$3/" "$5" > "$OUT/ab-$1.yaml"
     # shellcheck disable=SC2086
     taskset -c "$PROXY_CPUS" java $BASE_OPTS $4 -jar "$2" run --config "$OUT/ab-$1.yaml" > "$OUT/ab-$1.log" 2>&1 &
     PIDS+=($!)
@@ -41,8 +43,8 @@ start() { # name jar port opts
     echo "$1 did not start; see $OUT/ab-$1.log" >&2
     exit 1
 }
-start A "$A_JAR" 44443 "${A_OPTS:-}"
-start B "$B_JAR" 45443 "${B_OPTS:-}"
+start A "$A_JAR" 44443 "${A_OPTS:-}" "${A_YAML:-$OUT/stapled.yaml}"
+start B "$B_JAR" 45443 "${B_OPTS:-}" "${B_YAML:-$OUT/stapled.yaml}"
 for port in 44443 45443; do
     taskset -c "$CLIENT_CPUS" timeout $((WARM + 30)) "$OUT/tlsload" -p $port "$@" -d "$WARM" -w 0 > /dev/null
 done

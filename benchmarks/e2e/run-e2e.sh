@@ -5,7 +5,7 @@
 #
 #   benchmarks/e2e/run-e2e.sh [--rounds 3] [--duration 8] [--warmup 2] [--jit-warmup 20] [--conns 32]
 #                             [--ka-conns 50] [--idle 5000] [--hold 6] [--workers 1] [--proxy-cpus 1]
-#                             [--client-cpus 0] [--only full,resume,keepalive,memory,startup] [--jar PATH]
+#                             [--client-cpus 0] [--only full,resume,keepalive,memory,startup|setup] [--jar PATH]
 #                             [--out DIR] [--targets "stapled haproxy"] [--client c|java]
 #                             [--hs-client go|c] [--no-cds] [--no-install]
 #
@@ -14,6 +14,8 @@
 # the client saturates first; c: tlsload.c). Resumed handshakes, keep-alive requests and idle
 # connections use --client (c, default: tlsload.c on OpenSSL 3; java: io.stapled.bench.load.TlsLoad
 # on BoringSSL, from benchmarks.jar); the idle-connection test always uses tlsload.c.
+# --only setup: builds the load clients and writes the PKI and configs into --out, then stops (what
+# ab-stapled.sh needs).
 # --jit-warmup: seconds of each kind of traffic sent to both proxies before the first round, so that
 # stapled is measured JIT-compiled, as a long-running proxy runs (on a slow 2-core machine C2 needs
 # about a minute of traffic).
@@ -88,7 +90,7 @@ if [ "$CLIENT" = java ] && [ ! -f "$BENCH_JAR" ]; then
     log "building $BENCH_JAR"
     (cd "$ROOT" && timeout 900 mvn -B -q -pl benchmarks -am package -DskipTests)
 fi
-if has_target stapled && [ ! -f "$JAR" ]; then
+if has_target stapled && [ "$ONLY" != setup ] && [ ! -f "$JAR" ]; then
     log "building $JAR"
     (cd "$ROOT" && timeout 900 mvn -B -q -pl proxy-core -am package -DskipTests)
 fi
@@ -164,6 +166,11 @@ backends:
     servers:
       - { name: b1, address: 127.0.0.1:$BACKEND_PORT }
 EOF
+
+if [ "$ONLY" = setup ]; then
+    log "set up in $OUT"
+    exit 0
+fi
 
 # ---------------------------------------------------------------- processes
 PIDS=()
