@@ -29,6 +29,41 @@ public record BackendConfig(
         servers = List.copyOf(servers);
     }
 
+    public BackendConfig withBalance(Balance balance) {
+        return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
+                maxIdlePerServer, idleTimeout);
+    }
+
+    public BackendConfig withServers(List<ServerConfig> servers) {
+        return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
+                maxIdlePerServer, idleTimeout);
+    }
+
+    public BackendConfig withHealthCheck(HealthCheckConfig healthCheck) {
+        return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
+                maxIdlePerServer, idleTimeout);
+    }
+
+    public BackendConfig withConnectTimeout(Duration connectTimeout) {
+        return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
+                maxIdlePerServer, idleTimeout);
+    }
+
+    public BackendConfig withServerTimeout(Duration serverTimeout) {
+        return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
+                maxIdlePerServer, idleTimeout);
+    }
+
+    public BackendConfig withMaxIdlePerServer(int maxIdlePerServer) {
+        return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
+                maxIdlePerServer, idleTimeout);
+    }
+
+    public BackendConfig withIdleTimeout(Duration idleTimeout) {
+        return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
+                maxIdlePerServer, idleTimeout);
+    }
+
     public enum Balance { ROUNDROBIN, LEASTCONN, SOURCE }
 
     /** One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic). */

@@ -50,5 +50,50 @@ public record FrontendConfig(
                 accessLog, DEFAULT_MAX_HANDSHAKES_PER_SOURCE);
     }
 
+    public FrontendConfig withBind(HostPort bind) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+    }
+
+    public FrontendConfig withBackend(String backend) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+    }
+
+    public FrontendConfig withCertificates(List<CertificateSource> certificates) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+    }
+
+    public FrontendConfig withTls(TlsConfig tls) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+    }
+
+    public FrontendConfig withHttp(HttpConfig http) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+    }
+
+    public FrontendConfig withMaxConnections(int maxConnections) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+    }
+
+    public FrontendConfig withClientTimeout(java.time.Duration clientTimeout) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+    }
+
+    public FrontendConfig withAccessLog(boolean accessLog) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+    }
+
+    public FrontendConfig withMaxHandshakesPerSource(int maxHandshakesPerSource) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+    }
+
     public enum Mode { HTTP, TCP }
 }

@@ -51,6 +51,46 @@ public record HttpConfig(
                 UnderscoreHeaders.DROP, null);
     }
 
+    public HttpConfig withRequestTimeout(Duration requestTimeout) {
+        return new HttpConfig(requestTimeout, maxHeaderSize, maxInitialLine, forwardedHeaders,
+                trustedUpstreams, acceptInvalidRequests, underscoreHeaders, clientIpHeader);
+    }
+
+    public HttpConfig withMaxHeaderSize(int maxHeaderSize) {
+        return new HttpConfig(requestTimeout, maxHeaderSize, maxInitialLine, forwardedHeaders,
+                trustedUpstreams, acceptInvalidRequests, underscoreHeaders, clientIpHeader);
+    }
+
+    public HttpConfig withMaxInitialLine(int maxInitialLine) {
+        return new HttpConfig(requestTimeout, maxHeaderSize, maxInitialLine, forwardedHeaders,
+                trustedUpstreams, acceptInvalidRequests, underscoreHeaders, clientIpHeader);
+    }
+
+    public HttpConfig withForwardedHeaders(boolean forwardedHeaders) {
+        return new HttpConfig(requestTimeout, maxHeaderSize, maxInitialLine, forwardedHeaders,
+                trustedUpstreams, acceptInvalidRequests, underscoreHeaders, clientIpHeader);
+    }
+
+    public HttpConfig withTrustedUpstreams(List<String> trustedUpstreams) {
+        return new HttpConfig(requestTimeout, maxHeaderSize, maxInitialLine, forwardedHeaders,
+                trustedUpstreams, acceptInvalidRequests, underscoreHeaders, clientIpHeader);
+    }
+
+    public HttpConfig withAcceptInvalidRequests(boolean acceptInvalidRequests) {
+        return new HttpConfig(requestTimeout, maxHeaderSize, maxInitialLine, forwardedHeaders,
+                trustedUpstreams, acceptInvalidRequests, underscoreHeaders, clientIpHeader);
+    }
+
+    public HttpConfig withUnderscoreHeaders(UnderscoreHeaders underscoreHeaders) {
+        return new HttpConfig(requestTimeout, maxHeaderSize, maxInitialLine, forwardedHeaders,
+                trustedUpstreams, acceptInvalidRequests, underscoreHeaders, clientIpHeader);
+    }
+
+    public HttpConfig withClientIpHeader(String clientIpHeader) {
+        return new HttpConfig(requestTimeout, maxHeaderSize, maxInitialLine, forwardedHeaders,
+                trustedUpstreams, acceptInvalidRequests, underscoreHeaders, clientIpHeader);
+    }
+
     public static HttpConfig defaults() {
         return new HttpConfig(Duration.ofSeconds(10), 16 * 1024, 8 * 1024, true, List.of());
     }

@@ -43,7 +43,7 @@ class HttpProxyErrorsTest {
 
     private void startProxy(HttpConfig http, BackendConfig backendConfig, Duration clientTimeout) throws Exception {
         proxy = ProxyHarness.start(backendConfig,
-                f -> ProxyHarness.withClientTimeout(ProxyHarness.withHttp(f, http), clientTimeout));
+                f -> f.withHttp(http).withClientTimeout(clientTimeout));
     }
 
     private void startProxy() throws Exception {

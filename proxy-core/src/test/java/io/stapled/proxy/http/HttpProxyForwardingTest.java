@@ -79,8 +79,8 @@ class HttpProxyForwardingTest {
 
     @Test
     void idlePooledConnectionsAreClosedAfterIdleTimeout() throws Exception {
-        proxy = ProxyHarness.start(ProxyHarness.withPooling(ProxyHarness.backend(backend.port()), 4,
-                Duration.ofMillis(300)));
+        proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()).withMaxIdlePerServer(4)
+                .withIdleTimeout(Duration.ofMillis(300)));
         try (RawClient c = proxy.raw()) {
             c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
             assertEquals(200, c.read().status());
@@ -95,8 +95,7 @@ class HttpProxyForwardingTest {
 
     @Test
     void maxIdlePerServerZeroDisablesPooling() throws Exception {
-        proxy = ProxyHarness.start(ProxyHarness.withPooling(ProxyHarness.backend(backend.port()), 0,
-                Duration.ofSeconds(30)));
+        proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()).withMaxIdlePerServer(0));
         try (RawClient c = proxy.raw()) {
             for (int i = 0; i < 3; i++) {
                 c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -165,7 +164,7 @@ class HttpProxyForwardingTest {
     @Test
     void forwardedForIsAppendedForATrustedUpstream() throws Exception {
         HttpConfig http = ProxyHarness.http(Duration.ofSeconds(10), 16384, 8192, List.of("10.0.0.0/8", "127.0.0.0/8"));
-        proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()), f -> ProxyHarness.withHttp(f, http));
+        proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()), f -> f.withHttp(http));
         try (RawClient c = proxy.raw()) {
             c.send("GET /hello HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-For: 203.0.113.7\r\n"
                     + "X-Forwarded-Host: original.example\r\n\r\n");
@@ -312,7 +311,7 @@ class HttpProxyForwardingTest {
         appender.start();
         logger.addAppender(appender);
         try {
-            proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()), ProxyHarness::withAccessLog);
+            proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()), f -> f.withAccessLog(true));
             try (RawClient c = proxy.raw()) {
                 c.send("POST /count HTTP/1.1\r\nHost: x\r\nUser-Agent: t\"est\r\nContent-Length: 4\r\n\r\nbody");
                 assertEquals(200, c.read().status());

@@ -53,14 +53,13 @@ class HttpRequestValidationTest {
     }
 
     private void startProxy(HttpConfig http) throws Exception {
-        proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()), f -> ProxyHarness.withHttp(f, http));
+        proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()), f -> f.withHttp(http));
     }
 
     private static HttpConfig http(boolean acceptInvalid, UnderscoreHeaders underscores, String clientIpHeader,
                                    List<String> trusted) {
-        HttpConfig d = HttpConfig.defaults();
-        return new HttpConfig(d.requestTimeout(), d.maxHeaderSize(), d.maxInitialLine(), true, trusted,
-                acceptInvalid, underscores, clientIpHeader);
+        return HttpConfig.defaults().withAcceptInvalidRequests(acceptInvalid).withUnderscoreHeaders(underscores)
+                .withClientIpHeader(clientIpHeader).withTrustedUpstreams(trusted);
     }
 
     /** 400, Connection: close, the connection closed, and nothing of it at the backend. */
@@ -384,9 +383,7 @@ class HttpRequestValidationTest {
 
     @Test
     void clientAddressHeadersAreRemovedEvenWithoutForwardedHeaders() throws Exception {
-        HttpConfig d = HttpConfig.defaults();
-        startProxy(new HttpConfig(d.requestTimeout(), d.maxHeaderSize(), d.maxInitialLine(), false, List.of(),
-                false, UnderscoreHeaders.DROP, null));
+        startProxy(HttpConfig.defaults().withForwardedHeaders(false));
         HttpRequest seen = expectForwarded("GET /hello HTTP/1.1\r\nHost: localhost\r\n"
                 + "Forwarded: for=6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\n\r\n");
         assertNull(seen.headers().get("forwarded"));
@@ -400,7 +397,7 @@ class HttpRequestValidationTest {
         appender.start();
         logger.addAppender(appender);
         try {
-            proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()), ProxyHarness::withAccessLog);
+            proxy = ProxyHarness.start(ProxyHarness.backend(backend.port()), f -> f.withAccessLog(true));
             try (RawClient c = proxy.raw()) {
                 c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.1\r\nHost: evil@x\r\n\r\n");
                 assertEquals(200, c.read().status());

@@ -99,21 +99,6 @@ final class ProxyHarness implements AutoCloseable {
                 null, TlsConfig.defaults(), http, 1000, clientTimeout, accessLog);
     }
 
-    static FrontendConfig withHttp(FrontendConfig f, HttpConfig http) {
-        return new FrontendConfig(f.name(), f.bind(), f.mode(), f.backend(), f.certificates(), f.defaultCertificate(),
-                f.tls(), http, f.maxConnections(), f.clientTimeout(), f.accessLog());
-    }
-
-    static FrontendConfig withClientTimeout(FrontendConfig f, Duration timeout) {
-        return new FrontendConfig(f.name(), f.bind(), f.mode(), f.backend(), f.certificates(), f.defaultCertificate(),
-                f.tls(), f.http(), f.maxConnections(), timeout, f.accessLog());
-    }
-
-    static FrontendConfig withAccessLog(FrontendConfig f) {
-        return new FrontendConfig(f.name(), f.bind(), f.mode(), f.backend(), f.certificates(), f.defaultCertificate(),
-                f.tls(), f.http(), f.maxConnections(), f.clientTimeout(), true);
-    }
-
     static HttpConfig http(Duration requestTimeout, int maxHeaderSize, int maxInitialLine, List<String> trusted) {
         return new HttpConfig(requestTimeout, maxHeaderSize, maxInitialLine, true, trusted);
     }
@@ -126,11 +111,6 @@ final class ProxyHarness implements AutoCloseable {
         }
         return new BackendConfig("be", BackendConfig.Balance.ROUNDROBIN, servers, null, connectTimeout,
                 serverTimeout, 8, Duration.ofSeconds(30));
-    }
-
-    static BackendConfig withPooling(BackendConfig b, int maxIdlePerServer, Duration idleTimeout) {
-        return new BackendConfig(b.name(), b.balance(), b.servers(), b.healthCheck(), b.connectTimeout(),
-                b.serverTimeout(), maxIdlePerServer, idleTimeout);
     }
 
     static BackendConfig backend(int... ports) {
