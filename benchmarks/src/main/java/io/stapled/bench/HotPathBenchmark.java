@@ -33,18 +33,13 @@ import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.ServerContextFactory;
 import io.stapled.tls.ServingCertificate;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * stapled's work per connection before the first handshake byte is answered, step by step, with the
@@ -58,12 +53,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * context's size does not change the cost of making an engine from it, and 10,000 BoringSSL contexts
  * would take the benchmark minutes to build).
  */
-@BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(1)
-public class HotPathBenchmark {
+public class HotPathBenchmark extends ShortRun {
 
     /** A frontend's certificate store: half the certificates ECDSA, half RSA, one of each per name. */
     @State(Scope.Benchmark)

@@ -15,17 +15,12 @@ import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testkit.pki.KeyPairs;
 import io.stapled.testkit.responder.OcspResponderServer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What accepting one OCSP response costs (BouncyCastle): parse the DER, check the signature (by the
@@ -34,12 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * path; the number says how many certificates one core can keep fresh.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(1)
-public class OcspVerifyBenchmark {
+public class OcspVerifyBenchmark extends ShortRun {
 
     /** The issuing CA's key, which signs the responses (directly or through the delegated responder). */
     @Param({"ecdsa", "rsa"})

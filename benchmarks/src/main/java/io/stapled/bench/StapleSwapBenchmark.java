@@ -7,18 +7,13 @@ import java.util.concurrent.TimeUnit;
 import io.stapled.ocsp.Staple;
 import io.stapled.ocsp.StapleSlot;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The staple read on the handshake path ({@link StapleSlot#derIfValid}) while another thread swaps the
@@ -26,12 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * hours apart). Compare {@code swapStorm:read} with {@code readsOnly}: the read is one volatile load and
  * one comparison, so the only cost a writer can add is the cache line moving between cores.
  */
-@BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(1)
-public class StapleSwapBenchmark {
+public class StapleSwapBenchmark extends ShortRun {
 
     @State(Scope.Group)
     public static class Slot {

@@ -38,6 +38,15 @@ import io.stapled.ocsp.RefreshOutcome.Result;
  * ones, and picks up files changed by others. One daemon scheduler thread ticks every
  * {@code pollInterval}; blocking HTTP runs on a few daemon fetch threads. All time is read from the
  * injected {@link Clock}.
+ *
+ * <p>Why one class of ~470 lines: managing, routing a pushed response, the tick and a refresh's
+ * fetch-verify-install-persist all change the same certificates' {@link CertificateState} under the
+ * same per-certificate lock and rules (one running fetch per certificate, an older response never
+ * replaces a newer one), on the one scheduler thread; what could be pulled out already is: verifying
+ * ({@link OcspVerifier}), fetching ({@link OcspHttpClient}), refresh timing ({@link RefreshPolicy}),
+ * rate limits ({@link RateLimiter}), installing ({@link StapleInstaller}), file watching
+ * ({@link StapleFileWatch}) and persistence ({@link StapleFiles}). About a fifth of it is the
+ * {@link Builder}.
  */
 public final class OcspManager implements StapleSlots, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OcspManager.class);

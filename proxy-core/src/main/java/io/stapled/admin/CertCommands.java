@@ -1,5 +1,7 @@
 package io.stapled.admin;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -366,9 +368,5 @@ final class CertCommands {
         }
         StoredCertificate c = stored(file);
         return c == null || c.material() == null ? null : c.material().ocsp();
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ');
     }
 }

@@ -1,5 +1,7 @@
 package io.stapled.admin;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -245,10 +247,5 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
             s = s.substring(1);
         }
         return s.replace("\n\n", "\n \n").replace("\n\n", "\n \n");
-    }
-
-    private static String oneLine(Throwable t) {
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        return m.replace('\n', ' ');
     }
 }

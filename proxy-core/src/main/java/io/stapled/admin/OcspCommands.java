@@ -1,5 +1,7 @@
 package io.stapled.admin;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -235,9 +237,5 @@ final class OcspCommands {
     /** HAProxy's log date ({@code 30/Jan/2023:00:08:09 +0000}) in the process's time zone. */
     static String logDate(Instant t) {
         return LOG_DATE.format(t.atZone(ZoneId.systemDefault()));
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ');
     }
 }

@@ -202,13 +202,13 @@ public final class OcspResponseText {
     private static String responderId(BasicOCSPResp basic) {
         ResponderID rid = basic.getResponderId().toASN1Primitive();
         if (rid.getName() != null) {
-            return oneLine(rid.getName());
+            return distinguishedName(rid.getName());
         }
         return UPPER.formatHex(rid.getKeyHash());
     }
 
     /** OpenSSL's XN_FLAG_ONELINE: {@code C = FR, O = HAProxy Technologies, CN = ocsp.haproxy.com}. */
-    static String oneLine(X500Name name) {
+    static String distinguishedName(X500Name name) {
         StringBuilder sb = new StringBuilder();
         for (RDN rdn : name.getRDNs()) {
             for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
@@ -259,11 +259,11 @@ public final class OcspResponseText {
         sb.append("        Serial Number: ").append(serial(cert.getSerialNumber())).append('\n');
         sb.append("        Signature Algorithm: ").append(signatureName(cert.getSignatureAlgorithm().getAlgorithm()))
                 .append('\n');
-        sb.append("        Issuer: ").append(oneLine(cert.getIssuer())).append('\n');
+        sb.append("        Issuer: ").append(distinguishedName(cert.getIssuer())).append('\n');
         sb.append("        Validity\n");
         sb.append("            Not Before: ").append(time(cert.getNotBefore())).append('\n');
         sb.append("            Not After : ").append(time(cert.getNotAfter())).append('\n');
-        sb.append("        Subject: ").append(oneLine(cert.getSubject())).append('\n');
+        sb.append("        Subject: ").append(distinguishedName(cert.getSubject())).append('\n');
         StringWriter pem = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(pem)) {
             w.writeObject(new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(cert));

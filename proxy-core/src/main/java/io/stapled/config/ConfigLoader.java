@@ -1,5 +1,7 @@
 package io.stapled.config;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import io.stapled.ocsp.RegularFiles;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -178,9 +180,5 @@ public final class ConfigLoader {
                 rejectUnusualTags(t.getValueNode(), context, seen);
             }
         }
-    }
-
-    private static String oneLine(String text) {
-        return text.replaceAll("\\s+", " ").strip();
     }
 }

@@ -1,7 +1,8 @@
 package io.stapled.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
+import static io.stapled.metrics.Meters.counter;
+import static io.stapled.metrics.Meters.gauge;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.stapled.proxy.backend.BackendPool;
@@ -20,30 +21,19 @@ final class BackendMetrics {
     static void bind(MeterRegistry registry, BackendPool pool) {
         for (BackendServer server : pool.servers()) {
             Tags tags = Tags.of("backend", pool.name(), "server", server.name());
-            Gauge.builder(UP, server, s -> s.isAvailable() ? 1 : 0)
-                    .description("1 when the server takes new traffic (healthy, ready, weight > 0), else 0")
-                    .tags(tags)
-                    .strongReference(true)
-                    .register(registry);
-            Gauge.builder(ACTIVE, server, BackendServer::activeConnections)
-                    .description("Connections to the server in use now")
-                    .tags(tags)
-                    .strongReference(true)
-                    .register(registry);
-            FunctionCounter.builder(TOTAL, server, BackendServer::totalConnections)
-                    .description("Connections to the server handed to clients since start")
-                    .tags(tags)
-                    .register(registry);
-            FunctionCounter.builder(FAILED, server, BackendServer::failedConnects)
-                    .description("Connection attempts to the server that failed or timed out")
-                    .tags(tags)
-                    .register(registry);
+            gauge(registry, UP, tags, server, s -> s.isAvailable() ? 1 : 0,
+                    "1 when the server takes new traffic (healthy, ready, weight > 0), else 0");
+            gauge(registry, ACTIVE, tags, server, BackendServer::activeConnections,
+                    "Connections to the server in use now");
+            counter(registry, TOTAL, tags, server, BackendServer::totalConnections,
+                    "Connections to the server handed to clients since start");
+            counter(registry, FAILED, tags, server, BackendServer::failedConnects,
+                    "Connection attempts to the server that failed or timed out");
             for (BackendServer.Discard reason : BackendServer.Discard.values()) {
-                FunctionCounter.builder(DISCARDED, server, s -> s.discardedConnections(reason))
-                        .description("Keep-alive connections to the server closed instead of reused because it"
-                                + " sent bytes beyond the end of a response")
-                        .tags(tags.and("reason", reason.label()))
-                        .register(registry);
+                counter(registry, DISCARDED, tags.and("reason", reason.label()), server,
+                        s -> s.discardedConnections(reason),
+                        "Keep-alive connections to the server closed instead of reused because it"
+                                + " sent bytes beyond the end of a response");
             }
         }
     }

@@ -1,8 +1,10 @@
 package io.stapled.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
+import static io.stapled.metrics.Meters.counter;
+import static io.stapled.metrics.Meters.gauge;
+
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 
@@ -21,36 +23,21 @@ final class FrontendMetrics {
     private FrontendMetrics() { }
 
     static void bind(MeterRegistry registry, String frontend, ConnectionTracker tracker) {
-        Gauge.builder(ACTIVE, tracker, ConnectionTracker::active)
-                .description("Client connections open now")
-                .tag("frontend", frontend)
-                .strongReference(true)
-                .register(registry);
-        FunctionCounter.builder(TOTAL, tracker, ConnectionTracker::total)
-                .description("Client connections accepted since start")
-                .tag("frontend", frontend)
-                .register(registry);
+        Tags tags = Tags.of("frontend", frontend);
+        gauge(registry, ACTIVE, tags, tracker, ConnectionTracker::active, "Client connections open now");
+        counter(registry, TOTAL, tags, tracker, ConnectionTracker::total, "Client connections accepted since start");
     }
 
     static void bind(MeterRegistry registry, String frontend, ConnectionLimiter limiter) {
-        FunctionCounter.builder(REJECTED, limiter, ConnectionLimiter::rejected)
-                .description("Client connections closed at accept because their address had max_handshakes_per_source"
-                        + " connections in the TLS handshake already")
-                .tag("frontend", frontend)
-                .register(registry);
-        FunctionCounter.builder(PAUSES, limiter, ConnectionLimiter::pauses)
-                .description("Times the frontend reached max_connections and stopped accepting until a connection closed")
-                .tag("frontend", frontend)
-                .register(registry);
-        Gauge.builder(PAUSED, limiter, l -> l.paused() ? 1 : 0)
-                .description("1 while the frontend is at max_connections and new connections wait in the listen backlog")
-                .tag("frontend", frontend)
-                .strongReference(true)
-                .register(registry);
-        Gauge.builder(LIMIT, limiter, ConnectionLimiter::maxConnections)
-                .description("The frontend's max_connections (0: no limit)")
-                .tag("frontend", frontend)
-                .strongReference(true)
-                .register(registry);
+        Tags tags = Tags.of("frontend", frontend);
+        counter(registry, REJECTED, tags, limiter, ConnectionLimiter::rejected,
+                "Client connections closed at accept because their address had max_handshakes_per_source"
+                        + " connections in the TLS handshake already");
+        counter(registry, PAUSES, tags, limiter, ConnectionLimiter::pauses,
+                "Times the frontend reached max_connections and stopped accepting until a connection closed");
+        gauge(registry, PAUSED, tags, limiter, l -> l.paused() ? 1 : 0,
+                "1 while the frontend is at max_connections and new connections wait in the listen backlog");
+        gauge(registry, LIMIT, tags, limiter, ConnectionLimiter::maxConnections,
+                "The frontend's max_connections (0: no limit)");
     }
 }

@@ -96,7 +96,7 @@ public final class RunningFrontend {
     CompletableFuture<Void> drain(Duration grace) {
         return tracker.drain(grace, () -> {
             if (http != null) {
-                http.drain();
+                http.drain(tracker.channels());
             }
         });
     }

@@ -1,5 +1,7 @@
 package io.stapled.tls;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,7 +102,7 @@ public final class CertificateLoader {
                         && Files.isRegularFile(p);
             }).sorted().toList();
         } catch (IOException e) {
-            throw new TlsSetupException(dir + ": cannot list directory: " + PemContent.oneLine(e), e);
+            throw new TlsSetupException(dir + ": cannot list directory: " + oneLine(e), e);
         }
         if (files.isEmpty()) {
             throw new TlsSetupException(dir + ": directory holds no certificate file");

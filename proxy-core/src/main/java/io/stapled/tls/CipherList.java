@@ -1,5 +1,7 @@
 package io.stapled.tls;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -50,14 +52,14 @@ final class CipherList {
         try {
             ctx = SSLContext.make(SSL.SSL_PROTOCOL_TLSV1_2, SSL.SSL_MODE_SERVER);
         } catch (Exception e) {
-            throw new TlsSetupException("cannot create an SSL_CTX to check the cipher list: " + PemContent.oneLine(e), e);
+            throw new TlsSetupException("cannot create an SSL_CTX to check the cipher list: " + oneLine(e), e);
         }
         try {
             try {
                 SSLContext.setCipherSuite(ctx, openSslCiphers, false);
             } catch (Exception e) {
                 throw new TlsSetupException("tls.ciphers '" + openSslCiphers + "' is not a valid cipher list: "
-                        + PemContent.oneLine(e), e);
+                        + oneLine(e), e);
             }
             long ssl = SSL.newSSL(ctx, true);
             try {

@@ -1,5 +1,7 @@
 package io.stapled.tls;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -43,7 +45,7 @@ public final class CrtListParser {
         } catch (AccessDeniedException e) {
             throw new TlsSetupException(file + ": cannot read crt-list: permission denied", e);
         } catch (IOException e) {
-            throw new TlsSetupException(file + ": cannot read crt-list: " + PemContent.oneLine(e), e);
+            throw new TlsSetupException(file + ": cannot read crt-list: " + oneLine(e), e);
         }
         Path base = file.toAbsolutePath().getParent();
         List<CrtListEntry> entries = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.stapled.tls;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -106,14 +108,5 @@ public record PemContent(String source, List<X509Certificate> certificates, List
         } catch (IOException e) {
             throw new TlsSetupException(file + ": cannot read file: " + oneLine(e), e);
         }
-    }
-
-    static String oneLine(Throwable e) {
-        String m = e.getMessage();
-        if (m == null) {
-            m = e.getClass().getSimpleName();
-        }
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
     }
 }

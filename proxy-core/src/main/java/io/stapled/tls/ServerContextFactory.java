@@ -1,5 +1,7 @@
 package io.stapled.tls;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -109,7 +111,7 @@ public final class ServerContextFactory {
             }
             return ctx;
         } catch (SSLException | RuntimeException e) {
-            throw new TlsSetupException(cert.source() + ": cannot build a TLS context: " + PemContent.oneLine(e), e);
+            throw new TlsSetupException(cert.source() + ": cannot build a TLS context: " + oneLine(e), e);
         }
     }
 }

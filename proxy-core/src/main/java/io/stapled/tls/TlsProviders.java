@@ -1,5 +1,7 @@
 package io.stapled.tls;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
 import io.stapled.config.GlobalConfig;
@@ -27,7 +29,7 @@ public final class TlsProviders {
         }
         if (!openSslAvailable) {
             throw new TlsSetupException("BoringSSL (netty-tcnative) cannot be loaded on this platform: "
-                    + (cause == null ? "unknown reason" : PemContent.oneLine(cause))
+                    + (cause == null ? "unknown reason" : oneLine(cause))
                     + "; set global.tls_provider: jdk to use the JDK's TLS (no OCSP stapling)", cause);
         }
         return SslProvider.OPENSSL_REFCNT;

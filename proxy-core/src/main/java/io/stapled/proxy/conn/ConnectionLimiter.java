@@ -22,6 +22,15 @@ import org.slf4j.LoggerFactory;
  * then, so that a close racing with the pause cannot leave the listener paused below the cap. The
  * count may pass the cap by the few connections the transport accepted in the same read (NIO takes up
  * to 16 at a time; epoll stops at once): those are served, not closed.
+ *
+ * <p>Why its own counter and not the size of {@link ConnectionTracker}'s group: the decision to pause
+ * is taken here, on the listener's loop, at the moment a child is accepted — before the child is
+ * registered on its worker loop and long before it is active and joins the tracker's group (and it is
+ * counted even if the {@link HandshakeLimiter} closes it at once). Reading the group's size here would
+ * lag by every connection still on its way to a worker, so a burst could pass the cap by far more
+ * than one read's worth; and that size is a {@code ConcurrentHashMap} count summed over cells, not one
+ * atomic read. The tracker stays the one set of a frontend's connections (counts, drain); this is
+ * only the admission count, one atomic increment per accept and one decrement per close.
  */
 @Sharable
 public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {

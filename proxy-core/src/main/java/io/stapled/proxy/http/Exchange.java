@@ -32,6 +32,17 @@ import io.stapled.proxy.conn.LazyDeadline;
  * <p>Flow control: the client side reads request body parts only while {@link #wantsRequestBody()},
  * that is while the backend connection is writable, and the backend is read only while the client is
  * writable, so a body is never held whole in memory.
+ *
+ * <p>Why one class of ~580 lines: the request side (connect, retry on another server, replay of an
+ * idempotent request on a reused connection that closed) and the response side (head, interim 1xx,
+ * body relay, the 101 switch) read and write the same few flags of one request — whether the response
+ * has started decides whether a failure may be retried, replayed, answered with a status or must abort
+ * — and splitting them would put those flags behind accessors on a second per-request object, or hand
+ * a shared mutable state object between two, for the sake of line count. What is separable already
+ * is: the client connection ({@link Http1ConnectionHandler}), response framing
+ * ({@link ResponseFraming}), the head rewrite ({@link ForwardedHeaders}, {@link RequestValidator}),
+ * the backend pool ({@link BackendConnections}), the tunnel after a 101 ({@link UpgradeTunnel}) and
+ * the timers ({@link LazyDeadline}). One Exchange is the one allocation per request besides Netty's own.
  */
 final class Exchange implements BackendListener, CompletedRequest {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);

@@ -6,9 +6,7 @@ import java.util.concurrent.TimeUnit;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.util.concurrent.GlobalEventExecutor;
 
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.HttpConfig;
@@ -43,7 +41,6 @@ public final class HttpProxyInitializer {
     private final ForwardedHeaders forwardedHeaders;
     private final RequestValidator requestValidator;
     private final HttpRequestObserver observer;
-    private final ChannelGroup clients = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
     private volatile boolean draining;
 
     /**
@@ -78,8 +75,6 @@ public final class HttpProxyInitializer {
 
     /** Adds the HTTP codec and the proxy handler to a client channel's pipeline, after TLS. */
     public void install(ChannelPipeline pipeline) {
-        Channel channel = pipeline.channel();
-        clients.add(channel);
         Duration clientTimeout = frontend.clientTimeout();
         if (clientTimeout != null && !clientTimeout.isZero() && !clientTimeout.isNegative()) {
             pipeline.addLast(IDLE_HANDLER,
@@ -100,21 +95,21 @@ public final class HttpProxyInitializer {
      * Starts a graceful drain: idle keep-alive client connections are closed, responses in flight
      * complete and carry {@code Connection: close}, and no connection is kept alive afterwards. A
      * connection that has not sent its first request yet gets that one answered, then closes.
+     *
+     * @param channels the frontend's open client connections, as its
+     *                 {@link io.stapled.proxy.conn.ConnectionTracker} holds them: the one set of a
+     *                 frontend's connections, for counts, limits and draining alike. A connection not
+     *                 in it yet reads the drain flag itself before its first response.
      */
-    public void drain() {
+    public void drain(ChannelGroup channels) {
         draining = true;
-        for (Channel channel : clients) {
+        for (Channel channel : channels) {
             channel.pipeline().fireUserEventTriggered(DRAIN_EVENT);
         }
     }
 
     public boolean isDraining() {
         return draining;
-    }
-
-    /** Client connections currently open on this frontend. */
-    public int openClientConnections() {
-        return clients.size();
     }
 
     /** Closes the pooled idle backend connections; connections in use close when their exchange ends. */

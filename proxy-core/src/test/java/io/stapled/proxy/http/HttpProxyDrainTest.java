@@ -35,11 +35,11 @@ class HttpProxyDrainTest {
             c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
             assertEquals(200, c.read().status());
             assertTrue(c.staysOpenFor(100));
-            proxy.proxy.drain();
+            proxy.drain();
             assertTrue(c.closedByPeer(), "idle connection not closed by drain");
         }
-        Poll.within(Duration.ofSeconds(5), () -> proxy.proxy.openClientConnections() == 0);
-        assertEquals(0, proxy.proxy.openClientConnections());
+        Poll.within(Duration.ofSeconds(5), () -> proxy.openClientConnections() == 0);
+        assertEquals(0, proxy.openClientConnections());
     }
 
     @Test
@@ -47,7 +47,7 @@ class HttpProxyDrainTest {
         try (RawClient c = proxy.raw()) {
             c.send("POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello");
             backend.firstBodyByte.await(5, TimeUnit.SECONDS);
-            proxy.proxy.drain();
+            proxy.drain();
             assertTrue(proxy.proxy.isDraining());
             c.send("world");
             RawClient.Response r = c.read();
@@ -60,7 +60,7 @@ class HttpProxyDrainTest {
 
     @Test
     void connectionsAcceptedWhileDrainingAreNotKeptAlive() throws Exception {
-        proxy.proxy.drain();
+        proxy.drain();
         try (RawClient c = proxy.raw()) {
             c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
             RawClient.Response r = c.read();
@@ -73,7 +73,7 @@ class HttpProxyDrainTest {
     @Test
     void aConnectionWaitingForItsFirstRequestIsAnsweredOnceThenClosed() throws Exception {
         try (RawClient c = proxy.raw()) {
-            proxy.proxy.drain();
+            proxy.drain();
             assertTrue(c.staysOpenFor(200));
             c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
             RawClient.Response r = c.read();

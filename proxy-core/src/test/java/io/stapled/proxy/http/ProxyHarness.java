@@ -31,6 +31,7 @@ import io.stapled.config.TlsConfig;
 import io.stapled.testkit.pki.CertificateBuilder;
 import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.proxy.backend.BackendPool;
+import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.testing.TrustingSslContext;
 
 /**
@@ -48,6 +49,7 @@ final class ProxyHarness implements AutoCloseable {
     final Channel serverChannel;
     final HttpProxyInitializer proxy;
     final BackendPool pool;
+    final ConnectionTracker tracker = new ConnectionTracker("fe");
     final AtomicInteger clientConnections = new AtomicInteger();
 
     private ProxyHarness(FrontendConfig frontend, BackendConfig backend, boolean epoll) throws Exception {
@@ -66,6 +68,7 @@ final class ProxyHarness implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         clientConnections.incrementAndGet();
+                        ch.pipeline().addLast("track", tracker);
                         ch.pipeline().addLast("ssl", ssl.newHandler(ch.alloc()));
                         proxy.install(ch.pipeline());
                     }
@@ -115,6 +118,16 @@ final class ProxyHarness implements AutoCloseable {
 
     static BackendConfig backend(int... ports) {
         return backend(Duration.ofSeconds(2), Duration.ofSeconds(10), ports);
+    }
+
+    /** Drains the proxy over the tracker's connections, as the server does on shutdown. */
+    void drain() {
+        proxy.drain(tracker.channels());
+    }
+
+    /** Client connections open now. */
+    int openClientConnections() {
+        return tracker.active();
     }
 
     int port() {

@@ -66,6 +66,10 @@ import io.stapled.testkit.pki.KeyPairs;
  * An OCSP responder in-process, on the JDK's HTTP server bound to 127.0.0.1 on an ephemeral port, for
  * the {@code stapled demo} and for tests. Answers GET (RFC 5019 base64 URL form) and POST for one
  * issuing CA; each serial (or the default) can be told to misbehave in a specific way, at runtime.
+ *
+ * <p>Why one class of ~460 lines: it is a test fixture whose surface is its point — the
+ * {@link Behaviour}s, each a few lines in {@code respond}, the request counters tests assert on, and
+ * its {@link Builder}. Split, a reader would look in three files to learn what one behaviour sends.
  */
 public final class OcspResponderServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OcspResponderServer.class);
