@@ -72,7 +72,11 @@ class CertificateKindsTest {
             ManagedCertificate c = m.manage(Subjects.of(leaf));
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(2)));
-            Thread.sleep(200); // ten scheduler ticks: none of them may fetch or log again
+            // ten scheduler ticks, run here so they have all happened before the assertions: none of them
+            // may fetch or log again
+            for (int i = 0; i < 10; i++) {
+                m.tick();
+            }
             assertEquals(ManagedCertificate.NotFetchable.NO_RESPONDER, c.notFetchable());
             assertNull(c.responder());
             assertNull(c.staple());

@@ -142,15 +142,56 @@ class PersistenceTest {
         Path certFile = ro.resolve("site.pem");
         OcspSubject subject = subjectWithFile(leaf, certFile);
         Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
-        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "running as root: chmod does not bind");
+        boolean chmodBinds = !Files.isWritable(ro);
+        if (!chmodBinds) {
+            // Running as root (as CI does), where chmod does not bind. A regular file where the directory
+            // should be fails the same step for any user: the temporary file cannot be created beside the
+            // certificate. (Reading the .ocsp at load then fails too, "Not a directory": a warning of its
+            // own, which is why the assertions below count only the write warnings.)
+            Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.delete(certFile);
+            Files.delete(ro);
+            Files.writeString(ro, "not a directory");
+        }
+        ch.qos.logback.classic.Logger engineLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(OcspManager.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        engineLog.addAppender(logs);
         try (OcspManager m = manager(false)) {
             ManagedCertificate c = m.manage(subject);
             m.start();
             assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
-            assertNotNull(c.staple());
+            assertNotNull(c.staple(), "the staple is served from memory even if it cannot be persisted");
+            assertEquals(Staple.Origin.FETCHED, c.staple().origin());
             assertEquals(UpdateResult.OK, c.lastResult());
+            // a second write of a newer staple fails the same way: served again, warned about only once
+            responder.validity(Duration.ofSeconds(30), Duration.ofHours(2));
+            RefreshOutcome again = m.refreshNow(c.id()).get(5, TimeUnit.SECONDS);
+            assertEquals(RefreshOutcome.Result.UPDATED, again.result(), again.detail());
+            assertEquals(again.staple(), c.staple());
+            assertEquals(UpdateResult.OK, c.lastResult());
+            assertEquals(2, responder.requestCount());
+            List<String> writeWarnings;
+            synchronized (logs) { // the engine's threads append under the appender's lock
+                writeWarnings = logs.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                        .filter(l -> l.startsWith("OCSP: cannot write")).collect(Collectors.toList());
+            }
+            assertEquals(1, writeWarnings.size(), writeWarnings.toString());
+            assertTrue(writeWarnings.get(0).contains(c.ocspFile().toString()), writeWarnings.get(0));
+            assertTrue(writeWarnings.get(0).contains("staple kept in memory only"), writeWarnings.get(0));
         } finally {
-            Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            engineLog.detachAppender(logs);
+            if (chmodBinds) {
+                Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+        assertFalse(Files.exists(StapleFiles.ocspFile(certFile)));
+        if (chmodBinds) {
+            assertEquals(List.of("site.pem"), filesIn(ro), "temporary file left behind");
+        } else {
+            assertTrue(Files.isRegularFile(ro));
         }
     }
 

@@ -20,6 +20,7 @@ import io.stapled.proxy.backend.BackendServer.AdminState;
 import io.stapled.proxy.backend.CheckStatus;
 import io.stapled.proxy.backend.HealthChecker;
 import io.stapled.net.Transport;
+import io.stapled.testkit.Poll;
 import io.netty.channel.EventLoopGroup;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -59,12 +60,8 @@ class ServerAndStatCommandsTest {
         EventLoopGroup checks = t.newGroup(1, "checks");
         try (HealthChecker checker = new HealthChecker(web, check, checks, t.socketChannel())) {
             checker.start();
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (web.servers().stream().anyMatch(sv -> sv.lastCheck() == null
-                    || sv.lastCheck().status() != CheckStatus.L4OK)) {
-                assertTrue(System.nanoTime() < deadline, "health checks did not run");
-                Thread.sleep(10);
-            }
+            Poll.until(Duration.ofSeconds(5), "a round of health checks", () -> web.servers().stream()
+                    .allMatch(sv -> sv.lastCheck() != null && sv.lastCheck().status() == CheckStatus.L4OK));
         } finally {
             checks.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -13,6 +13,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 
@@ -21,6 +22,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
+import io.stapled.testkit.Poll;
 import io.stapled.testkit.pki.CertificateBuilder;
 import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testkit.pki.KeyPairs;
@@ -131,6 +133,14 @@ class StapledServerRuntimeApiTest {
         assertTrue(cli("show ssl ocsp-response " + crt + "\n").contains("Cert Status: good"));
     }
 
+    private byte[] stapledHandshake() {
+        try {
+            return probe.handshake(port(), "e2e.test").ocspResponse();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void certificateSwapIsServedByTheNextHandshakeWhileAnOpenConnectionKeepsTheOld() throws Exception {
         try (SSLSocket open = https()) {
@@ -151,15 +161,8 @@ class StapledServerRuntimeApiTest {
                     ((X509Certificate) open.getSession().getPeerCertificates()[0]).getSerialNumber());
         }
         // the OCSP engine fetched for the new certificate: its staple arrives without any push
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        byte[] staple = null;
-        while (staple == null && System.nanoTime() < deadline) {
-            staple = probe.handshake(port(), "e2e.test").ocspResponse();
-            if (staple == null) {
-                Thread.sleep(50);
-            }
-        }
-        assertNotNull(staple, "the new certificate gets stapled");
+        Poll.until(Duration.ofSeconds(10), "the new certificate to be stapled",
+                () -> stapledHandshake() != null);
         assertTrue(cli("show ssl ocsp-response\n").contains("   Serial Number: 8008\n"));
     }
 

@@ -47,7 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the real OCSP engine (sharing their staple slots), the handshake handler and tracker in the child
  * pipeline, the admin listener on the same event loop group.
  */
-@Timeout(20)
+// Generous deadlines that only bound a hang: at a load average of 25 the JVM's first OCSP exchange
+// (class loading, signing, parsing) took longer than the 5 s the initial round used to get.
+@Timeout(90)
 class StapledMetricsWiringTest {
     @TempDir
     Path dir;
@@ -79,7 +81,7 @@ class StapledMetricsWiringTest {
             AdminHttpConfig adminConfig = new AdminHttpConfig(new HostPort("127.0.0.1", 0), true, Duration.ofMinutes(30));
             metrics.bindOcsp(ocsp, adminConfig);
             ocsp.start();
-            assertTrue(ocsp.awaitInitialRound(Duration.ofSeconds(5)));
+            assertTrue(ocsp.awaitInitialRound(Duration.ofSeconds(30)), "the initial OCSP round did not end");
 
             ConnectionTracker tracker = new ConnectionTracker("web");
             metrics.bindFrontend("web", tracker);

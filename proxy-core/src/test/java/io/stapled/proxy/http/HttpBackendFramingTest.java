@@ -80,7 +80,7 @@ class HttpBackendFramingTest {
         }
         // Extra bytes in the same read are seen before the response is flushed; later ones when they
         // arrive: either way the connection goes before it can be lent again.
-        Poll.within(WAIT, () -> server().discardedConnections(reason) == 1);
+        Poll.until(WAIT, "the connection to be discarded", () -> server().discardedConnections(reason) == 1);
 
         try (RawClient victim = proxy.raw()) {
             victim.send("GET /victim HTTP/1.1\r\nHost: x\r\n\r\n");

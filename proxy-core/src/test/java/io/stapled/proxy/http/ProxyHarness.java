@@ -37,6 +37,10 @@ import io.stapled.testing.TrustingSslContext;
 /**
  * A TLS frontend on 127.0.0.1:0 with the HTTP proxy installed behind a BoringSSL server context, as
  * the server assembly will do it; plus clients that trust the test CA.
+ * <p>Not {@link io.stapled.testing.StapledServerExtension}, on purpose: the HTTP proxy tests drive the
+ * component below the server (an {@code HttpProxyInitializer} on a bare pipeline, with a pool and HTTP
+ * settings built in the test) and read its internal state (open client connections, idle backend
+ * connections, {@code drain()}), which the assembled server does not expose.
  */
 final class ProxyHarness implements AutoCloseable {
     private static final IssuedCertificate CA = CertificateBuilder.subject("CN=stapled test root").ca().build();

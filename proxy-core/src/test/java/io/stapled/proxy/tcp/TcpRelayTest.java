@@ -11,8 +11,6 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +23,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import io.stapled.config.BackendConfig;
 import io.stapled.config.BackendConfig.Balance;
-import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.HostPort;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
@@ -45,21 +41,34 @@ class TcpRelayTest {
     @RegisterExtension
     static final EventLoopGroupExtension loops = new EventLoopGroupExtension(2);
 
-    static BackendPool pool(Balance balance, Duration serverTimeout, HostPort... servers) {
-        return pool(balance, Duration.ofSeconds(2), serverTimeout, servers);
+    /** The YAML of backend {@code app} for {@link TlsRelayFront}: servers s1, s2, ... at {@code servers}. */
+    static String backend(Balance balance, Duration serverTimeout, HostPort... servers) {
+        return backend(balance, Duration.ofSeconds(2), serverTimeout, "", servers);
     }
 
-    static BackendPool pool(Balance balance, Duration connectTimeout, Duration serverTimeout, HostPort... servers) {
-        List<ServerConfig> list = new ArrayList<>();
-        for (int i = 0; i < servers.length; i++) {
-            list.add(new ServerConfig("s" + (i + 1), servers[i], 1));
+    static String backend(Balance balance, Duration connectTimeout, Duration serverTimeout, HostPort... servers) {
+        return backend(balance, connectTimeout, serverTimeout, "", servers);
+    }
+
+    static String backend(Balance balance, Duration connectTimeout, Duration serverTimeout, String healthCheck,
+                          HostPort... servers) {
+        StringBuilder yaml = new StringBuilder("  - name: app\n")
+                .append("    balance: ").append(balance.name().toLowerCase(java.util.Locale.ROOT)).append('\n')
+                .append("    connect_timeout: ").append(connectTimeout.toMillis()).append("ms\n")
+                .append("    server_timeout: ").append(serverTimeout.toMillis()).append("ms\n");
+        if (!healthCheck.isEmpty()) {
+            yaml.append("    health_check: ").append(healthCheck).append('\n');
         }
-        return new BackendPool(new BackendConfig("app", balance, list, null, connectTimeout, serverTimeout,
-                4, Duration.ofSeconds(30)));
+        yaml.append("    servers:\n");
+        for (int i = 0; i < servers.length; i++) {
+            yaml.append("      - { name: s").append(i + 1).append(", address: ").append(servers[i].host())
+                    .append(':').append(servers[i].port()).append(" }\n");
+        }
+        return yaml.toString();
     }
 
-    static BackendPool pool(HostPort... servers) {
-        return pool(Balance.ROUNDROBIN, Duration.ofSeconds(30), servers);
+    static String backend(HostPort... servers) {
+        return backend(Balance.ROUNDROBIN, Duration.ofSeconds(30), servers);
     }
 
     static byte[] readFully(InputStream in, int n) throws IOException {
@@ -87,6 +96,22 @@ class TcpRelayTest {
         }
     }
 
+    /**
+     * The real server closes once its side of the handshake is done; the JDK client may still be reading
+     * the end of it (TLS 1.3 tickets) and then sees the close during {@code startHandshake}: closed as well.
+     */
+    static void assertClosedAtOrAfterHandshake(TlsRelayFront front) throws IOException {
+        SSLSocket client;
+        try {
+            client = front.connect();
+        } catch (javax.net.ssl.SSLException | java.net.SocketException closedDuringHandshake) {
+            return;
+        }
+        try (client) {
+            assertClosedByProxy(client);
+        }
+    }
+
     static void roundTrip(SSLSocket socket, String text) throws IOException {
         byte[] bytes = text.getBytes();
         socket.getOutputStream().write(bytes);
@@ -97,31 +122,32 @@ class TcpRelayTest {
     @Test
     void relaysMegabytesBothWaysIntact() throws Exception {
         try (LoopbackServer echo = LoopbackServer.echo(loops.group())) {
-            BackendPool pool = pool(echo.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
-                    SSLSocket client = front.connect()) {
-                byte[] payload = new byte[4 * 1024 * 1024];
-                new Random(42).nextBytes(payload);
-                OutputStream out = client.getOutputStream();
-                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                    try {
-                        for (int off = 0; off < payload.length; off += 16 * 1024) {
-                            out.write(payload, off, 16 * 1024);
+            try (TlsRelayFront front = new TlsRelayFront(backend(echo.hostPort()), Duration.ofSeconds(30))) {
+                BackendPool pool = front.pool();
+                try (SSLSocket client = front.connect()) {
+                    byte[] payload = new byte[4 * 1024 * 1024];
+                    new Random(42).nextBytes(payload);
+                    OutputStream out = client.getOutputStream();
+                    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                        try {
+                            for (int off = 0; off < payload.length; off += 16 * 1024) {
+                                out.write(payload, off, 16 * 1024);
+                            }
+                            out.flush();
+                        } catch (IOException e) {
+                            throw new RuntimeException(e);
                         }
-                        out.flush();
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                byte[] back = readFully(client.getInputStream(), payload.length);
-                writer.get(10, TimeUnit.SECONDS);
-                assertEquals(crc(payload), crc(back));
-                BackendServer s1 = pool.server("s1");
-                assertEquals(1, s1.activeConnections());
-                assertEquals(1, s1.totalConnections());
+                    });
+                    byte[] back = readFully(client.getInputStream(), payload.length);
+                    writer.get(10, TimeUnit.SECONDS);
+                    assertEquals(crc(payload), crc(back));
+                    BackendServer s1 = pool.server("s1");
+                    assertEquals(1, s1.activeConnections());
+                    assertEquals(1, s1.totalConnections());
+                }
+                Poll.until(WAIT, "backend connection closed with the client",
+                        () -> pool.server("s1").activeConnections() == 0);
             }
-            Poll.until(WAIT, "backend connection closed with the client",
-                    () -> pool.server("s1").activeConnections() == 0);
         }
     }
 
@@ -132,8 +158,7 @@ class TcpRelayTest {
         new Random(7).nextBytes(chunk);
         AtomicLong written = new AtomicLong();
         try (LoopbackServer firehose = LoopbackServer.of(loops.group(), () -> new Firehose(chunk, total, written))) {
-            BackendPool pool = pool(firehose.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(backend(firehose.hostPort()), Duration.ofSeconds(30));
                     SSLSocket client = front.connect(64 * 1024)) {
                 Poll.until(WAIT, "backend starts writing", () -> written.get() > 0);
                 // The client reads nothing: the backend's writes must stall once the socket buffers and
@@ -184,8 +209,7 @@ class TcpRelayTest {
                 ReferenceCountUtil.release(msg);
             }
         })) {
-            BackendPool pool = pool(sink.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(backend(sink.hostPort()), Duration.ofSeconds(30));
                     SSLSocket client = front.connect()) {
                 Poll.until(WAIT, "relay connected", () -> backendSide.get() != null);
                 AtomicLong sent = new AtomicLong();
@@ -243,9 +267,9 @@ class TcpRelayTest {
     void aDownServerGetsNoTraffic() throws Exception {
         try (LoopbackServer a = LoopbackServer.echo(loops.group());
                 LoopbackServer b = LoopbackServer.echo(loops.group())) {
-            BackendPool pool = pool(a.hostPort(), b.hostPort());
-            pool.server("s1").setHealthy(false);
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30))) {
+            try (TlsRelayFront front = new TlsRelayFront(backend(a.hostPort(), b.hostPort()), Duration.ofSeconds(30))) {
+                BackendPool pool = front.pool();
+                pool.server("s1").setHealthy(false);
                 for (int i = 0; i < 4; i++) {
                     try (SSLSocket client = front.connect()) {
                         roundTrip(client, "ping " + i);
@@ -270,14 +294,11 @@ class TcpRelayTest {
     void aServerMarkedDownByItsHealthCheckIsNotEvenTried() throws Exception {
         try (LoopbackServer a = LoopbackServer.echo(loops.group());
                 LoopbackServer b = LoopbackServer.echo(loops.group())) {
-            List<ServerConfig> servers = List.of(new ServerConfig("s1", a.hostPort(), 1),
-                    new ServerConfig("s2", b.hostPort(), 1));
-            BackendPool pool = new BackendPool(new BackendConfig("app", Balance.ROUNDROBIN, servers,
-                    new BackendConfig.HealthCheckConfig(BackendConfig.HealthCheckConfig.Type.TCP, null, 0,
-                            Duration.ofMillis(100), Duration.ofMillis(500), 1, 2),
-                    Duration.ofSeconds(2), Duration.ofSeconds(30), 4, Duration.ofSeconds(30)));
-            pool.start(loops.group(), io.netty.channel.socket.nio.NioSocketChannel.class);
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30))) {
+            // the server runs the checks itself, as configured
+            String checked = backend(Balance.ROUNDROBIN, Duration.ofSeconds(2), Duration.ofSeconds(30),
+                    "{ type: tcp, interval: 100ms, timeout: 500ms, rise: 1, fall: 2 }", a.hostPort(), b.hostPort());
+            try (TlsRelayFront front = new TlsRelayFront(checked, Duration.ofSeconds(30))) {
+                BackendPool pool = front.pool();
                 BackendServer s1 = pool.server("s1");
                 a.stop();
                 Poll.until(WAIT, "s1 marked down", () -> !s1.isHealthy());
@@ -297,8 +318,6 @@ class TcpRelayTest {
                     }
                 }
                 assertEquals(2, s1.totalConnections(), "s1 takes its share again");
-            } finally {
-                pool.close();
             }
         }
     }
@@ -307,11 +326,11 @@ class TcpRelayTest {
     void leastConnSendsTheNextClientToTheIdleServer() throws Exception {
         try (LoopbackServer a = LoopbackServer.echo(loops.group());
                 LoopbackServer b = LoopbackServer.echo(loops.group())) {
-            BackendPool pool = pool(Balance.LEASTCONN, Duration.ofSeconds(30), a.hostPort(), b.hostPort());
-            BackendServer s1 = pool.server("s1");
-            BackendServer s2 = pool.server("s2");
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
-                    SSLSocket first = front.connect()) {
+            TlsRelayFront front = new TlsRelayFront(backend(Balance.LEASTCONN, Duration.ofSeconds(30),
+                    a.hostPort(), b.hostPort()), Duration.ofSeconds(30));
+            BackendServer s1 = front.pool().server("s1");
+            BackendServer s2 = front.pool().server("s2");
+            try (front; SSLSocket first = front.connect()) {
                 roundTrip(first, "hold");
                 BackendServer busy = s1.activeConnections() == 1 ? s1 : s2;
                 BackendServer idle = busy == s1 ? s2 : s1;
@@ -336,8 +355,10 @@ class TcpRelayTest {
             deadPort = s.getLocalPort();
         }
         try (LoopbackServer live = LoopbackServer.echo(loops.group())) {
-            BackendPool pool = pool(new HostPort("127.0.0.1", deadPort), live.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30))) {
+            TlsRelayFront front = new TlsRelayFront(backend(new HostPort("127.0.0.1", deadPort), live.hostPort()),
+                    Duration.ofSeconds(30));
+            BackendPool pool = front.pool();
+            try (front) {
                 for (int i = 0; i < 4; i++) {
                     try (SSLSocket client = front.connect()) {
                         roundTrip(client, "retry " + i);
@@ -353,9 +374,10 @@ class TcpRelayTest {
     @Test
     void connectTimeoutMovesTheClientToAnotherServer() throws Exception {
         try (Blackhole hole = new Blackhole(); LoopbackServer live = LoopbackServer.echo(loops.group())) {
-            BackendPool pool = pool(Balance.ROUNDROBIN, Duration.ofMillis(300), Duration.ofSeconds(30),
-                    hole.hostPort(), live.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30))) {
+            TlsRelayFront front = new TlsRelayFront(backend(Balance.ROUNDROBIN, Duration.ofMillis(300),
+                    Duration.ofSeconds(30), hole.hostPort(), live.hostPort()), Duration.ofSeconds(30));
+            BackendPool pool = front.pool();
+            try (front) {
                 for (int i = 0; i < 2; i++) {
                     try (SSLSocket client = front.connect()) {
                         long start = System.nanoTime();
@@ -380,18 +402,17 @@ class TcpRelayTest {
             deadPort = s.getLocalPort();
         }
         try (LoopbackServer a = LoopbackServer.echo(loops.group())) {
-            BackendPool down = pool(a.hostPort());
-            down.server("s1").setHealthy(false);
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), down, Duration.ofSeconds(30));
-                    SSLSocket client = front.connect()) {
-                assertClosedByProxy(client);
+            try (TlsRelayFront front = new TlsRelayFront(backend(a.hostPort()), Duration.ofSeconds(30))) {
+                front.pool().server("s1").setHealthy(false);
+                assertClosedAtOrAfterHandshake(front);
             }
             assertEquals(0, a.accepted.get());
         }
-        BackendPool dead = pool(new HostPort("127.0.0.1", deadPort), new HostPort("127.0.0.1", deadPort));
-        try (TlsRelayFront front = new TlsRelayFront(loops.group(), dead, Duration.ofSeconds(30));
-                SSLSocket client = front.connect()) {
-            assertClosedByProxy(client);
+        TlsRelayFront front = new TlsRelayFront(backend(new HostPort("127.0.0.1", deadPort),
+                new HostPort("127.0.0.1", deadPort)), Duration.ofSeconds(30));
+        BackendPool dead = front.pool();
+        try (front) {
+            assertClosedAtOrAfterHandshake(front);
         }
         assertEquals(2, dead.server("s1").failedConnects() + dead.server("s2").failedConnects(),
                 "one try and one retry");
@@ -400,24 +421,25 @@ class TcpRelayTest {
     @Test
     void idleClientIsClosedAfterClientTimeout() throws Exception {
         try (LoopbackServer echo = LoopbackServer.echo(loops.group())) {
-            BackendPool pool = pool(echo.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofMillis(300));
-                    SSLSocket client = front.connect()) {
-                roundTrip(client, "hello");
-                long start = System.nanoTime();
-                assertClosedByProxy(client);
-                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertTrue(ms >= 250, "closed after " + ms + "ms, before the timeout");
+            try (TlsRelayFront front = new TlsRelayFront(backend(echo.hostPort()), Duration.ofMillis(300))) {
+                try (SSLSocket client = front.connect()) {
+                    roundTrip(client, "hello");
+                    long start = System.nanoTime();
+                    assertClosedByProxy(client);
+                    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    assertTrue(ms >= 250, "closed after " + ms + "ms, before the timeout");
+                }
+                // while the server runs: its own stop would close the backend side regardless
+                Poll.until(WAIT, "backend side closed too", () -> front.pool().server("s1").activeConnections() == 0);
             }
-            Poll.until(WAIT, "backend side closed too", () -> pool.server("s1").activeConnections() == 0);
         }
     }
 
     @Test
     void idleServerIsClosedAfterServerTimeout() throws Exception {
         try (LoopbackServer echo = LoopbackServer.echo(loops.group())) {
-            BackendPool pool = pool(Balance.ROUNDROBIN, Duration.ofMillis(300), echo.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(backend(Balance.ROUNDROBIN, Duration.ofMillis(300),
+                    echo.hostPort()), Duration.ofSeconds(30));
                     SSLSocket client = front.connect()) {
                 roundTrip(client, "hello");
                 long start = System.nanoTime();
@@ -438,8 +460,7 @@ class TcpRelayTest {
                         .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
             }
         })) {
-            BackendPool pool = pool(sayer.hostPort());
-            try (TlsRelayFront front = new TlsRelayFront(loops.group(), pool, Duration.ofSeconds(30));
+            try (TlsRelayFront front = new TlsRelayFront(backend(sayer.hostPort()), Duration.ofSeconds(30));
                     SSLSocket client = front.connect()) {
                 assertArrayEquals(goodbye, readFully(client.getInputStream(), goodbye.length));
                 assertClosedByProxy(client);

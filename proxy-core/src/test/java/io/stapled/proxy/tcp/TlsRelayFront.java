@@ -2,70 +2,54 @@ package io.stapled.proxy.tcp;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.List;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
-import io.stapled.config.CertificateSource;
-import io.stapled.config.FrontendConfig;
-import io.stapled.config.HostPort;
-import io.stapled.config.HttpConfig;
-import io.stapled.config.TlsConfig;
-import io.stapled.testkit.pki.CertificateBuilder;
-import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.proxy.backend.BackendPool;
+import io.stapled.testing.StapledServerExtension;
 import io.stapled.testing.TrustingSslContext;
 
 /**
- * A TLS frontend in TCP mode for tests: BoringSSL server context from a run-time CA, an SslHandler
- * and then {@link TcpRelayInitializer#install}, as the assembly does; JDK clients trust the CA.
+ * A TLS frontend in TCP mode for tests: the real {@link io.stapled.server.StapledServer}, started by
+ * {@link StapledServerExtension} from a {@code mode: tcp} frontend and the backend YAML a test gives, so
+ * the relay runs in the pipeline the server assembles. JDK clients trust the extension's root.
+ * {@link #pool()} is the server's own pool: its counters and health state are what the tests read.
  */
 final class TlsRelayFront implements AutoCloseable {
-    private static final IssuedCertificate CA = CertificateBuilder.subject("CN=Relay Test Root").ca().build();
-    private static final IssuedCertificate LEAF = CertificateBuilder.subject("CN=localhost").issuer(CA)
-            .dnsNames("localhost").build();
-
-    final TcpRelayInitializer relay;
-    private final Channel serverChannel;
+    private final StapledServerExtension stapled;
     private final SSLContext clientContext;
 
-    TlsRelayFront(EventLoopGroup group, BackendPool pool, Duration clientTimeout) throws Exception {
-        FrontendConfig frontend = new FrontendConfig("tcp-front", new HostPort("127.0.0.1", 0),
-                FrontendConfig.Mode.TCP, pool.name(), List.<CertificateSource>of(), null, TlsConfig.defaults(),
-                HttpConfig.defaults(), 0, clientTimeout, false);
-        relay = new TcpRelayInitializer(frontend, pool);
-        SslContext server = SslContextBuilder.forServer(LEAF.keyPair().getPrivate(),
-                        LEAF.chain().toArray(new X509Certificate[0]))
-                .sslProvider(SslProvider.OPENSSL)
-                .build();
-        serverChannel = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("tls", server.newHandler(ch.alloc()));
-                        relay.install(ch.pipeline());
-                    }
-                })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
-        clientContext = TrustingSslContext.trusting(CA.certificate());
+    /** {@code backend}: the YAML of one backend named {@code app}, as {@code - name: app ...} list item. */
+    TlsRelayFront(String backend, Duration clientTimeout) throws Exception {
+        stapled = StapledServerExtension.fromYaml("""
+                frontends:
+                  - name: tcp-front
+                    bind: 127.0.0.1:0
+                    mode: tcp
+                    backend: app
+                    client_timeout: %dms
+                    certificates:
+                      - crt: ${cert:localhost}
+                backends:
+                %s""".formatted(clientTimeout.toMillis(), backend));
+        stapled.start();
+        try {
+            clientContext = TrustingSslContext.trusting(stapled.root());
+        } catch (Exception | Error e) {
+            stapled.stop();
+            throw e;
+        }
+    }
+
+    /** The server's backend {@code app}. */
+    BackendPool pool() {
+        return stapled.server().backends().get("app");
     }
 
     int port() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return stapled.port("tcp-front");
     }
 
     /** A connected client that has finished its handshake, with a read timeout. */
@@ -89,6 +73,6 @@ final class TlsRelayFront implements AutoCloseable {
 
     @Override
     public void close() {
-        serverChannel.close().syncUninterruptibly();
+        stapled.stop();
     }
 }
