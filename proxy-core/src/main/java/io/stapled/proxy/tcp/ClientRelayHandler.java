@@ -20,6 +20,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.BackendConfig;
 import io.stapled.net.Transport;
+import io.stapled.tls.TlsAttributes;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.relay.Relay;
@@ -57,7 +58,10 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
-        if (ctx.pipeline().get(SslHandler.class) == null) {
+        // Behind TLS the backend is connected only once the handshake is done: at accept the TLS handler
+        // is still the ClientHello handler, not an SslHandler yet, and a backend that speaks first (SMTP,
+        // a greeting) would otherwise have its bytes written to the client before TLS, in the clear.
+        if (ctx.pipeline().get(TlsAttributes.HANDLER_NAME) == null && ctx.pipeline().get(SslHandler.class) == null) {
             start();
         }
         ctx.fireChannelActive();
