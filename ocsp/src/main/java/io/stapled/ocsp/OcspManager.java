@@ -310,6 +310,10 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
                 mc.state().initialRoundDone();
                 return;
             }
+            if (!mc.subject().autoUpdate()) {
+                mc.state().initialRoundDone(); // ocsp-update off: the file staple (if any) is all it gets until asked
+                return;
+            }
             Instant now = clock.instant();
             Staple s = mc.staple();
             if (s != null && s.isValidAt(now) && now.isBefore(policy.midpoint(s))) {
@@ -343,7 +347,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
                 installer.loadFile(mc);
             }
             Instant due = mc.nextRefresh();
-            if (mc.notFetchable() == null && due != null && !now.isBefore(due)) {
+            if (mc.notFetchable() == null && mc.subject().autoUpdate() && due != null && !now.isBefore(due)) {
                 refresh(mc);
             }
             installer.checkMustStaple(mc);

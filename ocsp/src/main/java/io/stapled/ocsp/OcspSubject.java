@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param responderOverride a responder for this certificate only, over the global one and the AIA URL
  * @param enabled           false: never fetched, no file loaded, runtime pushes refused (as when the
  *                          settings disable OCSP altogether)
+ * @param autoUpdate        false (HAProxy's {@code ocsp-update off}): no scheduled fetches, not at start
+ *                          and not before expiry; the {@code .ocsp} file is still loaded, pushes accepted
+ *                          and {@link OcspManager#refreshNow} still fetches
  */
 public record OcspSubject(
         String id,
@@ -25,11 +28,18 @@ public record OcspSubject(
         X509Certificate issuer,
         Path certFile,
         URI responderOverride,
-        boolean enabled) {
+        boolean enabled,
+        boolean autoUpdate) {
 
     public OcspSubject {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(leaf, "leaf");
+    }
+
+    /** A subject refreshed automatically. */
+    public OcspSubject(String id, X509Certificate leaf, X509Certificate issuer, Path certFile,
+                       URI responderOverride, boolean enabled) {
+        this(id, leaf, issuer, certFile, responderOverride, enabled, true);
     }
 
     /** An enabled subject with no override. */

@@ -164,4 +164,28 @@ class SchedulerTest {
             assertEquals(List.of(good), expired);
         }
     }
+
+    /** {@code ocsp-update off}: no fetch at start nor when the refresh point passes, but refreshNow fetches. */
+    @Test
+    void withoutAutoUpdateOnlyRefreshNowFetches() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        OcspSubject s = Subjects.of(leaf);
+        OcspSubject off = new OcspSubject(s.id(), s.leaf(), s.issuer(), null, null, true, false);
+        try (OcspManager m = manager(OcspSettings.builder().minRefresh(Duration.ofMinutes(1)), null)) {
+            ManagedCertificate c = m.manage(off);
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)), "start-up does not wait for it");
+            assertEquals(0, responder.requestCount(), "no start-up fetch");
+            assertNull(c.notFetchable(), "still fetchable on demand");
+            assertEquals(Result.UPDATED, m.refreshNow(c.id()).get(5, TimeUnit.SECONDS).result());
+            assertEquals(1, responder.requestCount());
+            Instant next = c.nextRefresh();
+            clock.set((next == null ? clock.instant().plus(Duration.ofHours(3)) : next).plusSeconds(1));
+            for (int i = 0; i < 3; i++) {
+                m.tick(); // run here: the decision is made before the assertion, without a sleep
+            }
+            assertNull(c.state().fetching(), "no scheduled refresh started");
+            assertEquals(1, responder.requestCount());
+        }
+    }
 }

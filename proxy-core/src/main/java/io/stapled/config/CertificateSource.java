@@ -14,9 +14,17 @@ import java.util.Objects;
  */
 public sealed interface CertificateSource {
 
-    /** Per-certificate OCSP options; {@code responder} null means the AIA URL (or the global override). */
-    record OcspOptions(boolean enabled, URI responder) {
+    /**
+     * Per-certificate OCSP options; {@code responder} null means the AIA URL (or the global override).
+     * {@code autoUpdate} false (a crt-list's {@code [ocsp-update off]}) only stops scheduled fetches: as in
+     * HAProxy the {@code .ocsp} file is still served, pushes accepted and on-demand updates fetched.
+     */
+    record OcspOptions(boolean enabled, URI responder, boolean autoUpdate) {
         public static final OcspOptions DEFAULT = new OcspOptions(true, null);
+
+        public OcspOptions(boolean enabled, URI responder) {
+            this(enabled, responder, true);
+        }
     }
 
     /**

@@ -63,7 +63,7 @@ public final class CertificateLoader {
                 List<LoadedCertificate> out = new ArrayList<>();
                 for (CrtListEntry e : CrtListParser.parse(c.file())) {
                     OcspOptions ocsp = e.ocspUpdate() == null ? c.ocsp()
-                            : new OcspOptions(e.ocspUpdate(), c.ocsp().responder());
+                            : new OcspOptions(e.ocspUpdate() || c.ocsp().enabled(), c.ocsp().responder(), e.ocspUpdate());
                     try {
                         out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn(), null, slots));
                     } catch (TlsSetupException ex) {

@@ -66,7 +66,8 @@ public record LoadedCertificate(
     public static OcspSubject ocspSubject(Path source, X509Certificate leaf, X509Certificate issuer,
                                           CertificateSource.OcspOptions ocsp) {
         CertificateSource.OcspOptions o = ocsp == null ? CertificateSource.OcspOptions.DEFAULT : ocsp;
-        return new OcspSubject(source.toString(), leaf, issuer, source, o.responder(), o.enabled());
+        return new OcspSubject(source.toString(), leaf, issuer, source, o.responder(), o.enabled(),
+                o.autoUpdate());
     }
 
     public OcspSubject ocspSubject() {

@@ -80,6 +80,7 @@ public final class StapledServerExtension
     private final String yaml;
     private final Map<String, IntSupplier> ports = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
+    private java.util.function.Consumer<StapledServerExtension> beforeServer = x -> { };
 
     private final IssuedCertificate root = CertificateBuilder.subject("CN=extension root").ca().build();
     private final IssuedCertificate intermediate = CertificateBuilder.subject("CN=extension intermediate")
@@ -106,6 +107,16 @@ public final class StapledServerExtension
     /** Fills {@code ${port:name}} with {@code port}, read when the server starts (after earlier extensions). */
     public StapledServerExtension port(String name, IntSupplier port) {
         ports.put(name, port);
+        return this;
+    }
+
+    /**
+     * Runs {@code step} after the placeholders are filled (so {@code ${cert:...}} files and the responder
+     * exist) and before the server starts: for files the server must find at start, such as a crt-list
+     * or an {@code .ocsp} sibling.
+     */
+    public StapledServerExtension beforeServer(java.util.function.Consumer<StapledServerExtension> step) {
+        this.beforeServer = step;
         return this;
     }
 
@@ -149,7 +160,9 @@ public final class StapledServerExtension
             backendGroup = transport.newGroup(1, "ext-backend");
             backend = DemoBackend.start(backendGroup, transport, new InetSocketAddress("127.0.0.1", 0));
         }
-        StapledConfig config = ConfigLoader.parse(resolve(yaml), dir.resolve("stapled.yaml"));
+        String resolved = resolve(yaml);
+        beforeServer.accept(this);
+        StapledConfig config = ConfigLoader.parse(resolved, dir.resolve("stapled.yaml"));
         server = StapledServer.builder(config).clock(clock).start();
         client = new TlsTestClient();
     }

@@ -155,7 +155,7 @@ class CertificateLoaderTest {
         LoadedCertificate first = certs.get(0);
         assertEquals(List.of("*.shop.test"), first.sniNames());
         assertEquals(List.of("admin.shop.test"), first.excludedNames());
-        assertEquals(new OcspOptions(false, responder), first.ocsp());
+        assertEquals(new OcspOptions(true, responder, false), first.ocsp(), "off stops only the automatic refresh");
         assertEquals(List.of("h2", "http/1.1"), first.alpn());
         assertEquals(List.of("shop.test"), certs.get(1).sniNames());
         assertEquals(KeyType.RSA, certs.get(1).keyType());
