@@ -1,5 +1,6 @@
 package io.stapled.admin;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -42,8 +43,10 @@ public final class OcspManagerAdmin implements OcspAdmin {
             case INSERT_ERROR -> 5;
             default -> 0;
         };
+        // ocsp-update off: nothing is planned, so HAProxy's "show ssl ocsp-updates" leaves it out
+        Instant next = mc.subject().autoUpdate() ? mc.nextRefresh() : null;
         return new OcspEntry(mc.id(), path, mc.certIdHex(), mc.issuerNameHashHex(), mc.issuerKeyHashHex(),
-                mc.serialHex(), mc.responder(), mc.mustStaple(), mc.staple(), mc.nextRefresh(), mc.lastUpdate(),
+                mc.serialHex(), mc.responder(), mc.mustStaple(), mc.staple(), next, mc.lastUpdate(),
                 mc.successes(), mc.failures(), status, mc.lastError());
     }
 

@@ -2,6 +2,7 @@ package io.stapled.admin;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -81,6 +82,9 @@ class CrtListOcspUpdateOffTest {
         int port = stapled.port("https");
         Poll.until(Duration.ofSeconds(10), "the control certificate's automatic fetch", () -> responder.requestCount(ON) >= 1);
         assertEquals(0, responder.requestCount(OFF), "ocsp-update off: no start-up fetch");
+        String updates = send("show ssl ocsp-updates\n");
+        assertTrue(updates.contains(stapled.certificateFile("on.test").toString()), updates);
+        assertFalse(updates.contains(off.toString()), "only automatically updated certificates are listed: " + updates);
 
         byte[] fromFile = Files.readAllBytes(Path.of(off + ".ocsp"));
         assertArrayEquals(fromFile, stapled.client().handshake(port, "off.test").ocspResponse(), "the .ocsp sibling is stapled");
