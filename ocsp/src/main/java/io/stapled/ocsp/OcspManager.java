@@ -117,17 +117,28 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
      * {@code commit ssl cert}) the old one is unmanaged (its slot keeps serving the old certificate's
      * handshakes until they stop) and {@code subject} is managed with a new slot, started at once when
      * the engine runs. Serialised so two frontends binding the same new certificate get one slot.
+     *
+     * @throws IllegalArgumentException when the same leaf is bound again with the other update mode
      */
     @Override
     public synchronized StapleSlot slotFor(OcspSubject subject) {
         ManagedCertificate current = certs.get(subject.id());
         if (current != null && current.subject().leaf().equals(subject.leaf())) {
+            if (current.subject().autoUpdate() != subject.autoUpdate()) {
+                // HAProxy 3.x refuses this too: one certificate, one staple, so one update mode
+                throw new IllegalArgumentException("different parameter 'ocsp-update' (" + onOff(subject.autoUpdate())
+                        + " here, " + onOff(current.subject().autoUpdate()) + " where it was loaded first)");
+            }
             return current.slot();
         }
         if (current != null) {
             unmanage(subject.id());
         }
         return manage(subject).slot();
+    }
+
+    private static String onOff(boolean autoUpdate) {
+        return autoUpdate ? "on" : "off";
     }
 
     /** Adds a listener after building (events from then on); for parts made after the engine, e.g. metrics. */

@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.StapledConfig;
+import io.stapled.ocsp.OcspManager;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
@@ -21,9 +22,13 @@ public final class ConfigCheck {
     public static String verify(StapledConfig config) {
         TlsProviders.resolve(config.global().tlsProvider());
         List<LoadedCertificate> all = new ArrayList<>();
-        for (FrontendConfig fe : config.frontends()) {
-            try (TlsFrontend tls = TlsFrontendFactory.create(fe, config.global())) {
-                all.addAll(tls.certificates());
+        // an engine that is never started: binding every certificate to it applies the same
+        // cross-frontend rules as a run (one update mode per certificate) without fetching
+        try (OcspManager engine = OcspManager.builder().settings(config.ocsp().settings()).build()) {
+            for (FrontendConfig fe : config.frontends()) {
+                try (TlsFrontend tls = TlsFrontendFactory.create(fe, config.global(), engine)) {
+                    all.addAll(tls.certificates());
+                }
             }
         }
         OcspWiring.checkIssuers(all, config.ocsp().settings());

@@ -76,8 +76,14 @@ public record LoadedCertificate(
 
     /** This certificate bound to the slot {@code slots} hands out for it. */
     public LoadedCertificate stapledBy(StapleSlots slots) {
+        StapleSlot slot;
+        try {
+            slot = slots.slotFor(ocspSubject());
+        } catch (IllegalArgumentException e) {
+            throw new TlsSetupException(source + ": " + e.getMessage(), e);
+        }
         return new LoadedCertificate(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn,
-                slots.slotFor(ocspSubject()), mustStaple, ocspUrl);
+                slot, mustStaple, ocspUrl);
     }
 
     /**

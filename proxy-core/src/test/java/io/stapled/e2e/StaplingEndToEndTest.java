@@ -152,6 +152,32 @@ class StaplingEndToEndTest {
     }
 
     @Test
+    void oneCertificateWithTwoOcspUpdateModesIsAConfigErrorInCheckAndRun() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("on.list"), deployment.ecdsaFile + "\n");
+        java.nio.file.Files.writeString(dir.resolve("off.list"), "# comment\n" + deployment.ecdsaFile + " [ocsp-update off]\n");
+        String yaml = deployment.yaml("").replace("      - dir: certs/\n", "      - crt_list: on.list\n")
+                .replace("frontends:\n", """
+                frontends:
+                  - name: second
+                    bind: 127.0.0.1:0
+                    mode: http
+                    backend: app
+                    certificates:
+                      - crt_list: off.list
+                """);
+        io.stapled.config.StapledConfig config = ConfigLoader.parse(yaml, dir.resolve("stapled.yaml"));
+        RuntimeException check = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> io.stapled.server.ConfigCheck.verify(config));
+        RuntimeException run = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> StapledServer.builder(config).start().stop(Duration.ZERO));
+        for (RuntimeException e : List.of(check, run)) {
+            String message = e.getMessage();
+            org.junit.jupiter.api.Assertions.assertTrue(message.contains("different parameter 'ocsp-update'")
+                    && message.contains("on.list:1") && message.contains("certificates[0].crt_list"), message);
+        }
+    }
+
+    @Test
     void revokedAnswerNeverReplacesTheGoodStaple() throws Exception {
         deployment.start("");
         byte[] good;
