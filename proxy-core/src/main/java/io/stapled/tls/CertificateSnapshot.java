@@ -129,6 +129,7 @@ public final class CertificateSnapshot {
             }
             ServingCertificate def = defaultCertificate != null ? defaultCertificate : certificates.get(0);
             CertificatePair defaultPair = defaultPairFor(def);
+            fillRsaFromWildcards();
             applyExclusions(defaultPair);
             return new CertificateSnapshot(this, def, defaultPair);
         }
@@ -144,6 +145,28 @@ public final class CertificateSnapshot {
                 }
             }
             return CertificatePair.of(def);
+        }
+
+        /**
+         * An exact name served only by ECDSA gets the RSA certificate of its matching wildcard (unless
+         * that certificate excludes the name) in its empty RSA place. HAProxy tries the exact entry and
+         * then the wildcard before giving up, so an RSA-only client is served the wildcard's RSA; doing
+         * it here keeps the pick one map read with no allocation. An exact RSA certificate serves every
+         * client, so only the RSA place is ever filled and an ECDSA client still gets the exact ECDSA.
+         */
+        private void fillRsaFromWildcards() {
+            for (Map.Entry<String, CertificatePair> e : exact.entrySet()) {
+                CertificatePair p = e.getValue();
+                if (p.rsa() != null) {
+                    continue;
+                }
+                String name = e.getKey();
+                int dot = name.indexOf('.');
+                CertificatePair w = dot > 0 ? wildcard.get(name.substring(dot + 1)) : null;
+                if (w != null && w.rsa() != null && !w.rsa().certificate().excludedNames().contains(name)) {
+                    e.setValue(p.with(w.rsa()));
+                }
+            }
         }
 
         /**

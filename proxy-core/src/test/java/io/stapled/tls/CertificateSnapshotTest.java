@@ -64,6 +64,28 @@ class CertificateSnapshotTest {
     }
 
     @Test
+    void exactEcdsaFallsBackToTheWildcardsRsaForAnRsaOnlyClient() {
+        ServingCertificate def = cert(KeyType.EC, "default.test");
+        ServingCertificate exactEc = cert(KeyType.EC, "www.shop.test");
+        ServingCertificate wildRsa = cert(KeyType.RSA, "*.shop.test");
+        ServingCertificate wildEc = cert(KeyType.EC, "*.shop.test");
+        CertificateSnapshot s = CertificateSnapshot.builder().add(def).add(exactEc).add(wildRsa).add(wildEc).build();
+        assertSame(exactEc, s.lookup("www.shop.test").choose(true), "exact first");
+        assertSame(wildRsa, s.lookup("www.shop.test").choose(false), "then the wildcard's RSA");
+        assertSame(def, s.defaultPair().choose(false), "the default pair is not widened");
+
+        // an exact RSA serves everyone: the wildcard's ECDSA does not take over
+        ServingCertificate exactRsa = cert(KeyType.RSA, "rsa.shop.test");
+        s = CertificateSnapshot.builder().add(def).add(exactRsa).add(wildEc).build();
+        assertSame(exactRsa, s.lookup("rsa.shop.test").choose(true));
+
+        // a wildcard RSA that excludes the name does not fill in for it
+        ServingCertificate excluding = cert(KeyType.RSA, List.of("*.shop.test"), List.of("www.shop.test"));
+        s = CertificateSnapshot.builder().add(def).add(exactEc).add(excluding).build();
+        assertSame(exactEc, s.lookup("www.shop.test").choose(false));
+    }
+
+    @Test
     void firstCertificateOfAKeyTypeWinsAName() {
         ServingCertificate first = cert(KeyType.EC, "dup.test");
         ServingCertificate second = cert(KeyType.EC, "dup.test");

@@ -36,6 +36,8 @@ class TlsHandshakeTest {
     static IssuedCertificate siteEc;
     static IssuedCertificate siteRsa;
     static IssuedCertificate wildEc;
+    static IssuedCertificate wildRsa;
+    static IssuedCertificate exactEcUnderWild;
     static IssuedCertificate fallback;
     static TlsFrontend frontend;
     static TlsTestServer server;
@@ -54,6 +56,10 @@ class TlsHandshakeTest {
         siteEc.writeBundle(dir.resolve("site-ec.pem"));
         siteRsa.writeWithSiblingKey(dir.resolve("site-rsa.pem"));
         wildEc.writeBundle(dir.resolve("wild.pem"));
+        wildRsa = TestPki.rsaLeaf("wild rsa", "*.wild.test");
+        wildRsa.writeBundle(dir.resolve("wild-rsa.pem"));
+        exactEcUnderWild = TestPki.ecLeaf("exact.wild.test", "exact.wild.test");
+        exactEcUnderWild.writeBundle(dir.resolve("exact-wild-ec.pem"));
         TlsConfig tls = new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), null, null, List.of("http/1.1"), true,
                 Duration.ofHours(1), 1000, Duration.ofMinutes(5), Duration.ofMillis(1500));
         frontend = Frontends.create(tls, new io.stapled.config.CertificateSource.Directory(dir,
@@ -107,6 +113,20 @@ class TlsHandshakeTest {
         TlsTestClient.Result r = client.connect(rsaOnlyTls12Client, "site.test", server.port());
         assertEquals(siteRsa.certificate(), r.leaf());
         assertEquals("TLSv1.2", r.protocol());
+    }
+
+    /** HAProxy tries the exact entry, then the wildcard: an exact ECDSA-only name still serves RSA-only clients. */
+    @Test
+    void exactEcdsaNameServesAnRsaOnlyClientTheWildcardsRsa() throws Exception {
+        assertEquals(exactEcUnderWild.certificate(),
+                client.connect(openSslClient, "exact.wild.test", server.port()).leaf());
+        TlsTestClient.Result r = client.connect(rsaOnlyTls12Client, "exact.wild.test", server.port());
+        assertEquals(wildRsa.certificate(), r.leaf());
+        assertEquals("TLSv1.2", r.protocol());
+        ExternalTool.assumeInstalled("openssl");
+        String out = OpenSslCli.sClient(server.port(), "-servername", "exact.wild.test",
+                "-sigalgs", "RSA-PSS+SHA256:RSA+SHA256", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256", "-tls1_2");
+        assertTrue(out.contains("CN = wild rsa"), out);
     }
 
     @Test
