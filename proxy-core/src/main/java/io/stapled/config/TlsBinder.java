@@ -39,8 +39,9 @@ final class TlsBinder {
         Duration sessionTimeout = m.duration("session_timeout", d.sessionTimeout());
         Duration handshakeTimeout = m.duration("handshake_timeout", d.handshakeTimeout());
         m.finish();
+        boolean strictSni = m.bool("strict_sni", false);
         return new TlsConfig(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation,
-                sessionCacheSize, sessionTimeout, handshakeTimeout);
+                sessionCacheSize, sessionTimeout, handshakeTimeout, strictSni);
     }
 
     private static List<String> protocols(YamlValue value) {

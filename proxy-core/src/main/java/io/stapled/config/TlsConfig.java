@@ -15,6 +15,8 @@ import java.util.List;
  * @param sessionCacheSize   server-side session cache entries
  * @param sessionTimeout     session lifetime
  * @param handshakeTimeout   a client that has not finished the handshake by then is closed
+ * @param strictSni          HAProxy's {@code strict-sni}: no default certificate, a client without SNI or
+ *                           with a name no certificate serves fails the handshake
  */
 public record TlsConfig(
         List<String> protocols,
@@ -25,11 +27,24 @@ public record TlsConfig(
         Duration ticketKeyRotation,
         int sessionCacheSize,
         Duration sessionTimeout,
-        Duration handshakeTimeout) {
+        Duration handshakeTimeout,
+        boolean strictSni) {
 
     public TlsConfig {
         protocols = List.copyOf(protocols);
         alpn = List.copyOf(alpn);
+    }
+
+    public TlsConfig(List<String> protocols, String ciphers, String ciphersuites, List<String> alpn,
+                     boolean sessionTickets, Duration ticketKeyRotation, int sessionCacheSize,
+                     Duration sessionTimeout, Duration handshakeTimeout) {
+        this(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation, sessionCacheSize,
+                sessionTimeout, handshakeTimeout, false);
+    }
+
+    public TlsConfig withStrictSni(boolean strict) {
+        return new TlsConfig(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation,
+                sessionCacheSize, sessionTimeout, handshakeTimeout, strict);
     }
 
     public static TlsConfig defaults() {

@@ -5,7 +5,9 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslClientHelloHandler;
@@ -33,6 +35,8 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
     private static final Logger log = LoggerFactory.getLogger(CertificateSelectingHandler.class);
     /** Lookups finish in place; the result travels in fields, so one shared completed future does. */
     private static final Future<Object> DONE = ImmediateEventExecutor.INSTANCE.newSucceededFuture(null);
+    /** A plaintext TLS record: fatal alert 112, unrecognized_name (RFC 6066), sent before any handshake message. */
+    private static final byte[] UNRECOGNIZED_NAME_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70};
 
     private final CertificateStore store;
     private final long handshakeTimeoutMillis;
@@ -86,7 +90,8 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
         try {
             hello = ClientHelloParser.parse(clientHello);
             if (hello != null) {
-                chosen = store.current().lookup(hello.serverName()).choose(hello.acceptsEcdsa());
+                CertificatePair pair = store.current().lookup(hello.serverName());
+                chosen = pair == null ? null : pair.choose(hello.acceptsEcdsa());
             }
         } catch (RuntimeException e) {
             hello = null;
@@ -98,8 +103,13 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, Future<Object> future) {
         if (hello == null || chosen == null) {
-            log.debug("{}: no valid ClientHello, closing", ctx.channel());
-            ctx.close();
+            log.debug("{}: no valid ClientHello or no certificate for it, closing", ctx.channel());
+            if (hello != null) {
+                // strict SNI or no certificate of a kind the client takes: say so, as BoringSSL would
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(UNRECOGNIZED_NAME_ALERT)).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                ctx.close();
+            }
             return;
         }
         // newHandler, not newEngine + new SslHandler: Netty then makes the BoringSSL engine without

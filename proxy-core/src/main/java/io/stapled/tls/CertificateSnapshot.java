@@ -20,6 +20,9 @@ public final class CertificateSnapshot {
     private final Map<String, CertificatePair> wildcard;
     private final CertificatePair defaultPair;
     private final ServingCertificate defaultCertificate;
+    /** What an unknown name or no SNI gets: the default pair, or null with strict SNI (the handshake fails). */
+    private final CertificatePair fallback;
+    private final boolean strictSni;
     private final List<ServingCertificate> certificates;
 
     private CertificateSnapshot(Builder b, ServingCertificate defaultCertificate, CertificatePair defaultPair) {
@@ -27,6 +30,8 @@ public final class CertificateSnapshot {
         this.wildcard = Map.copyOf(b.wildcard);
         this.defaultPair = defaultPair;
         this.defaultCertificate = defaultCertificate;
+        this.strictSni = b.strictSni;
+        this.fallback = b.strictSni ? null : defaultPair;
         this.certificates = List.copyOf(b.certificates);
     }
 
@@ -35,13 +40,13 @@ public final class CertificateSnapshot {
     }
 
     /**
-     * The pair for a server name: exact, then wildcard, then the default.
+     * The pair for a server name: exact, then wildcard, then the default (null with strict SNI).
      *
      * @param serverName lower-case without trailing dot (as {@link ClientHelloParser} gives it), or null
      */
     public CertificatePair lookup(String serverName) {
         if (serverName == null || serverName.isEmpty()) {
-            return defaultPair;
+            return fallback;
         }
         CertificatePair p = exact.get(serverName);
         if (p != null) {
@@ -54,7 +59,7 @@ public final class CertificateSnapshot {
                 return p;
             }
         }
-        return defaultPair;
+        return fallback;
     }
 
     /** Normalizes a name (lower case, no trailing dot) and looks it up. */
@@ -80,7 +85,7 @@ public final class CertificateSnapshot {
         for (ServingCertificate s : certificates) {
             b.add(s == old ? next : s);
         }
-        return b.defaultCertificate(defaultCertificate == old ? next : defaultCertificate).build();
+        return b.defaultCertificate(defaultCertificate == old ? next : defaultCertificate).strictSni(strictSni).build();
     }
 
     /** Builds a snapshot; not thread-safe. */
@@ -90,8 +95,15 @@ public final class CertificateSnapshot {
         private final Map<ServingCertificate, List<String>> exclusions = new LinkedHashMap<>();
         private final List<ServingCertificate> certificates = new ArrayList<>();
         private ServingCertificate defaultCertificate;
+        private boolean strictSni;
 
         private Builder() { }
+
+        /** HAProxy's {@code strict-sni}: {@link #lookup} has no default to fall back to. */
+        public Builder strictSni(boolean strict) {
+            this.strictSni = strict;
+            return this;
+        }
 
         /** Adds a certificate under its SNI names; for a name that already has one of this key type, the first wins. */
         public Builder add(ServingCertificate c) {

@@ -76,7 +76,8 @@ public final class TlsFrontendFactory {
                     tickets.register(s.sslContext());
                 }
             }
-            CertificateSnapshot.Builder snapshot = CertificateSnapshot.builder().addAll(serving);
+            CertificateSnapshot.Builder snapshot = CertificateSnapshot.builder().addAll(serving)
+                    .strictSni(frontend.tls().strictSni());
             if (frontend.defaultCertificate() != null) {
                 snapshot.defaultCertificate(findDefault(frontend.defaultCertificate(), serving));
             }
