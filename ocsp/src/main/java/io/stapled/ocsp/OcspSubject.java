@@ -74,6 +74,9 @@ public record OcspSubject(
      * mistake the proxy refuses at start-up.
      */
     public boolean missingIssuer(OcspSettings settings) {
-        return notFetchable(settings) == ManagedCertificate.NotFetchable.NO_ISSUER && responder(settings) != null;
+        // Only a responder of the certificate's own (its AIA, or an override for this certificate) makes
+        // it a mistake: a global override alone says nothing about, e.g., a self-signed certificate.
+        return notFetchable(settings) == ManagedCertificate.NotFetchable.NO_ISSUER
+                && (responderOverride != null || CertificateFacts.ocspUrl(leaf) != null);
     }
 }

@@ -84,8 +84,10 @@ class StapleOwnershipTest {
         assertFalse(new OcspSubject("a", withUrl.certificate(), null, null, null, false).missingIssuer(on));
         OcspSubject nowhere = new OcspSubject("b", withoutUrl.certificate(), null, null, null, true);
         assertFalse(nowhere.missingIssuer(on), "no responder either: served without a staple, not an error");
-        assertTrue(nowhere.missingIssuer(settings().responderOverride(URI.create(responder.url())).build()),
-                "the global responder counts");
+        assertFalse(nowhere.missingIssuer(settings().responderOverride(URI.create(responder.url())).build()),
+                "a global responder alone (e.g. a self-signed certificate): served without a staple, not an error");
+        assertTrue(new OcspSubject("b", withoutUrl.certificate(), null, null, URI.create(responder.url()), true)
+                .missingIssuer(on), "a responder named for this certificate counts");
         assertEquals(ManagedCertificate.NotFetchable.NO_RESPONDER,
                 new OcspSubject("c", withoutUrl.certificate(), pki.ca.certificate(), null, null, true).notFetchable(on));
     }

@@ -178,6 +178,23 @@ class StaplingEndToEndTest {
     }
 
     @Test
+    void aGlobalResponderDoesNotRefuseASelfSignedCertificateItIsServedWithoutAStaple() throws Exception {
+        io.stapled.testkit.pki.IssuedCertificate self = io.stapled.testkit.pki.CertificateBuilder
+                .subject("CN=self.test").dnsNames("self.test").build();
+        self.writeBundle(dir.resolve("certs/self.pem"));
+        StapledServer server = deployment.start("responder: " + deployment.responder.url() + "\n");
+        try (TlsTestClient.Connection c = client.open(deployment.port(), "self.test", true, self.certificate())) {
+            assertEquals(self.certificate(), c.peerLeaf());
+            assertNull(c.ocspResponse(), "no issuer: no staple, ever");
+        }
+        try (TlsTestClient.Connection c = client.open(deployment.port(), "a.test", true, deployment.root.certificate())) {
+            assertNotNull(c.ocspResponse(), "the others are stapled from the global responder");
+        }
+        assertEquals(io.stapled.ocsp.ManagedCertificate.NotFetchable.NO_ISSUER,
+                server.ocsp().certificate(dir.resolve("certs/self.pem").toString()).notFetchable());
+    }
+
+    @Test
     void revokedAnswerNeverReplacesTheGoodStaple() throws Exception {
         deployment.start("");
         byte[] good;
