@@ -70,7 +70,7 @@ public record OcspSubject(
     }
 
     /**
-     * Wants a staple (enabled, has a responder) but has no issuer, so it can never get one: a deployment
+     * Asks for a staple (enabled, names a responder of its own) but has no issuer, so it can never get one: a deployment
      * mistake the proxy refuses at start-up.
      */
     public boolean missingIssuer(OcspSettings settings) {
