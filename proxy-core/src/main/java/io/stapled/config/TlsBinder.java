@@ -38,8 +38,8 @@ final class TlsBinder {
         int sessionCacheSize = m.integer("session_cache_size", d.sessionCacheSize(), 0, 10_000_000);
         Duration sessionTimeout = m.duration("session_timeout", d.sessionTimeout());
         Duration handshakeTimeout = m.duration("handshake_timeout", d.handshakeTimeout());
-        m.finish();
         boolean strictSni = m.bool("strict_sni", false);
+        m.finish();
         return new TlsConfig(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation,
                 sessionCacheSize, sessionTimeout, handshakeTimeout, strictSni);
     }

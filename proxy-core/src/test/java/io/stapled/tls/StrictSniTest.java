@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import io.stapled.config.CertificateSource;
+import io.stapled.config.ConfigLoader;
 import io.stapled.config.TlsConfig;
 import io.stapled.testing.ExternalTool;
 import io.stapled.testkit.TestPki;
@@ -21,6 +22,26 @@ import org.junit.jupiter.api.io.TempDir;
 class StrictSniTest {
     @TempDir
     Path dir;
+
+    @Test
+    void theYamlKeyIsTlsStrictSni() throws Exception {
+        TestPki.ecLeaf("site.test", "site.test").writeBundle(dir.resolve("site.pem"));
+        String yaml = """
+                frontends:
+                  - name: https
+                    bind: 127.0.0.1:0
+                    backend: app
+                    certificates:
+                      - dir: %s
+                    tls:
+                      strict_sni: true
+                backends:
+                  - name: app
+                    servers:
+                      - { name: a, address: 127.0.0.1:1 }
+                """.formatted(dir);
+        assertTrue(ConfigLoader.parse(yaml, dir.resolve("stapled.yaml")).frontends().get(0).tls().strictSni());
+    }
 
     @Test
     void unknownNameAndNoSniFailTheHandshakeWithUnrecognizedName() throws Exception {
