@@ -117,15 +117,7 @@ class StaplingEndToEndTest {
 
     @Test
     void aFileServedByTwoFrontendsIsOneManagedCertificateWithOneSlot() throws Exception {
-        String yaml = deployment.yaml("").replace("frontends:\n", """
-                frontends:
-                  - name: second
-                    bind: 127.0.0.1:0
-                    mode: http
-                    backend: app
-                    certificates:
-                      - dir: certs/
-                """);
+        String yaml = withSecondFrontend(deployment.yaml(""), "dir: certs/");
         StapledServer server = StapledServer.builder(ConfigLoader.parse(yaml, dir.resolve("stapled.yaml"))).start();
         try {
             List<LoadedCertificate> first = server.frontend("https").tls().certificates();
@@ -155,16 +147,8 @@ class StaplingEndToEndTest {
     void oneCertificateWithTwoOcspUpdateModesIsAConfigErrorInCheckAndRun() throws Exception {
         java.nio.file.Files.writeString(dir.resolve("on.list"), deployment.ecdsaFile + "\n");
         java.nio.file.Files.writeString(dir.resolve("off.list"), "# comment\n" + deployment.ecdsaFile + " [ocsp-update off]\n");
-        String yaml = deployment.yaml("").replace("      - dir: certs/\n", "      - crt_list: on.list\n")
-                .replace("frontends:\n", """
-                frontends:
-                  - name: second
-                    bind: 127.0.0.1:0
-                    mode: http
-                    backend: app
-                    certificates:
-                      - crt_list: off.list
-                """);
+        String yaml = withSecondFrontend(deployment.yaml("").replace("      - dir: certs/\n", "      - crt_list: on.list\n"),
+                "crt_list: off.list");
         io.stapled.config.StapledConfig config = ConfigLoader.parse(yaml, dir.resolve("stapled.yaml"));
         RuntimeException check = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
                 () -> io.stapled.server.ConfigCheck.verify(config));
@@ -277,5 +261,18 @@ class StaplingEndToEndTest {
     private static SingleResp single(byte[] der) throws Exception {
         BasicOCSPResp basic = (BasicOCSPResp) new OCSPResp(der).getResponseObject();
         return basic.getResponses()[0];
+    }
+
+    /** {@code yaml} with a frontend "second" in front of the others, serving {@code certificateSource}. */
+    private static String withSecondFrontend(String yaml, String certificateSource) {
+        return yaml.replace("frontends:\n", """
+                frontends:
+                  - name: second
+                    bind: 127.0.0.1:0
+                    mode: http
+                    backend: app
+                    certificates:
+                      - %s
+                """.formatted(certificateSource));
     }
 }
