@@ -117,10 +117,16 @@ final class OcspCommands {
         };
     }
 
-    /** HAProxy's list: key, path, then the CertID fields indented as OpenSSL prints them. */
+    /**
+     * HAProxy's list: key, path, then the CertID fields indented as OpenSSL prints them, in HAProxy's order
+     * (its tree of responses compares the DER CertIDs bytewise, zero-padded), so two runs list alike.
+     */
     static String list(List<OcspEntry> entries) {
         StringBuilder sb = new StringBuilder("# Certificate IDs\n");
-        for (OcspEntry e : entries) {
+        List<OcspEntry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparing(OcspEntry::certIdHex,
+                Comparator.nullsLast(OcspCommands::compareZeroPadded)));
+        for (OcspEntry e : sorted) {
             if (e.certIdHex() == null) {
                 continue;
             }
@@ -132,6 +138,19 @@ final class OcspCommands {
             sb.append("   Serial Number: ").append(serial(e.serialHex())).append('\n');
         }
         return sb.toString();
+    }
+
+    /** Bytewise order of two hex strings with the shorter padded with zeros, as a fixed-length memcmp. */
+    static int compareZeroPadded(String a, String b) {
+        int n = Math.max(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char x = i < a.length() ? a.charAt(i) : '0';
+            char y = i < b.length() ? b.charAt(i) : '0';
+            if (x != y) {
+                return Character.compare(x, y);
+            }
+        }
+        return 0;
     }
 
     private static String serial(String hex) {

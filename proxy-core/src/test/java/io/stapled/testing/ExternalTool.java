@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A real command-line tool a test talks to (openssl, curl, socat). A test that needs one that is not
+ * A real command-line tool a test talks to (openssl, curl, socat, haproxy). A test that needs one that is not
  * installed is skipped with a printed reason on a developer's machine, and fails in CI (where
  * {@code CI=true}: {@code .ci/run} installs every tool, so a missing one is a broken set-up, not a
  * reason to pass without the interop tests). One that is installed runs bounded in time.
