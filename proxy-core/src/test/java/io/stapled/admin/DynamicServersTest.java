@@ -58,6 +58,8 @@ class DynamicServersTest {
     private final Named b1 = new Named("b1");
     private final Named b2 = new Named("b2");
     private final Named b3 = new Named("b3");
+    private final LoopbackServer echo1 = LoopbackServer.echo(GROUP);
+    private final LoopbackServer echo2 = LoopbackServer.echo(GROUP);
 
     @RegisterExtension
     final StapledServerExtension stapled = StapledServerExtension.fromYaml("""
@@ -69,14 +71,23 @@ class DynamicServersTest {
                 backend: app
                 certificates:
                   - crt: ${cert:dyn.test}
+              - name: tcp
+                bind: 127.0.0.1:0
+                mode: tcp
+                backend: relay
+                certificates:
+                  - crt: ${cert:tcp.test}
             backends:
               - name: app
                 balance: roundrobin
                 health_check: { type: tcp, interval: 100ms, timeout: 1s, rise: 1, fall: 1 }
                 servers:
                   - { name: app1, address: 127.0.0.1:${port:b1} }
+              - name: relay
+                servers:
+                  - { name: e1, address: 127.0.0.1:${port:echo1} }
             runtime_api: { socket: ${socket}, mode: "0600", level: admin }
-            """).port("b1", b1::port);
+            """).port("b1", b1::port).port("echo1", echo1::port);
 
     private final List<SSLSocket> sockets = new ArrayList<>();
 
@@ -88,6 +99,8 @@ class DynamicServersTest {
         b1.close();
         b2.close();
         b3.close();
+        echo1.close();
+        echo2.close();
     }
 
     /** A keep-alive HTTP backend answering its name; {@code GET /hold} waits for {@link #releaseHeld}. */
@@ -163,12 +176,16 @@ class DynamicServersTest {
     }
 
     private SSLSocket https() throws Exception {
+        return tls("https", "dyn.test");
+    }
+
+    private SSLSocket tls(String frontend, String sni) throws Exception {
         SSLContext ctx = TrustingSslContext.trusting(stapled.root());
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", stapled.port("https"));
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", stapled.port(frontend));
         sockets.add(s);
         s.setSoTimeout(10_000);
         SSLParameters p = s.getSSLParameters();
-        p.setServerNames(List.of(new SNIHostName("dyn.test")));
+        p.setServerNames(List.of(new SNIHostName(sni)));
         s.setSSLParameters(p);
         s.startHandshake();
         return s;
@@ -256,6 +273,27 @@ class DynamicServersTest {
         assertTrue(serverLine("app1").startsWith("1 app 1 app1 ::1 "), serverLine("app1"));
         assertTrue(cli("show stat\n").contains(",[::1]:9,"));
         assertTrue(get().startsWith("503"), "nothing listens there");
+    }
+
+    @Test
+    void addrChangeLeavesAnOpenTcpRelayOnTheOldServer() throws Exception {
+        SSLSocket open = tls("tcp", "tcp.test");
+        assertEquals("one", echo(open, "one"));
+        assertEquals(1, echo1.accepted.get());
+        assertEquals("no need to change the addr, port changed from '" + echo1.port() + "' to '" + echo2.port()
+                + "' by 'stats socket command'\n\n", cli("set server relay/e1 addr 127.0.0.1 port " + echo2.port() + "\n"));
+        SSLSocket fresh = tls("tcp", "tcp.test");
+        assertEquals("two", echo(fresh, "two"));
+        assertEquals(1, echo2.accepted.get(), "the new connection went to the new address");
+        assertEquals("three", echo(open, "three"), "the open relay carries on to the old one");
+        assertEquals(1, echo1.accepted.get());
+    }
+
+    private static String echo(SSLSocket s, String text) throws IOException {
+        s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        byte[] got = s.getInputStream().readNBytes(text.length());
+        return new String(got, StandardCharsets.US_ASCII);
     }
 
     @Test
