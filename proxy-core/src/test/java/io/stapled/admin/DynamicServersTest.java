@@ -434,6 +434,22 @@ class DynamicServersTest {
         }
         assertEquals(1, app().servers().size());
         assertEquals(new java.net.InetSocketAddress("127.0.0.1", b1.port()), app().server("app1").address());
+        String help = cli("help\n");
+        int at = -1;
+        for (String line : List.of(
+                "  add server <bk>/<srv>                   : create a new server\n",
+                "  commit ssl cert <certfile>",
+                "  del server <bk>/<srv>                   : remove a dynamically added server\n",
+                "  del ssl cert <certfile>",
+                "  disable health                          : disable health checks\n",
+                "  disable server (DEPRECATED)",
+                "  enable health                           : enable health checks\n",
+                "  enable server  (DEPRECATED)",
+                "  set server <bk>/<srv> [opts]            : change a server's state, weight, address or health\n")) {
+            int next = help.indexOf(line);
+            assertTrue(next > at, "help lists, in this order (as docs/RUNTIME-API.md): " + line + "\n" + help);
+            at = next;
+        }
         String denied = cli("operator; add server app/x 127.0.0.1:5\n");
         assertTrue(denied.endsWith("Permission denied\n\n"), denied);
         assertEquals(1, app().servers().size());
