@@ -64,8 +64,8 @@ public final class BackendPool implements AutoCloseable {
     /**
      * Adds a server (HAProxy's {@code add server}) in admin state {@code state}, with the lowest id no
      * other server has, as HAProxy does. When {@code checked}, the backend's health check watches it;
-     * that needs a backend with one. Throws IllegalArgumentException when the name is taken or
-     * {@code checked} has no check to use.
+     * that needs a backend with one, {@link #start started}. Throws IllegalArgumentException when the
+     * name is taken or the backend has no check, IllegalStateException when checks are not started.
      */
     public synchronized BackendServer add(BackendConfig.ServerConfig server, BackendServer.AdminState state,
             boolean checked) {
@@ -76,6 +76,9 @@ public final class BackendPool implements AutoCloseable {
         if (checked && config.healthCheck() == null) {
             throw new IllegalArgumentException("backend " + name() + " has no health_check");
         }
+        if (checked && healthChecker == null) {
+            throw new IllegalStateException("backend " + name() + ": health checks are not started");
+        }
         int id = 1;
         while (hasId(now, id)) {
             id++;
@@ -85,7 +88,7 @@ public final class BackendPool implements AutoCloseable {
         List<BackendServer> next = new ArrayList<>(now);
         next.add(added);
         servers = List.copyOf(next);
-        if (checked && healthChecker != null) {
+        if (checked) {
             healthChecker.add(added);
         }
         listeners.forEach(l -> l.added(this, added));
