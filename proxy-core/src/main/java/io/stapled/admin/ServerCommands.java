@@ -37,7 +37,7 @@ final class ServerCommands {
                         "enable server  (DEPRECATED)             : enable a disabled server (use 'set server' instead)",
                         (args, p, s) -> setState(backends, args, AdminState.READY)),
                 BasicCommand.sync("set server", CliLevel.ADMIN,
-                        "set server <bk>/<srv> [opts]            : change a server's state, weight or health",
+                        "set server <bk>/<srv> [opts]            : change a server's state, weight, address or health",
                         (args, p, s) -> setServer(backends, args)),
                 BasicCommand.sync("get weight", CliLevel.USER,
                         "get weight <bk>/<srv>                   : report a server's current weight",
@@ -103,6 +103,9 @@ final class ServerCommands {
             case "weight" -> {
                 return setWeight(f, value);
             }
+            case "addr" -> {
+                return ServerAddress.set(f, args);
+            }
             case "health" -> {
                 switch (value) {
                     case "up", "stopping" -> f.server().setHealthy(true);
@@ -115,7 +118,7 @@ final class ServerCommands {
                 return "";
             }
             default -> {
-                return "usage: set server <backend>/<server> health | state | weight\n";
+                return "usage: set server <backend>/<server> addr | health | state | weight\n";
             }
         }
     }
@@ -199,9 +202,8 @@ final class ServerCommands {
             int beId = all.indexOf(pool) + 1;
             BackendConfig.HealthCheckConfig hc = pool.config().healthCheck();
             List<BackendServer> servers = pool.servers();
-            for (int i = 0; i < servers.size(); i++) {
-                BackendServer s = servers.get(i);
-                int iweight = pool.config().servers().get(i).weight();
+            for (BackendServer s : servers) {
+                int iweight = s.initialWeight();
                 int admin = switch (s.adminState()) {
                     case MAINT -> 0x01;
                     case DRAIN -> 0x08;
@@ -215,7 +217,7 @@ final class ServerCommands {
                 int checkState = !s.isChecked() ? 0
                         : s.adminState() == AdminState.MAINT ? 0x02 | 0x04 | 0x08 : 0x02 | 0x04;
                 sb.append(beId).append(' ').append(pool.name()).append(' ')
-                        .append(i + 1).append(' ').append(s.name()).append(' ')
+                        .append(s.id()).append(' ').append(s.name()).append(' ')
                         .append(Addresses.host(s.address())).append(' ')
                         .append(op).append(' ').append(admin).append(' ')
                         .append(s.weight()).append(' ').append(iweight).append(' ')

@@ -3,7 +3,6 @@ package io.stapled.admin;
 import java.util.List;
 import java.util.Map;
 
-import io.stapled.config.BackendConfig;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 
@@ -30,22 +29,18 @@ final class ServerLookup {
             return Found.error("No such backend.\n");
         }
         String name = arg.substring(slash + 1);
-        List<BackendServer> servers = pool.servers();
         BackendServer server = null;
-        int index0 = -1;
         Integer id = numericId(name);
-        for (int i = 0; i < servers.size(); i++) {
-            if (id != null ? i + 1 == id : servers.get(i).name().equals(name)) {
-                server = servers.get(i);
-                index0 = i;
+        for (BackendServer s : pool.servers()) {
+            if (id != null ? s.id() == id : s.name().equals(name)) {
+                server = s;
                 break;
             }
         }
         if (server == null) {
             return Found.error("No such server.\n");
         }
-        BackendConfig.ServerConfig sc = pool.config().servers().get(index0);
-        return new Found(pool, server, sc.weight(), null);
+        return new Found(pool, server, server.initialWeight(), null);
     }
 
     static BackendPool backend(Map<String, BackendPool> backends, String name) {

@@ -15,6 +15,7 @@ public final class StandardCommands {
         registry.registerAll(InfoCommands.all(context.process()));
         registry.register(StatCommand.command(context.frontends(), context.backends()));
         registry.registerAll(ServerCommands.all(context.backends()));
+        registry.registerAll(DynamicServerCommands.all(context.backends()));
         registry.registerAll(OcspCommands.all(context.ocsp(), java.time.Instant::now, worker));
         registry.registerAll(CertCommands.all(context.certificates(), context.ocsp(), worker));
         return registry;

@@ -120,7 +120,7 @@ final class StatCommand {
                         .set("qcur", 0).set("qmax", 0).set("scur", s.activeConnections())
                         .set("stot", s.totalConnections()).set("econ", s.failedConnects()).set("status", status)
                         .set("weight", s.weight()).set("act", 1).set("bck", 0)
-                        .set("pid", 1).set("iid", iid).set("sid", i + 1)
+                        .set("pid", 1).set("iid", iid).set("sid", s.id())
                         .set("lbtot", s.totalConnections()).set("type", 2)
                         .set("addr", address(s)).set("mode", mode)
                         .set("uweight", s.weight());

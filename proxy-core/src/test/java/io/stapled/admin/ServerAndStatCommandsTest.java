@@ -263,7 +263,7 @@ class ServerAndStatCommandsTest {
                 cli.send("set server web/s1 state sleepy\n"));
         assertEquals("'set server <srv> health' expects 'up', 'stopping', or 'down'.\n\n",
                 cli.send("set server web/s1 health maybe\n"));
-        assertEquals("usage: set server <backend>/<server> health | state | weight\n\n",
+        assertEquals("usage: set server <backend>/<server> addr | health | state | weight\n\n",
                 cli.send("set server web/s1 color blue\n"));
         assertEquals(AdminState.READY, web.server("s1").adminState());
         assertTrue(web.server("s1").isHealthy());

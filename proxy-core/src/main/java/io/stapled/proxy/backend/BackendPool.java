@@ -3,6 +3,7 @@ package io.stapled.proxy.backend;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -10,19 +11,30 @@ import io.stapled.config.BackendConfig;
 
 /**
  * A backend's servers and the policy that picks one. Health checks and the runtime API change the
- * servers' state; {@link #select} reads it without locking.
+ * servers' state; {@link #select} reads it without locking. The server list itself is an immutable
+ * snapshot behind a volatile reference: {@link #add} and {@link #remove} (runtime API, never an
+ * event loop) publish a new list, and a pick in progress finishes on the list it started with.
  */
 public final class BackendPool implements AutoCloseable {
+
+    /** Told when the runtime API adds or deletes a server, on the thread that did it. */
+    public interface ServerListener {
+        void added(BackendPool pool, BackendServer server);
+
+        void removed(BackendPool pool, BackendServer server);
+    }
+
     private final BackendConfig config;
-    private final List<BackendServer> servers;
+    private volatile List<BackendServer> servers;
     private final LoadBalancer balancer;
+    private final List<ServerListener> listeners = new CopyOnWriteArrayList<>();
     private HealthChecker healthChecker;
 
     public BackendPool(BackendConfig config) {
         this.config = config;
         List<BackendServer> list = new ArrayList<>();
         for (BackendConfig.ServerConfig s : config.servers()) {
-            list.add(new BackendServer(s));
+            list.add(new BackendServer(s, list.size() + 1));
         }
         this.servers = List.copyOf(list);
         this.balancer = switch (config.balance()) {
@@ -40,12 +52,92 @@ public final class BackendPool implements AutoCloseable {
         return config;
     }
 
+    /** The servers now, in the order they were added (configured ones first); an immutable snapshot. */
     public List<BackendServer> servers() {
         return servers;
     }
 
+    public void addListener(ServerListener listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Adds a server (HAProxy's {@code add server}) in admin state {@code state}, with the lowest id no
+     * other server has, as HAProxy does. When {@code checked}, the backend's health check watches it;
+     * that needs a backend with one, {@link #start started}. Throws IllegalArgumentException when the
+     * name is taken or the backend has no check, IllegalStateException when checks are not started.
+     */
+    public synchronized BackendServer add(BackendConfig.ServerConfig server, BackendServer.AdminState state,
+            boolean checked) {
+        List<BackendServer> now = servers;
+        if (server(server.name()) != null) {
+            throw new IllegalArgumentException("a server named " + server.name() + " already exists");
+        }
+        if (checked && config.healthCheck() == null) {
+            throw new IllegalArgumentException("backend " + name() + " has no health_check");
+        }
+        if (checked && healthChecker == null) {
+            throw new IllegalStateException("backend " + name() + ": health checks are not started");
+        }
+        int id = 1;
+        while (hasId(now, id)) {
+            id++;
+        }
+        BackendServer added = new BackendServer(server, id);
+        added.setAdminState(state);
+        List<BackendServer> next = new ArrayList<>(now);
+        next.add(added);
+        servers = List.copyOf(next);
+        if (checked) {
+            healthChecker.add(added);
+        }
+        listeners.forEach(l -> l.added(this, added));
+        return added;
+    }
+
+    /**
+     * Removes {@code server} from the backend (HAProxy's {@code del server}): no new connection picks it
+     * and its health check stops. The caller checks it is in maintenance and unused; a connect that
+     * picked it just before finishes on it. False when it is not (or no longer) in the backend.
+     */
+    public synchronized boolean remove(BackendServer server) {
+        List<BackendServer> now = servers;
+        if (!now.contains(server)) {
+            return false;
+        }
+        List<BackendServer> next = new ArrayList<>(now);
+        next.remove(server);
+        servers = List.copyOf(next);
+        server.markRemoved();
+        if (healthChecker != null) {
+            healthChecker.remove(server);
+        }
+        listeners.forEach(l -> l.removed(this, server));
+        return true;
+    }
+
+    /**
+     * Starts ({@code on}) or stops the health checks of {@code server} (HAProxy's {@code enable/disable
+     * health}); false when the server is not health checked at all.
+     */
+    public synchronized boolean setHealthChecks(BackendServer server, boolean on) {
+        if (healthChecker == null) {
+            return false;
+        }
+        return on ? healthChecker.enable(server) : healthChecker.disable(server);
+    }
+
+    private static boolean hasId(List<BackendServer> list, int id) {
+        for (BackendServer s : list) {
+            if (s.id() == id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public BackendServer server(String name) {
-        for (BackendServer s : servers) {
+        for (BackendServer s : servers()) {
             if (s.name().equals(name)) {
                 return s;
             }
@@ -55,7 +147,7 @@ public final class BackendPool implements AutoCloseable {
 
     /** A server for a new connection from {@code client}, or null when none is available (503). */
     public BackendServer select(InetAddress client) {
-        return balancer.pick(servers, client);
+        return balancer.pick(servers(), client);
     }
 
     /**
@@ -63,8 +155,9 @@ public final class BackendPool implements AutoCloseable {
      * or null when no other server is available. Off the hot path: it copies the server list.
      */
     public BackendServer selectExcluding(InetAddress client, BackendServer failed) {
-        List<BackendServer> others = new ArrayList<>(servers.size());
-        for (BackendServer s : servers) {
+        List<BackendServer> now = servers();
+        List<BackendServer> others = new ArrayList<>(now.size());
+        for (BackendServer s : now) {
             if (s != failed) {
                 others.add(s);
             }

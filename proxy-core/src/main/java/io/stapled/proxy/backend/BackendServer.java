@@ -42,8 +42,11 @@ public final class BackendServer {
         }
     }
 
+    private final int id;
     private final String name;
-    private final InetSocketAddress address;
+    private final int initialWeight;
+    private volatile InetSocketAddress address;
+    private volatile boolean removed;
     private volatile int weight;
     private volatile boolean healthy = true;
     private volatile AdminState adminState = AdminState.READY;
@@ -54,18 +57,46 @@ public final class BackendServer {
     private final AtomicBoolean discardReported = new AtomicBoolean();
     private volatile HealthView health = HealthView.UNCHECKED;
 
-    public BackendServer(ServerConfig config) {
+    /** A server with HAProxy's id {@code id} (1 and up, unique in its backend: {@code srv_id}, {@code sid}). */
+    public BackendServer(ServerConfig config, int id) {
+        this.id = id;
         this.name = config.name();
         this.address = config.address().toSocketAddress();
+        this.initialWeight = config.weight();
         this.weight = config.weight();
+    }
+
+    /** The server's id in its backend; ids of deleted servers are given to later added ones. */
+    public int id() {
+        return id;
     }
 
     public String name() {
         return name;
     }
 
+    /** Where new connections go; {@link #setAddress} changes it, connections already open stay where they are. */
     public InetSocketAddress address() {
         return address;
+    }
+
+    /** Changes where new connections and health checks go (the runtime API's {@code set server ... addr}). */
+    public void setAddress(InetSocketAddress address) {
+        this.address = address;
+    }
+
+    /** The weight the server was configured or added with ({@code srv_iweight}, {@code get weight}'s "initial"). */
+    public int initialWeight() {
+        return initialWeight;
+    }
+
+    /** True once the server was deleted from its backend: idle connections to it are not kept. */
+    public boolean isRemoved() {
+        return removed;
+    }
+
+    void markRemoved() {
+        this.removed = true;
     }
 
     public int weight() {

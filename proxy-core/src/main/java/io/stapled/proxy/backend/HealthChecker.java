@@ -2,8 +2,8 @@ package io.stapled.proxy.backend;
 
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,7 +51,8 @@ public final class HealthChecker implements AutoCloseable {
     private final HealthCheckConfig config;
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelClass;
-    private final List<ServerCheck> checks = new ArrayList<>();
+    /** Written by the runtime API ({@link #add}, {@link #remove}) as well as read by {@link #close}. */
+    private final List<ServerCheck> checks = new CopyOnWriteArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
 
@@ -80,11 +81,79 @@ public final class HealthChecker implements AutoCloseable {
             throw new IllegalStateException("backend " + backendName + ": health checks already started");
         }
         for (ServerCheck check : checks) {
-            check.server.recordCheck(new CheckResult(CheckStatus.INI, "not checked yet", 0,
-                    System.currentTimeMillis()), 0, 0);
-            long first = ThreadLocalRandom.current().nextLong(Math.max(1, config.interval().toMillis()));
-            check.schedule(first);
+            begin(check);
         }
+    }
+
+    private void begin(ServerCheck check) {
+        check.enabled = true;
+        check.server.recordCheck(new CheckResult(CheckStatus.INI, "not checked yet", 0,
+                System.currentTimeMillis()), 0, 0);
+        long first = ThreadLocalRandom.current().nextLong(Math.max(1, config.interval().toMillis()));
+        check.loop.execute(() -> check.schedule(first));
+    }
+
+    /**
+     * Watches a server added at run time. As HAProxy does for a dynamic server, its checks stay off
+     * until {@link #enable} ({@code enable health}).
+     */
+    public void add(BackendServer server) {
+        checks.add(new ServerCheck(server, group.next()));
+    }
+
+    /** Stops checking a deleted server. */
+    public void remove(BackendServer server) {
+        ServerCheck check = find(server);
+        if (check != null) {
+            checks.remove(check);
+            stop(check);
+        }
+    }
+
+    /** Starts (again) the checks of {@code server}; false when this checker does not watch it. */
+    public synchronized boolean enable(BackendServer server) {
+        ServerCheck check = find(server);
+        if (check == null) {
+            return false;
+        }
+        if (!check.enabled && started.get() && !closed) {
+            begin(check);
+        }
+        return true;
+    }
+
+    /** Stops the checks of {@code server}, which keeps its last health; false when not watched. */
+    public synchronized boolean disable(BackendServer server) {
+        ServerCheck check = find(server);
+        if (check == null) {
+            return false;
+        }
+        if (check.enabled) {
+            stop(check);
+        }
+        return true;
+    }
+
+    /** True when {@code server} is watched and its checks are running. */
+    public boolean isEnabled(BackendServer server) {
+        ServerCheck check = find(server);
+        return check != null && check.enabled;
+    }
+
+    private void stop(ServerCheck check) {
+        check.enabled = false;
+        if (!check.loop.isShuttingDown()) {
+            check.loop.execute(check::cancel);
+        }
+    }
+
+    private ServerCheck find(BackendServer server) {
+        for (ServerCheck check : checks) {
+            if (check.server == server) {
+                return check;
+            }
+        }
+        return null;
     }
 
     /** Stops all checks; a check in flight finishes without scheduling another. */
@@ -108,10 +177,12 @@ public final class HealthChecker implements AutoCloseable {
         return interval + ThreadLocalRandom.current().nextLong(interval / 10 + 1);
     }
 
-    /** The check state of one server; every field is touched on {@link #loop} only. */
+    /** The check state of one server; every field but {@link #enabled} is touched on {@link #loop} only. */
     private final class ServerCheck {
         final BackendServer server;
         final EventLoop loop;
+        /** Off before start, after {@code disable health} and for a deleted server: nothing is scheduled. */
+        volatile boolean enabled;
         ScheduledFuture<?> next;
         int successes;
         int failures;
@@ -122,7 +193,8 @@ public final class HealthChecker implements AutoCloseable {
         }
 
         void schedule(long delayMillis) {
-            if (!closed) {
+            if (!closed && enabled) {
+                cancel();
                 next = loop.schedule(this::run, delayMillis, TimeUnit.MILLISECONDS);
             }
         }
@@ -130,11 +202,12 @@ public final class HealthChecker implements AutoCloseable {
         void cancel() {
             if (next != null) {
                 next.cancel(false);
+                next = null;
             }
         }
 
         void run() {
-            if (!closed) {
+            if (!closed && enabled) {
                 new Attempt(this).begin();
             }
         }

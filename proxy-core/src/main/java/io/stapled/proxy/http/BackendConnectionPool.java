@@ -47,6 +47,8 @@ final class BackendConnectionPool implements BackendConnections {
     private static final int MAX_CHUNK_SIZE = 64 * 1024;
     /** Set on a connection once it has been parked idle: a later failure may be a keep-alive race. */
     static final AttributeKey<Boolean> REUSED = AttributeKey.valueOf("stapled.backend.reused");
+    /** The address a connection was opened to: after {@code set server ... addr} it is not reused. */
+    private static final AttributeKey<java.net.InetSocketAddress> TARGET = AttributeKey.valueOf("stapled.backend.target");
 
     private final BackendConfig config;
     private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
@@ -157,12 +159,16 @@ final class BackendConnectionPool implements BackendConnections {
                 // Most recently used first: it is the least likely to have been closed by the server.
                 while ((entry = queue.pollLast()) != null) {
                     idleCount--;
-                    if (entry.channel.isActive()) {
+                    if (entry.channel.isActive() && current(server, entry.channel)) {
                         return loop.newSucceededFuture(entry.channel);
                     }
+                    entry.channel.close();
                 }
             }
-            return toChannelFuture(bootstrap(client).connect(server.address()));
+            java.net.InetSocketAddress target = server.address();
+            ChannelFuture connect = bootstrap(client).connect(target);
+            connect.channel().attr(TARGET).set(target);
+            return toChannelFuture(connect);
         }
 
         private Future<Channel> toChannelFuture(ChannelFuture connect) {
@@ -196,8 +202,12 @@ final class BackendConnectionPool implements BackendConnections {
         }
 
         void release(BackendServer server, Channel channel, BackendResponseDecoder decoder) {
+            if (!channel.isActive() || server.isRemoved() || !current(server, channel)) {
+                channel.close();
+                return;
+            }
             ArrayDeque<Idle> queue = idle.computeIfAbsent(server, s -> new ArrayDeque<>());
-            if (!channel.isActive() || queue.size() >= config.maxIdlePerServer()) {
+            if (queue.size() >= config.maxIdlePerServer()) {
                 channel.close();
                 return;
             }
@@ -220,8 +230,8 @@ final class BackendConnectionPool implements BackendConnections {
         }
 
         /**
-         * Closes the connections idle for the idle timeout and schedules itself for the next one to
-         * expire. Each queue is oldest first (connections are taken from its tail), so only heads
+         * Closes the connections idle for the idle timeout, and those to deleted servers, and schedules
+         * itself for the next one to expire. Each queue is oldest first (connections are taken from its tail), so only heads
          * are looked at.
          */
         private void closeExpired() {
@@ -229,6 +239,17 @@ final class BackendConnectionPool implements BackendConnections {
             long timeout = idleTimeoutNanos();
             long now = System.nanoTime();
             long next = Long.MAX_VALUE;
+            idle.entrySet().removeIf(e -> {
+                if (!e.getKey().isRemoved()) {
+                    return false;
+                }
+                Idle gone;
+                while ((gone = e.getValue().pollFirst()) != null) {
+                    idleCount--;
+                    gone.channel().close();
+                }
+                return true;
+            });
             for (ArrayDeque<Idle> queue : idle.values()) {
                 Idle head;
                 while ((head = queue.peekFirst()) != null && now - head.sinceNanos() >= timeout) {
@@ -265,6 +286,12 @@ final class BackendConnectionPool implements BackendConnections {
                 }
             }
         }
+    }
+
+    /** False once the server's address changed since {@code channel} was opened to it. */
+    private static boolean current(BackendServer server, Channel channel) {
+        java.net.InetSocketAddress target = channel.attr(TARGET).get();
+        return target == null || target.equals(server.address());
     }
 
     /** One idle connection, parked at {@code sinceNanos} (System.nanoTime). */
