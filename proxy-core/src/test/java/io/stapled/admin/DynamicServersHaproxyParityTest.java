@@ -1,7 +1,6 @@
 package io.stapled.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -17,8 +16,7 @@ import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.HostPort;
 import io.stapled.net.Transport;
 import io.stapled.proxy.backend.BackendPool;
-import io.stapled.testing.ExternalTool;
-import io.stapled.testkit.Poll;
+import io.stapled.testing.HaproxyProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,15 +33,13 @@ class DynamicServersHaproxyParityTest {
 
     @Test
     void addrAddAndDeleteAnswerAsHaproxy() throws Exception {
-        ExternalTool.assumeInstalled("haproxy");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort(); // nothing listens: neither side connects to it anyway
         }
-        Path haproxySocket = dir.resolve("haproxy.sock");
-        Path cfg = Files.writeString(dir.resolve("haproxy.cfg"), """
+        HaproxyProcess haproxy = HaproxyProcess.start(dir, """
                 global
-                    stats socket %s level admin
+                    stats socket ${socket} level admin
                 defaults
                     mode http
                     timeout connect 1s
@@ -52,8 +48,8 @@ class DynamicServersHaproxyParityTest {
                 backend app
                     balance roundrobin
                     server app1 127.0.0.1:%d
-                """.formatted(haproxySocket, port));
-        Process haproxy = ExternalTool.start(dir.resolve("haproxy.log"), List.of("haproxy", "-db", "-f", cfg.toString()));
+                """.formatted(port));
+        Path haproxySocket = haproxy.socket();
         BackendPool app = new BackendPool(new BackendConfig("app", BackendConfig.Balance.ROUNDROBIN,
                 List.of(new ServerConfig("app1", new HostPort("127.0.0.1", port), 1)),
                 new BackendConfig.HealthCheckConfig(BackendConfig.HealthCheckConfig.Type.TCP, null, 0,
@@ -64,7 +60,6 @@ class DynamicServersHaproxyParityTest {
         app.start(checks, transport.socketChannel()); // 'check' needs the backend's checker
         try (RuntimeApiFixture stapled = RuntimeApiFixture.start(Files.createDirectories(dir.resolve("s")),
                 RuntimeApiContext.builder(RuntimeApiFixture.process()).backend(app).build())) {
-            Poll.until(Duration.ofSeconds(10), "haproxy's stats socket", () -> Files.exists(haproxySocket));
             List<String> commands = List.of(
                     "set server app/app1 addr",
                     "set server app/app1 addr foo",
@@ -115,8 +110,7 @@ class DynamicServersHaproxyParityTest {
         } finally {
             app.close();
             checks.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-            haproxy.destroy();
-            assertNotNull(haproxy.onExit().get());
+            haproxy.close();
         }
     }
 

@@ -6,6 +6,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,8 +31,7 @@ public final class HaproxyProcess implements AutoCloseable {
         Path socket = dir.resolve("haproxy.sock");
         Path cfg = Files.writeString(dir.resolve("haproxy.cfg"), config.replace("${socket}", socket.toString()));
         Path log = dir.resolve("haproxy.log");
-        Process p = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process p = ExternalTool.start(log, List.of("haproxy", "-db", "-f", cfg.toString()));
         HaproxyProcess haproxy = new HaproxyProcess(p, socket, log);
         haproxy.awaitSocket();
         return haproxy;
