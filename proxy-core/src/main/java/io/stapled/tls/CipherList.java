@@ -28,13 +28,22 @@ final class CipherList {
 
     /** The suites to give Netty, or null for Netty's defaults when the config names none. */
     static List<String> forConfig(TlsConfig tls, boolean openSsl) {
-        if (tls.ciphers() == null && tls.ciphersuites() == null) {
+        return forStrings(tls.ciphers(), tls.ciphersuites(), openSsl, "tls.ciphers");
+    }
+
+    /**
+     * The suites for a TLS 1.2 cipher string and a TLS 1.3 suite list, either null; null when both are.
+     *
+     * @param label what an error calls the TLS 1.2 string ({@code tls.ciphers}, {@code list:line: ciphers})
+     */
+    static List<String> forStrings(String ciphers, String ciphersuites, boolean openSsl, String label) {
+        if (ciphers == null && ciphersuites == null) {
             return null;
         }
-        String tls12 = tls.ciphers() != null ? tls.ciphers() : INTERMEDIATE_TLS12;
-        List<String> suites = new ArrayList<>(openSsl ? expand(tls12) : split(tls12));
-        if (tls.ciphersuites() != null) {
-            suites.addAll(split(tls.ciphersuites()));
+        String tls12 = ciphers != null ? ciphers : INTERMEDIATE_TLS12;
+        List<String> suites = new ArrayList<>(openSsl ? expand(tls12, label) : split(tls12));
+        if (ciphersuites != null) {
+            suites.addAll(split(ciphersuites));
         }
         if (!openSsl) {
             suites.replaceAll(s -> {
@@ -47,6 +56,11 @@ final class CipherList {
 
     /** The TLS 1.2 suites BoringSSL enables for an OpenSSL cipher string. */
     static List<String> expand(String openSslCiphers) {
+        return expand(openSslCiphers, "tls.ciphers");
+    }
+
+    /** As {@link #expand(String)}, errors calling the string {@code label}. */
+    static List<String> expand(String openSslCiphers, String label) {
         OpenSsl.ensureAvailability();
         long ctx;
         try {
@@ -58,7 +72,7 @@ final class CipherList {
             try {
                 SSLContext.setCipherSuite(ctx, openSslCiphers, false);
             } catch (Exception e) {
-                throw new TlsSetupException("tls.ciphers '" + openSslCiphers + "' is not a valid cipher list: "
+                throw new TlsSetupException(label + " '" + openSslCiphers + "' is not a valid cipher list: "
                         + oneLine(e), e);
             }
             long ssl = SSL.newSSL(ctx, true);
@@ -67,7 +81,7 @@ final class CipherList {
                 List<String> out = names == null ? List.of()
                         : Arrays.stream(names).filter(n -> !n.startsWith("TLS_")).toList();
                 if (out.isEmpty()) {
-                    throw new TlsSetupException("tls.ciphers '" + openSslCiphers + "' enables no cipher suite");
+                    throw new TlsSetupException(label + " '" + openSslCiphers + "' enables no cipher suite");
                 }
                 return out;
             } finally {
