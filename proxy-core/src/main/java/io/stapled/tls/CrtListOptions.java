@@ -116,7 +116,12 @@ final class CrtListOptions {
                 }
                 ciphers = value;
             }
-            case "ciphersuites" -> ciphersuites = tls13Suites(value);
+            case "ciphersuites" -> {
+                ciphersuites = tls13Suites(value);
+                // As for tls.ciphersuites: BoringSSL's TLS 1.3 suites are fixed, so say it has no effect there.
+                log.warn("crt-list {}: ciphersuites has no effect with BoringSSL, which serves its fixed TLS 1.3 "
+                        + "suites (only global.tls_provider: jdk applies it)", where);
+            }
             case "curves" -> curves = groups(name, Arrays.stream(value.split(":")).toList());
             case "ecdhe" -> ecdhe = groups(name, List.of(value)).get(0);
             case "sigalgs" -> throw new TlsSetupException(where + ": crt-list option 'sigalgs' is not supported: "

@@ -135,6 +135,7 @@ class CrtListParserTest {
                     a.pem [npn h2,http/1.1 allow-0rtt] a.test
                     b.pem [no-ca-names client-sigalgs ECDSA+SHA256]
                     c.pem [ecdhe prime256v1 curves P-384]
+                    d.pem [ciphersuites TLS_AES_256_GCM_SHA384]
                     """);
         } finally {
             logger.detachAppender(appender);
@@ -150,7 +151,9 @@ class CrtListParserTest {
                         + "so it sends no CA names; ignored",
                 "crt-list " + list + ":2: client-sigalgs is not applicable: stapled requests no client "
                         + "certificates; ignored",
-                "crt-list " + list + ":3: ecdhe prime256v1 is ignored: curves is set on the same line"), lines);
+                "crt-list " + list + ":3: ecdhe prime256v1 is ignored: curves is set on the same line",
+                "crt-list " + list + ":4: ciphersuites has no effect with BoringSSL, which serves its fixed TLS 1.3 "
+                        + "suites (only global.tls_provider: jdk applies it)"), lines);
         assertSame(TlsOverrides.NONE, entries.get(0).tls());
         assertEquals(List.of("a.test"), entries.get(0).sni(), "flags do not swallow the SNI filters");
         assertSame(TlsOverrides.NONE, entries.get(1).tls());
