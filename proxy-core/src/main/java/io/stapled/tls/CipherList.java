@@ -24,6 +24,9 @@ final class CipherList {
             + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
             + "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
+    /** TLS 1.3 when only {@code ciphers} is configured: the three suites BoringSSL (and the JDK) serve. */
+    static final String DEFAULT_TLS13 = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
     private CipherList() { }
 
     /** The suites to give Netty, or null for Netty's defaults when the config names none. */
@@ -42,9 +45,9 @@ final class CipherList {
         }
         String tls12 = ciphers != null ? ciphers : INTERMEDIATE_TLS12;
         List<String> suites = new ArrayList<>(openSsl ? expand(tls12, label) : split(tls12));
-        if (ciphersuites != null) {
-            suites.addAll(split(ciphersuites));
-        }
+        // A TLS 1.2 string says nothing about TLS 1.3 (HAProxy's ciphers/ciphersuites split); Netty would
+        // turn TLS 1.3 off for a list without any TLS 1.3 suite, so the defaults stand in for a missing one.
+        suites.addAll(split(ciphersuites != null ? ciphersuites : DEFAULT_TLS13));
         if (!openSsl) {
             suites.replaceAll(s -> {
                 String java = CipherSuiteConverter.toJava(s, "TLS");

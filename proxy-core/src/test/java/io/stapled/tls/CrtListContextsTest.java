@@ -75,6 +75,23 @@ class CrtListContextsTest {
     }
 
     @Test
+    void aTls12CipherStringLeavesTls13OnForTheFrontendAndForALine() throws Exception {
+        TestPki.ecLeaf("line.test", "line.test").writeBundle(dir.resolve("line.pem"));
+        TestPki.ecLeaf("frontend.test", "frontend.test").writeBundle(dir.resolve("frontend.pem"));
+        TlsConfig frontendCiphers = new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), "ECDHE+AESGCM", null,
+                List.of("http/1.1"), true, Duration.ofHours(1), 1000, Duration.ofMinutes(5), Duration.ofSeconds(5));
+        SslContext client = TlsTestClient.builder(SslProvider.OPENSSL).protocols("TLSv1.2", "TLSv1.3").build();
+        try (TlsFrontend f = Frontends.create(frontendCiphers,
+                     list("frontend.pem\nline.pem [ciphers ECDHE-ECDSA-AES128-GCM-SHA256]\n"));
+             TlsTestServer server = new TlsTestServer(f); TlsTestClient c = new TlsTestClient()) {
+            assertEquals("TLSv1.3", c.connect(client, "frontend.test", server.port()).protocol());
+            assertEquals("TLSv1.3", c.connect(client, "line.test", server.port()).protocol());
+        } finally {
+            ReferenceCountUtil.release(client);
+        }
+    }
+
+    @Test
     void aRuntimeSwapKeepsTheLinesOptions() throws Exception {
         TestPki.ecLeaf("capped.test", "capped.test").writeBundle(dir.resolve("capped.pem"));
         IssuedCertificate next = TestPki.ecLeaf("capped.test", "capped.test");
