@@ -32,14 +32,21 @@ public final class CertificateAssembly {
      * @param source   the certificate file, as errors and the runtime API name it
      * @param sni      names to answer to; empty means the leaf's own names
      * @param excluded names never to answer to
+     * @param tls      what the crt-list line changes in the certificate's TLS context
      */
     public record Placement(Path source, List<String> sni, List<String> excluded, OcspOptions ocsp,
-                            List<String> alpn) {
+                            List<String> alpn, TlsOverrides tls) {
         public Placement {
             Objects.requireNonNull(source, "source");
             sni = List.copyOf(sni);
             excluded = List.copyOf(excluded);
             alpn = List.copyOf(alpn);
+            tls = tls == null ? TlsOverrides.NONE : tls;
+        }
+
+        /** A placement with the frontend's TLS settings (no crt-list options besides {@code alpn}). */
+        public Placement(Path source, List<String> sni, List<String> excluded, OcspOptions ocsp, List<String> alpn) {
+            this(source, sni, excluded, ocsp, alpn, TlsOverrides.NONE);
         }
     }
 
@@ -101,7 +108,8 @@ public final class CertificateAssembly {
         return new LoadedCertificate(source, chain, key, keyType, names,
                 placement.excluded().stream().map(X509Facts::normalize).toList(),
                 issuer(source, chain, issuerPart), placement.ocsp(), placement.alpn(),
-                new StapleSlot(), CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf));
+                new StapleSlot(), CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf),
+                placement.tls());
     }
 
     /** Leaf (the certificate of the key) first, then each certificate's issuer, then any others; null if no leaf. */

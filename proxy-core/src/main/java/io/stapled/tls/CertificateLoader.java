@@ -65,7 +65,8 @@ public final class CertificateLoader {
                     OcspOptions ocsp = e.ocspUpdate() == null ? c.ocsp()
                             : new OcspOptions(e.ocspUpdate() || c.ocsp().enabled(), c.ocsp().responder(), e.ocspUpdate());
                     try {
-                        out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn(), null, slots));
+                        out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn(), null, slots)
+                                .withTls(e.tls()));
                     } catch (TlsSetupException ex) {
                         throw new TlsSetupException(c.file() + ":" + e.line() + ": " + ex.getMessage(), ex);
                     }

@@ -24,18 +24,30 @@ final class CipherList {
             + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
             + "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
+    /** TLS 1.3 when only {@code ciphers} is configured: the three suites BoringSSL (and the JDK) serve. */
+    static final String DEFAULT_TLS13 = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
     private CipherList() { }
 
     /** The suites to give Netty, or null for Netty's defaults when the config names none. */
     static List<String> forConfig(TlsConfig tls, boolean openSsl) {
-        if (tls.ciphers() == null && tls.ciphersuites() == null) {
+        return forStrings(tls.ciphers(), tls.ciphersuites(), openSsl, "tls.ciphers");
+    }
+
+    /**
+     * The suites for a TLS 1.2 cipher string and a TLS 1.3 suite list, either null; null when both are.
+     *
+     * @param label what an error calls the TLS 1.2 string ({@code tls.ciphers}, {@code list:line: ciphers})
+     */
+    static List<String> forStrings(String ciphers, String ciphersuites, boolean openSsl, String label) {
+        if (ciphers == null && ciphersuites == null) {
             return null;
         }
-        String tls12 = tls.ciphers() != null ? tls.ciphers() : INTERMEDIATE_TLS12;
-        List<String> suites = new ArrayList<>(openSsl ? expand(tls12) : split(tls12));
-        if (tls.ciphersuites() != null) {
-            suites.addAll(split(tls.ciphersuites()));
-        }
+        String tls12 = ciphers != null ? ciphers : INTERMEDIATE_TLS12;
+        List<String> suites = new ArrayList<>(openSsl ? expand(tls12, label) : split(tls12));
+        // A TLS 1.2 string says nothing about TLS 1.3 (HAProxy's ciphers/ciphersuites split); Netty would
+        // turn TLS 1.3 off for a list without any TLS 1.3 suite, so the defaults stand in for a missing one.
+        suites.addAll(split(ciphersuites != null ? ciphersuites : DEFAULT_TLS13));
         if (!openSsl) {
             suites.replaceAll(s -> {
                 String java = CipherSuiteConverter.toJava(s, "TLS");
@@ -47,6 +59,11 @@ final class CipherList {
 
     /** The TLS 1.2 suites BoringSSL enables for an OpenSSL cipher string. */
     static List<String> expand(String openSslCiphers) {
+        return expand(openSslCiphers, "tls.ciphers");
+    }
+
+    /** As {@link #expand(String)}, errors calling the string {@code label}. */
+    static List<String> expand(String openSslCiphers, String label) {
         OpenSsl.ensureAvailability();
         long ctx;
         try {
@@ -58,7 +75,7 @@ final class CipherList {
             try {
                 SSLContext.setCipherSuite(ctx, openSslCiphers, false);
             } catch (Exception e) {
-                throw new TlsSetupException("tls.ciphers '" + openSslCiphers + "' is not a valid cipher list: "
+                throw new TlsSetupException(label + " '" + openSslCiphers + "' is not a valid cipher list: "
                         + oneLine(e), e);
             }
             long ssl = SSL.newSSL(ctx, true);
@@ -67,7 +84,7 @@ final class CipherList {
                 List<String> out = names == null ? List.of()
                         : Arrays.stream(names).filter(n -> !n.startsWith("TLS_")).toList();
                 if (out.isEmpty()) {
-                    throw new TlsSetupException("tls.ciphers '" + openSslCiphers + "' enables no cipher suite");
+                    throw new TlsSetupException(label + " '" + openSslCiphers + "' enables no cipher suite");
                 }
                 return out;
             } finally {

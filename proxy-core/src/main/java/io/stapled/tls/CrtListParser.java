@@ -11,16 +11,16 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import io.stapled.ocsp.RegularFiles;
 
 /**
  * Reads an HAProxy crt-list: {@code <crt> [ssl-options] [[!]sni-filter ...]} per line, {@code #}
- * comments and blank lines ignored. Of the bracket options stapled understands {@code ocsp-update}
- * and {@code alpn}; any other option is an error naming the file and line, because silently ignoring
- * an option HAProxy would honour (a cipher list, client auth) would serve something else than asked.
+ * comments and blank lines ignored. The bracket options are read by {@link CrtListOptions}: every option
+ * is applied, refused with the file and line, or (when it cannot matter in stapled) accepted with a
+ * warning; none is ignored silently, because an option HAProxy would honour that is dropped without a
+ * word would serve something else than asked.
  */
 public final class CrtListParser {
     /** Some 50,000 lines of a typical length: far beyond any real crt-list. */
@@ -69,31 +69,18 @@ public final class CrtListParser {
         String rest = line.substring(end).strip();
         Boolean ocspUpdate = null;
         List<String> alpn = List.of();
+        TlsOverrides tls = TlsOverrides.NONE;
         if (rest.startsWith("[")) {
             int close = rest.indexOf(']');
             if (close < 0) {
                 throw new TlsSetupException(where + ": '[' without a closing ']'");
             }
-            String[] opts = tokens(rest.substring(1, close));
+            CrtListOptions o = new CrtListOptions(where);
+            o.parse(tokens(rest.substring(1, close)));
             rest = rest.substring(close + 1).strip();
-            for (int i = 0; i < opts.length; i++) {
-                String name = opts[i];
-                if (i + 1 >= opts.length) {
-                    throw new TlsSetupException(where + ": option '" + name + "' needs a value");
-                }
-                String value = opts[++i];
-                switch (name) {
-                    case "ocsp-update" -> ocspUpdate = switch (value) {
-                        case "on" -> Boolean.TRUE;
-                        case "off" -> Boolean.FALSE;
-                        default -> throw new TlsSetupException(
-                                where + ": ocsp-update must be 'on' or 'off', not '" + value + "'");
-                    };
-                    case "alpn" -> alpn = Arrays.stream(value.split(",")).filter(s -> !s.isEmpty()).toList();
-                    default -> throw new TlsSetupException(where + ": unsupported crt-list option '" + name
-                            + "' (stapled supports ocsp-update and alpn)");
-                }
-            }
+            ocspUpdate = o.ocspUpdate;
+            alpn = o.alpn;
+            tls = o.overrides();
         } else if (rest.contains("[") || rest.contains("]")) {
             throw new TlsSetupException(where + ": options in [brackets] must come right after the file name");
         }
@@ -113,7 +100,7 @@ public final class CrtListParser {
         if (!crtPath.isAbsolute()) {
             crtPath = base.resolve(crtPath);
         }
-        return new CrtListEntry(crtPath.normalize(), lineNo, ocspUpdate, alpn, sni, excluded);
+        return new CrtListEntry(crtPath.normalize(), lineNo, ocspUpdate, alpn, sni, excluded, tls);
     }
 
     private static int firstWhitespace(String s) {

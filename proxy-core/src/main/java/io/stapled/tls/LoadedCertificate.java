@@ -32,6 +32,7 @@ import io.stapled.ocsp.StapleSlots;
  *                      by several frontends has one)
  * @param mustStaple    the leaf carries the TLS Feature extension asking for status_request
  * @param ocspUrl       the leaf's AIA OCSP responder, or null
+ * @param tls           the crt-list line's other TLS options, applied to this certificate's context
  */
 public record LoadedCertificate(
         Path source,
@@ -45,7 +46,8 @@ public record LoadedCertificate(
         List<String> alpn,
         StapleSlot stapleSlot,
         boolean mustStaple,
-        URI ocspUrl) {
+        URI ocspUrl,
+        TlsOverrides tls) {
 
 
     public LoadedCertificate {
@@ -53,9 +55,25 @@ public record LoadedCertificate(
         sniNames = List.copyOf(sniNames);
         excludedNames = List.copyOf(excludedNames);
         alpn = List.copyOf(alpn);
+        tls = tls == null ? TlsOverrides.NONE : tls;
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("empty chain for " + source);
         }
+    }
+
+    /** A certificate served with the frontend's TLS settings. */
+    public LoadedCertificate(Path source, List<X509Certificate> chain, PrivateKey privateKey, KeyType keyType,
+                             List<String> sniNames, List<String> excludedNames, X509Certificate issuer,
+                             CertificateSource.OcspOptions ocsp, List<String> alpn, StapleSlot stapleSlot,
+                             boolean mustStaple, URI ocspUrl) {
+        this(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn, stapleSlot, mustStaple,
+                ocspUrl, TlsOverrides.NONE);
+    }
+
+    /** This certificate served with a crt-list line's TLS options. */
+    public LoadedCertificate withTls(TlsOverrides overrides) {
+        return new LoadedCertificate(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn,
+                stapleSlot, mustStaple, ocspUrl, overrides);
     }
 
     public X509Certificate leaf() {
@@ -83,7 +101,7 @@ public record LoadedCertificate(
             throw new TlsSetupException(source + ": " + e.getMessage(), e);
         }
         return new LoadedCertificate(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn,
-                slot, mustStaple, ocspUrl);
+                slot, mustStaple, ocspUrl, tls);
     }
 
     /**
@@ -92,7 +110,7 @@ public record LoadedCertificate(
      */
     public CertificateAssembly.Placement placement() {
         List<String> configured = sniNames.equals(X509Facts.dnsNames(leaf())) ? List.of() : sniNames;
-        return new CertificateAssembly.Placement(source, configured, excludedNames, ocsp, alpn);
+        return new CertificateAssembly.Placement(source, configured, excludedNames, ocsp, alpn, tls);
     }
 
     /**

@@ -4,13 +4,17 @@ import static io.stapled.text.OneLine.oneLine;
 
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509TrustManager;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -53,6 +57,8 @@ public final class ServerContextFactory {
     private final TlsConfig tls;
     private final SslProvider provider;
     private final List<String> ciphers;
+    /** Expanded crt-list cipher strings by (ciphers, ciphersuites); contexts are built off the event loop. */
+    private final Map<List<String>, List<String>> lineCiphers = new ConcurrentHashMap<>();
 
     public ServerContextFactory(TlsConfig tls, SslProvider provider) {
         this.tls = tls;
@@ -80,18 +86,43 @@ public final class ServerContextFactory {
         return tls;
     }
 
+    /**
+     * A crt-list line's suites: its own strings where it has them, the frontend's otherwise. Expanded once
+     * per distinct pair, so a thousand lines with the same {@code ciphers} cost one expansion.
+     */
+    private List<String> ciphersFor(TlsOverrides o) {
+        String c = o.ciphers() != null ? o.ciphers() : tls.ciphers();
+        String cs = o.ciphersuites() != null ? o.ciphersuites() : tls.ciphersuites();
+        List<String> key = Arrays.asList(c, cs);
+        List<String> suites = lineCiphers.get(key);
+        if (suites == null) {
+            suites = CipherList.forStrings(c, cs, isOpenSsl(), o.origin() + ": ciphers");
+            lineCiphers.put(key, suites);
+        }
+        return suites;
+    }
+
     /** A new server context for this certificate; the caller owns it (release it if reference-counted). */
     public SslContext newContext(LoadedCertificate cert) {
-        List<String> alpn = cert.alpn().isEmpty() ? tls.alpn() : cert.alpn();
+        TlsOverrides o = cert.tls();
+        List<String> alpn = o.noAlpn() ? List.of() : cert.alpn().isEmpty() ? tls.alpn() : cert.alpn();
+        List<String> suites = o.overridesCiphers() ? ciphersFor(o) : ciphers;
         SslContextBuilder b = SslContextBuilder.forServer(cert.privateKey(), cert.chain())
                 .sslProvider(provider)
                 .keyStoreType(KEY_STORE_TYPE)
                 .trustManager(NO_CLIENT_CERTIFICATES)
-                .protocols(tls.protocols())
+                .protocols(o.protocols(tls.protocols()))
                 .sessionCacheSize(tls.sessionCacheSize())
                 .sessionTimeout(tls.sessionTimeout().toSeconds());
-        if (ciphers != null) {
-            b.ciphers(ciphers);
+        if (suites != null) {
+            b.ciphers(suites);
+        }
+        if (!o.curves().isEmpty()) {
+            if (!isOpenSsl()) {
+                throw new TlsSetupException(o.origin() + ": curves/ecdhe need BoringSSL; the JDK provider "
+                        + "(global.tls_provider: jdk) cannot set groups per certificate");
+            }
+            b.option(OpenSslContextOption.GROUPS, o.curves().toArray(String[]::new));
         }
         if (!alpn.isEmpty()) {
             // Like a lenient server: a client offering none of our protocols still gets a connection.
