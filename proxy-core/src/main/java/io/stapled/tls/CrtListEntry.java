@@ -3,6 +3,8 @@ package io.stapled.tls;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.stapled.config.CertificateSource.OcspOptions;
+
 /**
  * One line of an HAProxy crt-list.
  *
@@ -20,5 +22,26 @@ public record CrtListEntry(Path crt, int line, Boolean ocspUpdate, List<String> 
         alpn = List.copyOf(alpn);
         sni = List.copyOf(sni);
         excluded = List.copyOf(excluded);
+    }
+
+    /** This line at another place: a certificate named as the store knows it, a new line number. */
+    public CrtListEntry at(Path newCrt, int newLine) {
+        return new CrtListEntry(newCrt, newLine, ocspUpdate, alpn, sni, excluded);
+    }
+
+    /** The OCSP options of this line's certificate under its crt-list's: {@code [ocsp-update]} wins. */
+    public OcspOptions ocspUnder(OcspOptions list) {
+        return ocspUpdate == null ? list : new OcspOptions(ocspUpdate || list.enabled(), list.responder(), ocspUpdate);
+    }
+
+    /**
+     * Whether {@code c} is what this line serves: the same file, filters and ALPN (no filters meaning
+     * the leaf's own names, whatever leaf a commit put there since).
+     */
+    public boolean servedBy(LoadedCertificate c) {
+        if (!c.source().equals(crt) || !c.excludedNames().equals(excluded) || !c.alpn().equals(alpn)) {
+            return false;
+        }
+        return sni.isEmpty() ? c.sniNames().equals(X509Facts.dnsNames(c.leaf())) : c.sniNames().equals(sni);
     }
 }
