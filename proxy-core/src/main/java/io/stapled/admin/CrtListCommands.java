@@ -10,6 +10,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import io.stapled.admin.CertificateAdmin.CertificateUpdateException;
@@ -35,16 +36,21 @@ final class CrtListCommands {
     private final OcspAdmin ocsp;
     private final Executor worker;
     private final Supplier<Date> now;
+    private final Predicate<String> emptyEntry;
 
-    private CrtListCommands(CertificateAdmin store, OcspAdmin ocsp, Executor worker, Supplier<Date> now) {
+    private CrtListCommands(CertificateAdmin store, OcspAdmin ocsp, Executor worker, Supplier<Date> now,
+                            Predicate<String> emptyEntry) {
         this.store = store;
         this.ocsp = ocsp;
         this.worker = worker;
         this.now = now;
+        this.emptyEntry = emptyEntry;
     }
 
-    static List<RuntimeCommand> all(CertificateAdmin store, OcspAdmin ocsp, Executor worker) {
-        CrtListCommands c = new CrtListCommands(store, ocsp, worker, Date::new);
+    /** @param emptyEntry whether a file is an entry {@code new ssl cert} made and no commit filled yet */
+    static List<RuntimeCommand> all(CertificateAdmin store, OcspAdmin ocsp, Executor worker,
+                                    Predicate<String> emptyEntry) {
+        CrtListCommands c = new CrtListCommands(store, ocsp, worker, Date::new, emptyEntry);
         return List.of(
                 c.command("show ssl crt-list", CliLevel.OPERATOR,
                         "show ssl crt-list [-n] [<list>]         : show the list of crt-lists or the content of a crt-list file <list>",
@@ -164,6 +170,9 @@ final class CrtListCommands {
             }
             String word = text.split("\\s+", 2)[0];
             StoredCertificate c = known(word, parsed.crt());
+            if (c == null && emptyEntry.test(word)) {
+                return out + cant + "certificate '" + word + "' is empty!\n";
+            }
             if (c == null) {
                 return out + cant + "certificate '" + word + "' does not exist!\n";
             }
@@ -238,6 +247,9 @@ final class CrtListCommands {
             if (sc.file().equals(cert)) {
                 c = sc;
             }
+        }
+        if (c == null && emptyEntry.test(cert)) {
+            return cant + "certificate '" + cert + "' is empty!\n";
         }
         if (c == null) {
             return cant + "certificate '" + cert + "' does not exist!\n";

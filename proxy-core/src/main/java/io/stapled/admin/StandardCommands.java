@@ -17,7 +17,6 @@ public final class StandardCommands {
         registry.registerAll(ServerCommands.all(context.backends()));
         registry.registerAll(OcspCommands.all(context.ocsp(), java.time.Instant::now, worker));
         registry.registerAll(CertCommands.all(context.certificates(), context.ocsp(), worker));
-        registry.registerAll(CrtListCommands.all(context.certificates(), context.ocsp(), worker));
         return registry;
     }
 }

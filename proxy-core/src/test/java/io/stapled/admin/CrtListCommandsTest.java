@@ -1,0 +1,211 @@
+package io.stapled.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import io.stapled.testing.ExternalTool;
+import io.stapled.testing.StapledServerExtension;
+import io.stapled.testkit.Poll;
+import io.stapled.testkit.TlsTestClient;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.pki.KeyPairs;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code show/add/del ssl crt-list} and {@code show ssl sni} on a real server serving a crt-list, with
+ * the OCSP engine and its responder: a line added for a committed certificate is served (and stapled)
+ * from the next handshake on, a deleted one falls back to the default certificate (issue 11).
+ */
+@Timeout(60)
+class CrtListCommandsTest {
+    @RegisterExtension
+    final StapledServerExtension stapled = StapledServerExtension.fromYaml("""
+            ocsp:
+              enabled: true
+              startup_wait: 10s
+              persist: false
+              watch_files: false
+            frontends:
+              - name: https
+                bind: 127.0.0.1:0
+                mode: http
+                backend: web
+                certificates:
+                  - crt_list: ${dir}/certs.list
+            backends:
+              - name: web
+                servers:
+                  - { name: web1, address: 127.0.0.1:${backend} }
+            runtime_api: { socket: ${socket}, mode: "0600", level: admin }
+            # certificates: ${cert:site.test:C01} ${cert:other.test:C02}
+            """).beforeServer(CrtListCommandsTest::writeList);
+
+    private String list;
+    private String site;
+    private String other;
+
+    private static void writeList(StapledServerExtension ext) {
+        try {
+            Files.writeString(ext.dir().resolve("certs.list"), "# the default first\n"
+                    + ext.certificateFile("site.test") + " [alpn h2,http/1.1 ocsp-update on] site.test *.site.test"
+                    + " !bad.site.test\n\n"
+                    + ext.certificateFile("other.test") + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @BeforeEach
+    void names() {
+        list = stapled.dir().resolve("certs.list").toString();
+        site = stapled.certificateFile("site.test").toString();
+        other = stapled.certificateFile("other.test").toString();
+    }
+
+    private String send(String text) throws IOException {
+        return CliClient.send(stapled.runtimeApi().socket(), text);
+    }
+
+    private TlsTestClient.Result hello(String sni) throws Exception {
+        return stapled.client().handshake(stapled.port("https"), sni);
+    }
+
+    private boolean stapledFor(String sni) {
+        try {
+            return hello(sni).ocspResponse() != null;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void showListsTheCrtListsAndTheirLinesInHaproxysFormat() throws Exception {
+        assertEquals(list + "\n\n", send("show ssl crt-list\n"));
+        assertEquals("# " + list + "\n"
+                + site + " [alpn h2,http/1.1 ocsp-update on] site.test *.site.test !bad.site.test\n"
+                + other + "\n\n", send("show ssl crt-list " + list + "\n"));
+        assertEquals("# " + list + "\n"
+                + site + ":2 [alpn h2,http/1.1 ocsp-update on] site.test *.site.test !bad.site.test\n"
+                + other + ":4\n\n", send("show ssl crt-list -n " + list + "\n"));
+        assertEquals("didn't find the specified filename\n\n", send("show ssl crt-list /nope.list\n"));
+        assertEquals("'show ssl crt-list -n' expects a filename or a directory\n\n", send("show ssl crt-list -n\n"));
+    }
+
+    @Test
+    void aCommittedCertificateAddedToTheListIsServedAndStapledThenDeletedFallsBackToTheDefault() throws Exception {
+        assertEquals("c01", hello("new.test").serialHex(), "an unknown name gets the default");
+        IssuedCertificate leaf = CertificateBuilder.subject("CN=new.test").issuer(stapled.intermediate())
+                .keyPair(KeyPairs.ecP256()).dnsNames("new.test").ocspUrl(stapled.responder().url())
+                .serial(BigInteger.valueOf(0xC03)).build();
+        String file = stapled.dir().resolve("certs/new.pem").toString();
+
+        assertEquals("Can't edit the crt-list: certificate '" + file + "' does not exist!\n\n",
+                send("add ssl crt-list " + list + " " + file + "\n"));
+        assertEquals("New empty certificate store '" + file + "'!\n\n", send("new ssl cert " + file + "\n"));
+        assertEquals("Can't edit the crt-list: certificate '" + file + "' is empty!\n\n",
+                send("add ssl crt-list " + list + " " + file + "\n"));
+        send("set ssl cert " + file + " <<\n" + leaf.chainPem() + leaf.privateKeyPem() + "\n");
+        assertEquals("Committing " + file + "\nSuccess!\n\n", send("commit ssl cert " + file + "\n"));
+        assertEquals("c01", hello("new.test").serialHex(), "committed but in no list: not served yet");
+
+        assertEquals("Inserting certificate '" + file + "' in crt-list '" + list + "'.\nSuccess!\n\n",
+                send("add ssl crt-list " + list + " <<\n" + file + " [alpn h2] new.test\n\n"));
+        TlsTestClient.Result served = hello("new.test");
+        assertEquals("c03", served.serialHex(), "served from the next handshake, no reload");
+        Poll.until(Duration.ofSeconds(10), "the OCSP engine's fetch for the added certificate",
+                () -> stapledFor("new.test"));
+        assertTrue(send("show ssl cert " + file + "\n").contains("Status: Used\n"));
+        assertEquals("# " + list + "\n"
+                + site + ":2 [alpn h2,http/1.1 ocsp-update on] site.test *.site.test !bad.site.test\n"
+                + other + ":4\n"
+                + file + ":5 [alpn h2] new.test\n\n", send("show ssl crt-list -n " + list + "\n"));
+
+        ExternalTool.assumeInstalled("openssl");
+        ExternalTool.Result s = ExternalTool.run(20, List.of("openssl", "s_client", "-connect",
+                "127.0.0.1:" + stapled.port("https"), "-servername", "new.test", "-status"));
+        assertTrue(s.output().contains("CN = new.test") || s.output().contains("CN=new.test"), s.output());
+        assertTrue(s.output().contains("OCSP Response Status: successful"), s.output());
+        assertTrue(s.output().contains("Cert Status: good"), s.output());
+
+        assertEquals("Can't remove the certificate: certificate '" + file + "' in use, can't be deleted!\n\n",
+                send("del ssl cert " + file + "\n"));
+        assertEquals("Entry '" + file + "' deleted in crtlist '" + list + "'!\n\n",
+                send("del ssl crt-list " + list + " " + file + ":5\n"));
+        assertEquals("c01", hello("new.test").serialHex(), "the name falls back to the default certificate");
+        assertEquals("c02", hello("other.test").serialHex(), "the other lines stay");
+        assertTrue(send("show ssl cert " + file + "\n").contains("Status: Unused\n"));
+        assertEquals("Certificate '" + file + "' deleted!\n\n", send("del ssl cert " + file + "\n"));
+    }
+
+    @Test
+    void addAndDelErrorsAreHaproxys() throws Exception {
+        assertEquals("'add ssl crtlist' expects a filename and a certificate name\n\n", send("add ssl crt-list\n"));
+        assertEquals("'add ssl crtlist' expects a filename and a certificate name\n\n",
+                send("add ssl crt-list " + list + "\n"));
+        assertEquals("Can't edit the crt-list: crt-list '/nope.list' does not exist!\n\n",
+                send("add ssl crt-list /nope.list " + other + "\n"));
+        assertEquals("Can't edit the crt-list: parsing [CLI:1]: unsupported crt-list option 'bogus' (stapled "
+                        + "supports ocsp-update and alpn)\n\n",
+                send("add ssl crt-list " + list + " <<\n" + other + " [bogus 1] x.test\n\n"));
+
+        // a served certificate may get a second line; two lines then need a line number to delete one
+        assertEquals("Inserting certificate '" + other + "' in crt-list '" + list + "'.\nSuccess!\n\n",
+                send("add ssl crt-list " + list + " " + other + " dup.test\n"));
+        assertEquals("c02", hello("dup.test").serialHex());
+        assertEquals("Can't delete the entry: found the certificate '" + other + "' in several entries, please "
+                + "specify a line number preceded by colons (4, 5)!\n\n",
+                send("del ssl crt-list " + list + " " + other + "\n"));
+        assertEquals("Can't delete the entry: found a certificate '" + other + "' but the line number is "
+                + "incorrect, please specify a correct line number preceded by colons (4, 5)!\n\n",
+                send("del ssl crt-list " + list + " " + other + ":9\n"));
+        assertEquals("Can't delete the entry: wrong line number after colons in '" + other + ":x'!\n\n",
+                send("del ssl crt-list " + list + " " + other + ":x\n"));
+        assertEquals("Entry '" + other + "' deleted in crtlist '" + list + "'!\n\n",
+                send("del ssl crt-list " + list + " " + other + ":5\n"));
+        assertEquals("c01", hello("dup.test").serialHex());
+        assertEquals("c02", hello("other.test").serialHex(), "line 4 still serves");
+
+        assertEquals("Can't delete the entry: certificate '" + site + "' cannot be deleted, it is used as default "
+                + "certificate by the following frontends:\n\t- https\n\n",
+                send("del ssl crt-list " + list + " " + site + "\n"));
+        assertEquals("'del ssl crtlist' expects a filename and a certificate name\n\n",
+                send("del ssl crt-list " + list + "\n"));
+        assertEquals("Can't delete the entry: crt-list '/nope.list' does not exist!\n\n",
+                send("del ssl crt-list /nope.list " + site + "\n"));
+        assertEquals("Can't delete the entry: certificate '/nope.pem' does not exist!\n\n",
+                send("del ssl crt-list " + list + " /nope.pem\n"));
+    }
+
+    @Test
+    void showSniListsEveryNameWithItsFilterTypeAndDates() throws Exception {
+        String rows = send("show ssl sni\n");
+        String fe = "https/" + stapled.server().frontends().get(0).config().bind();
+        String siteDates = OcspResponseText.time(stapled.leaf("site.test").certificate().getNotAfter()) + "\t"
+                + OcspResponseText.time(stapled.leaf("site.test").certificate().getNotBefore());
+        String otherDates = OcspResponseText.time(stapled.leaf("other.test").certificate().getNotAfter()) + "\t"
+                + OcspResponseText.time(stapled.leaf("other.test").certificate().getNotBefore());
+        assertEquals("# Frontend/Bind\tSNI\tNegative Filter\tType\tFilename\tNotAfter\tNotBefore\n"
+                + fe + "\tother.test\t-\tecdsa\t" + other + "\t" + otherDates + "\n"
+                + fe + "\tsite.test\t-\tecdsa\t" + site + "\t" + siteDates + "\n"
+                + fe + "\t*.site.test\t!bad.site.test \tecdsa\t" + site + "\t" + siteDates + "\n\n", rows);
+        assertEquals(rows, send("show ssl sni -f https\n"));
+        assertEquals("# Frontend/Bind\tSNI\tNegative Filter\tType\tFilename\tNotAfter\tNotBefore\n\n",
+                send("show ssl sni -A\n"), "no certificate is past its notAfter");
+        assertEquals("Couldn't find the specified frontend!\n\n", send("show ssl sni -f nope\n"));
+        assertEquals("'-f' requires a frontend name!\n\n", send("show ssl sni -f\n"));
+        assertEquals("Invalid parameters, 'show ssl sni' only supports '-f', or '-A' options!\n\n",
+                send("show ssl sni -x\n"));
+    }
+}
