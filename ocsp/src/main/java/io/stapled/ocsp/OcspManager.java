@@ -137,6 +137,15 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         return manage(subject).slot();
     }
 
+    /** Unmanages {@code subject}'s id if it is still the same leaf (a newer commit is left alone). */
+    @Override
+    public synchronized void released(OcspSubject subject) {
+        ManagedCertificate current = certs.get(subject.id());
+        if (current != null && current.subject().leaf().equals(subject.leaf())) {
+            unmanage(subject.id());
+        }
+    }
+
     private static String onOff(boolean autoUpdate) {
         return autoUpdate ? "on" : "off";
     }

@@ -207,9 +207,10 @@ final class CertCommands {
         StaplePush staple = new StaplePush(m.ocsp());
         try {
             if (isNew) {
+                // its .ocsp part stays with it and is installed when a crt-list line serves it: the OCSP
+                // engine manages only served certificates, so pushing it now could only be refused
                 store.add(file, m);
                 emptyFiles.remove(file);
-                staple.run();
             } else {
                 out.append(".".repeat(store.replace(file, m, staple)));
             }

@@ -26,7 +26,8 @@ public interface CertificateAdmin {
      * @param beforeSwap runs once, after everything that can fail and before any handshake can get the
      *                   new certificate: where the transaction's {@code .ocsp} is installed, so the new
      *                   certificate is stapled from its first handshake
-     * @return how many served instances were replaced (HAProxy prints one dot each); 0 for an unused file
+     * @return how many served instances were replaced (HAProxy prints one dot each); 0 for an unused file,
+     *         for which {@code beforeSwap} does not run (its {@code .ocsp} part is kept with it until served)
      * @throws CertificateUpdateException with a one-line reason
      */
     int replace(String file, CertificateMaterial material, Runnable beforeSwap) throws CertificateUpdateException;

@@ -213,6 +213,8 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
         if (!stillServed && !gone.isEmpty()) {
             LoadedCertificate c = gone.get(0).certificate();
             unused.put(file, new CertificateMaterial(c.chain(), c.privateKey(), c.issuer(), null));
+            slots.released(c.ocspSubject()); // an unused certificate is not fetched for
+
         }
         log.info("runtime API: line {} ({}) removed from crt-list {} (frontends {})", line.line(), file, list,
                 targets.stream().map(TlsFrontend::name).toList());
@@ -239,8 +241,9 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
             throw new CertificateUpdateException(file + ": a certificate and its private key are needed");
         }
         if (unused.containsKey(file)) {
+            // nothing is swapped and the OCSP engine does not manage it: its .ocsp part is kept with it
+            // and installed when a crt-list line serves it (addCrtListLine)
             unused.put(file, checked(file, material));
-            beforeSwap.run();
             return 0;
         }
         // Prepare every context first: if one fails nothing has been swapped.

@@ -1,6 +1,8 @@
 package io.stapled.admin;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,6 +11,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 
 import io.stapled.testing.ExternalTool;
@@ -18,6 +21,7 @@ import io.stapled.testkit.TlsTestClient;
 import io.stapled.testkit.pki.CertificateBuilder;
 import io.stapled.testkit.pki.IssuedCertificate;
 import io.stapled.testkit.pki.KeyPairs;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -146,7 +150,32 @@ class CrtListCommandsTest {
         assertEquals("c01", hello("new.test").serialHex(), "the name falls back to the default certificate");
         assertEquals("c02", hello("other.test").serialHex(), "the other lines stay");
         assertTrue(send("show ssl cert " + file + "\n").contains("Status: Unused\n"));
+        assertFalse(send("show ssl ocsp-updates\n").contains(file), "an unused certificate is not fetched for");
         assertEquals("Certificate '" + file + "' deleted!\n\n", send("del ssl cert " + file + "\n"));
+    }
+
+    @Test
+    void theOcspPartCommittedWithANewCertificateStaplesItsFirstHandshake() throws Exception {
+        BigInteger serial = BigInteger.valueOf(0xC04);
+        IssuedCertificate leaf = CertificateBuilder.subject("CN=pushed.test").issuer(stapled.intermediate())
+                .keyPair(KeyPairs.ecP256()).dnsNames("pushed.test").ocspUrl(stapled.responder().url())
+                .serial(serial).build();
+        // its own fetch fails: a staple can only be the one committed with it
+        stapled.responder().behaviour(serial, Behaviour.HTTP_500);
+        byte[] ocsp = stapled.responder().responseFor(serial, Behaviour.GOOD);
+        String file = stapled.dir().resolve("certs/pushed.pem").toString();
+        send("new ssl cert " + file + "\n");
+        send("set ssl cert " + file + " <<\n" + leaf.chainPem() + leaf.privateKeyPem() + "\n");
+        send("set ssl cert " + file + ".ocsp <<\n" + Base64.getMimeEncoder().encodeToString(ocsp)
+                .replace("\r\n", "\n") + "\n\n");
+        assertEquals("Committing " + file + "\nSuccess!\n\n", send("commit ssl cert " + file + "\n"),
+                "kept with the unused certificate, not refused by an engine that does not manage it yet");
+
+        assertEquals("Inserting certificate '" + file + "' in crt-list '" + list + "'.\nSuccess!\n\n",
+                send("add ssl crt-list " + list + " " + file + "\n"));
+        TlsTestClient.Result first = hello("pushed.test");
+        assertEquals("c04", first.serialHex(), "no filter: the certificate's own names");
+        assertArrayEquals(ocsp, first.ocspResponse(), "stapled from the first handshake");
     }
 
     @Test
