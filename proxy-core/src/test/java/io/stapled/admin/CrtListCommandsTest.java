@@ -154,6 +154,51 @@ class CrtListCommandsTest {
         assertEquals("Certificate '" + file + "' deleted!\n\n", send("del ssl cert " + file + "\n"));
     }
 
+    /**
+     * HAProxy's {@code <OCSP-UPDATE>} line on the {@code stapled.ocsp-update} logger, from the server's
+     * own engine: the fetch that follows an added line, then a forced update the responder fails.
+     */
+    @Test
+    void fetchesOfAnAddedCertificateLogHaproxysOcspUpdateLines() throws Exception {
+        ch.qos.logback.classic.Logger updates = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger("stapled.ocsp-update");
+        ch.qos.logback.classic.Level level = updates.getLevel();
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        updates.setLevel(ch.qos.logback.classic.Level.INFO);
+        updates.addAppender(logs);
+        try {
+            BigInteger serial = BigInteger.valueOf(0xC05);
+            IssuedCertificate leaf = CertificateBuilder.subject("CN=logged.test").issuer(stapled.intermediate())
+                    .keyPair(KeyPairs.ecP256()).dnsNames("logged.test").ocspUrl(stapled.responder().url())
+                    .serial(serial).build();
+            String file = stapled.dir().resolve("certs/logged.pem").toString();
+            send("new ssl cert " + file + "\n");
+            send("set ssl cert " + file + " <<\n" + leaf.chainPem() + leaf.privateKeyPem() + "\n");
+            send("commit ssl cert " + file + "\n");
+            send("add ssl crt-list " + list + " " + file + "\n");
+            String ok = "<OCSP-UPDATE> " + file + " 1 \"Update successful\" 0 1";
+            Poll.until(Duration.ofSeconds(10), "the added certificate's fetch logged", () -> lines(logs).contains(ok));
+
+            stapled.responder().behaviour(serial, Behaviour.HTTP_500);
+            assertTrue(send("update ssl ocsp-response " + file + "\n").contains("Can't update the OCSP response"));
+            List<String> mine = lines(logs).stream().filter(l -> l.startsWith("<OCSP-UPDATE> " + file + " ")).toList();
+            assertEquals(2, mine.size(), mine.toString());
+            assertTrue(mine.get(1).startsWith("<OCSP-UPDATE> " + file + " 2 \"HTTP error ("), mine.get(1));
+            assertTrue(mine.get(1).endsWith(")\" 1 1"), "one failure, one success: " + mine.get(1));
+        } finally {
+            updates.detachAppender(logs);
+            updates.setLevel(level);
+        }
+    }
+
+    private static List<String> lines(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs) {
+        synchronized (logs) { // the engine's threads append under the appender's lock
+            return logs.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
     @Test
     void theOcspPartCommittedWithANewCertificateStaplesItsFirstHandshake() throws Exception {
         BigInteger serial = BigInteger.valueOf(0xC04);
