@@ -263,6 +263,21 @@ class CrtListCommandsTest {
     }
 
     @Test
+    void showNeedsOperatorAndChangesNeedAdmin() throws Exception {
+        try (CliClient c = CliClient.connect(stapled.runtimeApi().socket())) {
+            c.write("operator;show ssl crt-list;show ssl sni -A;add ssl crt-list " + list + " " + other
+                    + " x.test;del ssl crt-list " + list + " " + other + "\n");
+            assertEquals("\n" + list + "\n\n# Frontend/Bind\tSNI\tNegative Filter\tType\tFilename\tNotAfter\tNotBefore\n\n"
+                    + "Permission denied\n\nPermission denied\n\n", c.readToEof(Duration.ofSeconds(10)));
+        }
+        try (CliClient c = CliClient.connect(stapled.runtimeApi().socket())) {
+            c.write("user;show ssl crt-list;show ssl sni\n");
+            assertEquals("\nPermission denied\n\nPermission denied\n\n", c.readToEof(Duration.ofSeconds(10)));
+        }
+        assertEquals("c01", hello("x.test").serialHex(), "nothing was added");
+    }
+
+    @Test
     void showSniListsEveryNameWithItsFilterTypeAndDates() throws Exception {
         String rows = send("show ssl sni\n");
         String fe = "https/" + stapled.server().frontends().get(0).config().bind();
