@@ -263,6 +263,24 @@ class CrtListCommandsTest {
     }
 
     @Test
+    void aPayloadMayHoldSeveralLinesEachAnsweredUntilOneIsRefused() throws Exception {
+        String relative = stapled.dir().relativize(Path.of(other)).toString();
+        assertEquals("Inserting certificate '" + other + "' in crt-list '" + list + "'.\nSuccess!\n"
+                + "Inserting certificate '" + site + "' in crt-list '" + list + "'.\nSuccess!\n"
+                + "Can't edit the crt-list: certificate '/nope.pem' does not exist!\n\n",
+                send("add ssl crt-list " + list + " <<\n" + relative + " two.test\n" + site + " three.test\n"
+                        + "/nope.pem four.test\n" + other + " five.test\n\n"));
+        assertEquals("c02", hello("two.test").serialHex(), "a path relative to the list's directory");
+        assertEquals("c01", hello("three.test").serialHex());
+        assertEquals("c01", hello("five.test").serialHex(), "nothing after the refused line");
+        assertEquals("# " + list + "\n"
+                + site + ":2 [alpn h2,http/1.1 ocsp-update on] site.test *.site.test !bad.site.test\n"
+                + other + ":4\n"
+                + other + ":5 two.test\n"
+                + site + ":6 three.test\n\n", send("show ssl crt-list -n " + list + "\n"));
+    }
+
+    @Test
     void showNeedsOperatorAndChangesNeedAdmin() throws Exception {
         try (CliClient c = CliClient.connect(stapled.runtimeApi().socket())) {
             c.write("operator;show ssl crt-list;show ssl sni -A;add ssl crt-list " + list + " " + other
