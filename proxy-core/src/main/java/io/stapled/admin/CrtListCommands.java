@@ -101,7 +101,8 @@ final class CrtListCommands {
                 return "'show ssl crt-list -n' expects a filename or a directory\n";
             }
             StringBuilder sb = new StringBuilder();
-            store.crtLists().forEach(l -> sb.append(l.name()).append('\n'));
+            // sorted by name, as HAProxy walks its tree of crt-lists
+            store.crtLists().stream().map(CrtList::name).sorted().forEach(n -> sb.append(n).append('\n'));
             return sb.toString();
         }
         CrtList l = list(name);
