@@ -448,7 +448,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
     /** Ends a fetch that reached the responder (or failed trying), with HAProxy's update log line. */
     private void fetched(ManagedCertificate mc, CompletableFuture<RefreshOutcome> f, RefreshOutcome outcome) {
         if (!mc.state().removed()) {
-            OcspUpdateLog.fetched(mc);
+            OcspUpdateLog.fetched(mc, clock.instant());
         }
         finish(mc, f, outcome);
     }

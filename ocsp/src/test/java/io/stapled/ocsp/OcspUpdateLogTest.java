@@ -7,6 +7,7 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +26,8 @@ import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
 /** HAProxy's {@code <OCSP-UPDATE>} line on its own logger, one per fetch, with the per-certificate counts. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class OcspUpdateLogTest {
+    private static final Pattern PREFIX =
+            Pattern.compile("-:- \\[\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\] ");
     private final TestPki pki = new TestPki("UpdateLog");
     private OcspResponderServer responder;
     private Logger updateLog;
@@ -48,10 +51,27 @@ class OcspUpdateLogTest {
         responder.close();
     }
 
+    /** The lines, each with its {@code -:- [date] } prefix checked and cut off. */
     private List<String> lines() {
+        List<String> all;
         synchronized (logs) { // the engine's threads append under the appender's lock
-            return logs.list.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.toList());
+            all = logs.list.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.toList());
         }
+        for (String l : all) {
+            assertTrue(PREFIX.matcher(l).lookingAt(), "HAProxy's '-:- [dd/Mmm/yyyy:HH:mm:ss.SSS] ' first: " + l);
+        }
+        return all.stream().map(l -> PREFIX.matcher(l).replaceFirst("")).collect(Collectors.toList());
+    }
+
+    @Test
+    void theDateIsHaproxysRequestDateInTheGivenZone() {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path file = Path.of("/etc/stapled/site.pem");
+        ManagedCertificate mc = new ManagedCertificate(OcspSubject.of(file.toString(), leaf.certificate(),
+                pki.ca.certificate(), file), OcspSettings.builder().build(), java.time.Clock.systemUTC());
+        assertEquals("-:- [02/Dec/2026:14:05:09.042] <OCSP-UPDATE> /etc/stapled/site.pem 0 \"Unknown\" 0 0",
+                OcspUpdateLog.line(mc, java.time.Instant.parse("2026-12-02T13:05:09.042Z"),
+                        java.time.ZoneId.of("Europe/Paris")));
     }
 
     @Test

@@ -194,9 +194,15 @@ class CrtListCommandsTest {
     }
 
     private static List<String> lines(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs) {
+        List<String> all;
         synchronized (logs) { // the engine's threads append under the appender's lock
-            return logs.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+            all = logs.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
         }
+        for (String l : all) {
+            assertTrue(l.matches("-:- \\[\\d{2}/\\w{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\] <OCSP-UPDATE> .*"), l);
+        }
+        // without HAProxy's "-:- [date] " (OcspUpdateLogTest checks the date itself)
+        return all.stream().map(l -> l.substring(l.indexOf("] ") + 2)).toList();
     }
 
     @Test
