@@ -137,6 +137,15 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         return manage(subject).slot();
     }
 
+    /** Unmanages {@code subject}'s id if it is still the same leaf (a newer commit is left alone). */
+    @Override
+    public synchronized void released(OcspSubject subject) {
+        ManagedCertificate current = certs.get(subject.id());
+        if (current != null && current.subject().leaf().equals(subject.leaf())) {
+            unmanage(subject.id());
+        }
+    }
+
     private static String onOff(boolean autoUpdate) {
         return autoUpdate ? "on" : "off";
     }
@@ -422,7 +431,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
                 body = http.exchange(mc.responder(), request.der());
             } catch (OcspFetchException e) {
                 outcome = installer.failed(mc, Result.FAILED, UpdateResult.HTTP_ERROR, e.getMessage(), "http:" + e.kind(), false);
-                finish(mc, f, outcome);
+                fetched(mc, f, outcome);
                 return;
             }
             outcome = installer.verifyAndInstall(mc, mc.certIdentity(), body, Staple.Origin.FETCHED, request.nonce());
@@ -432,6 +441,14 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
             }
         } catch (RuntimeException e) {
             outcome = installer.failed(mc, Result.FAILED, UpdateResult.HTTP_ERROR, "fetch failed: " + e, "internal", false);
+        }
+        fetched(mc, f, outcome);
+    }
+
+    /** Ends a fetch that reached the responder (or failed trying), with HAProxy's update log line. */
+    private void fetched(ManagedCertificate mc, CompletableFuture<RefreshOutcome> f, RefreshOutcome outcome) {
+        if (!mc.state().removed()) {
+            OcspUpdateLog.fetched(mc, clock.instant());
         }
         finish(mc, f, outcome);
     }

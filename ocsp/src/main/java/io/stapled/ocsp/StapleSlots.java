@@ -11,4 +11,11 @@ public interface StapleSlots {
     StapleSlots UNMANAGED = subject -> new StapleSlot();
 
     StapleSlot slotFor(OcspSubject subject);
+
+    /**
+     * The TLS side no longer serves {@code subject}'s certificate anywhere (a runtime {@code del ssl
+     * crt-list}): an engine stops managing it, so it is no longer fetched; its slot keeps serving the
+     * handshakes already under way. A later {@link #slotFor} manages it again.
+     */
+    default void released(OcspSubject subject) { }
 }

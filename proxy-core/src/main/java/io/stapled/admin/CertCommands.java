@@ -48,7 +48,7 @@ final class CertCommands {
 
     static List<RuntimeCommand> all(CertificateAdmin store, OcspAdmin ocsp, Executor worker) {
         CertCommands c = new CertCommands(store, ocsp, worker);
-        return List.of(
+        List<RuntimeCommand> all = new ArrayList<>(List.of(
                 c.command("new ssl cert", CliLevel.ADMIN,
                         "new ssl cert <certfile>                 : create a new certificate file to be used in a crt-list or a directory",
                         c::newCert),
@@ -66,7 +66,10 @@ final class CertCommands {
                         c::delCert),
                 c.command("show ssl cert", CliLevel.OPERATOR,
                         "show ssl cert [<certfile>]              : display the SSL certificates used in memory, or the details of a file",
-                        c::showCert));
+                        c::showCert)));
+        // the crt-list commands see the entries made by new ssl cert (worker-confined, like them)
+        all.addAll(CrtListCommands.all(store, ocsp, worker, c.emptyFiles::containsKey));
+        return List.copyOf(all);
     }
 
     private RuntimeCommand command(String words, CliLevel level, String usage, BasicCommand.SyncAction action) {
@@ -204,9 +207,10 @@ final class CertCommands {
         StaplePush staple = new StaplePush(m.ocsp());
         try {
             if (isNew) {
+                // its .ocsp part stays with it and is installed when a crt-list line serves it: the OCSP
+                // engine manages only served certificates, so pushing it now could only be refused
                 store.add(file, m);
                 emptyFiles.remove(file);
-                staple.run();
             } else {
                 out.append(".".repeat(store.replace(file, m, staple)));
             }

@@ -4,6 +4,9 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
+import io.stapled.tls.CrtListEntry;
+import io.stapled.tls.LoadedCertificate;
+
 /**
  * What the runtime API's certificate transactions need from the TLS certificate store. The runtime
  * API owns the transaction (HAProxy's one-at-a-time {@code set/commit/abort ssl cert}); the store
@@ -23,7 +26,8 @@ public interface CertificateAdmin {
      * @param beforeSwap runs once, after everything that can fail and before any handshake can get the
      *                   new certificate: where the transaction's {@code .ocsp} is installed, so the new
      *                   certificate is stapled from its first handshake
-     * @return how many served instances were replaced (HAProxy prints one dot each); 0 for an unused file
+     * @return how many served instances were replaced (HAProxy prints one dot each); 0 for an unused file,
+     *         for which {@code beforeSwap} does not run (its {@code .ocsp} part is kept with it until served)
      * @throws CertificateUpdateException with a one-line reason
      */
     int replace(String file, CertificateMaterial material, Runnable beforeSwap) throws CertificateUpdateException;
@@ -33,6 +37,65 @@ public interface CertificateAdmin {
 
     /** Removes an unused certificate file. */
     void remove(String file) throws CertificateUpdateException;
+
+    /** The crt-lists the frontends serve, in configuration order, with their lines as they are now. */
+    default List<CrtList> crtLists() {
+        return List.of();
+    }
+
+    /** What each frontend serves now, in configuration order. */
+    default List<ServedFrontend> served() {
+        return List.of();
+    }
+
+    /**
+     * Serves a known certificate for a new crt-list line in every frontend using the list: its TLS
+     * contexts are built, the OCSP engine manages it, {@code beforeServe} runs (its staple is installed
+     * there), then each frontend's snapshot is swapped. On failure nothing changes.
+     *
+     * @param line its certificate named as {@link #certificates()} names it, its line number the next one
+     */
+    default void addCrtListLine(String list, CrtListEntry line, Runnable beforeServe)
+            throws CertificateUpdateException {
+        throw new CertificateUpdateException("crt-lists cannot be changed in this process");
+    }
+
+    /**
+     * Stops serving one line of a crt-list (a new snapshot for each frontend using it); a certificate no
+     * longer served anywhere becomes an unused one ({@code del ssl cert} can then delete it).
+     */
+    default void removeCrtListLine(String list, CrtListEntry line) throws CertificateUpdateException {
+        throw new CertificateUpdateException("crt-lists cannot be changed in this process");
+    }
+
+    /**
+     * A crt-list in use.
+     *
+     * @param name      the file as configured
+     * @param lines     its lines in order, those added at runtime last
+     * @param frontends the frontends serving it
+     * @param lastLine  the highest line number given so far (a line added next gets the one after,
+     *                  never reusing a deleted one's, as in HAProxy)
+     */
+    record CrtList(String name, List<CrtListEntry> lines, List<String> frontends, int lastLine) {
+        public CrtList {
+            lines = List.copyOf(lines);
+            frontends = List.copyOf(frontends);
+        }
+    }
+
+    /**
+     * One frontend's certificates.
+     *
+     * @param bind               its listening address, as configured
+     * @param defaultCertificate the certificate for no or unknown SNI (with strict SNI: the one that would be)
+     */
+    record ServedFrontend(String frontend, String bind, List<LoadedCertificate> certificates,
+                          LoadedCertificate defaultCertificate, boolean strictSni) {
+        public ServedFrontend {
+            certificates = List.copyOf(certificates);
+        }
+    }
 
     /**
      * A certificate file as the store holds it.

@@ -36,13 +36,7 @@ public final class OcspManagerAdmin implements OcspAdmin {
 
     static OcspEntry entry(ManagedCertificate mc) {
         String path = mc.subject().certFile() != null ? mc.subject().certFile().toString() : mc.id();
-        int status = switch (mc.lastResult()) {
-            case OK -> 1;
-            case HTTP_ERROR -> 2;
-            case CHECK_FAILURE -> 4;
-            case INSERT_ERROR -> 5;
-            default -> 0;
-        };
+        int status = mc.lastResult().code();
         // ocsp-update off: nothing is planned, so HAProxy's "show ssl ocsp-updates" leaves it out
         Instant next = mc.subject().autoUpdate() ? mc.nextRefresh() : null;
         return new OcspEntry(mc.id(), path, mc.certIdHex(), mc.issuerNameHashHex(), mc.issuerKeyHashHex(),

@@ -10,6 +10,8 @@ import java.util.Objects;
 import io.stapled.config.CertificateSource;
 import io.stapled.ocsp.StapleSlots;
 import io.stapled.tls.CertificateAssembly;
+import io.stapled.tls.CrtListEntry;
+import io.stapled.tls.CrtListParser;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.ServingCertificate;
 import io.stapled.tls.TlsFrontend;
@@ -42,10 +44,27 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
         void swapping(TlsFrontend frontend, LoadedCertificate old, LoadedCertificate next);
     }
 
+    /**
+     * A crt-list and the frontends that serve it.
+     *
+     * @param source    the list as configured (its file, its OCSP options)
+     * @param frontends every frontend whose certificates include it
+     */
+    public record CrtListUse(CertificateSource.CrtList source, List<TlsFrontend> frontends) {
+        public CrtListUse {
+            frontends = List.copyOf(frontends);
+        }
+    }
+
+    /** A crt-list's lines as served now; worker-confined. */
+    private record ListState(CrtListUse use, List<CrtListEntry> lines, int[] lastLine) { }
+
     private final List<TlsFrontend> frontends;
     private final StapleSlots slots;
     private final SwapListener listener;
     private final Map<String, CertificateMaterial> unused = new LinkedHashMap<>();
+    private final Map<String, ListState> lists = new LinkedHashMap<>();
+    private final Map<String, String> binds;
 
     /** Replaced certificates get slots no engine fills. */
     public TlsCertificateAdmin(List<TlsFrontend> frontends, SwapListener listener) {
@@ -54,9 +73,151 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
 
     /** @param slots the OCSP engine, which hands each new certificate its managed slot */
     public TlsCertificateAdmin(List<TlsFrontend> frontends, StapleSlots slots, SwapListener listener) {
+        this(frontends, slots, listener, List.of(), Map.of());
+    }
+
+    /**
+     * @param crtLists the crt-lists served, whose lines {@code add/del ssl crt-list} change; each is read
+     *                 again here for its lines (they were read moments ago to load the certificates)
+     * @param binds    each frontend's listening address by frontend name, for {@code show ssl sni}
+     */
+    public TlsCertificateAdmin(List<TlsFrontend> frontends, StapleSlots slots, SwapListener listener,
+                               List<CrtListUse> crtLists, Map<String, String> binds) {
         this.frontends = List.copyOf(frontends);
         this.slots = slots;
         this.listener = listener == null ? (f, o, n) -> { } : listener;
+        this.binds = Map.copyOf(binds);
+        for (CrtListUse use : crtLists) {
+            String name = use.source().file().toString();
+            List<CrtListEntry> lines;
+            try {
+                lines = CrtListParser.parse(use.source().file());
+            } catch (TlsSetupException e) {
+                log.warn("runtime API: crt-list {} cannot be read again, shown without lines: {}", name, e.getMessage());
+                lines = List.of();
+            }
+            int last = lines.stream().mapToInt(CrtListEntry::line).max().orElse(0);
+            lists.merge(name, new ListState(use, new ArrayList<>(lines), new int[] {last}), (a, b) -> {
+                List<TlsFrontend> both = new ArrayList<>(a.use().frontends());
+                both.addAll(b.use().frontends());
+                return new ListState(new CrtListUse(a.use().source(), both), a.lines(), a.lastLine());
+            });
+        }
+    }
+
+    @Override
+    public List<CrtList> crtLists() {
+        List<CrtList> out = new ArrayList<>();
+        lists.forEach((name, st) -> out.add(new CrtList(name, st.lines(),
+                st.use().frontends().stream().map(TlsFrontend::name).toList(), st.lastLine()[0])));
+        return out;
+    }
+
+    @Override
+    public List<ServedFrontend> served() {
+        List<ServedFrontend> out = new ArrayList<>();
+        for (TlsFrontend f : frontends) {
+            var snapshot = f.store().current();
+            out.add(new ServedFrontend(f.name(), binds.getOrDefault(f.name(), ""),
+                    snapshot.certificates().stream().map(ServingCertificate::certificate).toList(),
+                    snapshot.defaultCertificate().certificate(), snapshot.strictSni()));
+        }
+        return out;
+    }
+
+    @Override
+    public void addCrtListLine(String list, CrtListEntry line, Runnable beforeServe)
+            throws CertificateUpdateException {
+        ListState st = lists.get(list);
+        if (st == null) {
+            throw new CertificateUpdateException("crt-list '" + list + "' does not exist");
+        }
+        String file = line.crt().toString();
+        CertificateMaterial m = null;
+        for (StoredCertificate c : certificates()) {
+            if (c.file().equals(file)) {
+                m = c.material();
+            }
+        }
+        if (m == null || m.leaf() == null || m.key() == null) {
+            throw new CertificateUpdateException("certificate '" + file + "' is empty");
+        }
+        CertificateAssembly.Placement placement = new CertificateAssembly.Placement(line.crt(), line.sni(),
+                line.excluded(), line.ocspUnder(st.use().source().ocsp()), line.alpn(), line.tls());
+        List<TlsFrontend> targets = st.use().frontends();
+        List<ServingCertificate> prepared = new ArrayList<>();
+        List<ServingCertificate> bound = new ArrayList<>();
+        try {
+            for (TlsFrontend f : targets) {
+                prepared.add(f.prepare(CertificateAssembly.assemble(placement, m.chain(), m.key(),
+                        CertificateAssembly.IssuerPart.of(file + ".issuer", m.issuer()))));
+            }
+            // managed by the OCSP engine (fetched at once when it has no staple) only once nothing else can fail
+            for (ServingCertificate p : prepared) {
+                bound.add(new ServingCertificate(p.certificate().stapledBy(slots), p.sslContext()));
+            }
+        } catch (RuntimeException e) {
+            for (int i = 0; i < prepared.size(); i++) {
+                targets.get(i).retire(prepared.get(i));
+            }
+            throw refused(file, e);
+        }
+        unused.remove(file);
+        beforeServe.run();
+        for (int i = 0; i < targets.size(); i++) {
+            targets.get(i).add(bound.get(i));
+        }
+        st.lines().add(line);
+        st.lastLine()[0] = Math.max(st.lastLine()[0], line.line());
+        log.info("runtime API: certificate {} added to crt-list {} at line {} (frontends {})", file, list,
+                line.line(), targets.stream().map(TlsFrontend::name).toList());
+    }
+
+    @Override
+    public void removeCrtListLine(String list, CrtListEntry line) throws CertificateUpdateException {
+        ListState st = lists.get(list);
+        if (st == null || !st.lines().contains(line)) {
+            throw new CertificateUpdateException("crt-list '" + list + "' has no such line");
+        }
+        List<TlsFrontend> targets = new ArrayList<>();
+        List<ServingCertificate> gone = new ArrayList<>();
+        for (TlsFrontend f : st.use().frontends()) {
+            var snapshot = f.store().current();
+            for (ServingCertificate s : snapshot.certificates()) {
+                if (line.servedBy(s.certificate())) {
+                    if (s == snapshot.defaultCertificate() && !snapshot.strictSni()) {
+                        throw new CertificateUpdateException("certificate '" + line.crt()
+                                + "' is the default certificate of frontend " + f.name());
+                    }
+                    if (snapshot.certificates().size() == 1) {
+                        throw new CertificateUpdateException("certificate '" + line.crt()
+                                + "' is the last certificate of frontend " + f.name());
+                    }
+                    targets.add(f);
+                    gone.add(s);
+                    break;
+                }
+            }
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            targets.get(i).remove(gone.get(i));
+        }
+        st.lines().remove(line);
+        String file = line.crt().toString();
+        boolean stillServed = false;
+        for (TlsFrontend f : frontends) {
+            for (ServingCertificate s : f.store().current().certificates()) {
+                stillServed |= s.certificate().source().toString().equals(file);
+            }
+        }
+        if (!stillServed && !gone.isEmpty()) {
+            LoadedCertificate c = gone.get(0).certificate();
+            unused.put(file, new CertificateMaterial(c.chain(), c.privateKey(), c.issuer(), null));
+            slots.released(c.ocspSubject()); // an unused certificate is not fetched for
+
+        }
+        log.info("runtime API: line {} ({}) removed from crt-list {} (frontends {})", line.line(), file, list,
+                targets.stream().map(TlsFrontend::name).toList());
     }
 
     @Override
@@ -80,8 +241,9 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
             throw new CertificateUpdateException(file + ": a certificate and its private key are needed");
         }
         if (unused.containsKey(file)) {
+            // nothing is swapped and the OCSP engine does not manage it: its .ocsp part is kept with it
+            // and installed when a crt-list line serves it (addCrtListLine)
             unused.put(file, checked(file, material));
-            beforeSwap.run();
             return 0;
         }
         // Prepare every context first: if one fails nothing has been swapped.

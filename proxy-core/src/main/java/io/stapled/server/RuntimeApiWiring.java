@@ -1,9 +1,13 @@
 package io.stapled.server;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import io.netty.channel.EventLoopGroup;
@@ -13,7 +17,9 @@ import io.stapled.admin.ProcessStats;
 import io.stapled.admin.RuntimeApiContext;
 import io.stapled.admin.RuntimeApiServer;
 import io.stapled.admin.TlsCertificateAdmin;
+import io.stapled.config.CertificateSource;
 import io.stapled.config.RuntimeApiConfig;
+import io.stapled.tls.TlsFrontend;
 
 /** Gives the HAProxy-compatible runtime API the running server's parts to read and change. */
 final class RuntimeApiWiring {
@@ -33,12 +39,44 @@ final class RuntimeApiWiring {
                 .backends(server.backends().values())
                 .ocsp(ocsp)
                 .certificates(new TlsCertificateAdmin(
-                        server.frontends().stream().map(RunningFrontend::tls).toList(), server.ocsp(), null))
+                        server.frontends().stream().map(RunningFrontend::tls).toList(), server.ocsp(), null,
+                        crtLists(server.frontends()), binds(server.frontends())))
                 .build();
         try {
             return RuntimeApiServer.start(config, context, group, server.transport());
         } catch (IOException | IllegalArgumentException e) {
             throw new StartupException("runtime_api: " + e.getMessage(), e);
         }
+    }
+
+    /** Every crt-list the frontends serve, with the frontends serving it, in configuration order. */
+    private static List<TlsCertificateAdmin.CrtListUse> crtLists(List<RunningFrontend> frontends) {
+        Map<Path, CertificateSource.CrtList> sources = new LinkedHashMap<>();
+        Map<Path, List<TlsFrontend>> users = new LinkedHashMap<>();
+        for (RunningFrontend f : frontends) {
+            if (f.tls() == null) {
+                continue;
+            }
+            for (CertificateSource source : f.config().certificates()) {
+                if (source instanceof CertificateSource.CrtList c) {
+                    sources.putIfAbsent(c.file(), c);
+                    List<TlsFrontend> using = users.computeIfAbsent(c.file(), k -> new ArrayList<>());
+                    if (!using.contains(f.tls())) {
+                        using.add(f.tls());
+                    }
+                }
+            }
+        }
+        List<TlsCertificateAdmin.CrtListUse> out = new ArrayList<>();
+        sources.forEach((file, c) -> out.add(new TlsCertificateAdmin.CrtListUse(c, users.get(file))));
+        return out;
+    }
+
+    private static Map<String, String> binds(List<RunningFrontend> frontends) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (RunningFrontend f : frontends) {
+            out.put(f.name(), String.valueOf(f.config().bind()));
+        }
+        return out;
     }
 }

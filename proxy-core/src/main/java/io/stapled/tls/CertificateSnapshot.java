@@ -71,6 +71,15 @@ public final class CertificateSnapshot {
         return defaultPair;
     }
 
+    /** The certificate served to clients without SNI or with an unknown name (unless strict SNI). */
+    public ServingCertificate defaultCertificate() {
+        return defaultCertificate;
+    }
+
+    public boolean strictSni() {
+        return strictSni;
+    }
+
     /** Every certificate in the order added. */
     public List<ServingCertificate> certificates() {
         return certificates;
@@ -86,6 +95,46 @@ public final class CertificateSnapshot {
             b.add(s == old ? next : s);
         }
         return b.defaultCertificate(defaultCertificate == old ? next : defaultCertificate).strictSni(strictSni).build();
+    }
+
+    /**
+     * This snapshot with {@code next} served as well, after the others (a runtime
+     * {@code add ssl crt-list}): an exact name another certificate already has keeps that one for
+     * its key type, as at start-up; the default stays.
+     */
+    public CertificateSnapshot adding(ServingCertificate next) {
+        return builder().addAll(certificates).add(next).defaultCertificate(defaultCertificate).strictSni(strictSni)
+                .build();
+    }
+
+    /**
+     * This snapshot without {@code gone} (a runtime {@code del ssl crt-list}); names only it served fall
+     * back to wildcards or the default.
+     *
+     * With strict SNI there is no default to keep (HAProxy lets it go then too): the first one left
+     * takes its place in the snapshot.
+     *
+     * @throws IllegalArgumentException when {@code gone} is the default certificate (without strict SNI),
+     *                                  the last one, or not in this snapshot
+     */
+    public CertificateSnapshot removing(ServingCertificate gone) {
+        if (gone == defaultCertificate && !strictSni) {
+            throw new IllegalArgumentException("the default certificate cannot be removed");
+        }
+        if (certificates.size() == 1) {
+            throw new IllegalArgumentException("the last certificate cannot be removed");
+        }
+        if (!certificates.contains(gone)) {
+            throw new IllegalArgumentException("not a certificate of this snapshot");
+        }
+        Builder b = builder();
+        for (ServingCertificate s : certificates) {
+            if (s != gone) {
+                b.add(s);
+            }
+        }
+        return b.defaultCertificate(gone == defaultCertificate ? null : defaultCertificate).strictSni(strictSni)
+                .build();
     }
 
     /** Builds a snapshot; not thread-safe. */

@@ -3,6 +3,8 @@ package io.stapled.tls;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.stapled.config.CertificateSource.OcspOptions;
+
 /**
  * One line of an HAProxy crt-list.
  *
@@ -27,5 +29,27 @@ public record CrtListEntry(Path crt, int line, Boolean ocspUpdate, List<String> 
     public CrtListEntry(Path crt, int line, Boolean ocspUpdate, List<String> alpn, List<String> sni,
                         List<String> excluded) {
         this(crt, line, ocspUpdate, alpn, sni, excluded, TlsOverrides.NONE);
+    }
+
+    /** This line at another place: a certificate named as the store knows it, a new line number. */
+    public CrtListEntry at(Path newCrt, int newLine) {
+        return new CrtListEntry(newCrt, newLine, ocspUpdate, alpn, sni, excluded, tls);
+    }
+
+    /** The OCSP options of this line's certificate under its crt-list's: {@code [ocsp-update]} wins. */
+    public OcspOptions ocspUnder(OcspOptions list) {
+        return ocspUpdate == null ? list : new OcspOptions(ocspUpdate || list.enabled(), list.responder(), ocspUpdate);
+    }
+
+    /**
+     * Whether {@code c} is what this line serves: the same file, filters, ALPN and TLS options (no filters meaning
+     * the leaf's own names, whatever leaf a commit put there since).
+     */
+    public boolean servedBy(LoadedCertificate c) {
+        if (!c.source().equals(crt) || !c.excludedNames().equals(excluded) || !c.alpn().equals(alpn)
+                || !c.tls().equals(tls)) {
+            return false;
+        }
+        return sni.isEmpty() ? c.sniNames().equals(X509Facts.dnsNames(c.leaf())) : c.sniNames().equals(sni);
     }
 }

@@ -62,6 +62,21 @@ public final class CrtListParser {
         return List.copyOf(entries);
     }
 
+    /**
+     * One line of {@code list} as if it stood at {@code lineNo} (a line added at runtime, {@code add ssl
+     * crt-list}): the same rules and messages ({@code list:lineNo: ...}) as a line read from the file; a
+     * relative certificate path is resolved against the list's directory.
+     *
+     * @throws TlsSetupException for a line that is blank, a comment, or not valid
+     */
+    public static CrtListEntry parseLine(Path list, int lineNo, String line) {
+        String stripped = line.strip();
+        if (stripped.isEmpty() || stripped.startsWith("#")) {
+            throw new TlsSetupException(list + ":" + lineNo + ": no certificate on the line");
+        }
+        return parseLine(list, lineNo, stripped, list.toAbsolutePath().getParent());
+    }
+
     private static CrtListEntry parseLine(Path file, int lineNo, String line, Path base) {
         String where = file + ":" + lineNo;
         int end = firstWhitespace(line);

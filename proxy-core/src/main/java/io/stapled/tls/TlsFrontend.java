@@ -77,6 +77,25 @@ public final class TlsFrontend implements AutoCloseable {
         retire(old);
     }
 
+    /**
+     * Serves {@code next} as well from the next handshake on (one snapshot swap). Like {@link #replace}:
+     * its staple must be in place first; one caller at a time.
+     */
+    public void add(ServingCertificate next) {
+        store.replace(store.current().adding(next));
+    }
+
+    /**
+     * Stops serving {@code gone} from the next handshake on (one snapshot swap), then retires it;
+     * connections already using it keep it. One caller at a time.
+     *
+     * @throws IllegalArgumentException for the default certificate, or one this frontend does not serve
+     */
+    public void remove(ServingCertificate gone) {
+        store.replace(store.current().removing(gone));
+        retire(gone);
+    }
+
     /** Stops rotating keys for a certificate's context and drops this frontend's reference to it. */
     public void retire(ServingCertificate serving) {
         if (tickets != null) {

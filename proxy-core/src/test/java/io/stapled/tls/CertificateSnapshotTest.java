@@ -146,4 +146,33 @@ class CertificateSnapshotTest {
         assertSame(next, s.replacing(chosen, next).defaultPair().choose(true), "the default moves to its replacement");
         assertSame(s.lookup("first.test").choose(true), first, "the snapshot replaced is unchanged");
     }
+
+    @Test
+    void addingAndRemovingBuildNewSnapshotsAndKeepTheDefault() {
+        ServingCertificate def = cert(KeyType.EC, "default.test");
+        ServingCertificate wild = cert(KeyType.EC, "*.shop.test");
+        ServingCertificate added = cert(KeyType.EC, "www.shop.test");
+        CertificateSnapshot s = CertificateSnapshot.builder().add(def).add(wild).build();
+        CertificateSnapshot more = s.adding(added);
+        assertSame(wild, s.lookup("www.shop.test").choose(true), "the old snapshot is unchanged");
+        assertSame(added, more.lookup("www.shop.test").choose(true));
+        assertSame(def, more.defaultCertificate());
+
+        CertificateSnapshot less = more.removing(added);
+        assertSame(wild, less.lookup("www.shop.test").choose(true), "the name falls back to the wildcard");
+        assertSame(def, less.removing(wild).lookup("www.shop.test").choose(true), "then to the default");
+        assertThrows(IllegalArgumentException.class, () -> less.removing(def), "the default stays");
+        assertThrows(IllegalArgumentException.class, () -> less.removing(added), "not in the snapshot");
+    }
+
+    @Test
+    void withStrictSniTheDefaultMayBeRemovedButNotTheLastCertificate() {
+        ServingCertificate first = cert(KeyType.EC, "first.test");
+        ServingCertificate second = cert(KeyType.EC, "second.test");
+        CertificateSnapshot s = CertificateSnapshot.builder().add(first).add(second).strictSni(true).build();
+        CertificateSnapshot left = s.removing(first);
+        assertSame(second, left.defaultCertificate());
+        assertNull(left.lookup("first.test"), "strict SNI: no fallback for the removed name");
+        assertThrows(IllegalArgumentException.class, () -> left.removing(second));
+    }
 }
