@@ -30,6 +30,7 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
     private final String frontendName;
     private final ChannelGroup channels;
     private final AtomicLong total = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger max = new java.util.concurrent.atomic.AtomicInteger();
     private volatile CompletableFuture<Void> drained;
 
     public ConnectionTracker(String frontendName) {
@@ -47,6 +48,11 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
         return total.get();
     }
 
+    /** The most client connections open at once since start. */
+    public int maxActive() {
+        return max.get();
+    }
+
     /** The open client channels (a live view: closed channels leave it on their own). */
     public ChannelGroup channels() {
         return channels;
@@ -57,6 +63,10 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
         Channel ch = ctx.channel();
         total.incrementAndGet();
         channels.add(ch);
+        int open = channels.size();
+        if (open > max.get()) {
+            max.accumulateAndGet(open, Math::max);
+        }
         ch.closeFuture().addListener(f -> checkDrained());
         ctx.fireChannelActive();
     }

@@ -23,6 +23,11 @@ public interface CompletedRequest {
     /** The backend server that answered, or null when none was picked. */
     String serverName();
 
+    /** The backend server {@link #serverName()} names, or null. */
+    default io.stapled.proxy.backend.BackendServer server() {
+        return null;
+    }
+
     /** From the request head to the end of the response. */
     long durationNanos();
 }

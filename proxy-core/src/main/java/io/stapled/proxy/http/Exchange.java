@@ -585,6 +585,11 @@ final class Exchange implements BackendListener, CompletedRequest {
     }
 
     @Override
+    public BackendServer server() {
+        return server;
+    }
+
+    @Override
     public long durationNanos() {
         return endNanos - startNanos;
     }
