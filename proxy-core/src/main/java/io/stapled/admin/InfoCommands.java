@@ -189,6 +189,7 @@ final class InfoCommands {
         putKnown(f, "CurrSslConns", p.currentSslConnections());
         putKnown(f, "CumSslConns", p.cumulativeSslConnections());
         putKnown(f, "ConnRate", p.connectionRate());
+        putKnown(f, "SessRate", p.connectionRate()); // a session is a connection in stapled
         putKnown(f, "SslRate", p.sslRate());
         putKnown(f, "SslFrontendKeyRate", p.sslFrontendKeyRate());
         putKnown(f, "SslFrontendSessionReuse_pct", p.sslFrontendSessionReusePct());

@@ -95,7 +95,7 @@ public interface ProcessStats {
     /**
      * Name, version and start time, with the figures summed over the frontends' (the process-wide
      * counters the assembly may not have yet): CurrConns, CumConns, Maxconn, Listeners, CumReq,
-     * TotalBytesOut; every frontend terminates TLS, so the SSL connection figures are the same.
+     * TotalBytesOut, ConnRate; every frontend terminates TLS, so the SSL connection figures are the same.
      */
     static ProcessStats summing(String name, String version, Instant startTime, int threads,
                                 java.util.function.Supplier<java.util.List<FrontendStats>> frontends) {
@@ -133,6 +133,11 @@ public interface ProcessStats {
         @Override
         public long cumulativeSslConnections() {
             return cumulativeConnections();
+        }
+
+        @Override
+        public long connectionRate() {
+            return sumMeasured(FrontendStats::sessionRate);
         }
 
         @Override

@@ -186,7 +186,10 @@ final class StatCommand {
                 .known("bin", f.bytesIn()).known("bout", f.bytesOut())
                 .known("ereq", f.requestErrors()).put("status", f.status())
                 .put("pid", 1).put("iid", iid).put("sid", 0).put("type", RowType.FRONTEND.code)
-                .known("rate", f.sessionRate()).known("req_tot", f.totalRequests())
+                .known("rate", f.sessionRate()).known("rate_max", f.sessionRateMax())
+                .known("conn_rate", f.sessionRate()).known("conn_rate_max", f.sessionRateMax())
+                .known("req_rate", f.requestRate()).known("req_rate_max", f.requestRateMax())
+                .known("req_tot", f.totalRequests())
                 .put("mode", f.mode()).known("conn_tot", f.totalConnections());
         long[] rsp = f.httpResponses();
         if (rsp != null && rsp.length >= 6) {
@@ -209,6 +212,7 @@ final class StatCommand {
                 .put("lastchg", seconds(now - s.lastChangeNanos()))
                 .put("pid", 1).put("iid", iid).put("sid", sid)
                 .put("lbtot", s.totalConnections()).put("type", RowType.SERVER.code)
+                .put("rate", s.sessionRate().rate()).put("rate_max", s.sessionRate().max())
                 .put("req_tot", s.requests()).put("lastsess", lastSession(s, now))
                 .put("addr", Addresses.hostPort(s.address())).put("mode", mode).put("uweight", s.weight());
         long[] rsp = new long[6];
@@ -245,7 +249,9 @@ final class StatCommand {
         int weight = 0;
         int act = 0;
         long lastSession = -1;
+        long rate = 0;
         for (BackendServer s : pool.servers()) {
+            rate += s.sessionRate().rate();
             scur += s.activeConnections();
             stot += s.totalConnections();
             econ += s.failedConnects();
@@ -266,7 +272,7 @@ final class StatCommand {
                 .put("scur", scur).put("stot", stot).put("econ", econ)
                 .put("status", act > 0 ? "UP" : "DOWN").put("weight", weight)
                 .put("act", act).put("bck", 0).put("pid", 1).put("iid", iid).put("sid", 0)
-                .put("lbtot", stot).put("type", RowType.BACKEND.code).put("req_tot", reqs)
+                .put("lbtot", stot).put("type", RowType.BACKEND.code).put("rate", rate).put("req_tot", reqs)
                 .put("lastsess", lastSession).put("mode", mode)
                 .put("algo", pool.config().balance().name().toLowerCase(Locale.ROOT))
                 .put("uweight", weight);

@@ -74,6 +74,26 @@ final class RuntimeApiWiring {
             }
 
             @Override
+            public long sessionRate() {
+                return f.connections().rate().rate();
+            }
+
+            @Override
+            public long sessionRateMax() {
+                return f.connections().rate().max();
+            }
+
+            @Override
+            public long requestRate() {
+                return f.requests() == null ? -1 : f.requests().rate().rate();
+            }
+
+            @Override
+            public long requestRateMax() {
+                return f.requests() == null ? -1 : f.requests().rate().max();
+            }
+
+            @Override
             public long totalConnections() {
                 return f.connections().total();
             }

@@ -135,6 +135,10 @@ class StatCountersTest {
         assertEquals(0, n(fe, "hrsp_5xx"));
         assertEquals((long) REQUESTS * REQUEST.length, n(fe, "bin"), "decrypted bytes in: the requests exactly");
         assertTrue(n(fe, "bout") > bodies, "bytes out: the bodies and their heads, " + fe.get("bout"));
+        // rates: at least the two connections and the requests fell within one second at their peak
+        assertTrue(n(fe, "rate_max") >= 1 && n(fe, "rate_max") <= 2, fe.get("rate_max"));
+        assertEquals(n(fe, "rate_max"), n(fe, "conn_rate_max"));
+        assertTrue(n(fe, "req_rate_max") >= 1 && n(fe, "req_rate_max") <= REQUESTS, fe.get("req_rate_max"));
 
         Map<String, String> app1 = row(stat, "app", "app1");
         assertEquals(REQUESTS, n(app1, "req_tot"));
@@ -142,6 +146,7 @@ class StatCountersTest {
         assertTrue(n(app1, "stot") >= 1, app1.get("stot"));
         assertTrue(n(app1, "smax") >= 1, app1.get("smax"));
         assertTrue(n(app1, "lastsess") >= 0, "a session was handed: " + app1.get("lastsess"));
+        assertTrue(n(app1, "rate_max") >= 1 && n(app1, "rate_max") <= REQUESTS, app1.get("rate_max"));
         assertEquals("L4OK", app1.get("check_status"));
         assertEquals("Layer4 check passed", app1.get("check_desc"));
         assertEquals(4, n(app1, "check_health"), "up with no failure: rise + fall - 1");

@@ -63,6 +63,7 @@ public final class BackendServer {
     private final AtomicLong downTransitions = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLongArray responses = new AtomicLongArray(6);
+    private final io.stapled.proxy.conn.RateCounter sessionRate = new io.stapled.proxy.conn.RateCounter();
 
     public BackendServer(ServerConfig config) {
         this.name = config.name();
@@ -253,7 +254,13 @@ public final class BackendServer {
             maxActiveConnections.accumulateAndGet(now, Math::max);
         }
         totalConnections.incrementAndGet();
+        sessionRate.increment();
         lastSessionNanos = System.nanoTime();
+    }
+
+    /** Connections handed to clients per second. */
+    public io.stapled.proxy.conn.RateCounter sessionRate() {
+        return sessionRate;
     }
 
     /** The most connections in use at once since start. */

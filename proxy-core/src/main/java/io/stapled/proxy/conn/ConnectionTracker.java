@@ -31,6 +31,7 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
     private final ChannelGroup channels;
     private final AtomicLong total = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger max = new java.util.concurrent.atomic.AtomicInteger();
+    private final RateCounter rate = new RateCounter();
     private volatile CompletableFuture<Void> drained;
 
     public ConnectionTracker(String frontendName) {
@@ -53,6 +54,11 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
         return max.get();
     }
 
+    /** New client connections per second. */
+    public RateCounter rate() {
+        return rate;
+    }
+
     /** The open client channels (a live view: closed channels leave it on their own). */
     public ChannelGroup channels() {
         return channels;
@@ -62,6 +68,7 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         Channel ch = ctx.channel();
         total.incrementAndGet();
+        rate.increment();
         channels.add(ch);
         int open = channels.size();
         if (open > max.get()) {

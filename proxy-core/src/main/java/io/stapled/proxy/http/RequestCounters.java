@@ -3,6 +3,7 @@ package io.stapled.proxy.http;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.conn.RateCounter;
 
 /**
  * The request counters of one frontend for the runtime API's {@code show stat}: requests, and
@@ -11,6 +12,7 @@ import io.stapled.proxy.backend.BackendServer;
  */
 public final class RequestCounters implements HttpRequestObserver {
     private final LongAdder requests = new LongAdder();
+    private final RateCounter rate = new RateCounter();
     private final LongAdder[] responses = new LongAdder[6];
 
     public RequestCounters() {
@@ -24,6 +26,7 @@ public final class RequestCounters implements HttpRequestObserver {
         int status = request.status();
         if (request.request() != null) {
             requests.increment();
+            rate.increment();
         }
         if (status > 0) {
             responses[statusClass(status)].increment();
@@ -42,6 +45,11 @@ public final class RequestCounters implements HttpRequestObserver {
     /** Requests whose head was read. */
     public long requests() {
         return requests.sum();
+    }
+
+    /** Requests per second. */
+    public RateCounter rate() {
+        return rate;
     }
 
     /** Responses sent, by class: index 1 to 5 for 1xx to 5xx, 0 for other. */
