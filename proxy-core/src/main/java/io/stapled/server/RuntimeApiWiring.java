@@ -114,6 +114,11 @@ final class RuntimeApiWiring {
             }
 
             @Override
+            public long requestErrors() {
+                return f.requests() == null ? -1 : f.requests().refused();
+            }
+
+            @Override
             public long totalRequests() {
                 return f.requests() == null ? -1 : f.requests().requests();
             }

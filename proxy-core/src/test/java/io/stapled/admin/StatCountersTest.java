@@ -167,6 +167,30 @@ class StatCountersTest {
         String typed = cli("show stat typed\n");
         assertTrue(typed.contains("\nF.2.0.48.req_tot.1:MCP:u64:" + REQUESTS + "\n"), typed);
         assertTrue(typed.contains("\nS.1.1.40.hrsp_2xx.1:MCP:u64:" + REQUESTS + "\n"), typed);
+        assertEquals(0, n(fe, "ereq"));
+    }
+
+    @Test
+    void aRefusedRequestIsARequestErrorOfTheFrontendOnly() throws Exception {
+        try (SSLSocket s = https()) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            get(s, in);
+            OutputStream out = s.getOutputStream();
+            out.write("GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String status = in.readLine();
+            assertTrue(status.startsWith("HTTP/1.1 400"), status);
+        }
+        Poll.until(Duration.ofSeconds(5), "the refusal counted",
+                () -> call(() -> n(row(cli("show stat\n"), "https", "FRONTEND"), "ereq") == 1));
+        String stat = cli("show stat\n");
+        Map<String, String> fe = row(stat, "https", "FRONTEND");
+        assertEquals(1, n(fe, "hrsp_4xx"));
+        assertEquals(1, n(fe, "hrsp_2xx"));
+        assertEquals(2, n(fe, "req_tot"), "a refused request head was still a request");
+        Map<String, String> app1 = row(stat, "app", "app1");
+        assertEquals(1, n(app1, "req_tot"), "the server never saw the refused one");
+        assertEquals(0, n(app1, "hrsp_4xx"));
     }
 
     private interface IoCheck {

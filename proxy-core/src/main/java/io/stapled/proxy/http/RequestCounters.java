@@ -12,6 +12,7 @@ import io.stapled.proxy.conn.RateCounter;
  */
 public final class RequestCounters implements HttpRequestObserver {
     private final LongAdder requests = new LongAdder();
+    private final LongAdder refused = new LongAdder();
     private final RateCounter rate = new RateCounter();
     private final LongAdder[] responses = new LongAdder[6];
 
@@ -31,8 +32,11 @@ public final class RequestCounters implements HttpRequestObserver {
         if (status > 0) {
             responses[statusClass(status)].increment();
         }
+        if (request.refused()) {
+            refused.increment();
+        }
         BackendServer server = request.server();
-        if (server != null && request.request() != null) {
+        if (server != null && request.request() != null && !request.refused()) {
             server.responded(status);
         }
     }
@@ -45,6 +49,11 @@ public final class RequestCounters implements HttpRequestObserver {
     /** Requests whose head was read. */
     public long requests() {
         return requests.sum();
+    }
+
+    /** Requests the proxy refused itself: invalid or too slow (HAProxy's {@code ereq}). */
+    public long refused() {
+        return refused.sum();
     }
 
     /** Requests per second. */
