@@ -234,6 +234,26 @@ class ServerAndStatCommandsTest {
     }
 
     @Test
+    void statAndServersStateAgreeOnIds() throws IOException {
+        java.util.Map<String, String> fromStat = new java.util.TreeMap<>();
+        for (String row : cli.send("show stat -1 4 -1\n").split("\n")) {
+            if (!row.isEmpty() && !row.startsWith("#")) {
+                String[] f = row.split(",", -1);
+                fromStat.put(f[0] + "/" + f[1], f[27] + " " + f[28]);
+            }
+        }
+        java.util.Map<String, String> fromState = new java.util.TreeMap<>();
+        for (String line : cli.send("show servers state\n").split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length == 25) {
+                fromState.put(f[1] + "/" + f[3], f[0] + " " + f[2]);
+            }
+        }
+        assertEquals(java.util.Map.of("web/s1", "1 1", "web/s2", "1 2", "api/a1", "2 1"), fromState);
+        assertEquals(fromState, fromStat, "iid/sid of show stat = be_id/srv_id of show servers state");
+    }
+
+    @Test
     void showStatFilterTakesProxyTypeMaskAndServerId() throws IOException {
         String servers = cli.send("show stat -1 4 -1\n");
         List<String> rows = List.of(servers.split("\n")).subList(1, 4);
