@@ -2,7 +2,7 @@ package io.stapled.admin;
 
 /**
  * One frontend's figures for {@code show stat}. The assembly implements it over the frontend's
- * counters; -1 means "not known" and leaves the CSV field empty.
+ * counters; -1 means "not measured", printed 0 where HAProxy prints a number.
  */
 public interface FrontendStats {
 
@@ -50,7 +50,23 @@ public interface FrontendStats {
         return -1;
     }
 
+    /** New sessions (client connections) over the last second. */
     default long sessionRate() {
+        return -1;
+    }
+
+    /** The highest session rate seen. */
+    default long sessionRateMax() {
+        return -1;
+    }
+
+    /** HTTP requests over the last second. */
+    default long requestRate() {
+        return -1;
+    }
+
+    /** The highest request rate seen. */
+    default long requestRateMax() {
         return -1;
     }
 

@@ -4,7 +4,8 @@ import java.time.Instant;
 
 /**
  * Process-wide figures for {@code show info}. The assembly implements it over its counters; a value
- * of -1 means "not known" and leaves the line out.
+ * of -1 means "not measured", which {@code show info} prints as 0 as HAProxy prints a counter it has
+ * nothing for.
  */
 public interface ProcessStats {
 
@@ -72,6 +73,11 @@ public interface ProcessStats {
         return -1;
     }
 
+    /** Bytes sent to clients, all frontends. */
+    default long totalBytesOut() {
+        return -1;
+    }
+
     default boolean stopping() {
         return false;
     }
@@ -87,8 +93,9 @@ public interface ProcessStats {
     }
 
     /**
-     * Name, version and start time, with the connection figures summed over the frontends' (the
-     * process-wide counters the assembly may not have yet): CurrConns, CumConns, Maxconn, Listeners.
+     * Name, version and start time, with the figures summed over the frontends' (the process-wide
+     * counters the assembly may not have yet): CurrConns, CumConns, Maxconn, Listeners, CumReq,
+     * TotalBytesOut, ConnRate; every frontend terminates TLS, so the SSL connection figures are the same.
      */
     static ProcessStats summing(String name, String version, Instant startTime, int threads,
                                 java.util.function.Supplier<java.util.List<FrontendStats>> frontends) {
@@ -119,6 +126,31 @@ public interface ProcessStats {
         }
 
         @Override
+        public long currentSslConnections() {
+            return currentConnections();
+        }
+
+        @Override
+        public long cumulativeSslConnections() {
+            return cumulativeConnections();
+        }
+
+        @Override
+        public long connectionRate() {
+            return sumMeasured(FrontendStats::sessionRate);
+        }
+
+        @Override
+        public long cumulativeRequests() {
+            return sumMeasured(FrontendStats::totalRequests);
+        }
+
+        @Override
+        public long totalBytesOut() {
+            return sumMeasured(FrontendStats::bytesOut);
+        }
+
+        @Override
         public int listeners() {
             return frontends.get().size();
         }
@@ -131,6 +163,18 @@ public interface ProcessStats {
                     return -1;
                 }
                 total += v;
+            }
+            return total;
+        }
+
+        /** The sum over the frontends that measure it (TCP frontends count no requests), -1 if none does. */
+        private long sumMeasured(java.util.function.ToLongFunction<FrontendStats> f) {
+            long total = -1;
+            for (FrontendStats fs : frontends.get()) {
+                long v = f.applyAsLong(fs);
+                if (v >= 0) {
+                    total = Math.max(total, 0) + v;
+                }
             }
             return total;
         }

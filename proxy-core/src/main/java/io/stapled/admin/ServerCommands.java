@@ -211,9 +211,14 @@ final class ServerCommands {
                 };
                 int op = s.adminState() == AdminState.MAINT || !s.isHealthy() ? 0 : 2;
                 CheckResult last = s.lastCheck();
-                int checkStatus = !s.isChecked() ? 0 : last == null ? 1 : checkCode(last.status());
-                int checkResult = last == null ? 0 : last.isSuccess() ? 3 : 2;
-                int checkHealth = hc == null || !s.isChecked() ? 0 : s.isHealthy() ? hc.rise() + hc.fall() - 1 : 0;
+                // HAProxy's check fields: an unchecked server reports INI, result unknown, health = rise
+                // (2 unless configured), as HAProxy keeps a dormant check on every server
+                boolean ran = s.isChecked() && last != null && last.status() != CheckStatus.INI;
+                int checkStatus = ran ? checkCode(last.status()) : 1;
+                int checkResult = !ran ? 0 : last.isSuccess() ? 3 : 2;
+                int checkHealth = hc == null ? 2 : !s.isChecked() ? hc.rise() : StatCommand.checkHealth(s, hc);
+                long sinceChange = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(
+                        Math.max(0, System.nanoTime() - s.lastChangeNanos()));
                 int checkState = !s.isChecked() ? 0
                         : s.adminState() == AdminState.MAINT ? 0x02 | 0x04 | 0x08 : 0x02 | 0x04;
                 sb.append(beId).append(' ').append(pool.name()).append(' ')
@@ -221,7 +226,7 @@ final class ServerCommands {
                         .append(Addresses.host(s.address())).append(' ')
                         .append(op).append(' ').append(admin).append(' ')
                         .append(s.weight()).append(' ').append(iweight).append(' ')
-                        .append(0).append(' ')
+                        .append(sinceChange).append(' ')
                         .append(checkStatus).append(' ').append(checkResult).append(' ').append(checkHealth).append(' ')
                         .append(checkState).append(' ').append(0).append(' ')
                         .append(0).append(' ').append(0).append(' ')

@@ -1,159 +1,375 @@
 package io.stapled.admin;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import io.stapled.admin.StatFields.Field;
+import io.stapled.admin.StatFields.RowType;
 import io.stapled.config.BackendConfig;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.BackendServer.AdminState;
 import io.stapled.proxy.backend.CheckResult;
+import io.stapled.proxy.backend.CheckStatus;
 
 /**
- * {@code show stat}: HAProxy's CSV, every static column in HAProxy's order (then the {@code -} column
- * that ends them), one row per frontend, per server and per backend. Fields stapled does not measure
- * are empty, as HAProxy leaves fields that do not apply.
+ * {@code show stat [{<iid>|<proxy>} <type> <sid>] [typed|json] [up|no-maint]}: HAProxy 2.6's CSV, typed
+ * and JSON forms over {@link StatFields}, one row per frontend, per server and per backend. A field
+ * HAProxy fills for a row type is always printed, 0 when stapled does not measure it; a field HAProxy
+ * leaves empty stays empty.
+ *
+ * <p>Proxy ids ({@code iid}): backends are 1 to n in configuration order, the ids {@code show servers
+ * state} and {@code #<id>} lookups use; frontends follow. Server ids ({@code sid}) are the servers' own ids
+ * (config order from 1, then the lowest free one for an {@code add server}), as in {@code show servers state}.
  */
 final class StatCommand {
-    /** HAProxy's static proxy columns (ST_I_PX_*), in order. */
-    static final List<String> COLUMNS = List.of(("pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,"
-            + "ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,"
-            + "sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,"
-            + "hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,"
-            + "cli_abrt,srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,ctime,rtime,"
-            + "ttime,agent_status,agent_code,agent_duration,check_desc,agent_desc,check_rise,check_fall,"
-            + "check_health,agent_rise,agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,conn_rate_max,"
-            + "conn_tot,intercepted,dcon,dses,wrew,connect,reuse,cache_lookups,cache_hits,srv_icur,src_ilim,"
-            + "qtime_max,ctime_max,rtime_max,ttime_max,eint,idle_conn_cur,safe_conn_cur,used_conn_cur,"
-            + "need_conn_est,uweight,agg_server_status,agg_server_check_status,agg_check_status,srid,sess_other,"
-            + "h1sess,h2sess,h3sess,req_other,h1req,h2req,h3req,proto,priv_idle_cur,reqbin,reqbout,resbin,"
-            + "resbout,cache_hint_hits").split(","));
-
-    static final String HEADER = "# " + String.join(",", COLUMNS) + ",-,\n";
-
     private StatCommand() { }
 
     static RuntimeCommand command(Supplier<List<FrontendStats>> frontends, Map<String, BackendPool> backends) {
         return BasicCommand.sync("show stat", CliLevel.USER,
-                "show stat [no-maint|up]*                : report counters for each proxy and server",
-                (args, p, s) -> args.contains("typed") || args.contains("json")
-                        ? "stapled's show stat speaks CSV only; drop 'typed' / 'json'.\n"
-                        : render(frontends.get(), backends, args.contains("up"), args.contains("no-maint")));
+                "show stat [desc|json|no-maint|typed|up]*: report counters for each proxy and server",
+                (args, p, s) -> show(frontends.get(), backends, args));
     }
 
-    /** One CSV row under construction: values by column name. */
-    private static final class Row {
-        private final String[] values = new String[COLUMNS.size()];
+    /** What {@code show stat}'s arguments ask for. */
+    record Query(int iid, int typeMask, int sid, boolean typed, boolean json, boolean onlyUp, boolean noMaint) {
+        static final Query ALL = new Query(-1, -1, -1, false, false, false, false);
 
-        Row set(String column, Object value) {
-            int i = COLUMNS.indexOf(column);
-            if (i < 0) {
-                throw new IllegalArgumentException("no show stat column " + column);
+        boolean wants(RowType type, int proxyId) {
+            return (typeMask & type.bit()) != 0 && (iid == -1 || iid == proxyId);
+        }
+    }
+
+    static String show(List<FrontendStats> frontends, Map<String, BackendPool> backends, List<String> args) {
+        int arg = 2;
+        int iid = -1;
+        int type = -1;
+        int sid = -1;
+        if (args.size() > 4) {
+            iid = proxyId(frontends, backends, args.get(2));
+            if (iid == 0) {
+                return "No such proxy.\n";
             }
-            values[i] = value == null ? null : value.toString();
+            type = atoi(args.get(3));
+            sid = atoi(args.get(4));
+            arg = 5;
+        }
+        boolean typed = false;
+        boolean json = false;
+        boolean up = false;
+        boolean noMaint = false;
+        for (String a : args.subList(Math.min(arg, args.size()), args.size())) {
+            switch (a) {
+                case "typed" -> typed = true;
+                case "json" -> json = true;
+                case "up" -> up = true;
+                case "no-maint" -> noMaint = true;
+                default -> { } // "desc" and unknown words: HAProxy ignores them too
+            }
+        }
+        return render(frontends, backends, new Query(iid, type, sid, typed, json, up, noMaint));
+    }
+
+    /** A proxy named so (frontends first, as HAProxy's lookup), or C's {@code atoi} of the argument. */
+    private static int proxyId(List<FrontendStats> frontends, Map<String, BackendPool> backends, String arg) {
+        for (int i = 0; i < frontends.size(); i++) {
+            if (frontends.get(i).name().equals(arg)) {
+                return frontendId(backends, i);
+            }
+        }
+        int b = 1;
+        for (String name : backends.keySet()) {
+            if (name.equals(arg)) {
+                return b;
+            }
+            b++;
+        }
+        return atoi(arg);
+    }
+
+    /** C's atoi: optional sign and leading digits, 0 when none. */
+    static int atoi(String s) {
+        int i = 0;
+        boolean negative = false;
+        if (i < s.length() && (s.charAt(i) == '-' || s.charAt(i) == '+')) {
+            negative = s.charAt(i) == '-';
+            i++;
+        }
+        long v = 0;
+        for (; i < s.length() && Character.isDigit(s.charAt(i)) && v < Integer.MAX_VALUE; i++) {
+            v = v * 10 + (s.charAt(i) - '0');
+        }
+        v = Math.min(v, Integer.MAX_VALUE);
+        return (int) (negative ? -v : v);
+    }
+
+    static int frontendId(Map<String, BackendPool> backends, int index) {
+        return backends.size() + index + 1;
+    }
+
+    /** One row: its type, ids and values by field name (missing: 0 or empty; "": empty). */
+    record Row(RowType type, int iid, int sid, boolean http, boolean checked, Map<String, String> values) {
+        String value(Field f) {
+            if (f.tags(type, http, checked) == null) {
+                return null;
+            }
+            String v = values.get(f.name());
+            if (v == null) {
+                return f.isText() ? null : "0";
+            }
+            return v.isEmpty() ? null : v;
+        }
+    }
+
+    /** Collects a row's values. */
+    private static final class Values {
+        final Map<String, String> map = new HashMap<>();
+
+        Values put(String name, Object value) {
+            if (value != null) {
+                map.put(name, value.toString());
+            }
             return this;
         }
 
-        Row known(String column, long value) {
-            return value < 0 ? this : set(column, value);
+        /** A measured figure, or nothing (printed 0) when the source does not measure it. */
+        Values known(String name, long value) {
+            return value < 0 ? this : put(name, value);
         }
+    }
 
-        String csv() {
-            StringBuilder sb = new StringBuilder();
-            for (String v : values) {
+    static String render(List<FrontendStats> frontends, Map<String, BackendPool> backends, Query q) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < frontends.size(); i++) {
+            FrontendStats f = frontends.get(i);
+            int iid = frontendId(backends, i);
+            if (q.wants(RowType.FRONTEND, iid)) {
+                rows.add(frontendRow(f, iid));
+            }
+        }
+        int iid = 1;
+        long now = System.nanoTime();
+        for (BackendPool pool : backends.values()) {
+            boolean http = !"tcp".equals(modeOf(pool.name(), frontends));
+            if (q.wants(RowType.SERVER, iid)) {
+                for (BackendServer s : pool.servers()) {
+                    if ((q.sid() != -1 && q.sid() != s.id())
+                            || (q.onlyUp() && !s.isAvailable())
+                            || (q.noMaint() && s.adminState() == AdminState.MAINT)) {
+                        continue;
+                    }
+                    rows.add(serverRow(pool, s, iid, s.id(), http, modeOf(pool.name(), frontends), now));
+                }
+            }
+            if (q.wants(RowType.BACKEND, iid)) {
+                rows.add(backendRow(pool, iid, http, modeOf(pool.name(), frontends), now));
+            }
+            iid++;
+        }
+        if (q.json()) {
+            return json(rows);
+        }
+        return q.typed() ? typed(rows) : csv(rows);
+    }
+
+    private static Row frontendRow(FrontendStats f, int iid) {
+        Values v = new Values().put("pxname", f.name()).put("svname", "FRONTEND")
+                .known("scur", f.currentSessions()).known("smax", f.maxSessions())
+                .known("slim", f.sessionLimit()).known("stot", f.totalSessions())
+                .known("bin", f.bytesIn()).known("bout", f.bytesOut())
+                .known("ereq", f.requestErrors()).put("status", f.status())
+                .put("pid", 1).put("iid", iid).put("sid", 0).put("type", RowType.FRONTEND.code)
+                .known("rate", f.sessionRate()).known("rate_max", f.sessionRateMax())
+                .known("conn_rate", f.sessionRate()).known("conn_rate_max", f.sessionRateMax())
+                .known("req_rate", f.requestRate()).known("req_rate_max", f.requestRateMax())
+                .known("req_tot", f.totalRequests())
+                .put("mode", f.mode()).known("conn_tot", f.totalConnections());
+        long[] rsp = f.httpResponses();
+        if (rsp != null && rsp.length >= 6) {
+            responses(v, rsp);
+        }
+        return new Row(RowType.FRONTEND, iid, 0, !"tcp".equals(f.mode()), false, v.map);
+    }
+
+    private static void responses(Values v, long[] rsp) {
+        v.put("hrsp_1xx", rsp[1]).put("hrsp_2xx", rsp[2]).put("hrsp_3xx", rsp[3])
+                .put("hrsp_4xx", rsp[4]).put("hrsp_5xx", rsp[5]).put("hrsp_other", rsp[0]);
+    }
+
+    private static Row serverRow(BackendPool pool, BackendServer s, int iid, int sid, boolean http, String mode,
+                                 long now) {
+        Values v = new Values().put("pxname", pool.name()).put("svname", s.name())
+                .put("scur", s.activeConnections()).put("smax", s.maxActiveConnections())
+                .put("stot", s.totalConnections()).put("econ", s.failedConnects()).put("status", s.statusText())
+                .put("weight", s.weight()).put("act", 1).put("bck", 0)
+                .put("lastchg", seconds(now - s.lastChangeNanos()))
+                .put("pid", 1).put("iid", iid).put("sid", sid)
+                .put("lbtot", s.totalConnections()).put("type", RowType.SERVER.code)
+                .put("rate", s.sessionRate().rate()).put("rate_max", s.sessionRate().max())
+                .put("req_tot", s.requests()).put("lastsess", lastSession(s, now))
+                .put("addr", Addresses.hostPort(s.address())).put("mode", mode).put("uweight", s.weight());
+        long[] rsp = new long[6];
+        for (int c = 0; c < rsp.length; c++) {
+            rsp[c] = s.responses(c);
+        }
+        responses(v, rsp);
+        if (s.isChecked()) {
+            CheckResult last = s.lastCheck();
+            CheckStatus status = last == null ? CheckStatus.INI : last.status();
+            v.put("chkfail", s.failedChecks()).put("chkdown", s.downTransitions())
+                    .put("downtime", seconds(s.downtimeNanos(now)))
+                    .put("check_status", status.name()).put("check_desc", checkDescription(status));
+            if (status == CheckStatus.INI) {
+                v.put("check_duration", "");
+            } else {
+                v.put("check_duration", last.durationMillis()).put("last_chk", last.description());
+            }
+            BackendConfig.HealthCheckConfig hc = pool.config().healthCheck();
+            if (hc != null) {
+                v.put("check_rise", hc.rise()).put("check_fall", hc.fall())
+                        .put("check_health", checkHealth(s, hc));
+            }
+        }
+        return new Row(RowType.SERVER, iid, sid, http, s.isChecked(), v.map);
+    }
+
+    private static Row backendRow(BackendPool pool, int iid, boolean http, String mode, long now) {
+        long scur = 0;
+        long stot = 0;
+        long econ = 0;
+        long reqs = 0;
+        long[] rsp = new long[6];
+        int weight = 0;
+        int act = 0;
+        long lastSession = -1;
+        long rate = 0;
+        for (BackendServer s : pool.servers()) {
+            rate += s.sessionRate().rate();
+            scur += s.activeConnections();
+            stot += s.totalConnections();
+            econ += s.failedConnects();
+            reqs += s.requests();
+            for (int c = 0; c < rsp.length; c++) {
+                rsp[c] += s.responses(c);
+            }
+            long ls = lastSession(s, now);
+            if (ls >= 0 && (lastSession < 0 || ls < lastSession)) {
+                lastSession = ls;
+            }
+            if (s.isAvailable()) {
+                weight += s.weight();
+                act++;
+            }
+        }
+        Values v = new Values().put("pxname", pool.name()).put("svname", "BACKEND")
+                .put("scur", scur).put("stot", stot).put("econ", econ)
+                .put("status", act > 0 ? "UP" : "DOWN").put("weight", weight)
+                .put("act", act).put("bck", 0).put("pid", 1).put("iid", iid).put("sid", 0)
+                .put("lbtot", stot).put("type", RowType.BACKEND.code).put("rate", rate).put("req_tot", reqs)
+                .put("lastsess", lastSession).put("mode", mode)
+                .put("algo", pool.config().balance().name().toLowerCase(Locale.ROOT))
+                .put("uweight", weight);
+        responses(v, rsp);
+        return new Row(RowType.BACKEND, iid, 0, http, false, v.map);
+    }
+
+    /** Seconds since the server last handed a connection, -1 for never (HAProxy's {@code lastsess}). */
+    private static long lastSession(BackendServer s, long now) {
+        long at = s.lastSessionNanos();
+        return at == 0 ? -1 : seconds(now - at);
+    }
+
+    private static long seconds(long nanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toSeconds(nanos));
+    }
+
+    /**
+     * HAProxy's health counter: 0 to rise+fall-1, at or above rise while the server is up. Up with k
+     * failed checks in a row, it is rise+fall-1-k; down with j good checks in a row, it is j.
+     */
+    static int checkHealth(BackendServer s, BackendConfig.HealthCheckConfig hc) {
+        int progress = s.checkProgress();
+        return s.isHealthy() ? hc.rise() + hc.fall() - 1 - progress : progress;
+    }
+
+    /** HAProxy's {@code check_desc} text for a check status (its {@code check_statuses[].desc}). */
+    static String checkDescription(CheckStatus status) {
+        return switch (status) {
+            case INI -> "Initializing";
+            case SOCKERR -> "Socket error";
+            case L4OK -> "Layer4 check passed";
+            case L4TOUT -> "Layer4 timeout";
+            case L4CON -> "Layer4 connection problem";
+            case L7TOUT -> "Layer7 timeout";
+            case L7RSP -> "Layer7 invalid response";
+            case L7OK -> "Layer7 check passed";
+            case L7STS -> "Layer7 wrong status";
+        };
+    }
+
+    private static String csv(List<Row> rows) {
+        StringBuilder sb = new StringBuilder(StatFields.header());
+        for (Row r : rows) {
+            for (Field f : StatFields.FIELDS) {
+                String v = r.value(f);
                 if (v != null) {
                     sb.append(csvField(v));
                 }
                 sb.append(',');
-            }
-            return sb.append("-,\n").toString();
-        }
-    }
-
-    static String render(List<FrontendStats> frontends, Map<String, BackendPool> backends,
-                         boolean onlyUp, boolean noMaint) {
-        StringBuilder sb = new StringBuilder(HEADER);
-        int iid = 1;
-        for (FrontendStats f : frontends) {
-            Row r = new Row().set("pxname", f.name()).set("svname", "FRONTEND")
-                    .known("scur", f.currentSessions()).known("smax", f.maxSessions())
-                    .known("slim", f.sessionLimit()).known("stot", f.totalSessions())
-                    .known("bin", f.bytesIn()).known("bout", f.bytesOut())
-                    .set("dreq", 0).set("dresp", 0).known("ereq", f.requestErrors())
-                    .set("status", f.status()).set("pid", 1).set("iid", iid).set("type", 0)
-                    .known("rate", f.sessionRate()).known("req_tot", f.totalRequests())
-                    .set("mode", f.mode()).known("conn_tot", f.totalConnections());
-            long[] rsp = f.httpResponses();
-            if (rsp != null && rsp.length >= 6) {
-                r.set("hrsp_1xx", rsp[1]).set("hrsp_2xx", rsp[2]).set("hrsp_3xx", rsp[3])
-                        .set("hrsp_4xx", rsp[4]).set("hrsp_5xx", rsp[5]).set("hrsp_other", rsp[0]);
-            }
-            sb.append(r.csv());
-            iid++;
-        }
-        for (BackendPool pool : backends.values()) {
-            String mode = modeOf(pool.name(), frontends);
-            BackendConfig.HealthCheckConfig hc = pool.config().healthCheck();
-            List<BackendServer> servers = pool.servers();
-            long scur = 0;
-            long stot = 0;
-            long econ = 0;
-            int weight = 0;
-            int act = 0;
-            List<String> rows = new ArrayList<>();
-            for (int i = 0; i < servers.size(); i++) {
-                BackendServer s = servers.get(i);
-                String status = s.statusText();
-                scur += s.activeConnections();
-                stot += s.totalConnections();
-                econ += s.failedConnects();
-                if (s.isAvailable()) {
-                    weight += s.weight();
-                    act++;
+                if (f.pos() == StatFields.LAST_STATIC) {
+                    sb.append("-,");
                 }
-                if ((onlyUp && !s.isAvailable()) || (noMaint && s.adminState() == AdminState.MAINT)) {
-                    continue;
-                }
-                Row r = new Row().set("pxname", pool.name()).set("svname", s.name())
-                        .set("qcur", 0).set("qmax", 0).set("scur", s.activeConnections())
-                        .set("stot", s.totalConnections()).set("econ", s.failedConnects()).set("status", status)
-                        .set("weight", s.weight()).set("act", 1).set("bck", 0)
-                        .set("pid", 1).set("iid", iid).set("sid", s.id())
-                        .set("lbtot", s.totalConnections()).set("type", 2)
-                        .set("addr", address(s)).set("mode", mode)
-                        .set("uweight", s.weight());
-                if (s.isChecked()) {
-                    CheckResult last = s.lastCheck();
-                    r.set("check_status", last == null ? "INI" : last.status().name());
-                    if (last != null) {
-                        r.set("check_duration", last.durationMillis()).set("check_desc", last.description())
-                                .set("last_chk", last.description());
-                    }
-                    if (hc != null) {
-                        r.set("check_rise", hc.rise()).set("check_fall", hc.fall())
-                                .set("check_health", s.isHealthy() ? hc.rise() + hc.fall() - 1 : 0);
-                    }
-                }
-                rows.add(r.csv());
             }
-            rows.forEach(sb::append);
-            Row b = new Row().set("pxname", pool.name()).set("svname", "BACKEND")
-                    .set("qcur", 0).set("qmax", 0).set("scur", scur).set("stot", stot).set("econ", econ)
-                    .set("status", act > 0 ? "UP" : "DOWN").set("weight", weight)
-                    .set("act", act).set("bck", 0).set("pid", 1).set("iid", iid)
-                    .set("lbtot", stot).set("type", 1).set("mode", mode)
-                    .set("algo", pool.config().balance().name().toLowerCase(java.util.Locale.ROOT))
-                    .set("uweight", weight);
-            sb.append(b.csv());
-            iid++;
+            sb.append('\n');
         }
         return sb.toString();
     }
 
-    private static String address(BackendServer s) {
-        return Addresses.hostPort(s.address());
+    private static String typed(List<Row> rows) {
+        StringBuilder sb = new StringBuilder();
+        for (Row r : rows) {
+            for (Field f : StatFields.FIELDS) {
+                String v = r.value(f);
+                if (v != null) {
+                    sb.append(r.type().letter).append('.').append(r.iid()).append('.').append(r.sid()).append('.')
+                            .append(f.pos()).append('.').append(f.name()).append(".1:")
+                            .append(f.tags(r.type(), r.http(), r.checked())).append(':').append(f.type()).append(':')
+                            .append(v).append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String json(List<Row> rows) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            sb.append(i > 0 ? ",[" : "[");
+            boolean first = true;
+            for (Field f : StatFields.FIELDS) {
+                String v = r.value(f);
+                if (v == null) {
+                    continue;
+                }
+                if (!first) {
+                    sb.append(',');
+                }
+                first = false;
+                sb.append("{\"objType\":\"").append(r.type().json).append("\",\"proxyId\":").append(r.iid())
+                        .append(",\"id\":").append(r.sid()).append(",\"field\":{\"pos\":").append(f.pos())
+                        .append(",\"name\":").append(Json.quote(f.name())).append("},\"processNum\":1,\"tags\":")
+                        .append(TypedValue.jsonTags(f.tags(r.type(), r.http(), r.checked())))
+                        .append(",\"value\":").append(TypedValue.jsonValue(f.type(), v)).append('}');
+            }
+            sb.append(']');
+        }
+        return sb.append("]\n").toString();
     }
 
     private static String modeOf(String backend, List<FrontendStats> frontends) {
@@ -162,7 +378,7 @@ final class StatCommand {
                 return f.mode();
             }
         }
-        return null;
+        return "http";
     }
 
     /** Quotes a field only when it holds a comma or a quote, doubling quotes, as HAProxy does. */

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.stapled.metrics.HandshakeMetricsHandler;
+import io.stapled.proxy.conn.ByteCounter;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.TlsAttributes;
@@ -12,8 +13,8 @@ import io.stapled.tls.TlsFrontend;
 /**
  * The one place a frontend's client pipeline is assembled: the per-source handshake limit, track,
  * pick the certificate and staple from the ClientHello (the handler then replaces itself with the
- * SslHandler), end the handshake's count, count the handshake, then the HTTP or TCP proxy handlers,
- * which only ever see decrypted bytes. The connection cap itself sits on the listening channel.
+ * SslHandler), end the handshake's count, count the handshake, count the decrypted bytes, then the
+ * HTTP or TCP proxy handlers, which only ever see decrypted bytes. The connection cap itself sits on the listening channel.
  */
 final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionLimiter limiter;
@@ -21,6 +22,7 @@ final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel>
     private final TlsFrontend tls;
     private final HandshakeMetricsHandler handshakeMetrics;
     private final ProxyInstaller proxy;
+    private final ByteCounter bytes;
 
     /** Adds the mode's (HTTP or TCP) handlers behind TLS. */
     interface ProxyInstaller {
@@ -28,12 +30,13 @@ final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel>
     }
 
     FrontendChannelInitializer(ConnectionLimiter limiter, ConnectionTracker tracker, TlsFrontend tls,
-                               HandshakeMetricsHandler handshakeMetrics, ProxyInstaller proxy) {
+                               HandshakeMetricsHandler handshakeMetrics, ByteCounter bytes, ProxyInstaller proxy) {
         this.limiter = limiter;
         this.tracker = tracker;
         this.tls = tls;
         this.handshakeMetrics = handshakeMetrics;
         this.proxy = proxy;
+        this.bytes = bytes;
     }
 
     @Override
@@ -44,6 +47,7 @@ final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel>
         p.addLast(TlsAttributes.HANDLER_NAME, tls.newHandler());
         p.addLast("handshake-done", limiter.handshakes().completion());
         p.addLast("tls-metrics", handshakeMetrics);
+        p.addLast("bytes", bytes);
         proxy.install(p);
     }
 }

@@ -11,9 +11,11 @@ import io.netty.channel.EventLoopGroup;
 import io.stapled.config.FrontendConfig;
 import io.stapled.metrics.StapledMetrics;
 import io.stapled.proxy.backend.BackendPool;
+import io.stapled.proxy.conn.ByteCounter;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.proxy.http.HttpProxyInitializer;
+import io.stapled.proxy.http.RequestCounters;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.net.Transport;
@@ -25,6 +27,8 @@ public final class RunningFrontend {
     private final ConnectionLimiter limiter;
     private final ConnectionTracker tracker;
     private final HttpProxyInitializer http; // null in TCP mode
+    private final RequestCounters requests; // null in TCP mode
+    private final ByteCounter bytes = new ByteCounter();
     private final FrontendChannelInitializer initializer;
     private Channel listener;
 
@@ -36,14 +40,17 @@ public final class RunningFrontend {
         metrics.bindFrontend(config.name(), tracker, limiter);
         FrontendChannelInitializer.ProxyInstaller installer;
         if (config.mode() == FrontendConfig.Mode.HTTP) {
-            this.http = new HttpProxyInitializer(config, backend, metrics.httpObserver(config.name(), backend.name()));
+            this.requests = new RequestCounters();
+            this.http = new HttpProxyInitializer(config, backend,
+                    metrics.httpObserver(config.name(), backend.name()).andThen(requests));
             installer = http::install;
         } else {
             this.http = null;
+            this.requests = null;
             installer = new TcpRelayInitializer(config, backend)::install;
         }
         this.initializer = new FrontendChannelInitializer(limiter, tracker, tls,
-                metrics.handshakeHandler(config.name()), installer);
+                metrics.handshakeHandler(config.name()), bytes, installer);
     }
 
     void bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) throws InterruptedException {
@@ -74,6 +81,16 @@ public final class RunningFrontend {
 
     public ConnectionTracker connections() {
         return tracker;
+    }
+
+    /** Decrypted bytes from and to the clients. */
+    public ByteCounter bytes() {
+        return bytes;
+    }
+
+    /** Requests and responses by status class; null in TCP mode. */
+    public RequestCounters requests() {
+        return requests;
     }
 
     public ConnectionLimiter limiter() {

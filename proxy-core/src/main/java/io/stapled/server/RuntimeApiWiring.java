@@ -28,9 +28,7 @@ final class RuntimeApiWiring {
     static RuntimeApiServer start(RuntimeApiConfig config, StapledServer server, Instant startTime, int threads,
                                   EventLoopGroup group) {
         Supplier<List<FrontendStats>> frontends = () -> server.frontends().stream()
-                .map(f -> FrontendStats.of(f.name(), f.config().mode().name().toLowerCase(Locale.ROOT),
-                        f.config().backend(), f.connections()::active, f.connections()::total,
-                        f.config().maxConnections()))
+                .map(RuntimeApiWiring::stats)
                 .toList();
         OcspManagerAdmin ocsp = new OcspManagerAdmin(server.ocsp());
         RuntimeApiContext context = RuntimeApiContext.builder(
@@ -78,5 +76,95 @@ final class RuntimeApiWiring {
             out.put(f.name(), String.valueOf(f.config().bind()));
         }
         return out;
+    }
+
+    /** A frontend's {@code show stat} figures, read from its live counters when asked. */
+    static FrontendStats stats(RunningFrontend f) {
+        return new FrontendStats() {
+            @Override
+            public String name() {
+                return f.name();
+            }
+
+            @Override
+            public String mode() {
+                return f.config().mode().name().toLowerCase(Locale.ROOT);
+            }
+
+            @Override
+            public String backend() {
+                return f.config().backend();
+            }
+
+            @Override
+            public long currentSessions() {
+                return f.connections().active();
+            }
+
+            @Override
+            public long maxSessions() {
+                return f.connections().maxActive();
+            }
+
+            @Override
+            public long totalSessions() {
+                return f.connections().total();
+            }
+
+            @Override
+            public long sessionRate() {
+                return f.connections().rate().rate();
+            }
+
+            @Override
+            public long sessionRateMax() {
+                return f.connections().rate().max();
+            }
+
+            @Override
+            public long requestRate() {
+                return f.requests() == null ? -1 : f.requests().rate().rate();
+            }
+
+            @Override
+            public long requestRateMax() {
+                return f.requests() == null ? -1 : f.requests().rate().max();
+            }
+
+            @Override
+            public long totalConnections() {
+                return f.connections().total();
+            }
+
+            @Override
+            public long sessionLimit() {
+                return f.config().maxConnections();
+            }
+
+            @Override
+            public long bytesIn() {
+                return f.bytes().bytesIn();
+            }
+
+            @Override
+            public long bytesOut() {
+                return f.bytes().bytesOut();
+            }
+
+            @Override
+            public long requestErrors() {
+                return f.requests() == null ? -1 : f.requests().refused();
+            }
+
+            @Override
+            public long totalRequests() {
+                return f.requests() == null ? -1 : f.requests().requests();
+            }
+
+            @Override
+            public long[] httpResponses() {
+                return f.requests() == null ? null : f.requests().responses();
+            }
+        };
     }
 }

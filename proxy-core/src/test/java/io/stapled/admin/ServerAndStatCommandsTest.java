@@ -153,15 +153,25 @@ class ServerAndStatCommandsTest {
         assertTrue(out.contains("\nUptime_sec: 9006"), out);
         assertTrue(out.contains("\nCurrConns: 7\nCumConns: 1234\n"), out);
         assertTrue(out.contains("\nSslFrontendSessionReuse_pct: 35\n"), out);
-        assertFalse(out.contains("CumReq"), "unknown figures are left out");
+        assertTrue(out.contains("\nCumReq: 0\n"), "unmeasured figures are 0, as HAProxy prints them");
+        assertTrue(out.contains("\nPoolFailed: 0\nUlimit-n: "), out);
+        assertFalse(out.contains("Release_date"), "no release date known: left out as HAProxy leaves empty text out");
         for (String l : lines) {
-            assertTrue(l.matches("[A-Za-z_0-9-]+: .*"), l);
+            assertTrue(l.matches("[A-Za-z_0-9 -]+: .*"), l);
         }
-        assertTrue(out.endsWith("\n\n"));
+        assertTrue(out.endsWith("\nTainted: 0\n\n"), out);
         String typed = cli.send("show info typed\n");
-        assertTrue(typed.startsWith("0.Name.1:POS:str:stapled\n1.Version.1:POS:str:0.1.0\n"), typed);
+        assertTrue(typed.startsWith("0.Name.1:POS:str:stapled\n1.Version.1:POS:str:0.1.0\n3.Nbthread.1:CGS:u32:"), typed);
+        assertTrue(typed.contains("\n17.CurrConns.1:MGP:u32:7\n18.CumConns.1:MCP:u32:1234\n"), typed);
+        assertTrue(typed.contains("\n49.Idle_pct.1:MaP:u32:"), typed);
         String json = cli.send("show info json\n");
-        assertTrue(json.startsWith("[{\"field\":{\"pos\":0,\"name\":\"Name\"},\"processNum\":1,\"value\":{\"type\":\"str\",\"value\":\"stapled\"}}"), json);
+        assertTrue(json.startsWith("[{\"field\":{\"pos\":0,\"name\":\"Name\"},\"processNum\":1,"
+                + "\"tags\":{\"origin\":\"Product\",\"nature\":\"Output\",\"scope\":\"Service\"},"
+                + "\"value\":{\"type\":\"str\",\"value\":\"stapled\"}}"), json);
+        assertTrue(json.contains(",{\"field\":{\"pos\":18,\"name\":\"CumConns\"},\"processNum\":1,"
+                + "\"tags\":{\"origin\":\"Metric\",\"nature\":\"Counter\",\"scope\":\"Process\"},"
+                + "\"value\":{\"type\":\"u32\",\"value\":1234}}"), json);
+        assertTrue(json.endsWith("}]\n\n"), json);
     }
 
     @Test
@@ -173,37 +183,116 @@ class ServerAndStatCommandsTest {
                 + "eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,"
                 + "throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,"
                 + "hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,"), header);
-        assertTrue(header.endsWith(",uweight,agg_server_status,agg_server_check_status,agg_check_status,srid,"
-                + "sess_other,h1sess,h2sess,h3sess,req_other,h1req,h2req,h3req,proto,priv_idle_cur,reqbin,reqbout,"
-                + "resbin,resbout,cache_hint_hits,-,"), header);
+        assertTrue(header.contains(",uweight,agg_server_status,agg_server_check_status,agg_check_status,-,ssl_sess,"
+                + "ssl_reused_sess,ssl_failed_handshake,h2_headers_rcvd,"), header);
+        assertTrue(header.endsWith(",h1_bytes_out,h1_spliced_bytes_in,h1_spliced_bytes_out,"), header);
         int columns = header.substring(2).split(",", -1).length;
-        assertEquals(121, columns, "119 static fields, '-', and the trailing comma");
+        assertEquals(103 + 1 + 24 + 1, columns, "103 static fields, '-', 24 module fields and the trailing comma");
         // frontend, web's 2 servers + BACKEND, api's server + BACKEND, then the end-of-output empty line
         assertEquals(1 + 1 + 3 + 2 + 2, lines.size(), out);
         for (String row : lines.subList(1, 7)) {
             assertEquals(columns, row.split(",", -1).length - (row.startsWith("\"") ? 1 : 0), row);
+            assertTrue(row.endsWith(","), row);
         }
         String[] fe = lines.get(1).split(",", -1);
         assertEquals("\"https", fe[0], "a name with a comma is quoted");
+        assertEquals("3", fe[28], "frontends are numbered after the two backends");
+        assertEquals("0", fe[29], "a FRONTEND's sid is 0");
+        assertEquals("0", fe[9], "bytes out: not measured by this frontend, printed 0 as HAProxy prints a number");
+        assertEquals("40", fe[41]);
         String[] s1 = lines.get(2).split(",", -1);
         assertEquals("web", s1[0]);
         assertEquals("s1", s1[1]);
+        assertEquals("", s1[6], "a server has no slim, as in HAProxy");
         assertEquals("UP", s1[17]);
         assertEquals("100", s1[18]);
+        assertEquals("1", s1[27], "web is backend 1");
+        assertEquals("1", s1[28]);
         assertEquals("2", s1[32], "type 2 = server");
         assertEquals("L4OK", s1[36]);
+        assertEquals("", s1[37], "check_code: none for an L4 check");
+        assertEquals("Layer4 check passed", s1[65], "check_desc is HAProxy's text for the status");
+        assertEquals("2", s1[67]);
+        assertEquals("3", s1[68]);
+        assertEquals("4", s1[69], "check_health: up with no failure = rise + fall - 1");
         assertEquals("127.0.0.1:" + port1, s1[73]);
         assertEquals("http", s1[75]);
+        assertEquals("-1", s1[55], "lastsess: no session yet");
         String[] webBackend = lines.get(4).split(",", -1);
         assertEquals("BACKEND", webBackend[1]);
         assertEquals("UP", webBackend[17]);
         assertEquals("150", webBackend[18]);
         assertEquals("2", webBackend[19]);
+        assertEquals("0", webBackend[28]);
         assertEquals("roundrobin", webBackend[76]);
-        assertEquals("stapled's show stat speaks CSV only; drop 'typed' / 'json'.\n\n", cli.send("show stat json\n"));
         String[] a1 = lines.get(5).split(",", -1);
         assertEquals("no check", a1[17]);
+        assertEquals("", a1[36], "an unchecked server has no check fields");
+        assertEquals("", a1[67]);
+        assertEquals("2", a1[27]);
         assertEquals("[::1]:9000", a1[73]);
+    }
+
+    @Test
+    void statAndServersStateAgreeOnIds() throws IOException {
+        java.util.Map<String, String> fromStat = new java.util.TreeMap<>();
+        for (String row : cli.send("show stat -1 4 -1\n").split("\n")) {
+            if (!row.isEmpty() && !row.startsWith("#")) {
+                String[] f = row.split(",", -1);
+                fromStat.put(f[0] + "/" + f[1], f[27] + " " + f[28]);
+            }
+        }
+        java.util.Map<String, String> fromState = new java.util.TreeMap<>();
+        for (String line : cli.send("show servers state\n").split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length == 25) {
+                fromState.put(f[1] + "/" + f[3], f[0] + " " + f[2]);
+            }
+        }
+        assertEquals(java.util.Map.of("web/s1", "1 1", "web/s2", "1 2", "api/a1", "2 1"), fromState);
+        assertEquals(fromState, fromStat, "iid/sid of show stat = be_id/srv_id of show servers state");
+    }
+
+    @Test
+    void showStatFilterTakesProxyTypeMaskAndServerId() throws IOException {
+        String servers = cli.send("show stat -1 4 -1\n");
+        List<String> rows = List.of(servers.split("\n")).subList(1, 4);
+        assertTrue(rows.get(0).startsWith("web,s1,") && rows.get(1).startsWith("web,s2,")
+                && rows.get(2).startsWith("api,a1,"), servers);
+        assertTrue(servers.startsWith("# pxname,svname,"), "the header stays");
+        String webOnly = cli.send("show stat web 2 -1\n");
+        assertEquals(2 + 2, webOnly.split("\n", -1).length, webOnly);
+        assertTrue(webOnly.contains("\nweb,BACKEND,"), webOnly);
+        assertTrue(cli.send("show stat 1 4 2\n").contains("\nweb,s2,"));
+        assertFalse(cli.send("show stat 1 4 2\n").contains("\nweb,s1,"));
+        String frontend = cli.send("show stat 3 1 -1\n");
+        assertTrue(frontend.contains("\n\"https,main\",FRONTEND,"), frontend);
+        assertEquals(1 + 1 + 2, frontend.split("\n", -1).length, frontend);
+        assertEquals("No such proxy.\n\n", cli.send("show stat nope 1 -1\n"));
+        String typed = cli.send("show stat 2 4 -1 typed\n");
+        assertTrue(typed.startsWith("S.2.1.0.pxname.1:KNS:str:api\nS.2.1.1.svname.1:KNS:str:a1\n"), typed);
+    }
+
+    @Test
+    void showStatTypedAndJsonCarryPositionsTypesAndTags() throws IOException {
+        String typed = cli.send("show stat typed\n");
+        assertTrue(typed.startsWith("F.3.0.0.pxname.1:KNS:str:https,main\nF.3.0.1.svname.1:KNS:str:FRONTEND\n"
+                + "F.3.0.4.scur.1:MGP:u32:3\n"), typed);
+        assertTrue(typed.contains("\nF.3.0.40.hrsp_2xx.1:MCP:u64:40\n"), typed);
+        assertTrue(typed.contains("\nS.1.1.36.check_status.1:MOP:str:L4OK\n"), typed);
+        assertTrue(typed.contains("\nS.1.1.55.lastsess.1:MAP:s32:-1\n"), typed);
+        assertTrue(typed.contains("\nB.1.0.76.algo.1:CGS:str:roundrobin\n"), typed);
+        assertTrue(typed.contains("\nS.1.2.103.ssl_sess.1:MCP:u64:0\n"), "module fields follow at 103");
+        assertFalse(typed.contains("S.2.1.36.check_status"), "unchecked server: no check fields");
+        String json = cli.send("show stat json\n");
+        assertTrue(json.startsWith("[[{\"objType\":\"Frontend\",\"proxyId\":3,\"id\":0,\"field\":{\"pos\":0,"
+                + "\"name\":\"pxname\"},\"processNum\":1,\"tags\":{\"origin\":\"Key\",\"nature\":\"Name\","
+                + "\"scope\":\"Service\"},\"value\":{\"type\":\"str\",\"value\":\"https,main\"}}"), json);
+        assertTrue(json.contains("],[{\"objType\":\"Server\",\"proxyId\":1,\"id\":1,"), json);
+        assertTrue(json.contains("{\"objType\":\"Server\",\"proxyId\":1,\"id\":1,\"field\":{\"pos\":4,\"name\":\"scur\"},"
+                + "\"processNum\":1,\"tags\":{\"origin\":\"Metric\",\"nature\":\"Gauge\",\"scope\":\"Process\"},"
+                + "\"value\":{\"type\":\"u32\",\"value\":0}}"), json);
+        assertTrue(json.endsWith("}]]\n\n"), json);
     }
 
     @Test
@@ -215,7 +304,8 @@ class ServerAndStatCommandsTest {
         for (int i = 0; i < 10; i++) {
             assertEquals("s2", web.select(InetAddress.getLoopbackAddress()).name(), "maintenance takes no traffic");
         }
-        assertTrue(cli.send("show stat\n").contains("\nweb,s1,0,0,0,,,0,,,,,,0,,,,MAINT,"));
+        String maint = cli.send("show stat\n");
+        assertTrue(maint.contains("\nweb,s1,0,0,0,0,,0,0,0,,0,,0,0,0,0,MAINT,"), maint);
         assertEquals("\n", cli.send("enable server web/s1\n"));
         assertEquals(AdminState.READY, s1.adminState());
         assertEquals("\n", cli.send("set server web/s1 state drain\n"));
@@ -227,7 +317,14 @@ class ServerAndStatCommandsTest {
         assertEquals("\n", cli.send("set server web/s1 health down\n"));
         assertFalse(s1.isHealthy());
         assertNull(web.select(InetAddress.getLoopbackAddress()), "no server left");
-        assertTrue(cli.send("show stat\n").contains("\nweb,BACKEND,0,0,0,,,0,,,,,,0,,,,DOWN,0,0,"));
+        String down = cli.send("show stat\n");
+        assertTrue(down.contains("\nweb,BACKEND,0,0,0,0,0,0,0,0,0,0,,0,0,0,0,DOWN,0,0,"), down);
+        String[] s1Row = down.substring(down.indexOf("\nweb,s1,") + 1).split(",", -1);
+        assertEquals("1", s1Row[22], "chkdown counts the forced down");
+        String[] state = cli.send("show servers state web\n").split("\n")[2].split(" ");
+        assertEquals("0", state[5], "srv_op_state: stopped");
+        assertTrue(state[9].matches("[01]"), "srv_time_since_last_change: just changed, " + state[9]);
+        assertEquals("0", state[12], "srv_check_health: down");
         assertEquals("\n", cli.send("set server web/s1 health up\n"));
         assertTrue(s1.isHealthy());
     }
@@ -279,9 +376,13 @@ class ServerAndStatCommandsTest {
                 + "srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state "
                 + "srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl "
                 + "srv_check_port srv_check_addr srv_agent_addr srv_agent_port", lines.get(1));
-        assertEquals("1 web 1 s1 127.0.0.1 2 0 100 100 0 6 3 4 6 0 0 0 - " + port1 + " - 0 0 - - 0", lines.get(2));
-        assertEquals("1 web 2 s2 127.0.0.1 2 8 50 50 0 6 3 4 6 0 0 0 - " + port2 + " - 0 0 - - 0", lines.get(3));
-        assertEquals("2 api 1 a1 ::1 2 0 1 1 0 0 0 0 0 0 0 0 - 9000 - 0 0 - - 0", lines.get(4));
+        // srv_time_since_last_change: the servers were made when the test started (s2 changed just now)
+        assertTrue(lines.get(2).matches("1 web 1 s1 127\\.0\\.0\\.1 2 0 100 100 [0-9]+ 6 3 4 6 0 0 0 - " + port1
+                + " - 0 0 - - 0"), lines.get(2));
+        assertTrue(lines.get(3).matches("1 web 2 s2 127\\.0\\.0\\.1 2 8 50 50 [01] 6 3 4 6 0 0 0 - " + port2
+                + " - 0 0 - - 0"), lines.get(3));
+        // an unchecked server: INI, result unknown, health = rise, as HAProxy's dormant check
+        assertTrue(lines.get(4).matches("2 api 1 a1 ::1 2 0 1 1 [0-9]+ 1 0 2 0 0 0 0 - 9000 - 0 0 - - 0"), lines.get(4));
         for (String l : lines.subList(2, 5)) {
             assertEquals(25, l.split(" ").length, l);
         }

@@ -56,6 +56,17 @@ public final class BackendServer {
     private final AtomicLongArray discarded = new AtomicLongArray(Discard.values().length);
     private final AtomicBoolean discardReported = new AtomicBoolean();
     private volatile HealthView health = HealthView.UNCHECKED;
+    // show stat's figures: written where the event happens, read by the runtime API
+    private final AtomicInteger maxActiveConnections = new AtomicInteger();
+    private volatile long lastSessionNanos;
+    private volatile long lastChangeNanos = System.nanoTime();
+    private volatile long downSinceNanos;
+    private final AtomicLong downNanos = new AtomicLong();
+    private final AtomicLong failedChecks = new AtomicLong();
+    private final AtomicLong downTransitions = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLongArray responses = new AtomicLongArray(6);
+    private final io.stapled.proxy.conn.RateCounter sessionRate = new io.stapled.proxy.conn.RateCounter();
 
     /** A server with HAProxy's id {@code id} (1 and up, unique in its backend: {@code srv_id}, {@code sid}). */
     public BackendServer(ServerConfig config, int id) {
@@ -117,7 +128,22 @@ public final class BackendServer {
     }
 
     public void setHealthy(boolean healthy) {
+        boolean was = this.healthy;
         this.healthy = healthy;
+        if (was != healthy) {
+            long now = System.nanoTime();
+            if (healthy) {
+                long since = downSinceNanos;
+                if (since != 0) {
+                    downNanos.addAndGet(now - since);
+                }
+                downSinceNanos = 0;
+            } else {
+                downTransitions.incrementAndGet();
+                downSinceNanos = now;
+            }
+            lastChangeNanos = now;
+        }
     }
 
     public AdminState adminState() {
@@ -125,7 +151,55 @@ public final class BackendServer {
     }
 
     public void setAdminState(AdminState state) {
+        if (adminState != state) {
+            lastChangeNanos = System.nanoTime();
+        }
         this.adminState = state;
+    }
+
+    /** {@link System#nanoTime()} of the last health or admin state change, or of creation. */
+    public long lastChangeNanos() {
+        return lastChangeNanos;
+    }
+
+    /** Time spent marked down (not healthy), up to {@code nowNanos}. */
+    public long downtimeNanos(long nowNanos) {
+        long since = downSinceNanos;
+        return downNanos.get() + (since != 0 && !healthy ? Math.max(0, nowNanos - since) : 0);
+    }
+
+    /** Failed checks counted as HAProxy's {@code chkfail}: those while the server was not fully down. */
+    public long failedChecks() {
+        return failedChecks.get();
+    }
+
+    /** Times the server went from up to down. */
+    public long downTransitions() {
+        return downTransitions.get();
+    }
+
+    /**
+     * Checks in a row towards the next transition: failed checks while up, good ones while down
+     * (0 when unchecked).
+     */
+    public int checkProgress() {
+        return health.progress;
+    }
+
+    /** Call when the server answered an HTTP request with {@code status} (0: no status). */
+    public void responded(int status) {
+        requests.incrementAndGet();
+        responses.incrementAndGet(status >= 100 && status <= 599 ? status / 100 : 0);
+    }
+
+    /** HTTP requests the server answered. */
+    public long requests() {
+        return requests.get();
+    }
+
+    /** Responses of class {@code statusClass} (1 to 5 for 1xx to 5xx, 0 for any other). */
+    public long responses(int statusClass) {
+        return responses.get(statusClass);
     }
 
     /** The last active health check, or null when the server is not checked or not yet checked. */
@@ -184,6 +258,11 @@ public final class BackendServer {
 
     /** Written by the health checker only: the last result and how far a transition has got. */
     void recordCheck(CheckResult last, int progress, int needed) {
+        HealthView before = health;
+        if (last != null && !last.isSuccess() && last.status() != CheckStatus.INI
+                && (healthy || before.progress > 0)) {
+            failedChecks.incrementAndGet();
+        }
         this.health = new HealthView(last, progress, needed);
     }
 
@@ -201,8 +280,28 @@ public final class BackendServer {
 
     /** Call when a connection to this server is handed to a client; pair with {@link #connectionClosed()}. */
     public void connectionOpened() {
-        activeConnections.incrementAndGet();
+        int now = activeConnections.incrementAndGet();
+        if (now > maxActiveConnections.get()) {
+            maxActiveConnections.accumulateAndGet(now, Math::max);
+        }
         totalConnections.incrementAndGet();
+        sessionRate.increment();
+        lastSessionNanos = System.nanoTime();
+    }
+
+    /** Connections handed to clients per second. */
+    public io.stapled.proxy.conn.RateCounter sessionRate() {
+        return sessionRate;
+    }
+
+    /** The most connections in use at once since start. */
+    public int maxActiveConnections() {
+        return maxActiveConnections.get();
+    }
+
+    /** {@link System#nanoTime()} when a connection was last handed to a client, 0 for never. */
+    public long lastSessionNanos() {
+        return lastSessionNanos;
     }
 
     public void connectionClosed() {

@@ -30,6 +30,8 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
     private final String frontendName;
     private final ChannelGroup channels;
     private final AtomicLong total = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger max = new java.util.concurrent.atomic.AtomicInteger();
+    private final RateCounter rate = new RateCounter();
     private volatile CompletableFuture<Void> drained;
 
     public ConnectionTracker(String frontendName) {
@@ -47,6 +49,16 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
         return total.get();
     }
 
+    /** The most client connections open at once since start. */
+    public int maxActive() {
+        return max.get();
+    }
+
+    /** New client connections per second. */
+    public RateCounter rate() {
+        return rate;
+    }
+
     /** The open client channels (a live view: closed channels leave it on their own). */
     public ChannelGroup channels() {
         return channels;
@@ -56,7 +68,12 @@ public final class ConnectionTracker extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         Channel ch = ctx.channel();
         total.incrementAndGet();
+        rate.increment();
         channels.add(ch);
+        int open = channels.size();
+        if (open > max.get()) {
+            max.accumulateAndGet(open, Math::max);
+        }
         ch.closeFuture().addListener(f -> checkDrained());
         ctx.fireChannelActive();
     }

@@ -23,6 +23,19 @@ public interface CompletedRequest {
     /** The backend server that answered, or null when none was picked. */
     String serverName();
 
+    /**
+     * True when the proxy refused the request itself, the client's fault: invalid (400, 431...) or too
+     * slow (408). HAProxy's {@code ereq}.
+     */
+    default boolean refused() {
+        return false;
+    }
+
+    /** The backend server {@link #serverName()} names, or null. */
+    default io.stapled.proxy.backend.BackendServer server() {
+        return null;
+    }
+
     /** From the request head to the end of the response. */
     long durationNanos();
 }

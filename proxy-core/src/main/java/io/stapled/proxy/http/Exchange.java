@@ -79,6 +79,7 @@ final class Exchange implements BackendListener, CompletedRequest {
     private int connectAttempts;
     private BackendServer server;
     private boolean serverCounted;
+    private boolean refused;
     private Channel backend;
     private int status;
     private long responseBytes;
@@ -504,6 +505,7 @@ final class Exchange implements BackendListener, CompletedRequest {
         }
         boolean keep = (requestDone || framingIntact) && keepAlive && !client.draining();
         status = errorStatus.code();
+        refused = status < 500; // our own 4xx: the request was invalid or too slow
         responseStarted = true;
         backendReusable = false;
         client.writeHead(ErrorResponses.create(client.alloc(), errorStatus, !keep), headRequest);
@@ -582,6 +584,16 @@ final class Exchange implements BackendListener, CompletedRequest {
     @Override
     public String serverName() {
         return server == null ? null : server.name();
+    }
+
+    @Override
+    public BackendServer server() {
+        return server;
+    }
+
+    @Override
+    public boolean refused() {
+        return refused;
     }
 
     @Override

@@ -267,6 +267,11 @@ final class Http1ConnectionHandler extends ChannelDuplexHandler implements Excha
         public long durationNanos() {
             return 0;
         }
+
+        @Override
+        public boolean refused() {
+            return true;
+        }
     }
 
     // ---------------------------------------------------------------- ExchangeClient
