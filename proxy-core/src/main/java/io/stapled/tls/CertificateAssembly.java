@@ -66,6 +66,15 @@ public final class CertificateAssembly {
         }
     }
 
+    /** The leaf's key is neither EC nor RSA (a DSA member of an HAProxy bundle, say). */
+    public static final class UnsupportedKeyException extends TlsSetupException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedKeyException(Path source, String algorithm) {
+            super(source + ": unsupported key algorithm " + algorithm + " (stapled serves EC and RSA certificates)");
+        }
+    }
+
     /**
      * Checks and assembles one served certificate, with a new empty staple slot.
      *
@@ -86,8 +95,7 @@ public final class CertificateAssembly {
         X509Certificate leaf = chain.get(0);
         KeyType keyType = X509Facts.keyType(leaf);
         if (keyType == null) {
-            throw new TlsSetupException(source + ": unsupported key algorithm " + leaf.getPublicKey().getAlgorithm()
-                    + " (stapled serves EC and RSA certificates)");
+            throw new UnsupportedKeyException(source, leaf.getPublicKey().getAlgorithm());
         }
         String refusal = CertificateChecks.refusal(leaf);
         if (refusal != null) {

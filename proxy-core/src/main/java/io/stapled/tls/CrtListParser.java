@@ -29,6 +29,14 @@ public final class CrtListParser {
     private CrtListParser() { }
 
     public static List<CrtListEntry> parse(Path file) {
+        return parse(file, null);
+    }
+
+    /**
+     * @param crtBase where relative entries start (HAProxy's {@code crt-base}); null means the crt-list's
+     *                directory
+     */
+    public static List<CrtListEntry> parse(Path file, Path crtBase) {
         List<String> lines;
         try {
             lines = StandardCharsets.UTF_8.newDecoder()
@@ -47,7 +55,7 @@ public final class CrtListParser {
         } catch (IOException e) {
             throw new TlsSetupException(file + ": cannot read crt-list: " + oneLine(e), e);
         }
-        Path base = file.toAbsolutePath().getParent();
+        Path base = crtBase != null ? crtBase : file.toAbsolutePath().getParent();
         List<CrtListEntry> entries = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();

@@ -1,0 +1,201 @@
+package io.stapled.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.stapled.config.CertificateSource;
+import io.stapled.config.CertificateSource.OcspOptions;
+import io.stapled.testkit.TestPki;
+import io.stapled.testkit.pki.CertificateBuilder;
+import io.stapled.testkit.pki.IssuedCertificate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** HAProxy's file layouts beyond one PEM per certificate: multi-certificate bundles and crt-base. */
+class CertificateLayoutsTest {
+    @TempDir
+    Path dir;
+
+    private static final IssuedCertificate EC = TestPki.ecLeaf("site.test", "site.test");
+    private static final IssuedCertificate RSA = TestPki.rsaLeaf("site.test", "site.test");
+    private static final IssuedCertificate DSA = CertificateBuilder.subject("CN=site.test")
+            .issuer(TestPki.INTERMEDIATE).keyPair(dsaKeys()).dnsNames("site.test").build();
+
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    private final Logger loaderLog = (Logger) LoggerFactory.getLogger(CertificateLoader.class);
+
+    @BeforeEach
+    void captureWarnings() {
+        logged.start();
+        loaderLog.addAppender(logged);
+    }
+
+    @AfterEach
+    void release() {
+        loaderLog.detachAppender(logged);
+    }
+
+    private static KeyPair dsaKeys() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("DSA");
+            g.initialize(2048);
+            return g.generateKeyPair();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<LoadedCertificate> load(CertificateSource source) {
+        return CertificateLoader.load(source);
+    }
+
+    private static CertificateSource.File file(Path crt) {
+        return Frontends.file(crt);
+    }
+
+    /** site.pem.ecdsa with its key and issuer beside it, site.pem.rsa a bundle with its key inside. */
+    private Path writeBundle(Path base) {
+        PemFiles.writeFile(base.resolveSibling(base.getFileName() + ".ecdsa"), EC.certificatePem());
+        PemFiles.writeFile(base.resolveSibling(base.getFileName() + ".ecdsa.key"), PemFiles.sec1(EC.keyPair().getPrivate()));
+        EC.writeIssuerSibling(base.resolveSibling(base.getFileName() + ".ecdsa"));
+        RSA.writeBundle(base.resolveSibling(base.getFileName() + ".rsa"));
+        return base;
+    }
+
+    private static Path member(Path base, String ext) {
+        return base.resolveSibling(base.getFileName() + ext);
+    }
+
+    @Test
+    void aMissingCrtWithBundleMembersLoadsEachMemberWithItsOwnSiblings() {
+        Path site = writeBundle(dir.resolve("site.pem"));
+        List<LoadedCertificate> loaded = load(file(site));
+        assertEquals(2, loaded.size(), loaded.toString());
+        LoadedCertificate ec = loaded.get(0);
+        LoadedCertificate rsa = loaded.get(1);
+        assertEquals(member(site, ".ecdsa"), ec.source(), "HAProxy's order: dsa, ecdsa, rsa");
+        assertEquals(KeyType.EC, ec.keyType());
+        assertEquals(List.of(EC.certificate()), ec.chain());
+        assertEquals(TestPki.INTERMEDIATE.certificate(), ec.issuer(), "from site.pem.ecdsa.issuer");
+        assertEquals(member(site, ".ecdsa"), ec.ocspSubject().certFile(), "site.pem.ecdsa.ocsp is its staple file");
+        assertEquals(member(site, ".rsa"), rsa.source());
+        assertEquals(KeyType.RSA, rsa.keyType());
+        assertEquals(List.of("site.test"), rsa.sniNames());
+    }
+
+    @Test
+    void anExistingCrtIsNeverABundle() {
+        Path site = writeBundle(dir.resolve("site.pem"));
+        EC.writeBundle(site);
+        List<LoadedCertificate> loaded = load(file(site));
+        assertEquals(1, loaded.size());
+        assertEquals(site, loaded.get(0).source());
+    }
+
+    @Test
+    void aBundleMemberWithoutAKeyIsRefusedNamingTheMember() {
+        Path site = dir.resolve("site.pem");
+        PemFiles.writeFile(member(site, ".rsa"), RSA.certificatePem());
+        String m = assertThrows(TlsSetupException.class, () -> load(file(site))).getMessage();
+        assertEquals(member(site, ".rsa") + ": no private key in the file and no site.pem.rsa.key beside it", m);
+    }
+
+    @Test
+    void anExplicitKeyWithABundleIsRefused() {
+        Path site = writeBundle(dir.resolve("site.pem"));
+        Path key = PemFiles.writeFile(dir.resolve("other.key"), PemFiles.pkcs8(EC.keyPair().getPrivate()));
+        String m = assertThrows(TlsSetupException.class, () -> load(new CertificateSource.File(site, key, List.of(),
+                OcspOptions.DEFAULT))).getMessage();
+        assertTrue(m.startsWith(site + ": a multi-certificate bundle (site.pem.ecdsa, site.pem.rsa) takes each member's key"), m);
+    }
+
+    @Test
+    void neitherTheFileNorAMemberIsNoSuchFile() {
+        Path site = dir.resolve("site.pem");
+        assertEquals(site + ": no such file", assertThrows(TlsSetupException.class, () -> load(file(site))).getMessage());
+    }
+
+    @Test
+    void aDsaMemberIsSkippedWithAWarningAndTheOthersServe() {
+        Path site = writeBundle(dir.resolve("site.pem"));
+        DSA.writeBundle(member(site, ".dsa"));
+        List<LoadedCertificate> loaded = load(file(site));
+        assertEquals(List.of(member(site, ".ecdsa"), member(site, ".rsa")),
+                loaded.stream().map(LoadedCertificate::source).toList());
+        assertTrue(logged.list.stream().anyMatch(e -> e.getFormattedMessage().equals("certificate " + member(site, ".dsa")
+                + ": skipped: a DSA certificate, which stapled does not serve (EC and RSA only); the bundle's other "
+                + "members serve every client")), logged.list.toString());
+    }
+
+    @Test
+    void aBundleOfOnlyADsaMemberIsRefused() {
+        Path site = dir.resolve("site.pem");
+        DSA.writeBundle(member(site, ".dsa"));
+        assertEquals(site + ": the bundle's only member site.pem.dsa is a DSA certificate; stapled serves EC and RSA "
+                + "certificates", assertThrows(TlsSetupException.class, () -> load(file(site))).getMessage());
+    }
+
+    @Test
+    void aDsaFileNamedOutrightIsRefused() {
+        Path dsa = DSA.writeBundle(dir.resolve("site.pem.dsa"));
+        assertEquals(dsa + ": unsupported key algorithm DSA (stapled serves EC and RSA certificates)",
+                assertThrows(TlsSetupException.class, () -> load(file(dsa))).getMessage());
+    }
+
+    @Test
+    void aCrtListLineNamingABundleLoadsEachMemberWithTheLineOptions() {
+        Path site = writeBundle(dir.resolve("certs/site.pem"));
+        Path list = PemFiles.writeFile(dir.resolve("list.txt"), "certs/site.pem [alpn http/1.1] www.site.test !bad.site.test\n");
+        List<LoadedCertificate> loaded = load(new CertificateSource.CrtList(list, OcspOptions.DEFAULT));
+        assertEquals(List.of(member(site, ".ecdsa"), member(site, ".rsa")),
+                loaded.stream().map(LoadedCertificate::source).toList());
+        for (LoadedCertificate c : loaded) {
+            assertEquals(List.of("www.site.test"), c.sniNames());
+            assertEquals(List.of("bad.site.test"), c.excludedNames());
+            assertEquals(List.of("http/1.1"), c.alpn());
+        }
+    }
+
+    @Test
+    void aDirectoryLoadsBundleMembersAndSkipsTheirSiblings() {
+        Path site = writeBundle(dir.resolve("certs/site.pem"));
+        PemFiles.writeFile(member(site, ".rsa.ocsp"), "not a certificate");
+        PemFiles.writeFile(member(site, ".ecdsa.ocsp"), "not a certificate");
+        PemFiles.writeFile(member(site, ".rsa.sctl"), "not a certificate");
+        DSA.writeBundle(member(site, ".dsa"));
+        List<LoadedCertificate> loaded = load(new CertificateSource.Directory(dir.resolve("certs"), OcspOptions.DEFAULT));
+        assertEquals(List.of(member(site, ".ecdsa"), member(site, ".rsa")),
+                loaded.stream().map(LoadedCertificate::source).toList());
+        assertEquals(TestPki.INTERMEDIATE.certificate(), loaded.get(0).issuer(), "site.pem.ecdsa.issuer found");
+        assertTrue(logged.list.stream().anyMatch(e -> e.getFormattedMessage().contains(member(site, ".dsa") + ": skipped")),
+                logged.list.toString());
+    }
+
+    @Test
+    void crtBaseResolvesRelativeCrtListEntriesInsteadOfTheListsDirectory() {
+        Path base = dir.resolve("base");
+        EC.writeBundle(base.resolve("ec.pem"));
+        RSA.writeBundle(dir.resolve("lists/rsa.pem"));
+        Path list = PemFiles.writeFile(dir.resolve("lists/list.txt"), "ec.pem\n" + dir.resolve("lists/rsa.pem") + "\n");
+        List<LoadedCertificate> loaded = load(new CertificateSource.CrtList(list, OcspOptions.DEFAULT, null, base));
+        assertEquals(List.of(base.resolve("ec.pem"), dir.resolve("lists/rsa.pem")),
+                loaded.stream().map(LoadedCertificate::source).toList(), "absolute entries ignore crt-base");
+        String m = assertThrows(TlsSetupException.class, () -> load(new CertificateSource.CrtList(
+                PemFiles.writeFile(dir.resolve("lists/other.txt"), "rsa.pem\n"), OcspOptions.DEFAULT, null, base)))
+                .getMessage();
+        assertEquals(dir.resolve("lists/other.txt") + ":1: " + base.resolve("rsa.pem") + ": no such file", m);
+    }
+}
