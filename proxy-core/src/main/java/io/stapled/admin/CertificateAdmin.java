@@ -15,6 +15,15 @@ public interface CertificateAdmin {
     List<StoredCertificate> certificates();
 
     /**
+     * HAProxy's {@code ssl-load-extra-del-ext}: the siblings of {@code site.crt} are named {@code site.key},
+     * {@code site.issuer}, {@code site.ocsp}, so {@code set ssl cert site.key} fills the transaction of
+     * {@code site.crt}.
+     */
+    default boolean deletesCrtExtension() {
+        return false;
+    }
+
+    /**
      * Replaces the certificate served for {@code file}: assembles and checks it, builds its TLS
      * contexts, lets the OCSP engine follow it, runs {@code beforeSwap}, then swaps the store's
      * snapshots so the next handshake uses it. Connections already open keep the old certificate.

@@ -10,6 +10,7 @@ import java.util.Objects;
 import io.stapled.config.CertificateSource;
 import io.stapled.ocsp.StapleSlots;
 import io.stapled.tls.CertificateAssembly;
+import io.stapled.tls.CertificateLayout;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.ServingCertificate;
 import io.stapled.tls.TlsFrontend;
@@ -73,6 +74,21 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
         return List.copyOf(out.values());
     }
 
+    /** The layout of the certificates served (one, the process's): where their siblings are. */
+    private CertificateLayout layout() {
+        for (TlsFrontend f : frontends) {
+            for (ServingCertificate s : f.store().current().certificates()) {
+                return s.certificate().layout();
+            }
+        }
+        return CertificateLayout.DEFAULT;
+    }
+
+    @Override
+    public boolean deletesCrtExtension() {
+        return layout().deleteExtension();
+    }
+
     @Override
     public int replace(String file, CertificateMaterial material, Runnable beforeSwap)
             throws CertificateUpdateException {
@@ -127,12 +143,14 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
     private record Swap(TlsFrontend frontend, ServingCertificate old, ServingCertificate next) { }
 
     /** The material of an unused file, checked as a served one is and with its chain in order. */
-    private static CertificateMaterial checked(String file, CertificateMaterial material)
+    private CertificateMaterial checked(String file, CertificateMaterial material)
             throws CertificateUpdateException {
+        CertificateLayout layout = layout();
         try {
             LoadedCertificate c = CertificateAssembly.assemble(new CertificateAssembly.Placement(Path.of(file),
-                    List.of(), List.of(), CertificateSource.OcspOptions.DEFAULT, List.of()), material.chain(),
-                    material.key(), CertificateAssembly.IssuerPart.of(file + ".issuer", material.issuer()));
+                    List.of(), List.of(), CertificateSource.OcspOptions.DEFAULT, List.of(), layout), material.chain(),
+                    material.key(), CertificateAssembly.IssuerPart.of(layout.siblingName(file, ".issuer"),
+                            material.issuer()));
             return new CertificateMaterial(c.chain(), c.privateKey(), material.issuer(), material.ocsp());
         } catch (RuntimeException e) {
             throw refused(file, e);

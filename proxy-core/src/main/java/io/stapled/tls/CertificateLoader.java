@@ -14,7 +14,6 @@ import io.stapled.config.ConfigException;
 import io.stapled.config.ConfigOrigin;
 import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.RegularFiles;
-import io.stapled.ocsp.StapleFiles;
 import io.stapled.ocsp.StapleSlots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +45,15 @@ public final class CertificateLoader {
 
     /** As {@link #load(CertificateSource)}, each certificate stapled from the slot {@code slots} hands out. */
     public static List<LoadedCertificate> load(CertificateSource source, StapleSlots slots) {
+        return load(source, slots, CertificateLayout.DEFAULT);
+    }
+
+    /** As {@link #load(CertificateSource, StapleSlots)}, siblings and chains found by {@code layout}'s rules. */
+    public static List<LoadedCertificate> load(CertificateSource source, StapleSlots slots, CertificateLayout layout) {
         if (source instanceof CertificateSource.File f) {
             try {
-                return loadNamed(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of(), f.keyOrigin(), slots);
+                return loadNamed(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of(), f.keyOrigin(), slots,
+                        layout);
             } catch (TlsSetupException e) {
                 throw at(f.crtOrigin(), e);
             }
@@ -56,7 +61,7 @@ public final class CertificateLoader {
             try {
                 List<LoadedCertificate> out = new ArrayList<>();
                 for (Path file : certificateFiles(d.dir())) {
-                    LoadedCertificate c = loadMember(file, List.of(), List.of(), d.ocsp(), List.of(), slots);
+                    LoadedCertificate c = loadMember(file, List.of(), List.of(), d.ocsp(), List.of(), slots, layout);
                     if (c != null) {
                         out.add(c);
                     }
@@ -72,7 +77,7 @@ public final class CertificateLoader {
                     OcspOptions ocsp = e.ocspUpdate() == null ? c.ocsp()
                             : new OcspOptions(e.ocspUpdate() || c.ocsp().enabled(), c.ocsp().responder(), e.ocspUpdate());
                     try {
-                        out.addAll(loadNamed(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn(), null, slots));
+                        out.addAll(loadNamed(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn(), null, slots, layout));
                     } catch (TlsSetupException ex) {
                         throw new TlsSetupException(c.file() + ":" + e.line() + ": " + ex.getMessage(), ex);
                     }
@@ -117,10 +122,10 @@ public final class CertificateLoader {
     /** The certificate a config names, or each member when it names a bundle. */
     private static List<LoadedCertificate> loadNamed(Path crt, Path key, List<String> sni, List<String> excluded,
                                                      OcspOptions ocsp, List<String> alpn, ConfigOrigin keyOrigin,
-                                                     StapleSlots slots) {
+                                                     StapleSlots slots, CertificateLayout layout) {
         List<Path> members = bundleMembers(crt);
         if (members.size() == 1 && members.get(0).equals(crt)) {
-            return List.of(loadFile(crt, key, sni, excluded, ocsp, alpn, keyOrigin, slots));
+            return List.of(loadFile(crt, key, sni, excluded, ocsp, alpn, keyOrigin, slots, layout));
         }
         if (key != null) {
             throw new TlsSetupException(crt + ": a multi-certificate bundle (" + names(members) + ") takes each "
@@ -128,7 +133,7 @@ public final class CertificateLoader {
         }
         List<LoadedCertificate> out = new ArrayList<>();
         for (Path member : members) {
-            LoadedCertificate c = loadMember(member, sni, excluded, ocsp, alpn, slots);
+            LoadedCertificate c = loadMember(member, sni, excluded, ocsp, alpn, slots, layout);
             if (c != null) {
                 out.add(c);
             }
@@ -146,9 +151,9 @@ public final class CertificateLoader {
      * DSA; anything else is loaded or refused as a named file.
      */
     private static LoadedCertificate loadMember(Path file, List<String> sni, List<String> excluded, OcspOptions ocsp,
-                                                List<String> alpn, StapleSlots slots) {
+                                                List<String> alpn, StapleSlots slots, CertificateLayout layout) {
         try {
-            return loadFile(file, null, sni, excluded, ocsp, alpn, null, slots);
+            return loadFile(file, null, sni, excluded, ocsp, alpn, null, slots, layout);
         } catch (CertificateAssembly.UnsupportedKeyException e) {
             if (!file.getFileName().toString().endsWith(DSA)) {
                 throw e;
@@ -195,13 +200,13 @@ public final class CertificateLoader {
      */
     public static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
                                              OcspOptions ocsp, List<String> alpn) {
-        return loadFile(crt, key, sni, excluded, ocsp, alpn, null, StapleSlots.UNMANAGED);
+        return loadFile(crt, key, sni, excluded, ocsp, alpn, null, StapleSlots.UNMANAGED, CertificateLayout.DEFAULT);
     }
 
     /** @param keyOrigin where the explicit {@code key} was written: its problems are reported there */
     private static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
                                               OcspOptions ocsp, List<String> alpn, ConfigOrigin keyOrigin,
-                                              StapleSlots slots) {
+                                              StapleSlots slots, CertificateLayout layout) {
         PemContent content = PemContent.read(crt);
         if (content.certificates().isEmpty()) {
             throw new TlsSetupException(crt + ": no certificate found in the file");
@@ -222,7 +227,7 @@ public final class CertificateLoader {
                 throw at(keyOrigin, e);
             }
         } else if (keys.keyCount() == 0) {
-            Path sibling = crt.resolveSibling(crt.getFileName() + ".key");
+            Path sibling = layout.sibling(crt, ".key");
             if (!Files.exists(sibling)) {
                 throw new TlsSetupException(crt + ": no private key in the file and no " + sibling.getFileName()
                         + " beside it");
@@ -236,10 +241,10 @@ public final class CertificateLoader {
         if (keys.keyCount() > 1) {
             throw new TlsSetupException(keyFile + ": holds " + keys.keyCount() + " private keys, expected one");
         }
-        refuseSpecialOcspFile(crt);
+        refuseSpecialOcspFile(layout.sibling(crt, ".ocsp"));
         try {
-            return CertificateAssembly.assemble(new CertificateAssembly.Placement(crt, sni, excluded, ocsp, alpn),
-                    content.certificates(), keys.key(), issuerSibling(crt)).stapledBy(slots);
+            return CertificateAssembly.assemble(new CertificateAssembly.Placement(crt, sni, excluded, ocsp, alpn, layout),
+                    content.certificates(), keys.key(), issuerSibling(layout.sibling(crt, ".issuer"))).stapledBy(slots);
         } catch (CertificateAssembly.KeyMismatchException e) {
             throw new TlsSetupException(crt + ": the private key"
                     + (keyFile.equals(crt) ? "" : " in " + keyFile) + " does not match the certificate", e);
@@ -250,8 +255,7 @@ public final class CertificateLoader {
      * The OCSP engine reads {@code <crt>.ocsp} later, on its own thread, where a FIFO would block it and
      * a device fill the heap; such a file is a mistake best reported now, with the certificate.
      */
-    private static void refuseSpecialOcspFile(Path crt) {
-        Path sibling = StapleFiles.ocspFile(crt);
+    private static void refuseSpecialOcspFile(Path sibling) {
         String notRegular;
         try {
             notRegular = RegularFiles.notRegular(sibling);
@@ -264,8 +268,7 @@ public final class CertificateLoader {
     }
 
     /** HAProxy's {@code <crt>.issuer} sibling, read only if the chain lacks the issuer. */
-    private static CertificateAssembly.IssuerPart issuerSibling(Path crt) {
-        Path sibling = crt.resolveSibling(crt.getFileName() + ".issuer");
+    private static CertificateAssembly.IssuerPart issuerSibling(Path sibling) {
         return new CertificateAssembly.IssuerPart(sibling.toString(),
                 () -> Files.exists(sibling) ? PemContent.read(sibling).certificates() : null);
     }

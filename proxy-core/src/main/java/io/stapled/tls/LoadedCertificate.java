@@ -32,6 +32,8 @@ import io.stapled.ocsp.StapleSlots;
  *                      by several frontends has one)
  * @param mustStaple    the leaf carries the TLS Feature extension asking for status_request
  * @param ocspUrl       the leaf's AIA OCSP responder, or null
+ * @param layout        where its siblings are and which chains complete it (the global options), kept
+ *                      so that a runtime replacement follows the same rules
  */
 public record LoadedCertificate(
         Path source,
@@ -45,8 +47,8 @@ public record LoadedCertificate(
         List<String> alpn,
         StapleSlot stapleSlot,
         boolean mustStaple,
-        URI ocspUrl) {
-
+        URI ocspUrl,
+        CertificateLayout layout) {
 
     public LoadedCertificate {
         chain = List.copyOf(chain);
@@ -56,22 +58,31 @@ public record LoadedCertificate(
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("empty chain for " + source);
         }
+        layout = layout == null ? CertificateLayout.DEFAULT : layout;
+    }
+
+    /** A certificate under the default layout ({@code <crt>.ocsp} siblings, no issuers chains). */
+    public LoadedCertificate(Path source, List<X509Certificate> chain, PrivateKey privateKey, KeyType keyType,
+                             List<String> sniNames, List<String> excludedNames, X509Certificate issuer,
+                             CertificateSource.OcspOptions ocsp, List<String> alpn, StapleSlot stapleSlot,
+                             boolean mustStaple, URI ocspUrl) {
+        this(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn, stapleSlot, mustStaple,
+                ocspUrl, CertificateLayout.DEFAULT);
     }
 
     public X509Certificate leaf() {
         return chain.get(0);
     }
 
-    /** What the OCSP engine manages for a certificate: named by its file, with the file's OCSP options. */
-    public static OcspSubject ocspSubject(Path source, X509Certificate leaf, X509Certificate issuer,
-                                          CertificateSource.OcspOptions ocsp) {
-        CertificateSource.OcspOptions o = ocsp == null ? CertificateSource.OcspOptions.DEFAULT : ocsp;
-        return new OcspSubject(source.toString(), leaf, issuer, source, o.responder(), o.enabled(),
-                o.autoUpdate());
-    }
-
+    /**
+     * What the OCSP engine manages for this certificate: named by its file, with the file's OCSP options
+     * and the staple file its layout names ({@code <crt>.ocsp}, or {@code site.ocsp} for {@code site.crt}
+     * under {@code ssl-load-extra-del-ext}).
+     */
     public OcspSubject ocspSubject() {
-        return ocspSubject(source, leaf(), issuer, ocsp);
+        CertificateSource.OcspOptions o = ocsp == null ? CertificateSource.OcspOptions.DEFAULT : ocsp;
+        return new OcspSubject(source.toString(), leaf(), issuer, source, o.responder(), o.enabled(),
+                o.autoUpdate(), layout.sibling(source, ".ocsp"));
     }
 
     /** This certificate bound to the slot {@code slots} hands out for it. */
@@ -83,7 +94,7 @@ public record LoadedCertificate(
             throw new TlsSetupException(source + ": " + e.getMessage(), e);
         }
         return new LoadedCertificate(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn,
-                slot, mustStaple, ocspUrl);
+                slot, mustStaple, ocspUrl, layout);
     }
 
     /**
@@ -92,7 +103,7 @@ public record LoadedCertificate(
      */
     public CertificateAssembly.Placement placement() {
         List<String> configured = sniNames.equals(X509Facts.dnsNames(leaf())) ? List.of() : sniNames;
-        return new CertificateAssembly.Placement(source, configured, excludedNames, ocsp, alpn);
+        return new CertificateAssembly.Placement(source, configured, excludedNames, ocsp, alpn, layout);
     }
 
     /**
@@ -108,7 +119,7 @@ public record LoadedCertificate(
      */
     public LoadedCertificate replacedBy(List<X509Certificate> certificates, PrivateKey key, X509Certificate issuer) {
         return CertificateAssembly.assemble(placement(), certificates, key,
-                CertificateAssembly.IssuerPart.of(source + ".issuer", issuer));
+                CertificateAssembly.IssuerPart.of(layout.sibling(source, ".issuer").toString(), issuer));
     }
 
     @Override

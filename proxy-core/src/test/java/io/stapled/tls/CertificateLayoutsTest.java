@@ -198,4 +198,141 @@ class CertificateLayoutsTest {
                 .getMessage();
         assertEquals(dir.resolve("lists/other.txt") + ":1: " + base.resolve("rsa.pem") + ": no such file", m);
     }
+
+    private static final CertificateLayout DEL_EXT = new CertificateLayout(true, IssuerChains.NONE);
+
+    private static List<LoadedCertificate> load(CertificateSource source, CertificateLayout layout) {
+        return CertificateLoader.load(source, io.stapled.ocsp.StapleSlots.UNMANAGED, layout);
+    }
+
+    @Test
+    void delExtFindsSiteKeySiteIssuerAndSiteOcspForSiteCrt() {
+        Path crt = PemFiles.writeFile(dir.resolve("site.crt"), EC.certificatePem());
+        PemFiles.writeFile(dir.resolve("site.key"), PemFiles.pkcs8(EC.keyPair().getPrivate()));
+        PemFiles.writeFile(dir.resolve("site.issuer"), TestPki.INTERMEDIATE.certificatePem());
+        LoadedCertificate c = load(file(crt), DEL_EXT).get(0);
+        assertEquals(TestPki.INTERMEDIATE.certificate(), c.issuer());
+        assertEquals(dir.resolve("site.ocsp"), c.ocspSubject().ocspFile());
+        assertEquals(crt, c.ocspSubject().certFile());
+        assertEquals(crt + ": no private key in the file and no site.crt.key beside it",
+                assertThrows(TlsSetupException.class, () -> load(file(crt))).getMessage(), "off: appended names");
+        assertEquals(dir.resolve("b/site.crt.ocsp"), load(file(PemFiles.writeFile(dir.resolve("b/site.crt"),
+                EC.chainPem(), EC.privateKeyPem())), CertificateLayout.DEFAULT).get(0).ocspSubject().ocspFile());
+    }
+
+    @Test
+    void delExtRemovesOnlyDotCrtAndNotABundleExtension() {
+        Path pem = PemFiles.writeFile(dir.resolve("site.pem"), EC.certificatePem());
+        PemFiles.writeFile(dir.resolve("site.pem.key"), PemFiles.pkcs8(EC.keyPair().getPrivate()));
+        assertEquals(dir.resolve("site.pem.ocsp"), load(file(pem), DEL_EXT).get(0).ocspSubject().ocspFile(),
+                "HAProxy: the file must end in .crt");
+        Path bundle = dir.resolve("b/site.crt");
+        PemFiles.writeFile(member(bundle, ".rsa"), RSA.certificatePem());
+        PemFiles.writeFile(member(bundle, ".rsa.key"), PemFiles.pkcs8(RSA.keyPair().getPrivate()));
+        LoadedCertificate c = load(file(bundle), DEL_EXT).get(0);
+        assertEquals(member(bundle, ".rsa"), c.source());
+        assertEquals(member(bundle, ".rsa.ocsp"), c.ocspSubject().ocspFile());
+    }
+
+    @Test
+    void delExtSiblingsInADirectoryAreNotReadAsCertificates() {
+        PemFiles.writeFile(dir.resolve("certs/site.crt"), EC.certificatePem());
+        PemFiles.writeFile(dir.resolve("certs/site.key"), PemFiles.pkcs8(EC.keyPair().getPrivate()));
+        PemFiles.writeFile(dir.resolve("certs/site.ocsp"), "not a certificate");
+        List<LoadedCertificate> loaded = load(new CertificateSource.Directory(dir.resolve("certs"), OcspOptions.DEFAULT),
+                DEL_EXT);
+        assertEquals(List.of(dir.resolve("certs/site.crt")), loaded.stream().map(LoadedCertificate::source).toList());
+    }
+
+    @Test
+    void runtimeReplacementKeepsTheLayout() {
+        Path crt = PemFiles.writeFile(dir.resolve("site.crt"), EC.chainPem(), EC.privateKeyPem());
+        LoadedCertificate c = load(file(crt), DEL_EXT).get(0);
+        IssuedCertificate next = TestPki.ecLeaf("site.test", "site.test");
+        LoadedCertificate replaced = c.replacedBy(List.of(next.certificate()), next.keyPair().getPrivate(), null);
+        assertEquals(dir.resolve("site.ocsp"), replaced.ocspSubject().ocspFile());
+    }
+
+    private IssuerChains issuers(String... files) {
+        Path issuers = dir.resolve("issuers");
+        for (int i = 0; i < files.length; i++) {
+            PemFiles.writeFile(issuers.resolve("chain" + i + ".pem"), files[i]);
+        }
+        return IssuerChains.load(issuers);
+    }
+
+    @Test
+    void issuersChainPathCompletesALeafOnlyFileAndGivesItsIssuer() {
+        IssuedCertificate other = new TestPki("other").leaf(null);
+        CertificateLayout layout = new CertificateLayout(false, issuers(
+                new TestPki("other").ca.certificatePem(),
+                TestPki.INTERMEDIATE.certificatePem() + TestPki.ROOT.certificatePem()));
+        Path crt = PemFiles.writeFile(dir.resolve("leaf.pem"), EC.certificatePem(), EC.privateKeyPem());
+        LoadedCertificate c = load(file(crt), layout).get(0);
+        assertEquals(List.of(EC.certificate(), TestPki.INTERMEDIATE.certificate(), TestPki.ROOT.certificate()), c.chain(),
+                "the whole chain of the file whose first certificate issued the leaf");
+        assertEquals(TestPki.INTERMEDIATE.certificate(), c.issuer());
+        assertEquals(List.of(EC.certificate()), load(file(crt)).get(0).chain(), "without issuers: the leaf alone");
+        Path unknown = PemFiles.writeFile(dir.resolve("other.pem"), other.certificatePem(), other.privateKeyPem());
+        assertEquals(List.of(other.certificate()), load(file(unknown), layout).get(0).chain(),
+                "no chain of its issuer: served as it is");
+    }
+
+    @Test
+    void aFileWithAChainOfItsOwnIsNotCompletedButMayTakeItsIssuerFromTheChains() {
+        CertificateLayout layout = new CertificateLayout(false, issuers(TestPki.INTERMEDIATE.certificatePem()));
+        Path crt = PemFiles.writeFile(dir.resolve("leaf.pem"), EC.certificatePem(), TestPki.ROOT.certificatePem(),
+                EC.privateKeyPem());
+        LoadedCertificate c = load(file(crt), layout).get(0);
+        assertEquals(List.of(EC.certificate(), TestPki.ROOT.certificate()), c.chain(), "HAProxy completes only a bare leaf");
+        assertEquals(TestPki.INTERMEDIATE.certificate(), c.issuer(), "no issuer in the file, no .issuer: the chains'");
+        Path withIssuer = PemFiles.writeFile(dir.resolve("issued.pem"), EC.certificatePem(), TestPki.ROOT.certificatePem(),
+                EC.privateKeyPem());
+        EC.writeIssuerSibling(withIssuer);
+        assertEquals(TestPki.INTERMEDIATE.certificate(), load(file(withIssuer), layout).get(0).issuer());
+    }
+
+    @Test
+    void aRuntimeReplacementWithALeafOnlyIsCompletedToo() {
+        CertificateLayout layout = new CertificateLayout(false, issuers(TestPki.INTERMEDIATE.certificatePem()));
+        LoadedCertificate c = load(file(PemFiles.writeFile(dir.resolve("leaf.pem"), EC.chainPem(), EC.privateKeyPem())),
+                layout).get(0);
+        IssuedCertificate next = TestPki.ecLeaf("site.test", "site.test");
+        LoadedCertificate replaced = c.replacedBy(List.of(next.certificate()), next.keyPair().getPrivate(), null);
+        assertEquals(List.of(next.certificate(), TestPki.INTERMEDIATE.certificate()), replaced.chain());
+        assertEquals(TestPki.INTERMEDIATE.certificate(), replaced.issuer());
+    }
+
+    @Test
+    void issuersChainFilesThatCannotBeUsedAreRefusedNamingTheFile() {
+        Path issuers = dir.resolve("issuers");
+        PemFiles.writeFile(issuers.resolve(".hidden"), "ignored");
+        PemFiles.writeFile(issuers.resolve("sub/ignored.pem"), "ignored: subdirectories are not read");
+        assertEquals(0, IssuerChains.load(issuers).size());
+        PemFiles.writeFile(issuers.resolve("a.pem"), TestPki.INTERMEDIATE.certificatePem());
+        assertEquals(1, IssuerChains.load(issuers).size());
+        Path empty = PemFiles.writeFile(issuers.resolve("b.txt"), "just some notes\n");
+        assertEquals(empty + ": no certificate found in the file (every file of an issuers chain directory must hold a "
+                + "PEM chain, its issuing CA first)", assertThrows(TlsSetupException.class, () -> IssuerChains.load(issuers))
+                .getMessage());
+        PemFiles.writeFile(empty, "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
+        String m = assertThrows(TlsSetupException.class, () -> IssuerChains.load(issuers)).getMessage();
+        assertTrue(m.startsWith(empty + ": not a valid PEM file: "), m);
+        PemFiles.writeFile(empty, TestPki.INTERMEDIATE.certificatePem());
+        assertEquals(empty + ": duplicate issuers chain for CN=stapled test intermediate, already in "
+                + issuers.resolve("a.pem"), assertThrows(TlsSetupException.class, () -> IssuerChains.load(issuers))
+                .getMessage());
+    }
+
+    @Test
+    void anIssuersChainProblemIsAConfigErrorAtTheOptionsLine() {
+        Path issuers = dir.resolve("issuers");
+        Path bad = PemFiles.writeFile(issuers.resolve("bad.pem"), "nothing here");
+        io.stapled.config.CertificateFiles files = new io.stapled.config.CertificateFiles(null, null, false, issuers,
+                new io.stapled.config.ConfigOrigin(Path.of("stapled.yaml"), 4, "global.issuers_chain_path"));
+        io.stapled.config.ConfigException e = assertThrows(io.stapled.config.ConfigException.class,
+                () -> CertificateLayout.of(files));
+        assertEquals("stapled.yaml:4 global.issuers_chain_path: " + bad + ": no certificate found in the file (every "
+                + "file of an issuers chain directory must hold a PEM chain, its issuing CA first)", e.getMessage());
+    }
 }
