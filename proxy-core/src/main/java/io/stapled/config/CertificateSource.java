@@ -35,7 +35,8 @@ public sealed interface CertificateSource {
 
     /**
      * One PEM file: a bundle (certificate, key, chain) or a certificate whose key is in {@code key}
-     * or in a sibling {@code <crt>.key} file.
+     * or in a sibling {@code <crt>.key} file. A {@code crt} that does not exist names an HAProxy
+     * multi-certificate bundle ({@link #BUNDLE_EXTENSIONS}), each member its own certificate.
      *
      * @param sni       extra SNI names this certificate answers to; empty means the names in the certificate
      * @param crtOrigin where {@code crt} was written, or null

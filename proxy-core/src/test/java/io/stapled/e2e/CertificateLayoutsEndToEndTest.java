@@ -190,4 +190,15 @@ class CertificateLayoutsEndToEndTest {
         assertTrue(out.contains("Verify return code: 0 (ok)"), out);
         assertEquals(leaf.certificate().getSerialNumber(), stapledSerial(out), "the issuer for OCSP came from there too");
     }
+
+    @Test
+    void withoutIssuersChainPathALeafOnlyFileThatWantsAStapleIsRefusedSayingWhereTheIssuerCanGo() {
+        IssuedCertificate leaf = leaf("chain.test", "chain.test", false);
+        TestPki.write(dir.resolve("ssl/chain.crt"), leaf.certificatePem() + leaf.privateKeyPem());
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> start("global: { load_extra_del_ext: true }", "- crt: ssl/chain.crt"));
+        assertEquals(dir.resolve("ssl/chain.crt") + ": missing issuer certificate for OCSP: add it to the chain in the "
+                + "file, write it to chain.issuer or put its chain in global.issuers_chain_path (or disable OCSP for "
+                + "this certificate)", e.getMessage());
+    }
 }
