@@ -157,4 +157,46 @@ class CertificateFilesConfigTest {
                           load_extra_del_ext: sometimes
                         """, "- crt: site.pem", "")));
     }
+
+    /** What {@code stapled check} (and start-up) reports once the files are read: one config error. */
+    private String checkError(String yaml) {
+        StapledConfig config = load(yaml);
+        ConfigException e = assertThrows(ConfigException.class, () -> io.stapled.server.ConfigCheck.verify(config));
+        assertEquals(1, e.errors().size(), e.getMessage());
+        return e.getMessage().substring((dir + File.separator).length());
+    }
+
+    @Test
+    void aBadFileInTheIssuersChainPathIsReportedAtItsLineByCheck() {
+        TestPki.bundle(dir.resolve("site.pem"));
+        TestPki.write(dir.resolve("issuers/ca.pem"), TestPki.INTERMEDIATE.certificatePem());
+        Path notes = TestPki.write(dir.resolve("issuers/notes.txt"), "the intermediates of our CA\n");
+        assertEquals("stapled.yaml:2 global.issuers_chain_path: " + notes + ": no certificate found in the file (every "
+                + "file of an issuers chain directory must hold a PEM chain, its issuing CA first)",
+                checkError(yaml("""
+                        global:
+                          issuers_chain_path: issuers
+                        """, "- crt: site.pem", "")));
+    }
+
+    @Test
+    void bundleProblemsAreReportedAtTheCrtLineNamingTheMember() {
+        TestPki.chainOnly(dir.resolve("site.pem.rsa"));
+        assertEquals("stapled.yaml:7 frontends[0].certificates[0].crt: " + dir.resolve("site.pem.rsa")
+                + ": no private key in the file and no site.pem.rsa.key beside it", checkError(yaml("", "- crt: site.pem", "")));
+        TestPki.key(dir.resolve("site.key"));
+        TestPki.write(dir.resolve("site.pem.rsa.key"), TestPki.WWW.privateKeyPem());
+        assertEquals("stapled.yaml:7 frontends[0].certificates[0].crt: " + dir.resolve("site.pem")
+                + ": a multi-certificate bundle (site.pem.rsa) takes each member's key from the member or its .key "
+                + "sibling; an explicit key would fit one member only",
+                checkError(yaml("", "- crt: site.pem\n  key: site.key", "")));
+    }
+
+    @Test
+    void delExtWithoutTheKeySiblingNamesTheFileItLookedFor() {
+        TestPki.chainOnly(dir.resolve("site.crt"));
+        assertEquals("stapled.yaml:7 frontends[0].certificates[0].crt: " + dir.resolve("site.crt")
+                + ": no private key in the file and no site.key beside it",
+                checkError(yaml("global: { load_extra_del_ext: true }", "- crt: site.crt", "")));
+    }
 }
