@@ -104,6 +104,14 @@ class CertificateLayoutsEndToEndTest {
         }
     }
 
+    private static byte[] readOrNull(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** The serial of the certificate the staple in {@code out} is about. */
     private static BigInteger stapledSerial(String out) {
         assertTrue(out.contains("Cert Status: good"), out);
@@ -145,6 +153,13 @@ class CertificateLayoutsEndToEndTest {
         assertEquals("# filename\n" + ecdsaFile + "\n" + rsaFile + "\n\n", cli("show ssl cert\n"),
                 "the runtime API names the members with their extension");
         assertTrue(cli("show ssl cert " + ecdsaFile + "\n").startsWith("Filename: " + ecdsaFile + "\nStatus: Used\n"));
+
+        java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        byte[] pushed = TestPki.goodOcspResponse(rsa, now, now.minusSeconds(60), now.plus(Duration.ofDays(2)));
+        assertEquals("OCSP Response updated!\n\n",
+                cli("set ssl ocsp-response " + java.util.Base64.getEncoder().encodeToString(pushed) + "\n"));
+        Poll.until(Duration.ofSeconds(10), "the pushed response is the RSA member's, persisted beside it",
+                () -> java.util.Arrays.equals(pushed, readOrNull(dir.resolve("ssl/site.pem.rsa.ocsp"))));
     }
 
     @Test
