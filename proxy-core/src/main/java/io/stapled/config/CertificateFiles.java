@@ -21,14 +21,6 @@ public record CertificateFiles(Path crtBase, Path keyBase, boolean deleteExtensi
                                ConfigOrigin issuersChainOrigin) {
     public static final CertificateFiles DEFAULT = new CertificateFiles(null, null, false, null, null);
 
-    public CertificateFiles withDeleteExtension(boolean delete) {
-        return new CertificateFiles(crtBase, keyBase, delete, issuersChainPath, issuersChainOrigin);
-    }
-
-    public CertificateFiles withIssuersChainPath(Path dir) {
-        return new CertificateFiles(crtBase, keyBase, deleteExtension, dir, null);
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof CertificateFiles c && Objects.equals(crtBase, c.crtBase) && Objects.equals(keyBase, c.keyBase)
