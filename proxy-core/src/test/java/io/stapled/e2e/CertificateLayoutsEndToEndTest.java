@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * HAProxy's certificate layouts served by the real proxy to {@code openssl s_client}: a multi-certificate
  * bundle under {@code crt_base}, {@code load_extra_del_ext} siblings (also through the runtime API) and a
- * chain completed from {@code issuers_chain_path}, each stapled from the in-process responder.
+ * chain completed from {@code issuers_chain_path}, each stapled from the in-process responder; and HAProxy
+ * 2.6 given the same files and options serves the same chains.
  */
 @Timeout(90)
 class CertificateLayoutsEndToEndTest {
@@ -215,5 +216,88 @@ class CertificateLayoutsEndToEndTest {
         assertEquals(dir.resolve("ssl/chain.crt") + ": missing issuer certificate for OCSP: add it to the chain in the "
                 + "file, write it to chain.issuer or put its chain in global.issuers_chain_path (or disable OCSP for "
                 + "this certificate)", e.getMessage());
+    }
+
+    /** s_client against any port, stdin closed: the server's certificates and staple as openssl prints them. */
+    private String sClientAt(int port, String sni, String... extra) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+                "-servername", sni, "-showcerts", "-CAfile", dir.resolve("root.pem").toString()));
+        cmd.addAll(List.of(extra));
+        return ExternalTool.run(20, cmd).output();
+    }
+
+    private static List<String> subjects(String sClientOutput) {
+        return sClientOutput.lines().filter(l -> l.matches(" [0-9] s:.*")).map(String::strip).toList();
+    }
+
+    @Test
+    void haproxyServesTheSameLayoutWithTheSameOptionsAsStapled() throws Exception {
+        ExternalTool.assumeInstalled("haproxy");
+        IssuedCertificate ecdsa = leaf("ecdsa.site.test", "site.test", false);
+        IssuedCertificate rsa = leaf("rsa.site.test", "site.test", true);
+        ecdsa.writeWithSiblingKey(dir.resolve("ssl/site.pem.ecdsa"));
+        rsa.writeWithSiblingKey(dir.resolve("ssl/site.pem.rsa"));
+        IssuedCertificate del = leaf("del.test", "del.test", false);
+        TestPki.write(dir.resolve("ssl/del.crt"), del.certificatePem());
+        TestPki.write(dir.resolve("ssl/del.key"), del.privateKeyPem());
+        TestPki.write(dir.resolve("issuers/intermediate.pem"), deployment.intermediate.certificatePem());
+        start("""
+                global:
+                  crt_base: ssl
+                  load_extra_del_ext: true
+                  issuers_chain_path: issuers
+                """, "- crt: site.pem\n- crt: del.crt");
+
+        int port = io.stapled.testing.OpenSslOcspResponder.freePort();
+        Path cfg = TestPki.write(dir.resolve("haproxy.cfg"), """
+                global
+                  crt-base %s
+                  ssl-load-extra-del-ext
+                  issuers-chain-path %s
+                defaults
+                  mode http
+                  timeout client 5s
+                  timeout connect 5s
+                  timeout server 5s
+                frontend https
+                  bind 127.0.0.1:%d ssl crt site.pem crt del.crt
+                  default_backend app
+                backend app
+                  server app1 127.0.0.1:%d
+                """.formatted(dir.resolve("ssl"), dir.resolve("issuers"), port, deployment.backend.address().getPort()));
+        ExternalTool.Result check = ExternalTool.run(20, List.of("haproxy", "-c", "-f", cfg.toString()));
+        assertEquals(0, check.exitCode(), check.output());
+        Process haproxy = ExternalTool.start(dir.resolve("haproxy.log"), List.of("haproxy", "-db", "-f", cfg.toString()));
+        try {
+            int stapled = server.frontend("https").address().getPort();
+            Poll.until(Duration.ofSeconds(10), "haproxy listening", () -> {
+                try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
+                    return true;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            List<String> rsaOnly = List.of("-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256");
+            // del.test has an ECDSA certificate only: an RSA-only client has nothing to get there
+            for (List<String> probe : List.of(List.of("site.test"), List.of("del.test"), concat("site.test", rsaOnly))) {
+                String[] extra = probe.subList(1, probe.size()).toArray(String[]::new);
+                List<String> fromHaproxy = subjects(sClientAt(port, probe.get(0), extra));
+                assertFalse(fromHaproxy.isEmpty(), probe.toString());
+                assertEquals(fromHaproxy, subjects(sClientAt(stapled, probe.get(0), extra)), probe.toString());
+            }
+            assertEquals(List.of("0 s:CN = del.test", "1 s:CN = e2e intermediate"), subjects(sClientAt(port, "del.test")),
+                    "HAProxy completes the chain from issuers-chain-path too");
+            assertEquals(List.of("0 s:CN = rsa.site.test", "1 s:CN = e2e intermediate"), subjects(sClientAt(port,
+                    "site.test", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")));
+        } finally {
+            haproxy.destroy();
+            haproxy.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> out = new java.util.ArrayList<>(List.of(first));
+        out.addAll(rest);
+        return out;
     }
 }
