@@ -47,7 +47,7 @@ public final class ManagedCertificate {
             this.sha256Id = null;
             this.certId = null;
         }
-        this.ocspFile = subject.certFile() == null ? null : StapleFiles.ocspFile(subject.certFile());
+        this.ocspFile = subject.ocspFile();
         this.state = new CertificateState(ocspFile);
     }
 

@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param autoUpdate        false (HAProxy's {@code ocsp-update off}): no scheduled fetches, not at start
  *                          and not before expiry; the {@code .ocsp} file is still loaded, pushes accepted
  *                          and {@link OcspManager#refreshNow} still fetches
+ * @param ocspFile          the staple file loaded, written and watched: {@code <certFile>.ocsp} unless the
+ *                          certificate's layout says otherwise (HAProxy's {@code ssl-load-extra-del-ext}:
+ *                          {@code site.ocsp} for {@code site.crt}); null when {@code certFile} is
  */
 public record OcspSubject(
         String id,
@@ -29,11 +32,22 @@ public record OcspSubject(
         Path certFile,
         URI responderOverride,
         boolean enabled,
-        boolean autoUpdate) {
+        boolean autoUpdate,
+        Path ocspFile) {
 
     public OcspSubject {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(leaf, "leaf");
+        if (certFile == null) {
+            ocspFile = null;
+        }
+    }
+
+    /** A subject whose staple file is HAProxy's default {@code <certFile>.ocsp}. */
+    public OcspSubject(String id, X509Certificate leaf, X509Certificate issuer, Path certFile,
+                       URI responderOverride, boolean enabled, boolean autoUpdate) {
+        this(id, leaf, issuer, certFile, responderOverride, enabled, autoUpdate,
+                certFile == null ? null : StapleFiles.ocspFile(certFile));
     }
 
     /** A subject refreshed automatically. */

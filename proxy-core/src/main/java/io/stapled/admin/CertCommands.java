@@ -116,6 +116,15 @@ final class CertCommands {
             }
             return new Target(name, "");
         }
+
+        /**
+         * Under HAProxy's {@code ssl-load-extra-del-ext} the siblings of {@code site.crt} are {@code site.key},
+         * {@code site.issuer}, {@code site.ocsp}: a part sent under such a name belongs to {@code site.crt}.
+         * Null for the PEM itself.
+         */
+        Target crtFile() {
+            return part.isEmpty() ? null : new Target(file + ".crt", part);
+        }
     }
 
     private String setCert(List<String> args, String payload, CliSession s) {
@@ -125,14 +134,22 @@ final class CertCommands {
         }
         Target t = Target.of(name);
         String cantUpdate = "Can't update " + name + "!\n";
+        Target crt = store.deletesCrtExtension() ? t.crtFile() : null;
         if (txFile != null && !txFile.equals(t.file())) {
-            return "The ongoing transaction is about '" + txFile + "' but you are trying to set '" + t.file() + "'\n"
-                    + cantUpdate;
+            if (crt == null || !txFile.equals(crt.file())) {
+                return "The ongoing transaction is about '" + txFile + "' but you are trying to set '" + t.file()
+                        + "'\n" + cantUpdate;
+            }
+            t = crt;
         }
         CertificateMaterial base;
         if (txFile != null) {
             base = txMaterial;
         } else {
+            if (crt != null && stored(t.file()) == null && !emptyFiles.containsKey(t.file())
+                    && (stored(crt.file()) != null || emptyFiles.containsKey(crt.file()))) {
+                t = crt;
+            }
             StoredCertificate c = stored(t.file());
             if (c == null && !emptyFiles.containsKey(t.file())) {
                 return "Can't replace a certificate which is not referenced by the configuration!\n" + cantUpdate;

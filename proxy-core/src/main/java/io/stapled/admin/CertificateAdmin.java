@@ -2,6 +2,7 @@ package io.stapled.admin;
 
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.nio.file.Path;
 import java.util.List;
 
 import io.stapled.tls.CrtListEntry;
@@ -16,6 +17,15 @@ public interface CertificateAdmin {
 
     /** Every certificate file the store knows, used or not. */
     List<StoredCertificate> certificates();
+
+    /**
+     * HAProxy's {@code ssl-load-extra-del-ext}: the siblings of {@code site.crt} are named {@code site.key},
+     * {@code site.issuer}, {@code site.ocsp}, so {@code set ssl cert site.key} fills the transaction of
+     * {@code site.crt}.
+     */
+    default boolean deletesCrtExtension() {
+        return false;
+    }
 
     /**
      * Replaces the certificate served for {@code file}: assembles and checks it, builds its TLS
@@ -76,8 +86,9 @@ public interface CertificateAdmin {
      * @param frontends the frontends serving it
      * @param lastLine  the highest line number given so far (a line added next gets the one after,
      *                  never reusing a deleted one's, as in HAProxy)
+     * @param crtBase   where its relative certificate paths start ({@code crt_base}), null for its directory
      */
-    record CrtList(String name, List<CrtListEntry> lines, List<String> frontends, int lastLine) {
+    record CrtList(String name, List<CrtListEntry> lines, List<String> frontends, int lastLine, Path crtBase) {
         public CrtList {
             lines = List.copyOf(lines);
             frontends = List.copyOf(frontends);

@@ -165,7 +165,7 @@ final class CrtListCommands {
             CrtListEntry parsed;
             String text = lines.get(i);
             try {
-                parsed = CrtListParser.parseLine(listPath, lineNo + 1, text);
+                parsed = CrtListParser.parseLine(listPath, lineNo + 1, text, l.crtBase());
             } catch (TlsSetupException e) {
                 String msg = oneLine(e.getMessage());
                 String prefix = listPath + ":" + (lineNo + 1) + ": ";

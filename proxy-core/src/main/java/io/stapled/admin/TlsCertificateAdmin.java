@@ -10,11 +10,13 @@ import java.util.Objects;
 import io.stapled.config.CertificateSource;
 import io.stapled.ocsp.StapleSlots;
 import io.stapled.tls.CertificateAssembly;
+import io.stapled.tls.CertificateLayout;
 import io.stapled.tls.CrtListEntry;
 import io.stapled.tls.CrtListParser;
 import io.stapled.tls.LoadedCertificate;
 import io.stapled.tls.ServingCertificate;
 import io.stapled.tls.TlsFrontend;
+import io.stapled.tls.TlsOverrides;
 import io.stapled.tls.TlsSetupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +93,7 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
             String name = use.source().file().toString();
             List<CrtListEntry> lines;
             try {
-                lines = CrtListParser.parse(use.source().file());
+                lines = CrtListParser.parse(use.source().file(), use.source().crtBase());
             } catch (TlsSetupException e) {
                 log.warn("runtime API: crt-list {} cannot be read again, shown without lines: {}", name, e.getMessage());
                 lines = List.of();
@@ -109,7 +111,8 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
     public List<CrtList> crtLists() {
         List<CrtList> out = new ArrayList<>();
         lists.forEach((name, st) -> out.add(new CrtList(name, st.lines(),
-                st.use().frontends().stream().map(TlsFrontend::name).toList(), st.lastLine()[0])));
+                st.use().frontends().stream().map(TlsFrontend::name).toList(), st.lastLine()[0],
+                st.use().source().crtBase())));
         return out;
     }
 
@@ -143,7 +146,7 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
             throw new CertificateUpdateException("certificate '" + file + "' is empty");
         }
         CertificateAssembly.Placement placement = new CertificateAssembly.Placement(line.crt(), line.sni(),
-                line.excluded(), line.ocspUnder(st.use().source().ocsp()), line.alpn(), line.tls());
+                line.excluded(), line.ocspUnder(st.use().source().ocsp()), line.alpn(), line.tls(), layout());
         List<TlsFrontend> targets = st.use().frontends();
         List<ServingCertificate> prepared = new ArrayList<>();
         List<ServingCertificate> bound = new ArrayList<>();
@@ -234,6 +237,21 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
         return List.copyOf(out.values());
     }
 
+    /** The layout of the certificates served (one, the process's): where their siblings are. */
+    private CertificateLayout layout() {
+        for (TlsFrontend f : frontends) {
+            for (ServingCertificate s : f.store().current().certificates()) {
+                return s.certificate().layout();
+            }
+        }
+        return CertificateLayout.DEFAULT;
+    }
+
+    @Override
+    public boolean deletesCrtExtension() {
+        return layout().deleteExtension();
+    }
+
     @Override
     public int replace(String file, CertificateMaterial material, Runnable beforeSwap)
             throws CertificateUpdateException {
@@ -289,12 +307,15 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
     private record Swap(TlsFrontend frontend, ServingCertificate old, ServingCertificate next) { }
 
     /** The material of an unused file, checked as a served one is and with its chain in order. */
-    private static CertificateMaterial checked(String file, CertificateMaterial material)
+    private CertificateMaterial checked(String file, CertificateMaterial material)
             throws CertificateUpdateException {
+        CertificateLayout layout = layout();
         try {
             LoadedCertificate c = CertificateAssembly.assemble(new CertificateAssembly.Placement(Path.of(file),
-                    List.of(), List.of(), CertificateSource.OcspOptions.DEFAULT, List.of()), material.chain(),
-                    material.key(), CertificateAssembly.IssuerPart.of(file + ".issuer", material.issuer()));
+                    List.of(), List.of(), CertificateSource.OcspOptions.DEFAULT, List.of(), TlsOverrides.NONE, layout),
+                    material.chain(),
+                    material.key(), CertificateAssembly.IssuerPart.of(layout.siblingName(file, ".issuer"),
+                            material.issuer()));
             return new CertificateMaterial(c.chain(), c.privateKey(), material.issuer(), material.ocsp());
         } catch (RuntimeException e) {
             throw refused(file, e);

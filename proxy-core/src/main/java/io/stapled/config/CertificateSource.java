@@ -15,6 +15,12 @@ import java.util.Objects;
 public sealed interface CertificateSource {
 
     /**
+     * HAProxy's multi-certificate bundle extensions, in HAProxy's load order: a {@code crt} that does not
+     * exist names each {@code <crt><ext>} that does.
+     */
+    List<String> BUNDLE_EXTENSIONS = List.of(".dsa", ".ecdsa", ".rsa");
+
+    /**
      * Per-certificate OCSP options; {@code responder} null means the AIA URL (or the global override).
      * {@code autoUpdate} false (a crt-list's {@code [ocsp-update off]}) only stops scheduled fetches: as in
      * HAProxy the {@code .ocsp} file is still served, pushes accepted and on-demand updates fetched.
@@ -29,7 +35,8 @@ public sealed interface CertificateSource {
 
     /**
      * One PEM file: a bundle (certificate, key, chain) or a certificate whose key is in {@code key}
-     * or in a sibling {@code <crt>.key} file.
+     * or in a sibling {@code <crt>.key} file. A {@code crt} that does not exist names an HAProxy
+     * multi-certificate bundle ({@link #BUNDLE_EXTENSIONS}), each member its own certificate.
      *
      * @param sni       extra SNI names this certificate answers to; empty means the names in the certificate
      * @param crtOrigin where {@code crt} was written, or null
@@ -74,20 +81,30 @@ public sealed interface CertificateSource {
         }
     }
 
-    /** An HAProxy crt-list: one certificate per line with optional {@code [options]} and SNI filters. */
-    record CrtList(Path file, OcspOptions ocsp, ConfigOrigin origin) implements CertificateSource {
+    /**
+     * An HAProxy crt-list: one certificate per line with optional {@code [options]} and SNI filters.
+     *
+     * @param crtBase where relative entries start (HAProxy's {@code crt-base}); null means the crt-list's
+     *                directory
+     */
+    record CrtList(Path file, OcspOptions ocsp, ConfigOrigin origin, Path crtBase) implements CertificateSource {
         public CrtList(Path file, OcspOptions ocsp) {
-            this(file, ocsp, null);
+            this(file, ocsp, null, null);
+        }
+
+        public CrtList(Path file, OcspOptions ocsp, ConfigOrigin origin) {
+            this(file, ocsp, origin, null);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof CrtList c && Objects.equals(file, c.file) && Objects.equals(ocsp, c.ocsp);
+            return o instanceof CrtList c && Objects.equals(file, c.file) && Objects.equals(ocsp, c.ocsp)
+                    && Objects.equals(crtBase, c.crtBase);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(file, ocsp);
+            return Objects.hash(file, ocsp, crtBase);
         }
     }
 }

@@ -26,9 +26,20 @@ final class FrontendBinder {
     /** A frontend's listening address and where it was written, for the address clash check. */
     record Listener(HostPort address, YamlValue where) { }
 
+    /**
+     * Where relative certificate paths start: HAProxy's {@code crt-base} and {@code key-base}, the
+     * frontend's own or else the global ones; null means the config file's directory.
+     */
+    private record Bases(Path crt, Path key) { }
+
+    private final CertificateFiles global;
     private final UniqueNames frontendNames = new UniqueNames("frontend");
     private final List<BackendReference> backendReferences = new ArrayList<>();
     private final List<Listener> listeners = new ArrayList<>();
+
+    FrontendBinder(CertificateFiles global) {
+        this.global = global;
+    }
 
     List<BackendReference> backendReferences() {
         return backendReferences;
@@ -67,15 +78,17 @@ final class FrontendBinder {
         if (backend != null) {
             backendReferences.add(new BackendReference(backend, backendValue));
         }
-        List<CertificateSource> certificates = bindCertificates(m.required("certificates"));
+        YamlValue tlsValue = m.get("tls");
+        YamlMap tlsMap = tlsValue == null ? null : tlsValue.map();
+        Bases bases = bases(tlsMap);
+        List<CertificateSource> certificates = bindCertificates(m.required("certificates"), bases);
         YamlValue defaultValue = m.get("default_certificate");
-        Path defaultCertificate = defaultValue == null ? null : defaultValue.existingFile();
+        Path defaultCertificate = defaultValue == null ? null : defaultValue.existingFile(bases.crt());
         if (defaultCertificate != null && !isAmong(defaultCertificate, certificates)) {
             defaultValue.error("default_certificate " + defaultCertificate + " is not one of this frontend's "
                     + "certificates (a crt, or a file in one of its dirs)");
         }
-        YamlValue tlsValue = m.get("tls");
-        TlsConfig tls = TlsBinder.bind(tlsValue, mode);
+        TlsConfig tls = TlsBinder.bind(tlsMap, mode);
         YamlValue httpValue = m.get("http");
         if (httpValue != null && mode == Mode.TCP) {
             m.error("http", "http settings only apply to frontends in mode http; this one is mode tcp");
@@ -92,13 +105,21 @@ final class FrontendBinder {
                 clientTimeout, accessLog, maxHandshakesPerSource);
     }
 
+    /** The frontend's {@code tls.crt_base} / {@code tls.key_base}, each else the global one. */
+    private Bases bases(YamlMap tls) {
+        YamlValue crt = tls == null ? null : tls.get("crt_base");
+        YamlValue key = tls == null ? null : tls.get("key_base");
+        return new Bases(crt == null ? global.crtBase() : crt.existingDirectory(),
+                key == null ? global.keyBase() : key.existingDirectory());
+    }
+
     /** Whether {@code file} is served by one of {@code sources}; a crt-list's contents are not known here. */
     private static boolean isAmong(Path file, List<CertificateSource> sources) {
         for (CertificateSource source : sources) {
             if (source instanceof CertificateSource.CrtList) {
                 return true;
             }
-            if (source instanceof CertificateSource.File f && file.equals(f.crt())) {
+            if (source instanceof CertificateSource.File f && (file.equals(f.crt()) || isBundleMember(file, f.crt()))) {
                 return true;
             }
             if (source instanceof CertificateSource.Directory d && d.dir() != null && file.startsWith(d.dir())) {
@@ -108,7 +129,12 @@ final class FrontendBinder {
         return false;
     }
 
-    private static List<CertificateSource> bindCertificates(YamlValue value) {
+    private static boolean isBundleMember(Path file, Path crt) {
+        return CertificateSource.BUNDLE_EXTENSIONS.stream()
+                .anyMatch(ext -> file.equals(crt.resolveSibling(crt.getFileName() + ext)));
+    }
+
+    private static List<CertificateSource> bindCertificates(YamlValue value, Bases bases) {
         List<CertificateSource> sources = new ArrayList<>();
         if (value == null) {
             return sources;
@@ -118,7 +144,7 @@ final class FrontendBinder {
             value.error("needs at least one certificate source (crt, dir or crt_list)");
         }
         for (YamlValue item : items) {
-            CertificateSource source = bindCertificate(item);
+            CertificateSource source = bindCertificate(item, bases);
             if (source != null) {
                 sources.add(source);
             }
@@ -126,7 +152,7 @@ final class FrontendBinder {
         return sources;
     }
 
-    private static CertificateSource bindCertificate(YamlValue value) {
+    private static CertificateSource bindCertificate(YamlValue value, Bases bases) {
         if (value.isScalar()) {
             value.error("expected a certificate source like { crt: " + value.scalar("") + " }, { dir: ... } or "
                     + "{ crt_list: ... }, got " + value.describe());
@@ -169,13 +195,15 @@ final class FrontendBinder {
             sni.error("sni is only allowed together with crt (a crt-list line carries its own SNI filters)");
         }
         if (crt != null) {
-            return new CertificateSource.File(crt.existingFile(), key == null ? null : key.existingFile(),
-                    sniNames(sni), ocsp, crt.origin(), key == null ? null : key.origin());
+            return new CertificateSource.File(crt.existingCertificate(bases.crt()),
+                    key == null ? null : key.existingFile(bases.key()), sniNames(sni), ocsp, crt.origin(),
+                    key == null ? null : key.origin());
         }
         if (dir != null) {
-            return new CertificateSource.Directory(dir.existingDirectory(), ocsp, dir.origin());
+            return new CertificateSource.Directory(dir.existingDirectory(bases.crt()), ocsp, dir.origin());
         }
-        return new CertificateSource.CrtList(crtList.existingFile(), ocsp, crtList.origin());
+        // As in HAProxy, crt-base prefixes the crt-list's entries, not the crt-list file itself.
+        return new CertificateSource.CrtList(crtList.existingFile(), ocsp, crtList.origin(), bases.crt());
     }
 
     private static List<String> sniNames(YamlValue value) {

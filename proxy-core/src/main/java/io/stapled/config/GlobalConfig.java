@@ -9,15 +9,30 @@ import java.time.Duration;
  * @param tlsProvider    which TLS implementation; {@code OPENSSL} (BoringSSL) unless the config asks
  * @param shutdownGrace  how long in-flight requests may run after SIGTERM before connections close
  * @param logLevel       root log level (ERROR, WARN, INFO, DEBUG, TRACE)
+ * @param certificateFiles where certificate files and their siblings are found (HAProxy's {@code crt-base},
+ *                       {@code key-base}, {@code ssl-load-extra-del-ext}, {@code issuers-chain-path})
  */
 public record GlobalConfig(
         int workers,
         TlsProvider tlsProvider,
         Duration shutdownGrace,
-        String logLevel) {
+        String logLevel,
+        CertificateFiles certificateFiles) {
+
+    public GlobalConfig {
+        certificateFiles = certificateFiles == null ? CertificateFiles.DEFAULT : certificateFiles;
+    }
+
+    public GlobalConfig(int workers, TlsProvider tlsProvider, Duration shutdownGrace, String logLevel) {
+        this(workers, tlsProvider, shutdownGrace, logLevel, CertificateFiles.DEFAULT);
+    }
 
     public static GlobalConfig defaults() {
         return new GlobalConfig(0, TlsProvider.OPENSSL, Duration.ofSeconds(10), "INFO");
+    }
+
+    public GlobalConfig withCertificateFiles(CertificateFiles files) {
+        return new GlobalConfig(workers, tlsProvider, shutdownGrace, logLevel, files);
     }
 
     public enum TlsProvider { OPENSSL, JDK }

@@ -40,7 +40,7 @@ final class StapledConfigBinder {
         YamlMap m = root.map();
         GlobalConfig global = bindGlobal(m.get("global"));
         OcspConfig ocsp = OcspBinder.bind(m.get("ocsp"));
-        FrontendBinder frontendBinder = new FrontendBinder();
+        FrontendBinder frontendBinder = new FrontendBinder(global.certificateFiles());
         List<FrontendConfig> frontends = frontendBinder.bindAll(m.required("frontends"));
         BackendBinder backendBinder = new BackendBinder();
         YamlValue backendsValue = m.required("backends");
@@ -71,8 +71,15 @@ final class StapledConfigBinder {
         GlobalConfig.TlsProvider provider = m.choice("tls_provider", PROVIDERS, d.tlsProvider());
         Duration shutdownGrace = m.durationOrZero("shutdown_grace", d.shutdownGrace());
         String logLevel = m.choice("log_level", LOG_LEVELS, d.logLevel());
+        YamlValue crtBase = m.get("crt_base");
+        YamlValue keyBase = m.get("key_base");
+        boolean deleteExtension = m.bool("load_extra_del_ext", false);
+        YamlValue issuers = m.get("issuers_chain_path");
         m.finish();
-        return new GlobalConfig(workers, provider, shutdownGrace, logLevel);
+        return new GlobalConfig(workers, provider, shutdownGrace, logLevel, new CertificateFiles(
+                crtBase == null ? null : crtBase.existingDirectory(), keyBase == null ? null : keyBase.existingDirectory(),
+                deleteExtension, issuers == null ? null : issuers.existingDirectory(),
+                issuers == null ? null : issuers.origin()));
     }
 
     private RuntimeApiConfig bindRuntimeApi(YamlValue value) {

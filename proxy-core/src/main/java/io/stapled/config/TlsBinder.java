@@ -22,11 +22,15 @@ final class TlsBinder {
     }
 
     static TlsConfig bind(YamlValue value, FrontendConfig.Mode mode) {
+        return bind(value == null ? null : value.map(), mode);
+    }
+
+    /** @param m the {@code tls:} map, or null when absent; the frontend binder may have read keys of it already */
+    static TlsConfig bind(YamlMap m, FrontendConfig.Mode mode) {
         TlsConfig d = defaultsFor(mode);
-        if (value == null) {
+        if (m == null) {
             return d;
         }
-        YamlMap m = value.map();
         YamlValue protocolsValue = m.get("protocols");
         List<String> protocols = protocolsValue == null ? d.protocols() : protocols(protocolsValue);
         String ciphers = m.string("ciphers", d.ciphers());

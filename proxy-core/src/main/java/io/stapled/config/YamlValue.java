@@ -252,12 +252,20 @@ final class YamlValue {
 
     /** A path, resolved against the config file's directory when relative; nothing is checked on disk. */
     Path filePath() {
+        return filePath(null);
+    }
+
+    /**
+     * A path, resolved against {@code base} when relative (HAProxy's {@code crt-base}/{@code key-base}),
+     * or against the config file's directory when {@code base} is null; nothing is checked on disk.
+     */
+    Path filePath(Path base) {
         String text = string();
         if (text == null) {
             return null;
         }
         try {
-            return context.baseDirectory().resolve(text.strip()).normalize();
+            return (base != null ? base : context.baseDirectory()).resolve(text.strip()).normalize();
         } catch (InvalidPathException e) {
             error("not a valid path: " + describe());
             return null;
@@ -269,7 +277,31 @@ final class YamlValue {
      * would block whoever opens it and a device such as /dev/zero never ends.
      */
     Path existingFile() {
-        Path p = filePath();
+        return existingFile(null);
+    }
+
+    /** {@link #existingFile()} with relative paths resolved against {@code base} ({@link #filePath(Path)}). */
+    Path existingFile(Path base) {
+        return checkedFile(filePath(base));
+    }
+
+    /**
+     * {@link #existingFile(Path)}, or a file that does not exist but names an HAProxy multi-certificate
+     * bundle: one or more of {@code <file>.dsa}, {@code .ecdsa}, {@code .rsa} exist (each is checked when read).
+     */
+    Path existingCertificate(Path base) {
+        Path p = filePath(base);
+        if (p != null && context.checkFiles() && !Files.exists(p)) {
+            for (String ext : CertificateSource.BUNDLE_EXTENSIONS) {
+                if (Files.exists(p.resolveSibling(p.getFileName() + ext))) {
+                    return p;
+                }
+            }
+        }
+        return checkedFile(p);
+    }
+
+    private Path checkedFile(Path p) {
         if (p != null && context.checkFiles()) {
             String notRegular = notRegular(p);
             if (!Files.exists(p)) {
@@ -295,7 +327,12 @@ final class YamlValue {
 
     /** A {@link #filePath()} that must be a readable directory (unless file checks are off). */
     Path existingDirectory() {
-        Path p = filePath();
+        return existingDirectory(null);
+    }
+
+    /** {@link #existingDirectory()} with relative paths resolved against {@code base}. */
+    Path existingDirectory(Path base) {
+        Path p = filePath(base);
         if (p != null && context.checkFiles()) {
             if (!Files.exists(p)) {
                 error("directory not found: " + p);

@@ -29,8 +29,8 @@ final class OcspWiring {
         for (LoadedCertificate c : certificates) {
             if (c.ocspSubject().missingIssuer(settings)) {
                 throw new StartupException(c.source() + ": missing issuer certificate for OCSP: add it to the"
-                        + " chain in the file or write it to " + c.source().getFileName() + ".issuer"
-                        + " (or disable OCSP for this certificate)");
+                        + " chain in the file, write it to " + c.layout().sibling(c.source(), ".issuer").getFileName()
+                        + " or put its chain in global.issuers_chain_path (or disable OCSP for this certificate)");
             }
         }
     }

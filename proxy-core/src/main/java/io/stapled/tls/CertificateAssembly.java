@@ -33,20 +33,22 @@ public final class CertificateAssembly {
      * @param sni      names to answer to; empty means the leaf's own names
      * @param excluded names never to answer to
      * @param tls      what the crt-list line changes in the certificate's TLS context
+     * @param layout   the global file rules: sibling names, the chains of {@code issuers-chain-path}
      */
     public record Placement(Path source, List<String> sni, List<String> excluded, OcspOptions ocsp,
-                            List<String> alpn, TlsOverrides tls) {
+                            List<String> alpn, TlsOverrides tls, CertificateLayout layout) {
         public Placement {
             Objects.requireNonNull(source, "source");
             sni = List.copyOf(sni);
             excluded = List.copyOf(excluded);
             alpn = List.copyOf(alpn);
             tls = tls == null ? TlsOverrides.NONE : tls;
+            layout = layout == null ? CertificateLayout.DEFAULT : layout;
         }
 
-        /** A placement with the frontend's TLS settings (no crt-list options besides {@code alpn}). */
+        /** A placement with the frontend's TLS settings (no crt-list options besides {@code alpn}), default layout. */
         public Placement(Path source, List<String> sni, List<String> excluded, OcspOptions ocsp, List<String> alpn) {
-            this(source, sni, excluded, ocsp, alpn, TlsOverrides.NONE);
+            this(source, sni, excluded, ocsp, alpn, TlsOverrides.NONE, CertificateLayout.DEFAULT);
         }
     }
 
@@ -73,6 +75,15 @@ public final class CertificateAssembly {
         }
     }
 
+    /** The leaf's key is neither EC nor RSA (a DSA member of an HAProxy bundle, say). */
+    public static final class UnsupportedKeyException extends TlsSetupException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedKeyException(Path source, String algorithm) {
+            super(source + ": unsupported key algorithm " + algorithm + " (stapled serves EC and RSA certificates)");
+        }
+    }
+
     /**
      * Checks and assembles one served certificate, with a new empty staple slot.
      *
@@ -91,10 +102,15 @@ public final class CertificateAssembly {
             throw new KeyMismatchException(source);
         }
         X509Certificate leaf = chain.get(0);
+        if (chain.size() == 1) {
+            // HAProxy's issuers-chain-path: only a file with no chain of its own is completed
+            List<X509Certificate> completed = new ArrayList<>(chain);
+            completed.addAll(placement.layout().issuers().chainOf(leaf));
+            chain = completed;
+        }
         KeyType keyType = X509Facts.keyType(leaf);
         if (keyType == null) {
-            throw new TlsSetupException(source + ": unsupported key algorithm " + leaf.getPublicKey().getAlgorithm()
-                    + " (stapled serves EC and RSA certificates)");
+            throw new UnsupportedKeyException(source, leaf.getPublicKey().getAlgorithm());
         }
         String refusal = CertificateChecks.refusal(leaf);
         if (refusal != null) {
@@ -107,9 +123,9 @@ public final class CertificateAssembly {
                 : placement.sni().stream().map(X509Facts::normalize).toList();
         return new LoadedCertificate(source, chain, key, keyType, names,
                 placement.excluded().stream().map(X509Facts::normalize).toList(),
-                issuer(source, chain, issuerPart), placement.ocsp(), placement.alpn(),
+                issuer(source, chain, issuerPart, placement.layout().issuers()), placement.ocsp(), placement.alpn(),
                 new StapleSlot(), CertificateFacts.mustStaple(leaf), CertificateFacts.ocspUrl(leaf),
-                placement.tls());
+                placement.tls(), placement.layout());
     }
 
     /** Leaf (the certificate of the key) first, then each certificate's issuer, then any others; null if no leaf. */
@@ -148,17 +164,24 @@ public final class CertificateAssembly {
 
     /**
      * The issuer rule, HAProxy's: the certificate after the leaf in the ordered chain if it issued the
-     * leaf, else the {@code .issuer} certificate that did, else null (the OCSP assembly decides whether
-     * that is fatal). An {@code .issuer} part that holds no issuer of the leaf is a mistake, refused.
+     * leaf, else the {@code .issuer} certificate that did, else the first certificate of an
+     * {@code issuers-chain-path} chain that did, else null (the OCSP assembly decides whether that is
+     * fatal). An {@code .issuer} part that holds no issuer of the leaf is a mistake, refused.
      */
     static X509Certificate issuer(Path source, List<X509Certificate> chain, IssuerPart issuerPart) {
+        return issuer(source, chain, issuerPart, IssuerChains.NONE);
+    }
+
+    static X509Certificate issuer(Path source, List<X509Certificate> chain, IssuerPart issuerPart,
+                                  IssuerChains issuers) {
         X509Certificate leaf = chain.get(0);
         if (chain.size() > 1 && X509Facts.issued(chain.get(1), leaf)) {
             return chain.get(1);
         }
         List<X509Certificate> candidates = issuerPart.certificates().get();
         if (candidates == null) {
-            return null;
+            List<X509Certificate> chained = issuers.chainOf(leaf);
+            return chained.isEmpty() ? null : chained.get(0);
         }
         for (X509Certificate c : candidates) {
             if (X509Facts.issued(c, leaf)) {

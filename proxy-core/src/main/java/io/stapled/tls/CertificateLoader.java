@@ -14,8 +14,9 @@ import io.stapled.config.ConfigException;
 import io.stapled.config.ConfigOrigin;
 import io.stapled.config.CertificateSource.OcspOptions;
 import io.stapled.ocsp.RegularFiles;
-import io.stapled.ocsp.StapleFiles;
 import io.stapled.ocsp.StapleSlots;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads certificates in HAProxy's layouts: a PEM bundle (certificates and key in any order), a
@@ -25,7 +26,9 @@ import io.stapled.ocsp.StapleSlots;
  * leaf is refused; an expired, expiring or weak one is served with a warning ({@link CertificateChecks}).
  */
 public final class CertificateLoader {
+    private static final Logger log = LoggerFactory.getLogger(CertificateLoader.class);
     private static final List<String> DIRECTORY_SKIPPED_SUFFIXES = List.of(".ocsp", ".issuer", ".sctl", ".key");
+    private static final String DSA = ".dsa";
 
     private CertificateLoader() { }
 
@@ -42,9 +45,15 @@ public final class CertificateLoader {
 
     /** As {@link #load(CertificateSource)}, each certificate stapled from the slot {@code slots} hands out. */
     public static List<LoadedCertificate> load(CertificateSource source, StapleSlots slots) {
+        return load(source, slots, CertificateLayout.DEFAULT);
+    }
+
+    /** As {@link #load(CertificateSource, StapleSlots)}, siblings and chains found by {@code layout}'s rules. */
+    public static List<LoadedCertificate> load(CertificateSource source, StapleSlots slots, CertificateLayout layout) {
         if (source instanceof CertificateSource.File f) {
             try {
-                return List.of(loadFile(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of(), f.keyOrigin(), slots));
+                return loadNamed(f.crt(), f.key(), f.sni(), List.of(), f.ocsp(), List.of(), f.keyOrigin(), slots,
+                        layout);
             } catch (TlsSetupException e) {
                 throw at(f.crtOrigin(), e);
             }
@@ -52,7 +61,10 @@ public final class CertificateLoader {
             try {
                 List<LoadedCertificate> out = new ArrayList<>();
                 for (Path file : certificateFiles(d.dir())) {
-                    out.add(loadFile(file, null, List.of(), List.of(), d.ocsp(), List.of(), null, slots));
+                    LoadedCertificate c = loadMember(file, List.of(), List.of(), d.ocsp(), List.of(), slots, layout);
+                    if (c != null) {
+                        out.add(c);
+                    }
                 }
                 return List.copyOf(out);
             } catch (TlsSetupException e) {
@@ -61,12 +73,12 @@ public final class CertificateLoader {
         } else if (source instanceof CertificateSource.CrtList c) {
             try {
                 List<LoadedCertificate> out = new ArrayList<>();
-                for (CrtListEntry e : CrtListParser.parse(c.file())) {
-                    OcspOptions ocsp = e.ocspUpdate() == null ? c.ocsp()
-                            : new OcspOptions(e.ocspUpdate() || c.ocsp().enabled(), c.ocsp().responder(), e.ocspUpdate());
+                for (CrtListEntry e : CrtListParser.parse(c.file(), c.crtBase())) {
                     try {
-                        out.add(loadFile(e.crt(), null, e.sni(), e.excluded(), ocsp, e.alpn(), null, slots)
-                                .withTls(e.tls()));
+                        for (LoadedCertificate member : loadNamed(e.crt(), null, e.sni(), e.excluded(),
+                                e.ocspUnder(c.ocsp()), e.alpn(), null, slots, layout)) {
+                            out.add(member.withTls(e.tls()));
+                        }
                     } catch (TlsSetupException ex) {
                         throw new TlsSetupException(c.file() + ":" + e.line() + ": " + ex.getMessage(), ex);
                     }
@@ -87,6 +99,74 @@ public final class CertificateLoader {
         ConfigException located = origin.error(e.getMessage());
         located.initCause(e);
         return located;
+    }
+
+    /**
+     * HAProxy's multi-certificate bundle: a {@code crt} that does not exist stands for each of
+     * {@code <crt>.dsa}, {@code <crt>.ecdsa}, {@code <crt>.rsa} that does, in that order (HAProxy's), each
+     * its own certificate with its own siblings. An existing {@code crt} is just itself.
+     */
+    static List<Path> bundleMembers(Path crt) {
+        if (Files.exists(crt)) {
+            return List.of(crt);
+        }
+        List<Path> members = new ArrayList<>();
+        for (String ext : CertificateSource.BUNDLE_EXTENSIONS) {
+            Path member = crt.resolveSibling(crt.getFileName() + ext);
+            if (Files.exists(member)) {
+                members.add(member);
+            }
+        }
+        return members.isEmpty() ? List.of(crt) : List.copyOf(members);
+    }
+
+    /** The certificate a config names, or each member when it names a bundle. */
+    private static List<LoadedCertificate> loadNamed(Path crt, Path key, List<String> sni, List<String> excluded,
+                                                     OcspOptions ocsp, List<String> alpn, ConfigOrigin keyOrigin,
+                                                     StapleSlots slots, CertificateLayout layout) {
+        List<Path> members = bundleMembers(crt);
+        if (members.size() == 1 && members.get(0).equals(crt)) {
+            return List.of(loadFile(crt, key, sni, excluded, ocsp, alpn, keyOrigin, slots, layout));
+        }
+        if (key != null) {
+            throw new TlsSetupException(crt + ": a multi-certificate bundle (" + names(members) + ") takes each "
+                    + "member's key from the member or its .key sibling; an explicit key would fit one member only");
+        }
+        List<LoadedCertificate> out = new ArrayList<>();
+        for (Path member : members) {
+            LoadedCertificate c = loadMember(member, sni, excluded, ocsp, alpn, slots, layout);
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new TlsSetupException(crt + ": the bundle's only member " + members.get(0).getFileName()
+                    + " is a DSA certificate; stapled serves EC and RSA certificates");
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * A file found rather than named (a bundle member, a directory entry): a {@code .dsa} one with a DSA
+     * key is skipped with a warning (null), since HAProxy would load it and no client today negotiates
+     * DSA; anything else is loaded or refused as a named file.
+     */
+    private static LoadedCertificate loadMember(Path file, List<String> sni, List<String> excluded, OcspOptions ocsp,
+                                                List<String> alpn, StapleSlots slots, CertificateLayout layout) {
+        try {
+            return loadFile(file, null, sni, excluded, ocsp, alpn, null, slots, layout);
+        } catch (CertificateAssembly.UnsupportedKeyException e) {
+            if (!file.getFileName().toString().endsWith(DSA)) {
+                throw e;
+            }
+            log.warn("certificate {}: skipped: a DSA certificate, which stapled does not serve (EC and RSA only); "
+                    + "the bundle's other members serve every client", file);
+            return null;
+        }
+    }
+
+    private static String names(List<Path> files) {
+        return String.join(", ", files.stream().map(p -> p.getFileName().toString()).toList());
     }
 
     /** The certificate files of a directory, sorted by name, without siblings and dotfiles. */
@@ -121,13 +201,13 @@ public final class CertificateLoader {
      */
     public static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
                                              OcspOptions ocsp, List<String> alpn) {
-        return loadFile(crt, key, sni, excluded, ocsp, alpn, null, StapleSlots.UNMANAGED);
+        return loadFile(crt, key, sni, excluded, ocsp, alpn, null, StapleSlots.UNMANAGED, CertificateLayout.DEFAULT);
     }
 
     /** @param keyOrigin where the explicit {@code key} was written: its problems are reported there */
     private static LoadedCertificate loadFile(Path crt, Path key, List<String> sni, List<String> excluded,
                                               OcspOptions ocsp, List<String> alpn, ConfigOrigin keyOrigin,
-                                              StapleSlots slots) {
+                                              StapleSlots slots, CertificateLayout layout) {
         PemContent content = PemContent.read(crt);
         if (content.certificates().isEmpty()) {
             throw new TlsSetupException(crt + ": no certificate found in the file");
@@ -148,7 +228,7 @@ public final class CertificateLoader {
                 throw at(keyOrigin, e);
             }
         } else if (keys.keyCount() == 0) {
-            Path sibling = crt.resolveSibling(crt.getFileName() + ".key");
+            Path sibling = layout.sibling(crt, ".key");
             if (!Files.exists(sibling)) {
                 throw new TlsSetupException(crt + ": no private key in the file and no " + sibling.getFileName()
                         + " beside it");
@@ -162,10 +242,12 @@ public final class CertificateLoader {
         if (keys.keyCount() > 1) {
             throw new TlsSetupException(keyFile + ": holds " + keys.keyCount() + " private keys, expected one");
         }
-        refuseSpecialOcspFile(crt);
+        refuseSpecialOcspFile(layout.sibling(crt, ".ocsp"));
         try {
-            return CertificateAssembly.assemble(new CertificateAssembly.Placement(crt, sni, excluded, ocsp, alpn),
-                    content.certificates(), keys.key(), issuerSibling(crt)).stapledBy(slots);
+            CertificateAssembly.Placement placement = new CertificateAssembly.Placement(crt, sni, excluded, ocsp, alpn,
+                    TlsOverrides.NONE, layout);
+            return CertificateAssembly.assemble(placement, content.certificates(), keys.key(),
+                    issuerSibling(layout.sibling(crt, ".issuer"))).stapledBy(slots);
         } catch (CertificateAssembly.KeyMismatchException e) {
             throw new TlsSetupException(crt + ": the private key"
                     + (keyFile.equals(crt) ? "" : " in " + keyFile) + " does not match the certificate", e);
@@ -176,8 +258,7 @@ public final class CertificateLoader {
      * The OCSP engine reads {@code <crt>.ocsp} later, on its own thread, where a FIFO would block it and
      * a device fill the heap; such a file is a mistake best reported now, with the certificate.
      */
-    private static void refuseSpecialOcspFile(Path crt) {
-        Path sibling = StapleFiles.ocspFile(crt);
+    private static void refuseSpecialOcspFile(Path sibling) {
         String notRegular;
         try {
             notRegular = RegularFiles.notRegular(sibling);
@@ -190,8 +271,7 @@ public final class CertificateLoader {
     }
 
     /** HAProxy's {@code <crt>.issuer} sibling, read only if the chain lacks the issuer. */
-    private static CertificateAssembly.IssuerPart issuerSibling(Path crt) {
-        Path sibling = crt.resolveSibling(crt.getFileName() + ".issuer");
+    private static CertificateAssembly.IssuerPart issuerSibling(Path sibling) {
         return new CertificateAssembly.IssuerPart(sibling.toString(),
                 () -> Files.exists(sibling) ? PemContent.read(sibling).certificates() : null);
     }

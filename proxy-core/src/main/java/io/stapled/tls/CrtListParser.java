@@ -29,6 +29,14 @@ public final class CrtListParser {
     private CrtListParser() { }
 
     public static List<CrtListEntry> parse(Path file) {
+        return parse(file, null);
+    }
+
+    /**
+     * @param crtBase where relative entries start (HAProxy's {@code crt-base}); null means the crt-list's
+     *                directory
+     */
+    public static List<CrtListEntry> parse(Path file, Path crtBase) {
         List<String> lines;
         try {
             lines = StandardCharsets.UTF_8.newDecoder()
@@ -47,14 +55,14 @@ public final class CrtListParser {
         } catch (IOException e) {
             throw new TlsSetupException(file + ": cannot read crt-list: " + oneLine(e), e);
         }
-        Path base = file.toAbsolutePath().getParent();
+        Path base = crtBase != null ? crtBase : file.toAbsolutePath().getParent();
         List<CrtListEntry> entries = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
-            entries.add(parseLine(file, i + 1, line, base));
+            entries.add(parseStripped(file, i + 1, line, base));
         }
         if (entries.isEmpty()) {
             throw new TlsSetupException(file + ": crt-list names no certificate");
@@ -65,19 +73,19 @@ public final class CrtListParser {
     /**
      * One line of {@code list} as if it stood at {@code lineNo} (a line added at runtime, {@code add ssl
      * crt-list}): the same rules and messages ({@code list:lineNo: ...}) as a line read from the file; a
-     * relative certificate path is resolved against the list's directory.
+     * relative certificate path is resolved against {@code crtBase}, or the list's directory when it is null.
      *
      * @throws TlsSetupException for a line that is blank, a comment, or not valid
      */
-    public static CrtListEntry parseLine(Path list, int lineNo, String line) {
+    public static CrtListEntry parseLine(Path list, int lineNo, String line, Path crtBase) {
         String stripped = line.strip();
         if (stripped.isEmpty() || stripped.startsWith("#")) {
             throw new TlsSetupException(list + ":" + lineNo + ": no certificate on the line");
         }
-        return parseLine(list, lineNo, stripped, list.toAbsolutePath().getParent());
+        return parseStripped(list, lineNo, stripped, crtBase != null ? crtBase : list.toAbsolutePath().getParent());
     }
 
-    private static CrtListEntry parseLine(Path file, int lineNo, String line, Path base) {
+    private static CrtListEntry parseStripped(Path file, int lineNo, String line, Path base) {
         String where = file + ":" + lineNo;
         int end = firstWhitespace(line);
         String crt = line.substring(0, end);

@@ -33,6 +33,8 @@ import io.stapled.ocsp.StapleSlots;
  * @param mustStaple    the leaf carries the TLS Feature extension asking for status_request
  * @param ocspUrl       the leaf's AIA OCSP responder, or null
  * @param tls           the crt-list line's other TLS options, applied to this certificate's context
+ * @param layout        where its siblings are and which chains complete it (the global options), kept
+ *                      so that a runtime replacement follows the same rules
  */
 public record LoadedCertificate(
         Path source,
@@ -47,8 +49,8 @@ public record LoadedCertificate(
         StapleSlot stapleSlot,
         boolean mustStaple,
         URI ocspUrl,
-        TlsOverrides tls) {
-
+        TlsOverrides tls,
+        CertificateLayout layout) {
 
     public LoadedCertificate {
         chain = List.copyOf(chain);
@@ -59,37 +61,40 @@ public record LoadedCertificate(
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("empty chain for " + source);
         }
+        layout = layout == null ? CertificateLayout.DEFAULT : layout;
     }
 
-    /** A certificate served with the frontend's TLS settings. */
+    /**
+     * A certificate served with the frontend's TLS settings, under the default layout ({@code <crt>.ocsp}
+     * siblings, no issuers chains).
+     */
     public LoadedCertificate(Path source, List<X509Certificate> chain, PrivateKey privateKey, KeyType keyType,
                              List<String> sniNames, List<String> excludedNames, X509Certificate issuer,
                              CertificateSource.OcspOptions ocsp, List<String> alpn, StapleSlot stapleSlot,
                              boolean mustStaple, URI ocspUrl) {
         this(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn, stapleSlot, mustStaple,
-                ocspUrl, TlsOverrides.NONE);
+                ocspUrl, TlsOverrides.NONE, CertificateLayout.DEFAULT);
     }
 
     /** This certificate served with a crt-list line's TLS options. */
     public LoadedCertificate withTls(TlsOverrides overrides) {
         return new LoadedCertificate(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn,
-                stapleSlot, mustStaple, ocspUrl, overrides);
+                stapleSlot, mustStaple, ocspUrl, overrides, layout);
     }
 
     public X509Certificate leaf() {
         return chain.get(0);
     }
 
-    /** What the OCSP engine manages for a certificate: named by its file, with the file's OCSP options. */
-    public static OcspSubject ocspSubject(Path source, X509Certificate leaf, X509Certificate issuer,
-                                          CertificateSource.OcspOptions ocsp) {
-        CertificateSource.OcspOptions o = ocsp == null ? CertificateSource.OcspOptions.DEFAULT : ocsp;
-        return new OcspSubject(source.toString(), leaf, issuer, source, o.responder(), o.enabled(),
-                o.autoUpdate());
-    }
-
+    /**
+     * What the OCSP engine manages for this certificate: named by its file, with the file's OCSP options
+     * and the staple file its layout names ({@code <crt>.ocsp}, or {@code site.ocsp} for {@code site.crt}
+     * under {@code ssl-load-extra-del-ext}).
+     */
     public OcspSubject ocspSubject() {
-        return ocspSubject(source, leaf(), issuer, ocsp);
+        CertificateSource.OcspOptions o = ocsp == null ? CertificateSource.OcspOptions.DEFAULT : ocsp;
+        return new OcspSubject(source.toString(), leaf(), issuer, source, o.responder(), o.enabled(),
+                o.autoUpdate(), layout.sibling(source, ".ocsp"));
     }
 
     /** This certificate bound to the slot {@code slots} hands out for it. */
@@ -101,7 +106,7 @@ public record LoadedCertificate(
             throw new TlsSetupException(source + ": " + e.getMessage(), e);
         }
         return new LoadedCertificate(source, chain, privateKey, keyType, sniNames, excludedNames, issuer, ocsp, alpn,
-                slot, mustStaple, ocspUrl, tls);
+                slot, mustStaple, ocspUrl, tls, layout);
     }
 
     /**
@@ -110,7 +115,7 @@ public record LoadedCertificate(
      */
     public CertificateAssembly.Placement placement() {
         List<String> configured = sniNames.equals(X509Facts.dnsNames(leaf())) ? List.of() : sniNames;
-        return new CertificateAssembly.Placement(source, configured, excludedNames, ocsp, alpn, tls);
+        return new CertificateAssembly.Placement(source, configured, excludedNames, ocsp, alpn, tls, layout);
     }
 
     /**
@@ -126,7 +131,7 @@ public record LoadedCertificate(
      */
     public LoadedCertificate replacedBy(List<X509Certificate> certificates, PrivateKey key, X509Certificate issuer) {
         return CertificateAssembly.assemble(placement(), certificates, key,
-                CertificateAssembly.IssuerPart.of(source + ".issuer", issuer));
+                CertificateAssembly.IssuerPart.of(layout.sibling(source, ".issuer").toString(), issuer));
     }
 
     @Override

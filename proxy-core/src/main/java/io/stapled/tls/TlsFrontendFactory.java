@@ -59,9 +59,10 @@ public final class TlsFrontendFactory {
         if (frontend.certificates().isEmpty()) {
             throw new TlsSetupException("no certificates configured");
         }
+        CertificateLayout layout = CertificateLayout.of(global.certificateFiles());
         List<LoadedCertificate> loaded = new ArrayList<>();
         for (CertificateSource source : frontend.certificates()) {
-            loaded.addAll(CertificateLoader.load(source, slots));
+            loaded.addAll(CertificateLoader.load(source, slots, layout));
         }
         ServerContextFactory contexts = new ServerContextFactory(frontend.tls(), provider);
         TicketKeyRotator tickets = frontend.tls().sessionTickets() && contexts.isOpenSsl()

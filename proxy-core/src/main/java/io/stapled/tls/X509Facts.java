@@ -77,7 +77,11 @@ final class X509Facts {
         if (pub instanceof RSAPublicKey rsa && key instanceof RSAPrivateCrtKey crt) {
             return rsa.getModulus().equals(crt.getModulus()) && rsa.getPublicExponent().equals(crt.getPublicExponent());
         }
-        String alg = "RSA".equals(key.getAlgorithm()) ? "SHA256withRSA" : "SHA256withECDSA";
+        String alg = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "DSA" -> "SHA256withDSA"; // matched so that it is refused as DSA, not as a mismatch
+            default -> "SHA256withECDSA";
+        };
         byte[] challenge = new byte[32];
         new SecureRandom().nextBytes(challenge);
         try {
