@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import io.stapled.config.ConfigLoader;
 import io.stapled.server.StapledServer;
 import io.stapled.testing.ExternalTool;
+import io.stapled.testing.HaproxyProcess;
 import io.stapled.testkit.Poll;
 import io.stapled.testkit.TestPki;
 import io.stapled.testkit.pki.CertificateBuilder;
@@ -163,6 +164,18 @@ class CertificateLayoutsEndToEndTest {
                 () -> java.util.Arrays.equals(pushed, readOrNull(dir.resolve("ssl/site.pem.rsa.ocsp"))));
     }
 
+    /** The runtime API reads a crt-list under {@code crt_base} as the loader does: the same files, options kept. */
+    @Test
+    void aCrtListUnderCrtBaseIsShownWithTheFilesItServes() throws Exception {
+        ExternalTool.assumeInstalled("socat");
+        leaf("a.test", "a.test", false).writeBundle(dir.resolve("ssl/a.pem"));
+        TestPki.write(dir.resolve("lists/certs.list"), "a.pem [ssl-max-ver TLSv1.2] a.test\n");
+        start("global: { crt_base: ssl }", "- crt_list: lists/certs.list");
+        assertTrue(sClient("a.test").contains("New, TLSv1.2,"), "the line's option applies");
+        assertEquals("# " + dir.resolve("lists/certs.list") + "\n" + dir.resolve("ssl/a.pem")
+                + ":1 [ssl-max-ver TLSv1.2] a.test\n\n", cli("show ssl crt-list -n " + dir.resolve("lists/certs.list") + "\n"));
+    }
+
     @Test
     void loadExtraDelExtFindsSiteKeyAndSiteOcspAndTheRuntimeApiTakesSiteKeyForSiteCrt() throws Exception {
         ExternalTool.assumeInstalled("socat");
@@ -249,8 +262,9 @@ class CertificateLayoutsEndToEndTest {
                 """, "- crt: site.pem\n- crt: del.crt");
 
         int port = io.stapled.testing.OpenSslOcspResponder.freePort();
-        Path cfg = TestPki.write(dir.resolve("haproxy.cfg"), """
+        try (HaproxyProcess haproxy = HaproxyProcess.start(Files.createDirectories(dir.resolve("haproxy")), """
                 global
+                  stats socket ${socket} level admin
                   crt-base %s
                   ssl-load-extra-del-ext
                   issuers-chain-path %s
@@ -264,19 +278,9 @@ class CertificateLayoutsEndToEndTest {
                   default_backend app
                 backend app
                   server app1 127.0.0.1:%d
-                """.formatted(dir.resolve("ssl"), dir.resolve("issuers"), port, deployment.backend.address().getPort()));
-        ExternalTool.Result check = ExternalTool.run(20, List.of("haproxy", "-c", "-f", cfg.toString()));
-        assertEquals(0, check.exitCode(), check.output());
-        Process haproxy = ExternalTool.start(dir.resolve("haproxy.log"), List.of("haproxy", "-db", "-f", cfg.toString()));
-        try {
+                """.formatted(dir.resolve("ssl"), dir.resolve("issuers"), port,
+                deployment.backend.address().getPort()))) {
             int stapled = server.frontend("https").address().getPort();
-            Poll.until(Duration.ofSeconds(10), "haproxy listening", () -> {
-                try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
-                    return true;
-                } catch (IOException e) {
-                    return false;
-                }
-            });
             List<String> rsaOnly = List.of("-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256");
             // del.test has an ECDSA certificate only: an RSA-only client has nothing to get there
             for (List<String> probe : List.of(List.of("site.test"), List.of("del.test"), concat("site.test", rsaOnly))) {
@@ -289,9 +293,6 @@ class CertificateLayoutsEndToEndTest {
                     "HAProxy completes the chain from issuers-chain-path too");
             assertEquals(List.of("0 s:CN = rsa.site.test", "1 s:CN = e2e intermediate"), subjects(sClientAt(port,
                     "site.test", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")));
-        } finally {
-            haproxy.destroy();
-            haproxy.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 
