@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ import io.stapled.net.Transport;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.CheckStatus;
 import io.stapled.proxy.backend.HealthChecker;
-import io.stapled.testing.ExternalTool;
+import io.stapled.testing.HaproxyProcess;
 import io.stapled.testkit.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -107,16 +106,13 @@ class HaproxyStatLayoutTest {
 
     @Test
     void fieldsMatchTheInstalledHaproxy() throws Exception {
-        ExternalTool.assumeInstalled("haproxy");
-        Path socket = dir.resolve("haproxy.sock");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        Path cfg = dir.resolve("haproxy.cfg");
-        Files.writeString(cfg, """
+        try (HaproxyProcess haproxy = HaproxyProcess.start(dir, """
                 global
-                    stats socket %s mode 600 level admin
+                    stats socket ${socket} mode 600 level admin
                 defaults
                     mode http
                     timeout connect 1s
@@ -128,11 +124,8 @@ class HaproxyStatLayoutTest {
                 backend be
                     server s1 127.0.0.1:%d check inter 100ms
                     server s2 127.0.0.1:10
-                """.formatted(socket, port, closed.getLocalPort()));
-        Process haproxy = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
-        try {
-            Poll.until(Duration.ofSeconds(10), "haproxy's stats socket", () -> Files.exists(socket));
+                """.formatted(port, closed.getLocalPort()))) {
+            Path socket = haproxy.socket();
             Poll.until(Duration.ofSeconds(10), "haproxy's failed check", () -> {
                 try {
                     return CliClient.send(socket, "show stat\n").contains(",L4CON,");
@@ -151,11 +144,6 @@ class HaproxyStatLayoutTest {
             assertTrue(live.get("show-info.txt").contains("\nVersion: 2.6."),
                     "the comparison is with HAProxy 2.6: " + live.get("show-info.txt"));
             compare(live, false);
-        } finally {
-            haproxy.destroy();
-            if (!haproxy.waitFor(5, TimeUnit.SECONDS)) {
-                haproxy.destroyForcibly();
-            }
         }
     }
 
