@@ -15,6 +15,16 @@ import java.util.Objects;
 public sealed interface CertificateSource {
 
     /**
+     * The refusal of HAProxy 3.0's {@code crt "@store/alias"} (in a {@code crt} value or a crt-list line):
+     * docs/TLS.md "crt-store" says why stapled has no stores.
+     */
+    static String crtStoreReference(String name) {
+        return "'" + name + "' names a certificate of a HAProxy crt-store; stapled has no crt-store sections: "
+                + "name the certificate file itself (crt, key and crt_base/key_base cover a store's load lines; "
+                + "see docs/TLS.md, crt-store)";
+    }
+
+    /**
      * HAProxy's multi-certificate bundle extensions, in HAProxy's load order: a {@code crt} that does not
      * exist names each {@code <crt><ext>} that does.
      */

@@ -194,6 +194,10 @@ final class FrontendBinder {
         if (crt == null && sni != null) {
             sni.error("sni is only allowed together with crt (a crt-list line carries its own SNI filters)");
         }
+        if (crt != null && crt.isScalar() && crt.scalar("").startsWith("@")) {
+            crt.error(CertificateSource.crtStoreReference(crt.scalar("")));
+            return null;
+        }
         if (crt != null) {
             return new CertificateSource.File(crt.existingCertificate(bases.crt()),
                     key == null ? null : key.existingFile(bases.key()), sniNames(sni), ocsp, crt.origin(),

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.stapled.config.CertificateSource;
 import io.stapled.ocsp.RegularFiles;
 
 /**
@@ -89,6 +90,9 @@ public final class CrtListParser {
         String where = file + ":" + lineNo;
         int end = firstWhitespace(line);
         String crt = line.substring(0, end);
+        if (crt.startsWith("@")) {
+            throw new TlsSetupException(where + ": " + CertificateSource.crtStoreReference(crt));
+        }
         String rest = line.substring(end).strip();
         Boolean ocspUpdate = null;
         List<String> alpn = List.of();

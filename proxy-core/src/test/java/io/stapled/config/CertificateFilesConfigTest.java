@@ -120,6 +120,14 @@ class CertificateFilesConfigTest {
     }
 
     @Test
+    void aCrtStoreReferenceIsAConfigErrorAtItsLine() {
+        assertEquals(List.of("stapled.yaml:7 frontends[0].certificates[0].crt: '@web/site1' names a certificate of a "
+                        + "HAProxy crt-store; stapled has no crt-store sections: name the certificate file itself (crt, "
+                        + "key and crt_base/key_base cover a store's load lines; see docs/TLS.md, crt-store)"),
+                errors(yaml("", "- crt: \"@web/site1\"", "")));
+    }
+
+    @Test
     void basesMustBeDirectories() {
         TestPki.bundle(dir.resolve("site.pem"));
         assertEquals(List.of(

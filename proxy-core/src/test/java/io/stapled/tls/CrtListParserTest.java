@@ -78,6 +78,15 @@ class CrtListParserTest {
     }
 
     @Test
+    void aCrtStoreReferenceIsRefusedSayingWhatToWriteInstead() {
+        Path list = PemFiles.writeFile(dir.resolve("store.list"), "a.pem\n@web/site1 [ocsp-update on] site.test\n");
+        String m = assertThrows(TlsSetupException.class, () -> CrtListParser.parse(list)).getMessage();
+        assertEquals(list + ":2: '@web/site1' names a certificate of a HAProxy crt-store; stapled has no crt-store "
+                + "sections: name the certificate file itself (crt, key and crt_base/key_base cover a store's load "
+                + "lines; see docs/TLS.md, crt-store)", m);
+    }
+
+    @Test
     void versionsBelowStapledsFloorAndUnknownVersionsAreRefused() {
         for (String v : List.of("SSLv3", "TLSv1.0", "TLSv1.1")) {
             assertEquals("ssl-min-ver " + v + " is below stapled's floor TLSv1.2 (stapled serves TLSv1.2 and TLSv1.3 "
