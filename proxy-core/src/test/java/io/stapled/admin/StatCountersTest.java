@@ -147,6 +147,9 @@ class StatCountersTest {
         assertTrue(n(app1, "smax") >= 1, app1.get("smax"));
         assertTrue(n(app1, "lastsess") >= 0, "a session was handed: " + app1.get("lastsess"));
         assertTrue(n(app1, "rate_max") >= 1 && n(app1, "rate_max") <= REQUESTS, app1.get("rate_max"));
+        Poll.until(Duration.ofSeconds(10), "the first health check of app1",
+                () -> call(() -> !"INI".equals(row(cli("show stat\n"), "app", "app1").get("check_status"))));
+        app1 = row(cli("show stat\n"), "app", "app1");
         assertEquals("L4OK", app1.get("check_status"));
         assertEquals("Layer4 check passed", app1.get("check_desc"));
         assertEquals(4, n(app1, "check_health"), "up with no failure: rise + fall - 1");
