@@ -84,15 +84,9 @@ final class H2FrameClient implements AutoCloseable {
         }
     }
 
-    /** Connects, sends the preface and an empty SETTINGS frame. */
+    /** Connects; the preface and an empty SETTINGS frame go out as soon as the handshake is done. */
     static H2FrameClient connect(int port, String sni) throws Exception {
-        H2FrameClient c = new H2FrameClient(port, sni);
-        c.run(ctx -> {
-            ctx.write(Unpooled.wrappedBuffer(Http2CodecUtil.connectionPrefaceBuf()));
-            c.writer.writeSettings(ctx, new Http2Settings(), ctx.newPromise());
-            ctx.flush();
-        });
-        return c;
+        return new H2FrameClient(port, sni);
     }
 
     static Http2Headers get(String path) {
@@ -113,6 +107,15 @@ final class H2FrameClient implements AutoCloseable {
     void data(int streamId, String body, boolean endStream) {
         run(ctx -> writer.writeData(ctx, streamId, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8), 0,
                 endStream, ctx.newPromise()));
+    }
+
+    /** {@code length} bytes of 'x' as one DATA frame. */
+    void data(int streamId, int length, boolean endStream) {
+        run(ctx -> {
+            ByteBuf buf = ctx.alloc().buffer(length);
+            buf.writeBytes(new byte[length]);
+            writer.writeData(ctx, streamId, buf, 0, endStream, ctx.newPromise());
+        });
     }
 
     void reset(int streamId, long errorCode) {
@@ -174,6 +177,15 @@ final class H2FrameClient implements AutoCloseable {
             synchronized (seen) {
                 seen.add(f);
             }
+        }
+    }
+
+    /** Like {@link #await}, but null after {@code timeout}. */
+    Frame poll(Duration timeout, Predicate<Frame> what) throws InterruptedException {
+        try {
+            return await(timeout, "", what);
+        } catch (AssertionError none) {
+            return null;
         }
     }
 
@@ -288,6 +300,10 @@ final class H2FrameClient implements AutoCloseable {
             if (evt instanceof SslHandshakeCompletionEvent done) {
                 ctx = c;
                 if (done.isSuccess()) {
+                    // Before the server's SETTINGS can be read and acknowledged: the preface comes first.
+                    c.write(Unpooled.wrappedBuffer(Http2CodecUtil.connectionPrefaceBuf()));
+                    writer.writeSettings(c, new Http2Settings(), c.newPromise());
+                    c.flush();
                     String p = c.pipeline().get(SslHandler.class).applicationProtocol();
                     protocol.complete(p == null ? "" : p);
                 } else {

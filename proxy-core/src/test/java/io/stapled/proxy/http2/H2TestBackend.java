@@ -16,8 +16,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * The HTTP/1.1 backend behind the HTTP/2 tests: {@code /stall} waits until {@link #release()} (a
- * stalled path), everything else answers at once with what it received, one {@code name=value} a line.
+ * The HTTP/1.1 backend behind the HTTP/2 tests: {@code /stall} answers only after {@link #release()} (a
+ * stalled path), {@code /noread} reads the body only after it, everything else answers at once with what it received, one {@code name=value} a line.
  * Every request read to its end is recorded, so a test can tell that nothing reached it.
  */
 final class H2TestBackend implements AutoCloseable {
@@ -28,7 +28,7 @@ final class H2TestBackend implements AutoCloseable {
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch stall = new CountDownLatch(1);
-    private final CountDownLatch stalledArrived = new CountDownLatch(1);
+    private volatile CountDownLatch stalledArrived = new CountDownLatch(1);
 
     H2TestBackend() {
         try {
@@ -49,6 +49,12 @@ final class H2TestBackend implements AutoCloseable {
         return received;
     }
 
+    /** Stalled paths stall again (until the next {@link #release()}). */
+    void stallAgain() {
+        stalledArrived = new CountDownLatch(1);
+        stall = new CountDownLatch(1);
+    }
+
     /** Lets every stalled request answer, and later ones answer at once. */
     void release() {
         stall.countDown();
@@ -59,6 +65,10 @@ final class H2TestBackend implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        if (exchange.getRequestURI().getRawPath().startsWith("/noread")) {
+            countWithoutReadingFirst(exchange);
+            return;
+        }
         String body;
         try (InputStream in = exchange.getRequestBody()) {
             body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -88,6 +98,30 @@ final class H2TestBackend implements AutoCloseable {
         exchange.getResponseHeaders().add("Connection", "keep-alive");
         exchange.getResponseHeaders().add("Keep-Alive", "timeout=5");
         exchange.getResponseHeaders().add("X-Backend", "yes");
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** Stalls before reading a byte of the body, then counts it: the upload waits on back-pressure. */
+    private void countWithoutReadingFirst(HttpExchange exchange) throws IOException {
+        stalledArrived.countDown();
+        try {
+            stall.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long n = 0;
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = exchange.getRequestBody()) {
+            for (int r; (r = in.read(buffer)) > 0; ) {
+                n += r;
+            }
+        }
+        received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                exchange.getRequestHeaders().getFirst("Host"), "bytes=" + n));
+        byte[] bytes = ("bodylen=" + n + "\n").getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(200, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

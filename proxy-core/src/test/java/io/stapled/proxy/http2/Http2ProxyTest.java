@@ -166,6 +166,7 @@ class Http2ProxyTest {
 
     @Test
     void aStalledStreamDoesNotStallAnother() throws Exception {
+        BACKEND.stallAgain();
         try (H2FrameClient c = H2FrameClient.connect(port(), "a.test")) {
             c.headers(1, H2FrameClient.get("/stall"), true);
             assertTrue(BACKEND.awaitStalled(), "the stalled request reached the backend");
@@ -176,6 +177,57 @@ class Http2ProxyTest {
             assertEquals("200", c.awaitHeaders(1).status());
             assertTrue(c.awaitBody(1).contains("path=/stall"));
         }
+    }
+
+    /**
+     * An upload to a backend that does not read: the proxy stops reading the stream once the backend
+     * connection is full, so the stream's window is not reopened and the client cannot send more, while
+     * another stream on the same connection is still answered. When the backend reads, the upload
+     * completes.
+     */
+    @Test
+    void uploadToABackendThatDoesNotReadIsHeldByTheStreamWindowAlone() throws Exception {
+        long total = 48L << 20;
+        BACKEND.stallAgain();
+        try (H2FrameClient c = H2FrameClient.connect(port(), "a.test")) {
+            c.headers(1, H2FrameClient.request("POST", "/noread/upload"), false);
+            long[] granted = {65_535};
+            long sent = send(c, 1, 0, total, granted);
+            assertTrue(sent < total, "the window stopped opening before the whole upload was sent: " + sent);
+            assertTrue(BACKEND.awaitStalled());
+
+            c.headers(3, H2FrameClient.get("/meanwhile"), true);
+            assertEquals("200", c.awaitHeaders(3).status(), "another stream is not held up");
+            assertTrue(c.awaitBody(3).contains("path=/meanwhile"));
+
+            BACKEND.release();
+            sent = send(c, 1, sent, total, granted);
+            assertEquals(total, sent, "the window reopened as the backend read");
+            c.data(1, "", true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            assertTrue(c.awaitBody(1).contains("bodylen=" + total));
+        }
+    }
+
+    /** Sends what the stream's window allows until it stays shut for a second or all is sent. */
+    private static long send(H2FrameClient c, int stream, long sent, long total, long[] granted) throws Exception {
+        while (sent < total) {
+            while (sent < granted[0] && sent < total) {
+                int n = (int) Math.min(16_384, Math.min(granted[0] - sent, total - sent));
+                c.data(stream, n, false);
+                sent += n;
+            }
+            if (sent == total) {
+                break;
+            }
+            H2FrameClient.Frame update = c.poll(Duration.ofSeconds(1),
+                    f -> f.type().equals("WINDOW_UPDATE") && f.streamId() == stream);
+            if (update == null) {
+                break;
+            }
+            granted[0] += update.errorCode();
+        }
+        return sent;
     }
 
     @Test
