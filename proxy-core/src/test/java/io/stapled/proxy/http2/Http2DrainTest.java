@@ -111,7 +111,10 @@ class Http2DrainTest {
             c.headers(1, H2FrameClient.get("/ok"), true);
             assertEquals("200", c.awaitHeaders(1).status());
             c.awaitBody(1);
+            long start = System.nanoTime();
             server.stop(Duration.ofSeconds(10));
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(tookMillis < 5000, "an idle connection does not wait for the grace period: " + tookMillis);
             H2FrameClient.Frame goAway = c.awaitGoAway();
             assertEquals(1, goAway.lastStreamId());
             assertTrue(c.awaitClosed(Duration.ofSeconds(5)));

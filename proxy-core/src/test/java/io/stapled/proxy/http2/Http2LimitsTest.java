@@ -1,0 +1,104 @@
+package io.stapled.proxy.http2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.netty.handler.codec.http2.Http2Error;
+import io.stapled.testing.StapledServerExtension;
+
+/** The http2: limits and the timeouts on HTTP/2 connections, each at a small value. */
+@Timeout(60)
+class Http2LimitsTest {
+    static final H2TestBackend BACKEND = new H2TestBackend();
+
+    @RegisterExtension
+    static final StapledServerExtension STAPLED = StapledServerExtension.fromYaml("""
+            frontends:
+              - name: https
+                bind: 127.0.0.1:0
+                backend: app
+                certificates:
+                  - crt: ${cert:a.test}
+                http:
+                  request_timeout: 1s
+                http2:
+                  max_concurrent_streams: 2
+                  max_header_list_size: 2k
+            backends:
+              - name: app
+                server_timeout: 1s
+                servers:
+                  - { name: app1, address: 127.0.0.1:${port:be} }
+            """).port("be", BACKEND::port);
+
+    @AfterAll
+    static void stopBackend() {
+        BACKEND.close();
+    }
+
+    @Test
+    void aStreamBeyondMaxConcurrentStreamsIsRefused() throws Exception {
+        BACKEND.stallAgain();
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test")) {
+            c.headers(1, H2FrameClient.get("/stall/1"), true);
+            c.headers(3, H2FrameClient.get("/stall/2"), true);
+            assertTrue(BACKEND.awaitStalled());
+            c.headers(5, H2FrameClient.get("/third"), true);
+            assertEquals(Http2Error.REFUSED_STREAM.code(), c.awaitReset(5).errorCode());
+            BACKEND.release();
+            // The stalled ones end in 504 (server_timeout 1s) or 200, whichever comes first; either way
+            // answered, and a new stream fits again.
+            c.awaitHeaders(1);
+            c.awaitHeaders(3);
+            c.headers(7, H2FrameClient.get("/fourth"), true);
+            assertEquals("200", c.awaitHeaders(7).status());
+        }
+        assertTrue(BACKEND.received().stream().noneMatch(r -> r.path().equals("/third")));
+    }
+
+    @Test
+    void aHeaderListAboveTheLimitGets431AndTheConnectionCarriesOn() throws Exception {
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test")) {
+            c.headers(1, H2FrameClient.get("/big-headers").add("x-big", "a".repeat(2100)), true);
+            H2FrameClient.Frame f = c.awaitHeaders(1);
+            assertEquals("431", f.status());
+            c.headers(3, H2FrameClient.get("/small"), true);
+            assertEquals("200", c.awaitHeaders(3).status());
+        }
+        assertTrue(BACKEND.received().stream().noneMatch(r -> r.path().equals("/big-headers")));
+    }
+
+    @Test
+    void aBackendSlowerThanServerTimeoutGets504OnItsStream() throws Exception {
+        BACKEND.stallAgain();
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test")) {
+            c.headers(1, H2FrameClient.get("/stall/slow"), true);
+            assertEquals("504", c.awaitHeaders(1).status());
+            assertTrue(c.awaitBody(1).contains("504"));
+            c.headers(3, H2FrameClient.get("/next"), true);
+            assertEquals("200", c.awaitHeaders(3).status());
+        } finally {
+            BACKEND.release();
+        }
+    }
+
+    @Test
+    void aConnectionWithNoStreamForTheRequestTimeoutIsClosedWithGoAway() throws Exception {
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test")) {
+            c.headers(1, H2FrameClient.get("/once"), true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            c.awaitBody(1);
+            H2FrameClient.Frame goAway = c.awaitGoAway();
+            assertEquals(Http2Error.NO_ERROR.code(), goAway.errorCode());
+            assertEquals(1, goAway.lastStreamId());
+            assertTrue(c.awaitClosed(Duration.ofSeconds(5)));
+        }
+    }
+}
