@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.netty.handler.codec.http2.Http2Error;
+import io.stapled.testing.ExternalTool;
 import io.stapled.testing.StapledServerExtension;
 
 /** The http2: limits and the timeouts on HTTP/2 connections, each at a small value. */
@@ -31,6 +33,12 @@ class Http2LimitsTest {
                 http2:
                   max_concurrent_streams: 2
                   max_header_list_size: 2k
+              - name: h1first
+                bind: 127.0.0.1:0
+                backend: app
+                certificates:
+                  - crt: ${cert:b.test}
+                tls: { alpn: [http/1.1, h2] }
             backends:
               - name: app
                 server_timeout: 1s
@@ -41,6 +49,18 @@ class Http2LimitsTest {
     @AfterAll
     static void stopBackend() {
         BACKEND.close();
+    }
+
+    @Test
+    void theFrontendsAlpnOrderIsThePreference() throws Exception {
+        ExternalTool.assumeInstalled("curl");
+        ExternalTool.Result r = ExternalTool.run(30, List.of("curl", "-sS", "-v", "-k", "--http2",
+                "https://127.0.0.1:" + STAPLED.port("h1first") + "/order"));
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("< HTTP/1.1 200"), "http/1.1 listed first wins: " + r.output());
+        ExternalTool.Result h2 = ExternalTool.run(30, List.of("curl", "-sS", "-v", "-k", "--http2",
+                "https://127.0.0.1:" + STAPLED.port("https") + "/order"));
+        assertTrue(h2.output().contains("< HTTP/2 200"), h2.output());
     }
 
     @Test
