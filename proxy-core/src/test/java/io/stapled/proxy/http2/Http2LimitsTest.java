@@ -3,6 +3,10 @@ package io.stapled.proxy.http2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
@@ -12,7 +16,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.netty.handler.codec.http2.Http2Error;
+import io.stapled.metrics.PrometheusText;
 import io.stapled.testing.ExternalTool;
+import io.stapled.testkit.Poll;
 import io.stapled.testing.StapledServerExtension;
 
 /** The http2: limits and the timeouts on HTTP/2 connections, each at a small value. */
@@ -39,6 +45,7 @@ class Http2LimitsTest {
                 certificates:
                   - crt: ${cert:b.test}
                 tls: { alpn: [http/1.1, h2] }
+            admin_http: { bind: "127.0.0.1:0" }
             backends:
               - name: app
                 server_timeout: 1s
@@ -49,6 +56,39 @@ class Http2LimitsTest {
     @AfterAll
     static void stopBackend() {
         BACKEND.close();
+    }
+
+    private static double requests(String statusClass) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + STAPLED.server().admin().localAddress().getPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return PrometheusText.parse(text).valueOr("stapled_http_request_duration_seconds_count", 0,
+                "frontend", "https", "backend", "app", "status_class", statusClass);
+    }
+
+    @Test
+    void http2RequestsAreCountedInTheRequestMetrics() throws Exception {
+        double ok = requests("2xx");
+        double refused = requests("4xx");
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test")) {
+            c.headers(1, H2FrameClient.get("/counted"), true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            c.awaitBody(1);
+            c.headers(3, H2FrameClient.get("/counted/{refused}"), true);
+            assertEquals("400", c.awaitHeaders(3).status());
+            c.awaitBody(3);
+        }
+        Poll.until(Duration.ofSeconds(5), "the requests counted",
+                () -> uncheckedRequests("2xx") == ok + 1 && uncheckedRequests("4xx") == refused + 1);
+    }
+
+    private static double uncheckedRequests(String statusClass) {
+        try {
+            return requests(statusClass);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
