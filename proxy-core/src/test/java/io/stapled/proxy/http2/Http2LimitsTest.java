@@ -91,6 +91,37 @@ class Http2LimitsTest {
         }
     }
 
+    private static double activeBackendConnections() {
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + STAPLED.server().admin().localAddress().getPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            return PrometheusText.parse(text).value("stapled_backend_server_connections_active",
+                    "backend", "app", "server", "app1");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A stream the client resets takes its backend request with it: not left running on the server. */
+    @Test
+    void aResetStreamCancelsItsBackendRequest() throws Exception {
+        BACKEND.stallAgain();
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test")) {
+            c.headers(1, H2FrameClient.get("/stall/cancelled"), true);
+            assertTrue(BACKEND.awaitStalled());
+            assertEquals(1.0, activeBackendConnections());
+            c.reset(1, Http2Error.CANCEL.code());
+            Poll.until(Duration.ofSeconds(5), "the backend connection to go",
+                    () -> activeBackendConnections() == 0.0);
+            c.headers(3, H2FrameClient.get("/after-cancel"), true);
+            assertEquals("200", c.awaitHeaders(3).status());
+        } finally {
+            BACKEND.release();
+        }
+    }
+
     @Test
     void theFrontendsAlpnOrderIsThePreference() throws Exception {
         ExternalTool.assumeInstalled("curl");
