@@ -25,6 +25,15 @@ import io.stapled.testing.StapledServerExtension;
 @Timeout(60)
 class Http2LimitsTest {
     static final H2TestBackend BACKEND = new H2TestBackend();
+    static final RawRecordingBackend RAW = raw();
+
+    private static RawRecordingBackend raw() {
+        try {
+            return new RawRecordingBackend();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @RegisterExtension
     static final StapledServerExtension STAPLED = StapledServerExtension.fromYaml("""
@@ -45,17 +54,47 @@ class Http2LimitsTest {
                 certificates:
                   - crt: ${cert:b.test}
                 tls: { alpn: [http/1.1, h2] }
+              - name: raw
+                bind: 127.0.0.1:0
+                backend: raw
+                certificates:
+                  - crt: ${cert:c.test}
             admin_http: { bind: "127.0.0.1:0" }
             backends:
               - name: app
                 server_timeout: 1s
                 servers:
                   - { name: app1, address: 127.0.0.1:${port:be} }
-            """).port("be", BACKEND::port);
+              - name: raw
+                servers:
+                  - { name: raw1, address: 127.0.0.1:${port:raw} }
+            """).port("be", BACKEND::port).port("raw", RAW::port);
 
     @AfterAll
-    static void stopBackend() {
+    static void stopBackend() throws Exception {
         BACKEND.close();
+        RAW.close();
+    }
+
+    /** The exact HTTP/1.1 request a stream becomes: one request line, our framing, the trailers kept. */
+    @Test
+    void theHttp11RequestAStreamBecomes() throws Exception {
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port("raw"), "c.test")) {
+            c.headers(1, H2FrameClient.request("POST", "/up?x=1").authority("c.test")
+                    .add("cookie", "a=1").add("cookie", "b=2").add("te", "trailers"), false);
+            c.data(1, "hello", false);
+            c.headers(1, new io.netty.handler.codec.http2.DefaultHttp2Headers(false).add("x-checksum", "abc"), true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            String raw = c.awaitBody(1);
+            assertTrue(raw.startsWith("POST /up?x=1 HTTP/1.1\r\n"), raw);
+            assertTrue(raw.contains("\r\nhost: c.test\r\n"), raw);
+            assertTrue(raw.contains("\r\ncookie: a=1; b=2\r\n"), "cookies joined: " + raw);
+            assertTrue(raw.contains("\r\ntransfer-encoding: chunked\r\n"), raw);
+            assertTrue(raw.contains("\r\nX-Forwarded-Proto: https\r\n") || raw.toLowerCase().contains("\r\nx-forwarded-proto: https\r\n"), raw);
+            assertTrue(!raw.toLowerCase().contains("\r\nte:"), "TE is hop-by-hop: " + raw);
+            assertTrue(raw.endsWith("\r\n5\r\nhello\r\n0\r\nx-checksum: abc\r\n\r\n"), raw);
+            assertEquals(1, raw.split("HTTP/1.1\r\n", -1).length - 1, "one request line: " + raw);
+        }
     }
 
     private static double requests(String statusClass) throws Exception {

@@ -131,6 +131,32 @@ class Http2ProxyTest {
             String body = c.awaitBody(1);
             assertTrue(body.contains("body=part one, part two"), body);
             assertTrue(body.contains("transfer-encoding=chunked"), body);
+
+            // A pseudo-header among the trailers is malformed (valid ones: Http2LimitsTest's raw backend).
+            c.headers(5, H2FrameClient.request("POST", "/bad/trailers"), false);
+            c.data(5, "x", false);
+            c.headers(5, new io.netty.handler.codec.http2.DefaultHttp2Headers(false).add(":path", "/other"), true);
+            assertEquals(Http2Error.PROTOCOL_ERROR.code(), c.awaitReset(5).errorCode());
+        }
+    }
+
+    @Test
+    void headAnswerEndsOnItsHeadersAndInterimResponsesAreRelayed() throws Exception {
+        try (H2FrameClient c = H2FrameClient.connect(port(), "a.test")) {
+            c.headers(1, H2FrameClient.request("HEAD", "/head"), true);
+            H2FrameClient.Frame head = c.awaitHeaders(1);
+            assertEquals("200", head.status());
+            assertTrue(head.endStream(), "no body follows a HEAD answer");
+
+            // Expect: 100-continue: the backend's 100 is relayed as a HEADERS frame of its own.
+            c.headers(3, H2FrameClient.request("POST", "/continue").add("expect", "100-continue")
+                    .add("content-length", "4"), false);
+            H2FrameClient.Frame interim = c.awaitHeaders(3);
+            assertEquals("100", interim.status());
+            assertFalse(interim.endStream());
+            c.data(3, "body", true);
+            assertEquals("200", c.awaitHeaders(3).status());
+            assertTrue(c.awaitBody(3).contains("body=body"));
         }
     }
 
