@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -24,9 +24,10 @@ import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.IdleTimeoutHandler;
 
 /**
- * The HTTP reverse proxy of one frontend (HTTP/1.1, and HTTP/2 when the client picks it by ALPN). The server assembly calls {@link #install} for each
- * accepted client channel, after its TLS handler; everything else (the backend connection pool, the
- * drain state, the access log) is shared by the frontend's connections.
+ * The HTTP reverse proxy of one frontend: HTTP/1.1, and HTTP/2 when the client picks it by ALPN. The
+ * server assembly calls {@link #install} for each accepted client channel, after its TLS handler;
+ * everything else (the backend connection pool, the drain state, the access log) is shared by the
+ * frontend's connections.
  */
 public final class HttpProxyInitializer {
     static final String IDLE_HANDLER = "stapled-client-idle";
@@ -160,7 +161,9 @@ public final class HttpProxyInitializer {
     /**
      * Starts a graceful drain: idle keep-alive client connections are closed, responses in flight
      * complete and carry {@code Connection: close}, and no connection is kept alive afterwards. A
-     * connection that has not sent its first request yet gets that one answered, then closes.
+     * connection that has not sent its first request yet gets that one answered, then closes. An
+     * HTTP/2 connection gets GOAWAY with the last stream id it opened and closes once those streams
+     * are answered.
      *
      * @param channels the frontend's open client connections, as its
      *                 {@link io.stapled.proxy.conn.ConnectionTracker} holds them: the one set of a
