@@ -54,6 +54,13 @@ class Http2LimitsTest {
                 certificates:
                   - crt: ${cert:b.test}
                 tls: { alpn: [http/1.1, h2] }
+              - name: idle
+                bind: 127.0.0.1:0
+                backend: app
+                client_timeout: 1s
+                http: { request_timeout: 30s }
+                certificates:
+                  - crt: ${cert:d.test}
               - name: raw
                 bind: 127.0.0.1:0
                 backend: raw
@@ -217,6 +224,20 @@ class Http2LimitsTest {
         } finally {
             BACKEND.release();
         }
+    }
+
+    @Test
+    void clientTimeoutAnswersAStalledUploadWith408AndClosesAnIdleConnection() throws Exception {
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port("idle"), "d.test")) {
+            c.headers(1, H2FrameClient.request("POST", "/never-finished").add("content-length", "10"), false);
+            c.data(1, "abc", false);
+            assertEquals("408", c.awaitHeaders(1).status());
+            c.awaitBody(1);
+            // Then nothing is open and nothing moves: GOAWAY and the close.
+            assertEquals(Http2Error.NO_ERROR.code(), c.awaitGoAway().errorCode());
+            assertTrue(c.awaitClosed(Duration.ofSeconds(5)));
+        }
+        assertTrue(BACKEND.received().stream().noneMatch(r -> r.path().equals("/never-finished")));
     }
 
     @Test
