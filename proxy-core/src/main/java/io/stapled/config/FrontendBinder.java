@@ -94,6 +94,11 @@ final class FrontendBinder {
             m.error("http", "http settings only apply to frontends in mode http; this one is mode tcp");
         }
         HttpConfig http = HttpBinder.bind(httpValue);
+        YamlValue http2Value = m.get("http2");
+        if (http2Value != null && mode == Mode.TCP) {
+            m.error("http2", "http2 settings only apply to frontends in mode http; this one is mode tcp");
+        }
+        Http2Config http2 = Http2Binder.bind(http2Value, http);
         int maxConnections = m.integer("max_connections", DEFAULT_MAX_CONNECTIONS, 1, 1_000_000);
         Duration clientTimeout = m.duration("client_timeout", DEFAULT_CLIENT_TIMEOUT);
         boolean accessLog = m.bool("access_log", false);
@@ -102,7 +107,7 @@ final class FrontendBinder {
         m.finish();
         return new FrontendConfig(name, bind, mode, backend, certificates,
                 defaultCertificate == null ? null : defaultCertificate.toString(), tls, http, maxConnections,
-                clientTimeout, accessLog, maxHandshakesPerSource);
+                clientTimeout, accessLog, maxHandshakesPerSource, http2);
     }
 
     /** The frontend's {@code tls.crt_base} / {@code tls.key_base}, each else the global one. */

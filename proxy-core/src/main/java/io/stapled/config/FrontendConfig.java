@@ -20,6 +20,7 @@ import java.util.List;
  * @param accessLog          log one line per HTTP request
  * @param maxHandshakesPerSource connections one client address may have in the TLS handshake at
  *                           once; more are closed at accept (0: no limit)
+ * @param http2              HTTP/2 settings for clients that pick {@code h2} by ALPN (HTTP mode only)
  */
 public record FrontendConfig(
         String name,
@@ -33,13 +34,25 @@ public record FrontendConfig(
         int maxConnections,
         java.time.Duration clientTimeout,
         boolean accessLog,
-        int maxHandshakesPerSource) {
+        int maxHandshakesPerSource,
+        Http2Config http2) {
 
     /** Default of {@code max_handshakes_per_source}. */
     public static final int DEFAULT_MAX_HANDSHAKES_PER_SOURCE = 64;
 
     public FrontendConfig {
         certificates = List.copyOf(certificates);
+        if (http2 == null) {
+            http2 = Http2Config.defaults(http);
+        }
+    }
+
+    /** With the default HTTP/2 settings. */
+    public FrontendConfig(String name, HostPort bind, Mode mode, String backend, List<CertificateSource> certificates,
+                          String defaultCertificate, TlsConfig tls, HttpConfig http, int maxConnections,
+                          java.time.Duration clientTimeout, boolean accessLog, int maxHandshakesPerSource) {
+        this(name, bind, mode, backend, certificates, defaultCertificate, tls, http, maxConnections, clientTimeout,
+                accessLog, maxHandshakesPerSource, null);
     }
 
     /** With the default {@code max_handshakes_per_source}. */
@@ -47,52 +60,59 @@ public record FrontendConfig(
                           String defaultCertificate, TlsConfig tls, HttpConfig http, int maxConnections,
                           java.time.Duration clientTimeout, boolean accessLog) {
         this(name, bind, mode, backend, certificates, defaultCertificate, tls, http, maxConnections, clientTimeout,
-                accessLog, DEFAULT_MAX_HANDSHAKES_PER_SOURCE);
+                accessLog, DEFAULT_MAX_HANDSHAKES_PER_SOURCE, null);
     }
 
     public FrontendConfig withBind(HostPort bind) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2);
     }
 
     public FrontendConfig withBackend(String backend) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2);
     }
 
     public FrontendConfig withCertificates(List<CertificateSource> certificates) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2);
     }
 
     public FrontendConfig withTls(TlsConfig tls) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2);
     }
 
+    /** HTTP/2 settings left at their defaults follow the new {@code http}'s header limit. */
     public FrontendConfig withHttp(HttpConfig http) {
+        Http2Config h2 = http2.equals(Http2Config.defaults(this.http)) ? null : http2;
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, h2);
     }
 
     public FrontendConfig withMaxConnections(int maxConnections) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2);
     }
 
     public FrontendConfig withClientTimeout(java.time.Duration clientTimeout) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2);
     }
 
     public FrontendConfig withAccessLog(boolean accessLog) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2);
     }
 
     public FrontendConfig withMaxHandshakesPerSource(int maxHandshakesPerSource) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2);
+    }
+
+    public FrontendConfig withHttp2(Http2Config http2) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2);
     }
 
     public enum Mode { HTTP, TCP }

@@ -9,16 +9,20 @@ import java.util.Locale;
 final class TlsBinder {
 
     static final String HTTP_1_1 = "http/1.1";
+    static final String H2 = "h2";
 
     private TlsBinder() {
     }
 
-    /** Frontends in TCP mode offer no ALPN by default: the bytes behind TLS are not necessarily HTTP. */
+    /**
+     * HTTP frontends offer {@code h2} then {@code http/1.1}, as HAProxy's {@code alpn h2,http/1.1}; frontends
+     * in TCP mode offer no ALPN by default: the bytes behind TLS are not necessarily HTTP.
+     */
     static TlsConfig defaultsFor(FrontendConfig.Mode mode) {
         TlsConfig d = TlsConfig.defaults();
-        return mode == FrontendConfig.Mode.HTTP ? d : new TlsConfig(d.protocols(), d.ciphers(), d.ciphersuites(),
-                List.of(), d.sessionTickets(), d.ticketKeyRotation(), d.sessionCacheSize(), d.sessionTimeout(),
-                d.handshakeTimeout());
+        List<String> alpn = mode == FrontendConfig.Mode.HTTP ? List.of(H2, HTTP_1_1) : List.of();
+        return new TlsConfig(d.protocols(), d.ciphers(), d.ciphersuites(), alpn, d.sessionTickets(),
+                d.ticketKeyRotation(), d.sessionCacheSize(), d.sessionTimeout(), d.handshakeTimeout());
     }
 
     static TlsConfig bind(YamlValue value, FrontendConfig.Mode mode) {
@@ -73,20 +77,19 @@ final class TlsBinder {
         return out;
     }
 
+    /** In preference order; the server's order decides when the client offers both. */
     private static List<String> alpn(YamlValue value) {
         List<String> out = new ArrayList<>();
-        for (YamlValue item : value.list("a list like [http/1.1]")) {
+        for (YamlValue item : value.list("a list like [h2, http/1.1]")) {
             String p = item.string();
             if (p == null) {
                 continue;
             }
             String lower = p.strip().toLowerCase(Locale.ROOT);
-            if (lower.equals("h2")) {
-                item.error("h2 is reserved for a later release; offer [http/1.1]");
-            } else if (!lower.equals(HTTP_1_1)) {
-                item.error("unsupported ALPN protocol " + item.describe() + "; only http/1.1 is supported");
-            } else if (!out.contains(HTTP_1_1)) {
-                out.add(HTTP_1_1);
+            if (!lower.equals(H2) && !lower.equals(HTTP_1_1)) {
+                item.error("unsupported ALPN protocol " + item.describe() + "; only h2 and http/1.1 are supported");
+            } else if (!out.contains(lower)) {
+                out.add(lower);
             }
         }
         return out;

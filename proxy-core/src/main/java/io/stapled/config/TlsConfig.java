@@ -9,7 +9,7 @@ import java.util.List;
  * @param protocols          enabled protocol versions, e.g. TLSv1.2, TLSv1.3
  * @param ciphers            TLS 1.2 cipher list in OpenSSL syntax, or null for BoringSSL's defaults
  * @param ciphersuites       TLS 1.3 suites, or null for the defaults
- * @param alpn               ALPN protocols offered, in preference order
+ * @param alpn               ALPN protocols offered, in preference order (default h2, http/1.1; TCP mode: none)
  * @param sessionTickets     issue and accept session tickets
  * @param ticketKeyRotation  how often a new ticket key is made (the previous one still decrypts)
  * @param sessionCacheSize   server-side session cache entries
@@ -48,7 +48,7 @@ public record TlsConfig(
     }
 
     public static TlsConfig defaults() {
-        return new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), null, null, List.of("http/1.1"), true,
+        return new TlsConfig(List.of("TLSv1.2", "TLSv1.3"), null, null, List.of("h2", "http/1.1"), true,
                 Duration.ofHours(1), 20_000, Duration.ofMinutes(5), Duration.ofSeconds(10));
     }
 }

@@ -323,9 +323,38 @@ class ConfigErrorsTest {
                       alpn: [h2, http/1.1, spdy/3]"""),
                 "stapled.yaml:6 frontends[0].tls.protocols[0]: unsupported protocol \"TLSv1.1\"; only TLSv1.2 and "
                         + "TLSv1.3 are allowed",
-                "stapled.yaml:7 frontends[0].tls.alpn[0]: h2 is reserved for a later release; offer [http/1.1]",
-                "stapled.yaml:7 frontends[0].tls.alpn[2]: unsupported ALPN protocol \"spdy/3\"; only http/1.1 is "
-                        + "supported");
+                "stapled.yaml:7 frontends[0].tls.alpn[2]: unsupported ALPN protocol \"spdy/3\"; only h2 and "
+                        + "http/1.1 are supported");
+    }
+
+    @Test
+    void http2Limits() {
+        assertErrors(BASE.replace("backend: app", """
+                backend: app
+                    http2:
+                      max_concurrent_streams: 0
+                      initial_window_size: 100
+                      max_header_list_size: 64m
+                      header_table_size: -1
+                      max_frame_size: 8k
+                      max_resets_per_second: lots
+                      max_streams: 5"""),
+                "stapled.yaml:6 frontends[0].http2.max_concurrent_streams: expected an integer from 1 to 10000, got 0",
+                "stapled.yaml:7 frontends[0].http2.initial_window_size: must be from 1k to 2147483647, got \"100\"",
+                "stapled.yaml:8 frontends[0].http2.max_header_list_size: must be from 1k to 16m, got \"64m\"",
+                "stapled.yaml:9 frontends[0].http2.header_table_size: expected a size like 512, 16k or 1m, got \"-1\"",
+                "stapled.yaml:10 frontends[0].http2.max_frame_size: must be from 16k to 16777215, got \"8k\"",
+                "stapled.yaml:11 frontends[0].http2.max_resets_per_second: expected an integer from 0 to 1000000, "
+                        + "got \"lots\"",
+                "stapled.yaml:12 frontends[0].http2.max_streams: unknown key \"max_streams\" (known keys here: "
+                        + "max_concurrent_streams, initial_window_size, max_header_list_size, header_table_size, "
+                        + "max_frame_size, max_resets_per_second)");
+        assertErrors(BASE.replace("backend: app", """
+                backend: app
+                    mode: tcp
+                    http2: { max_concurrent_streams: 10 }"""),
+                "stapled.yaml:6 frontends[0].http2: http2 settings only apply to frontends in mode http; this one "
+                        + "is mode tcp");
     }
 
     @Test

@@ -123,6 +123,8 @@ class ConfigExamplesTest {
         assertTrue(c.ocsp().settings().persist());
         assertTrue(c.ocsp().settings().watchFiles());
         assertEquals("admin", c.runtimeApi().level());
+        assertEquals(List.of("h2", "http/1.1"), c.frontends().get(0).tls().alpn());
+        assertEquals(100, c.frontends().get(0).http2().maxConcurrentStreams());
     }
 
     private StapledConfig loadInSandbox(String name) throws IOException {

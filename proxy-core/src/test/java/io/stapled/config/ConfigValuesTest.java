@@ -45,13 +45,35 @@ class ConfigValuesTest {
                 List.of(new CertificateSource.File(dir.resolve("site.pem"), null, List.of(), OcspOptions.DEFAULT)),
                 null, TlsConfig.defaults(), HttpConfig.defaults(), 10_000, Duration.ofSeconds(60), false), f);
         assertEquals(List.of("TLSv1.2", "TLSv1.3"), f.tls().protocols());
-        assertEquals(List.of("http/1.1"), f.tls().alpn());
+        assertEquals(List.of("h2", "http/1.1"), f.tls().alpn(), "HAProxy's alpn h2,http/1.1");
+        assertEquals(new Http2Config(100, 65_535, 16 * 1024, 4096, 16_384, 100), f.http2());
 
         BackendConfig b = config.backends().get(0);
         assertEquals(new BackendConfig("app", BackendConfig.Balance.ROUNDROBIN,
                 List.of(new ServerConfig("s1", new HostPort("127.0.0.1", 8080), 1)), null,
                 Duration.ofSeconds(5), Duration.ofSeconds(30), 256, Duration.ofSeconds(60)), b);
         assertSame(b, config.backend("app"));
+    }
+
+    @Test
+    void http2SettingsAndTheirDefaults() {
+        TestPki.bundle(dir.resolve("site.pem"));
+        StapledConfig config = ConfigLoader.parse(ConfigErrorsTest.BASE.replace("backend: app", """
+                backend: app
+                    tls: { alpn: [http/1.1, H2, http/1.1] }
+                    http: { max_header_size: 32k }
+                    http2:
+                      max_concurrent_streams: 2500
+                      initial_window_size: 1m
+                      header_table_size: 0
+                      max_frame_size: 1m
+                      max_resets_per_second: 0"""), dir.resolve("stapled.yaml"));
+        FrontendConfig f = config.frontends().get(0);
+        assertEquals(List.of("http/1.1", "h2"), f.tls().alpn(), "in the order given, once each");
+        assertEquals(new Http2Config(2500, 1 << 20, 32 * 1024, 0, 1 << 20, 0), f.http2(),
+                "the header list follows http.max_header_size unless set");
+        assertEquals(Integer.MAX_VALUE, f.http2().connectionWindowSize(), "2500 windows of 1m, capped at 2^31-1");
+        assertEquals(100 * 65_535, Http2Config.defaults(null).connectionWindowSize());
     }
 
     @Test

@@ -50,7 +50,7 @@ final class AccessLog implements HttpRequestObserver {
                 .append(TIME.format(Instant.ofEpochMilli(completed.startMillis()))).append("] \"");
         if (request != null) {
             line.append(request.method().name()).append(' ').append(sanitize(request.uri())).append(' ')
-                    .append(request.protocolVersion().text());
+                    .append(completed.protocol());
         } else {
             line.append("<BADREQ>");
         }

@@ -14,6 +14,12 @@ public interface CompletedRequest {
     /** The request head as forwarded, or null when the connection ended before one was read (a 408). */
     HttpRequest request();
 
+    /** The protocol the client spoke, as in a request line ({@code HTTP/1.1}, {@code HTTP/2.0}); {@code -} without a request. */
+    default String protocol() {
+        HttpRequest request = request();
+        return request == null ? "-" : request.protocolVersion().text();
+    }
+
     /** The status sent to the client (0 when none was sent). */
     int status();
 

@@ -562,6 +562,12 @@ final class Exchange implements BackendListener, CompletedRequest {
     }
 
     @Override
+    public String protocol() {
+        String p = client.protocol();
+        return p != null ? p : CompletedRequest.super.protocol();
+    }
+
+    @Override
     public long startMillis() {
         return startMillis;
     }

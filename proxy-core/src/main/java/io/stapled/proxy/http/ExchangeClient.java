@@ -28,6 +28,11 @@ interface ExchangeClient {
     /** The client address as text, {@code -} when unknown. */
     String ip();
 
+    /** The client's protocol as the access log writes it ({@code HTTP/2.0}), or null for the request's own version. */
+    default String protocol() {
+        return null;
+    }
+
     /** The server timeout of the exchange, lent by the client side so that it can be reused. */
     LazyDeadline serverDeadline();
 

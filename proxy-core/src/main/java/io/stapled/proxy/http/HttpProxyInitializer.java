@@ -4,26 +4,40 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.SslClientHelloHandler;
+import io.netty.handler.ssl.SslHandler;
 
 import io.stapled.config.FrontendConfig;
+import io.stapled.config.Http2Config;
 import io.stapled.config.HttpConfig;
 import io.stapled.proxy.http.HttpRequestObserver;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.IdleTimeoutHandler;
 
 /**
- * The HTTP/1.1 reverse proxy of one frontend. The server assembly calls {@link #install} for each
- * accepted client channel, after its TLS handler; everything else (the backend connection pool, the
- * drain state, the access log) is shared by the frontend's connections.
+ * The HTTP reverse proxy of one frontend: HTTP/1.1, and HTTP/2 when the client picks it by ALPN. The
+ * server assembly calls {@link #install} for each accepted client channel, after its TLS handler;
+ * everything else (the backend connection pool, the drain state, the access log) is shared by the
+ * frontend's connections.
  */
 public final class HttpProxyInitializer {
     static final String IDLE_HANDLER = "stapled-client-idle";
     static final String DECODER = "stapled-http-decoder";
     static final String ENCODER = "stapled-http-encoder";
     static final String PROXY_HANDLER = "stapled-http-proxy";
+    static final String ALPN_HANDLER = "stapled-alpn";
+    static final String H2_CODEC = "stapled-h2-codec";
+    static final String H2_STREAMS = "stapled-h2-streams";
+    static final String H2_CONNECTION = "stapled-h2-connection";
     private static final int MAX_CHUNK_SIZE = 64 * 1024;
 
     /** Fired down a client pipeline when the frontend starts draining. */
@@ -73,13 +87,26 @@ public final class HttpProxyInitializer {
         this.observer = frontend.accessLog() ? accessLog.andThen(observer) : observer;
     }
 
-    /** Adds the HTTP codec and the proxy handler to a client channel's pipeline, after TLS. */
+    /**
+     * Adds the proxy to a client channel's pipeline, after TLS: the client timeout, then, once the
+     * handshake is done, HTTP/2 when ALPN selected {@code h2} and HTTP/1.1 otherwise. A pipeline without
+     * TLS (a test's) gets HTTP/1.1 at once: HTTP/2 is only offered over TLS, chosen by ALPN.
+     */
     public void install(ChannelPipeline pipeline) {
         Duration clientTimeout = frontend.clientTimeout();
         if (clientTimeout != null && !clientTimeout.isZero() && !clientTimeout.isNegative()) {
             pipeline.addLast(IDLE_HANDLER,
                     new IdleTimeoutHandler(clientTimeout.toMillis(), TimeUnit.MILLISECONDS));
         }
+        if (pipeline.get(SslHandler.class) != null || pipeline.get(SslClientHelloHandler.class) != null) {
+            pipeline.addLast(ALPN_HANDLER, new AlpnSwitch(this));
+        } else {
+            installHttp1(pipeline);
+        }
+    }
+
+    /** The HTTP/1.1 codec and connection handler. */
+    void installHttp1(ChannelPipeline pipeline) {
         ProxyResponseEncoder encoder = new ProxyResponseEncoder();
         pipeline.addLast(DECODER, new StrictHttpRequestDecoder(new HttpDecoderConfig()
                 .setMaxInitialLineLength(http.maxInitialLine())
@@ -92,9 +119,51 @@ public final class HttpProxyInitializer {
     }
 
     /**
+     * Netty's HTTP/2 codec with the frontend's settings, its multiplexer (one child channel and one
+     * {@link Http2StreamHandler} per stream) and the connection's own handler. The codec guards against
+     * rapid reset (RST_STREAM frames per second, then GOAWAY ENHANCE_YOUR_CALM), CONTINUATION and
+     * empty-DATA floods and queued control frames; it answers a header list above the limit with 431.
+     */
+    void installHttp2(ChannelPipeline pipeline) {
+        Http2Config h2 = frontend.http2();
+        Http2Settings settings = Http2Settings.defaultSettings()
+                .maxConcurrentStreams(h2.maxConcurrentStreams())
+                .initialWindowSize(h2.initialWindowSize())
+                .maxHeaderListSize(h2.maxHeaderListSize())
+                .headerTableSize(h2.headerTableSize())
+                .maxFrameSize(h2.maxFrameSize());
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                .initialSettings(settings)
+                .validateHeaders(true)
+                // 0 turns Netty's guard off; it counts RST_STREAM frames received in a window of seconds.
+                .decoderEnforceMaxRstFramesPerWindow(h2.maxResetsPerSecond(), 1)
+                // A close (idle, forced at the end of a drain) sends GOAWAY and closes at once; the
+                // graceful wait for open streams is the drain's (Http2FrontendConnection).
+                .gracefulShutdownTimeoutMillis(0)
+                .build();
+        Http2FrontendConnection connection = new Http2FrontendConnection(this, h2, nanos(http.requestTimeout()));
+        long serverTimeout = nanos(backends.config().serverTimeout());
+        pipeline.addLast(H2_CODEC, codec);
+        pipeline.addLast(H2_STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast(PROXY_HANDLER, new Http2StreamHandler(HttpProxyInitializer.this,
+                        connection, serverTimeout));
+            }
+        }));
+        pipeline.addLast(H2_CONNECTION, connection);
+    }
+
+    private static long nanos(Duration d) {
+        return d == null || d.isZero() || d.isNegative() ? 0 : d.toNanos();
+    }
+
+    /**
      * Starts a graceful drain: idle keep-alive client connections are closed, responses in flight
      * complete and carry {@code Connection: close}, and no connection is kept alive afterwards. A
-     * connection that has not sent its first request yet gets that one answered, then closes.
+     * connection that has not sent its first request yet gets that one answered, then closes. An
+     * HTTP/2 connection gets GOAWAY with the last stream id it opened and closes once those streams
+     * are answered.
      *
      * @param channels the frontend's open client connections, as its
      *                 {@link io.stapled.proxy.conn.ConnectionTracker} holds them: the one set of a

@@ -1,0 +1,429 @@
+package io.stapled.proxy.http;
+
+import java.net.InetAddress;
+import java.util.ArrayDeque;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+
+import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.conn.LazyDeadline;
+
+/**
+ * One HTTP/2 stream of a client connection, on its own child channel: the HEADERS frame becomes the
+ * request head of one {@link Exchange}, DATA frames its body (END_STREAM its end), and the exchange's
+ * response goes back as HEADERS and DATA frames. This is the HTTP/2 {@link ExchangeClient}.
+ *
+ * <p>Back-pressure: Netty returns flow-control window to the client only as the child channel reads
+ * frames, so reading stops (autoRead off) while the backend connection is not writable; the client can
+ * then send at most one stream window more, which waits in the child channel. Other streams are not
+ * affected: the connection window has room for every stream's window (see {@code Http2Config}).
+ */
+final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeClient {
+    private static final Logger LOG = LoggerFactory.getLogger(Http2StreamHandler.class);
+    static final String PROTOCOL = "HTTP/2.0";
+
+    private final HttpProxyInitializer frontend;
+    private final Http2FrontendConnection connection;
+    private final long serverTimeoutNanos;
+
+    private ChannelHandlerContext ctx;
+    private LazyDeadline serverDeadline;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    private Exchange exchange;
+    private boolean headReceived;
+    private boolean requestEnded;
+    private boolean informational;
+    private boolean responseEnded;
+    private boolean closing;
+    private boolean processing;
+    private boolean writePending;
+
+    Http2StreamHandler(HttpProxyInitializer frontend, Http2FrontendConnection connection, long serverTimeoutNanos) {
+        this.frontend = frontend;
+        this.connection = connection;
+        this.serverTimeoutNanos = serverTimeoutNanos;
+    }
+
+    // ---------------------------------------------------------------- channel events
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        serverDeadline = new LazyDeadline(ctx.executor(), serverTimeoutNanos, this::onServerTimeout);
+        connection.streamOpened(this);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof Http2HeadersFrame headers) {
+            onHeaders(headers);
+        } else if (msg instanceof Http2DataFrame data) {
+            if (!headReceived || requestEnded) {
+                data.release();
+                reset(Http2Error.PROTOCOL_ERROR);
+                return;
+            }
+            requestEnded = data.isEndStream();
+            // The frame's buffer moves into the content; Netty has counted its bytes as read.
+            pending.add(data.isEndStream() ? new DefaultLastHttpContent(data.content())
+                    : new DefaultHttpContent(data.content()));
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+        processPending();
+    }
+
+    private void onHeaders(Http2HeadersFrame frame) {
+        if (!headReceived) {
+            headReceived = true;
+            requestEnded = frame.isEndStream();
+            HttpRequest request = Http2Requests.toRequest(frame.headers(), frame.isEndStream());
+            if (request == null) {
+                LOG.debug("client {}: malformed HTTP/2 request on stream {}", ip(), streamId());
+                reset(Http2Error.PROTOCOL_ERROR);
+                return;
+            }
+            exchange = new Exchange(frontend, this, request);
+            if (requestEnded) {
+                pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            exchange.start();
+            return;
+        }
+        // Trailers: the last frame of the request, with END_STREAM (RFC 9113 section 8.1).
+        LastHttpContent trailers = frame.isEndStream() && !requestEnded ? Http2Requests.toTrailers(frame.headers()) : null;
+        if (trailers == null) {
+            reset(Http2Error.PROTOCOL_ERROR);
+            return;
+        }
+        requestEnded = true;
+        pending.add(trailers);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.flushBackend();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.clientWritabilityChanged();
+        }
+        updateReads();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame reset) {
+            // The client cancelled the stream: the backend request is cancelled with it (its
+            // connection closed), not left running.
+            LOG.debug("client {}: stream {} reset by the client ({})", ip(), streamId(), reset.errorCode());
+            clientGone();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        clientGone();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        clientGone();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("client {}: stream {} error: {}", ip(), streamId(), cause.toString());
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            // A stream error Netty found (content-length against DATA): it resets the stream with the
+            // error's code itself, and a close of ours now would send CANCEL first.
+            clientGone();
+        } else {
+            reset(Http2Error.INTERNAL_ERROR);
+        }
+    }
+
+    private void clientGone() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        releasePending();
+        if (exchange != null) {
+            Exchange e = exchange;
+            exchange = null;
+            e.clientClosed();
+        }
+        if (serverDeadline != null) {
+            serverDeadline.stop();
+        }
+        connection.streamClosed(this);
+    }
+
+    /** The client timeout passed on the connection with this stream open. */
+    void onClientIdle() {
+        if (exchange != null) {
+            exchange.onClientIdle();
+        }
+    }
+
+    // ---------------------------------------------------------------- request body
+
+    private void processPending() {
+        if (processing) {
+            return;
+        }
+        processing = true;
+        try {
+            HttpContent msg;
+            while (!closing && (msg = pending.peek()) != null) {
+                if (exchange == null) {
+                    // The exchange ended (answered locally, or by the backend before the body's end).
+                    pending.poll();
+                    msg.release();
+                } else if (exchange.acceptsRequestPart()) {
+                    pending.poll();
+                    exchange.forwardRequestPart(msg);
+                } else {
+                    break;
+                }
+            }
+        } finally {
+            processing = false;
+        }
+        updateReads();
+    }
+
+    private void updateReads() {
+        if (ctx == null || closing) {
+            return;
+        }
+        Channel stream = ctx.channel();
+        boolean read = exchange == null || exchange.wantsRequestBody() && pending.isEmpty();
+        stream.config().setAutoRead(read);
+        if (exchange != null) {
+            exchange.readBackend(stream.isWritable());
+        }
+    }
+
+    private void onServerTimeout() {
+        if (exchange != null) {
+            exchange.onServerTimeout();
+        }
+    }
+
+    // ---------------------------------------------------------------- ExchangeClient
+
+    /** The connection, not the stream: a backend connection takes its event loop and transport. */
+    @Override
+    public Channel channel() {
+        return ctx.channel().parent();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    @Override
+    public InetAddress address() {
+        return connection.address();
+    }
+
+    @Override
+    public String ip() {
+        return connection.ip();
+    }
+
+    @Override
+    public String protocol() {
+        return PROTOCOL;
+    }
+
+    @Override
+    public LazyDeadline serverDeadline() {
+        return serverDeadline;
+    }
+
+    /** A response never ends an HTTP/2 connection: draining is GOAWAY, sent by the connection. */
+    @Override
+    public boolean draining() {
+        return false;
+    }
+
+    @Override
+    public boolean isClosing() {
+        return closing;
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void writeHead(HttpResponse head, boolean toHead) {
+        int code = head.status().code();
+        if (code >= 100 && code < 200) {
+            // An interim response is a HEADERS frame of its own; its (empty) end is not sent.
+            informational = true;
+            write(new DefaultHttp2HeadersFrame(Http2Requests.toHeaders(head), false));
+            return;
+        }
+        boolean bodyless = ResponseFraming.isBodyless(code, toHead);
+        if (head instanceof FullHttpResponse full) {
+            if (bodyless || !full.content().isReadable()) {
+                full.release();
+                endResponse(new DefaultHttp2HeadersFrame(Http2Requests.toHeaders(head), true));
+            } else {
+                write(new DefaultHttp2HeadersFrame(Http2Requests.toHeaders(head), false));
+                endResponse(new DefaultHttp2DataFrame(full.content(), true));
+            }
+            return;
+        }
+        if (bodyless) {
+            endResponse(new DefaultHttp2HeadersFrame(Http2Requests.toHeaders(head), true));
+        } else {
+            write(new DefaultHttp2HeadersFrame(Http2Requests.toHeaders(head), false));
+        }
+    }
+
+    @Override
+    public void writeContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (informational || responseEnded) {
+            content.release();
+            if (last) {
+                informational = false;
+            }
+            return;
+        }
+        if (!last) {
+            if (content.content().isReadable()) {
+                write(new DefaultHttp2DataFrame(content.content(), false));
+            } else {
+                content.release();
+            }
+            return;
+        }
+        LastHttpContent end = (LastHttpContent) content;
+        if (end.trailingHeaders().isEmpty()) {
+            endResponse(new DefaultHttp2DataFrame(end.content(), true));
+            return;
+        }
+        if (end.content().isReadable()) {
+            write(new DefaultHttp2DataFrame(end.content().retain(), false));
+        }
+        endResponse(new DefaultHttp2HeadersFrame(Http2Requests.toHeaders(end.trailingHeaders()), true));
+        end.release();
+    }
+
+    @Override
+    public void flush() {
+        if (writePending) {
+            writePending = false;
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void readinessChanged() {
+        processPending();
+    }
+
+    @Override
+    public void exchangeFinished(Exchange finished) {
+        if (finished != exchange) {
+            return;
+        }
+        exchange = null;
+        if (closing) {
+            return;
+        }
+        if (finished.aborted() || !responseEnded) {
+            // Cut mid-response: the client must not take what it got for the whole response.
+            flush();
+            reset(Http2Error.INTERNAL_ERROR);
+            return;
+        }
+        flush();
+        if (!requestEnded) {
+            // Answered before the request's end: the client may stop sending (RFC 9113 section 8.1).
+            reset(Http2Error.NO_ERROR);
+        }
+        processPending();
+    }
+
+    /** A 101 cannot happen: an HTTP/2 request cannot ask to upgrade (its Upgrade header is refused). */
+    @Override
+    public boolean switchProtocols(Channel backend, BackendServer server) {
+        return false;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void write(Object frame) {
+        writePending = true;
+        ctx.write(frame);
+    }
+
+    private void endResponse(Object frame) {
+        responseEnded = true;
+        write(frame);
+    }
+
+    private void reset(Http2Error error) {
+        if (closing) {
+            return;
+        }
+        ctx.writeAndFlush(new DefaultHttp2ResetFrame(error));
+        clientGone();
+    }
+
+    private int streamId() {
+        return ctx.channel() instanceof Http2StreamChannel s && s.stream() != null ? s.stream().id() : -1;
+    }
+
+    private void releasePending() {
+        HttpContent msg;
+        while ((msg = pending.poll()) != null) {
+            msg.release();
+        }
+    }
+}
