@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * {@code stapled staple}: only the OCSP engine, for certificates another server (HAProxy, nginx) serves.
- * Built from the command line ({@code io.stapled.cli.StapleCommand}); see docs/STAPLE.md.
+ * Built from the command line ({@code stapled staple --dir ...}); see docs/STAPLE.md.
  *
  * @param certificates     directories and crt-lists in HAProxy's layout; at least one
  * @param files            the global file rules ({@code load_extra_del_ext}, {@code issuers_chain_path})
