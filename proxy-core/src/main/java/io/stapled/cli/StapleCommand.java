@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import io.stapled.config.AdminHttpConfig;
 import io.stapled.config.CertificateFiles;
 import io.stapled.config.CertificateSource;
+import io.stapled.config.ConfigLoader;
 import io.stapled.config.Durations;
 import io.stapled.config.HostPort;
 import io.stapled.config.OcspConfig;
@@ -17,7 +18,7 @@ import io.stapled.config.StapleConfig;
 import io.stapled.ocsp.OcspSettings;
 import io.stapled.server.LogLevels;
 import io.stapled.server.StapleService;
-import io.stapled.staple.CommandWords;
+import io.stapled.config.CommandWords;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -32,6 +33,11 @@ import picocli.CommandLine.Model.CommandSpec;
 final class StapleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "a YAML file with a staple: section (and the proxy's ocsp:, admin_http: and global: file "
+                    + "rules) instead of the options below; see config-examples/staple-haproxy.yaml")
+    Path config;
 
     @Option(names = "--dir", paramLabel = "DIR",
             description = "a certificate directory as HAProxy's 'crt DIR' reads it (repeatable)")
@@ -106,10 +112,18 @@ final class StapleCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What the options ask for; usage errors as picocli's (a message and the usage, exit 2). */
+    /** What the options (or the file) ask for; usage errors as picocli's (a message and the usage, exit 2). */
     StapleConfig config() {
+        if (config != null) {
+            if (!dirs.isEmpty() || !crtLists.isEmpty() || haproxySocket != null || onChange != null
+                    || adminHttp != null || responder != null) {
+                throw new ParameterException(spec.commandLine(), "--config takes everything from the file; "
+                        + "put --dir, --crt-list, --haproxy-socket, --on-change, --admin-http and --responder there");
+            }
+            return ConfigLoader.loadStaple(config);
+        }
         if (dirs.isEmpty() && crtLists.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "give at least one --dir or --crt-list");
+            throw new ParameterException(spec.commandLine(), "give at least one --dir or --crt-list (or --config)");
         }
         List<CertificateSource> sources = new ArrayList<>();
         for (Path d : dirs) {

@@ -133,4 +133,28 @@ class StapleCommandTest {
         assertEquals(1, run("staple", "--dir", dir.resolve("certs").toString()));
         assertTrue(err.toString().contains("lone.pem: missing issuer certificate for OCSP"), err.toString());
     }
+
+    @Test
+    void aConfigFileTakesThePlaceOfTheOptions() throws Exception {
+        io.stapled.testkit.TestPki.directory(dir.resolve("certs"));
+        Path file = io.stapled.testkit.TestPki.write(dir.resolve("staple.yaml"), """
+                staple:
+                  certificates: [ { dir: certs } ]
+                  haproxy_socket: /run/haproxy/admin.sock
+                """);
+        StapleConfig c = parse("--config", file.toString());
+        assertEquals(List.of(new CertificateSource.Directory(dir.resolve("certs"), CertificateSource.OcspOptions.DEFAULT)),
+                c.certificates());
+        assertEquals(Path.of("/run/haproxy/admin.sock"), c.haproxySocket());
+
+        assertEquals(2, run("staple", "--config", file.toString(), "--dir", "other"));
+        assertTrue(err.toString().contains("--config takes everything from the file"), err.toString());
+    }
+
+    @Test
+    void aConfigFileErrorIsReportedAtItsLine() throws Exception {
+        Path file = io.stapled.testkit.TestPki.write(dir.resolve("bad.yaml"), "staple:\n  certificates: [ { dir: nowhere } ]\n");
+        assertEquals(1, run("staple", "-c", file.toString()));
+        assertEquals("stapled: " + file + ":2 staple.certificates[0].dir: directory not found: " + dir.resolve("nowhere") + "\n", err.toString());
+    }
 }

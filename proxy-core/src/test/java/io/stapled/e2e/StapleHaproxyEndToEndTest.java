@@ -33,7 +33,7 @@ import io.stapled.config.StapleConfig;
 import io.stapled.ocsp.ManagedCertificate;
 import io.stapled.ocsp.RefreshOutcome;
 import io.stapled.server.StapleService;
-import io.stapled.staple.CommandWords;
+import io.stapled.config.CommandWords;
 import io.stapled.testing.ExternalTool;
 import io.stapled.testing.HaproxyProcess;
 import io.stapled.testing.OpenSslOcspResponder;

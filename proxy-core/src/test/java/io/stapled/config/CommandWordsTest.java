@@ -1,4 +1,4 @@
-package io.stapled.staple;
+package io.stapled.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.stapled.staple;
+package io.stapled.config;
 
 import java.util.ArrayList;
 import java.util.List;
