@@ -60,10 +60,10 @@ final class StapleCommand implements Callable<Integer> {
                     + "words like a shell would, but run without one; the certificate is in $STAPLED_CERT")
     String onChange;
 
-    @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "1d",
             description = "fetch each staple at least this often (default: ${DEFAULT-VALUE}; staples are also "
                     + "refreshed around the middle of their validity, whichever is sooner)")
-    Duration interval = OcspSettings.defaults().maxRefresh();
+    Duration interval;
 
     @Option(names = "--responder", paramLabel = "URL",
             description = "ask this OCSP responder for every certificate instead of the one in its AIA")
@@ -74,21 +74,23 @@ final class StapleCommand implements Callable<Integer> {
     HostPort adminHttp;
 
     @Option(names = "--ready-min-staple-validity", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "0s",
             description = "/readyz fails while a staple is missing or expires sooner than this (default: ${DEFAULT-VALUE})")
-    Duration readyMinValidity = Duration.ZERO;
+    Duration readyMinValidity;
 
-    @Option(names = "--startup-wait", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(names = "--startup-wait", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5s",
             description = "how long start-up waits for the first staples before saying which are missing "
                     + "(default: ${DEFAULT-VALUE})")
-    Duration startupWait = OcspConfig.defaults().startupWait();
+    Duration startupWait;
 
     @Option(names = "--on-change-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30s",
             description = "kill the --on-change command after this (default: ${DEFAULT-VALUE})")
-    Duration onChangeTimeout = Duration.ofSeconds(30);
+    Duration onChangeTimeout;
 
-    @Option(names = "--push-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(names = "--push-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5s",
             description = "give up one push to HAProxy after this; it is retried (default: ${DEFAULT-VALUE})")
-    Duration pushTimeout = Duration.ofSeconds(5);
+    Duration pushTimeout;
 
     @Option(names = "--issuers-chain-path", paramLabel = "DIR",
             description = "intermediates for certificates whose files hold only the leaf (HAProxy's issuers-chain-path)")
@@ -98,8 +100,8 @@ final class StapleCommand implements Callable<Integer> {
             description = "siblings of site.crt are site.key, site.ocsp, site.issuer (HAProxy's ssl-load-extra-del-ext)")
     boolean deleteExtension;
 
-    @Option(names = "--log-level", paramLabel = "LEVEL", description = "root log level (default: ${DEFAULT-VALUE})")
-    String logLevel = "info";
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info", description = "root log level (default: ${DEFAULT-VALUE})")
+    String logLevel;
 
     @Override
     public Integer call() throws Exception {
@@ -134,6 +136,10 @@ final class StapleCommand implements Callable<Integer> {
         }
         if (interval.isZero() || interval.isNegative()) {
             throw new ParameterException(spec.commandLine(), "--interval must be longer than 0s");
+        }
+        if (adminHttp != null && !adminHttp.isLoopback()) {
+            throw new ParameterException(spec.commandLine(), "--admin-http must be a loopback address (127.0.0.1, [::1]"
+                    + " or localhost): /metrics and /readyz are for local scrapers and probes, got " + adminHttp);
         }
         OcspSettings defaults = OcspSettings.defaults();
         OcspSettings settings = defaults.toBuilder()

@@ -104,6 +104,8 @@ class StapleCommandTest {
         assertTrue(err.toString().contains("--on-change: unclosed ' in: sh -c 'oops"), err.toString());
         assertEquals(2, run("staple", "--dir", "certs", "--interval", "10"));
         assertTrue(err.toString().contains("a duration needs a unit"), err.toString());
+        assertEquals(2, run("staple", "--dir", "certs", "--admin-http", "0.0.0.0:9100"));
+        assertTrue(err.toString().contains("--admin-http must be a loopback address"), err.toString());
     }
 
     @Test
