@@ -281,6 +281,46 @@ class StapleHaproxyEndToEndTest {
         }
     }
 
+    @Test
+    void asAProcessTheCommandStaplesHaproxyAndStopsCleanlyOnSigterm() throws Exception {
+        int responderPort = OpenSslOcspResponder.freePort();
+        IssuedCertificate leaf = leaf("proc.test", "proc.test", responderPort, false);
+        leaf.writeBundle(dir.resolve("certs/proc.pem"));
+        Path ocspFile = Files.write(dir.resolve("certs/proc.pem.ocsp"), new byte[0]);
+        int port = OpenSslOcspResponder.freePort();
+        Path log = dir.resolve("staple.log");
+        Process process = null;
+        try (HaproxyProcess haproxy = haproxy(port, "crt " + dir.resolve("certs"));
+             OpenSslOcspResponder responder = OpenSslOcspResponder.start(dir.resolve("responder"), responderPort, ca,
+                     List.of(leaf.certificate()))) {
+            long pid = haproxy.pid();
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            process = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "io.stapled.cli.Main",
+                    "staple", "--dir", dir.resolve("certs").toString(), "--haproxy-socket", haproxy.socket().toString(),
+                    "--on-change", "true").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process running = process;
+            // a second JVM starting on a loaded machine: the deadline only bounds a hang
+            Poll.until(Duration.ofSeconds(75), "HAProxy staples what the process fetched",
+                    () -> !running.isAlive() || sClientUnchecked(port, "proc.test").contains("Cert Status: good"));
+            assertTrue(process.isAlive(), readOrEmpty(log));
+            assertTrue(Files.size(ocspFile) > 0);
+            assertEquals(pid, haproxy.pid());
+
+            process.destroy(); // SIGTERM
+            assertTrue(process.waitFor(40, java.util.concurrent.TimeUnit.SECONDS), "no exit after SIGTERM");
+            String output = readOrEmpty(log);
+            assertEquals(0, process.exitValue(), output);
+            assertTrue(output.contains("staple of " + dir.resolve("certs/proc.pem") + " pushed (OCSP Response updated!)"),
+                    output);
+            assertTrue(output.contains("on-change command true ran for " + dir.resolve("certs/proc.pem")), output);
+            assertTrue(output.strip().endsWith("staple: stopped"), output);
+        } finally {
+            if (process != null && process.isAlive()) {
+                process.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private static void assertServedWithOwnStaple(String out, String subject, IssuedCertificate leaf) {
         assertTrue(out.contains("subject=" + subject) || out.contains("s:" + subject), out);
         assertTrue(out.contains("Cert Status: good"), out);
