@@ -51,7 +51,7 @@ final class StapleCommand implements Callable<Integer> {
     Path crtBase;
 
     @Option(names = "--haproxy-socket", paramLabel = "SOCKET",
-            description = "HAProxy's stats socket (level admin): each new staple is pushed with "
+            description = "HAProxy's stats socket: each new staple is pushed with "
                     + "'set ssl ocsp-response', no reload")
     Path haproxySocket;
 

@@ -209,7 +209,7 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
                     + " before it starts)";
         }
         if (answer.toLowerCase(java.util.Locale.ROOT).contains("permission denied")) {
-            return " (the stats socket needs \"level admin\")";
+            return " (raise the stats socket's level: \"level admin\")";
         }
         return "";
     }

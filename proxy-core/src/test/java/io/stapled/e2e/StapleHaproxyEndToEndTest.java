@@ -71,9 +71,13 @@ class StapleHaproxyEndToEndTest {
     }
 
     private HaproxyProcess haproxy(int port, String crt) throws Exception {
+        return haproxy(port, crt, "admin");
+    }
+
+    private HaproxyProcess haproxy(int port, String crt, String level) throws Exception {
         return HaproxyProcess.start(Files.createDirectories(dir.resolve("haproxy")), """
                 global
-                  stats socket ${socket} level admin
+                  stats socket ${socket} level %s
                 defaults
                   mode http
                   timeout client 5s
@@ -82,7 +86,7 @@ class StapleHaproxyEndToEndTest {
                 frontend https
                   bind 127.0.0.1:%d ssl %s
                   http-request return status 200
-                """.formatted(port, crt));
+                """.formatted(level, port, crt));
     }
 
     private static StapleConfig config(CertificateSource source, Path socket) {
@@ -256,6 +260,24 @@ class StapleHaproxyEndToEndTest {
                 assertEquals(0, staple.haproxy().waiting(), "a refused staple is not retried");
                 assertTrue(get(staple, "/metrics").body().contains("stapled_haproxy_pushes_total{result=\"refused\"} 1.0"));
             }
+        }
+    }
+
+    /** HAProxy 2.6 takes {@code set ssl ocsp-response} at any level: stapled can have a socket of the least level. */
+    @Test
+    void aStatsSocketAtLevelUserIsEnoughForHaproxy26() throws Exception {
+        int responderPort = OpenSslOcspResponder.freePort();
+        IssuedCertificate leaf = leaf("user.test", "user.test", responderPort, false);
+        leaf.writeBundle(dir.resolve("certs/user.pem"));
+        Files.write(dir.resolve("certs/user.pem.ocsp"), new byte[0]);
+        int port = OpenSslOcspResponder.freePort();
+        try (HaproxyProcess haproxy = haproxy(port, "crt " + dir.resolve("certs"), "user");
+             OpenSslOcspResponder responder = OpenSslOcspResponder.start(dir.resolve("responder"), responderPort, ca,
+                     List.of(leaf.certificate()));
+             StapleService staple = StapleService.start(config(directory(dir.resolve("certs")), haproxy.socket()))) {
+            Poll.until(Duration.ofSeconds(20), "the push is answered", () -> staple.haproxy().pushed() == 1);
+            assertEquals(0, staple.haproxy().refused());
+            assertTrue(sClient(port, "user.test").contains("Cert Status: good"));
         }
     }
 
