@@ -92,6 +92,11 @@ final class StapleCommand implements Callable<Integer> {
             description = "give up one push to HAProxy after this; it is retried (default: ${DEFAULT-VALUE})")
     Duration pushTimeout;
 
+    @Option(names = "--rescan", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "1m",
+            description = "look this often for certificates added, renewed or removed on disk; 0s: never "
+                    + "(default: ${DEFAULT-VALUE})")
+    Duration rescan;
+
     @Option(names = "--issuers-chain-path", paramLabel = "DIR",
             description = "intermediates for certificates whose files hold only the leaf (HAProxy's issuers-chain-path)")
     Path issuersChainPath;
@@ -164,7 +169,8 @@ final class StapleCommand implements Callable<Integer> {
                 .withOnChangeTimeout(onChangeTimeout)
                 .withPushTimeout(pushTimeout)
                 .withAdminHttp(adminHttp == null ? null : new AdminHttpConfig(adminHttp, true, readyMinValidity))
-                .withLogLevel(logLevel);
+                .withLogLevel(logLevel)
+                .withRescan(rescan);
     }
 
     static final class DurationConverter implements ITypeConverter<Duration> {

@@ -19,10 +19,11 @@ import java.util.Objects;
  * @param pushTimeout      how long one push to HAProxy may take (connect, write, answer)
  * @param adminHttp        the {@code /metrics}, {@code /readyz} listener, or null
  * @param logLevel         root log level
+ * @param rescan           how often to look for certificates added, renewed or removed on disk; zero: never
  */
 public record StapleConfig(List<CertificateSource> certificates, CertificateFiles files, OcspConfig ocsp,
                            Path haproxySocket, List<String> onChange, Duration onChangeTimeout, Duration pushTimeout,
-                           AdminHttpConfig adminHttp, String logLevel) {
+                           AdminHttpConfig adminHttp, String logLevel, Duration rescan) {
 
     public StapleConfig {
         certificates = List.copyOf(certificates);
@@ -32,56 +33,62 @@ public record StapleConfig(List<CertificateSource> certificates, CertificateFile
         Objects.requireNonNull(onChangeTimeout, "onChangeTimeout");
         Objects.requireNonNull(pushTimeout, "pushTimeout");
         Objects.requireNonNull(logLevel, "logLevel");
+        Objects.requireNonNull(rescan, "rescan");
     }
 
     /** The certificates of {@code certificates}, everything else at its default: no HAProxy, no hook, no listener. */
     public static StapleConfig of(List<CertificateSource> certificates) {
         return new StapleConfig(certificates, CertificateFiles.DEFAULT, OcspConfig.defaults(), null, List.of(),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), null, "info");
+                Duration.ofSeconds(30), Duration.ofSeconds(5), null, "info", Duration.ofMinutes(1));
     }
 
     public StapleConfig withCertificates(List<CertificateSource> v) {
         return new StapleConfig(v, files, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel);
+                logLevel, rescan);
     }
 
     public StapleConfig withFiles(CertificateFiles v) {
         return new StapleConfig(certificates, v, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel);
+                logLevel, rescan);
     }
 
     public StapleConfig withOcsp(OcspConfig v) {
         return new StapleConfig(certificates, files, v, haproxySocket, onChange, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel);
+                logLevel, rescan);
     }
 
     public StapleConfig withHaproxySocket(Path v) {
         return new StapleConfig(certificates, files, ocsp, v, onChange, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel);
+                logLevel, rescan);
     }
 
     public StapleConfig withOnChange(List<String> v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, v, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel);
+                logLevel, rescan);
     }
 
     public StapleConfig withOnChangeTimeout(Duration v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, v, pushTimeout, adminHttp,
-                logLevel);
+                logLevel, rescan);
     }
 
     public StapleConfig withPushTimeout(Duration v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, onChangeTimeout, v, adminHttp,
-                logLevel);
+                logLevel, rescan);
     }
 
     public StapleConfig withAdminHttp(AdminHttpConfig v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout, v,
-                logLevel);
+                logLevel, rescan);
     }
 
     public StapleConfig withLogLevel(String v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout,
-                adminHttp, v);
+                adminHttp, v, rescan);
+    }
+
+    public StapleConfig withRescan(Duration v) {
+        return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout,
+                adminHttp, logLevel, v);
     }
 }

@@ -53,9 +53,10 @@ final class StapleConfigBinder {
         List<String> onChange = onChange(s);
         Duration onChangeTimeout = s.duration("on_change_timeout", d.onChangeTimeout());
         Duration pushTimeout = s.duration("push_timeout", d.pushTimeout());
+        Duration rescan = s.durationOrZero("rescan", d.rescan());
         s.finish();
         return config.withCertificates(certificates).withHaproxySocket(socket).withOnChange(onChange)
-                .withOnChangeTimeout(onChangeTimeout).withPushTimeout(pushTimeout);
+                .withOnChangeTimeout(onChangeTimeout).withPushTimeout(pushTimeout).withRescan(rescan);
     }
 
     /** A command line split into words ({@link CommandWords}), or a YAML list of the words themselves. */

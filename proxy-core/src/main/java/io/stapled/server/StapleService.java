@@ -81,6 +81,10 @@ public final class StapleService implements AutoCloseable {
                 s.ocsp.addListener(s.hook);
             }
             OcspWiring.startAndWait(s.ocsp, config.ocsp());
+            if (!config.rescan().isZero()) {
+                s.rescan = new CertificateRescan(config.certificates(), layout, s.ocsp, certificates);
+                s.rescan.start(config.rescan());
+            }
 
             if (config.adminHttp() != null) {
                 Transport transport = Transport.best();
@@ -172,8 +176,12 @@ public final class StapleService implements AutoCloseable {
         OnChangeHook hook;
         EventLoopGroup group;
         AdminHttpServer admin;
+        CertificateRescan rescan;
 
         void close() {
+            if (rescan != null) {
+                rescan.close();
+            }
             if (admin != null) {
                 admin.close();
             }

@@ -46,6 +46,7 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private volatile int waiting;
+    private volatile boolean busy;
     private volatile Boolean reachable; // null until the first attempt
     private volatile String lastProblem;
     private ScheduledFuture<?> retry;
@@ -107,6 +108,11 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
         return waiting;
     }
 
+    /** Whether a push is under way now (sent, its answer not yet counted). */
+    public boolean busy() {
+        return busy;
+    }
+
     /** Null until the first attempt; then whether the last one got an answer. */
     public Boolean reachable() {
         return reachable;
@@ -164,11 +170,13 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
         while (it.hasNext()) {
             Map.Entry<String, byte[]> e = it.next();
             String answer;
+            busy = true;
             try {
                 answer = HaproxySocket.exchange(socket, "set ssl ocsp-response "
                         + Base64.getEncoder().encodeToString(e.getValue()), timeout);
             } catch (HaproxySocket.UnreachableException ex) {
                 failed.incrementAndGet();
+                busy = false;
                 lastProblem = ex.getMessage();
                 if (!Boolean.FALSE.equals(reachable)) {
                     log.warn("HAProxy stats socket does not answer ({}); {} staple(s) wait and are pushed when it does",
@@ -185,6 +193,7 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
             reachable = true;
             retryDelay = FIRST_RETRY;
             it.remove();
+            waiting = pending.size(); // before the counters, which callers poll
             String first = firstLine(answer);
             if (first.startsWith(UPDATED)) {
                 pushed.incrementAndGet();
@@ -194,6 +203,7 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
                 lastProblem = e.getKey() + ": HAProxy answered: " + first;
                 log.warn("HAProxy refused the staple of {}: {}{}", e.getKey(), first, hint(first));
             }
+            busy = false;
         }
         waiting = pending.size();
     }

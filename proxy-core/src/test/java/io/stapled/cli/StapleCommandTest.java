@@ -51,7 +51,7 @@ class StapleCommandTest {
                 "--haproxy-socket", "/run/haproxy/admin.sock", "--interval", "1h", "--responder", "http://ocsp.test/",
                 "--on-change", "nginx -s 'reload'", "--on-change-timeout", "10s", "--push-timeout", "2s",
                 "--admin-http", "127.0.0.1:9100", "--ready-min-staple-validity", "2h", "--load-extra-del-ext",
-                "--log-level", "debug");
+                "--log-level", "debug", "--rescan", "10s");
         assertEquals(List.of(
                 new CertificateSource.Directory(Path.of("/etc/haproxy/certs"), CertificateSource.OcspOptions.DEFAULT),
                 new CertificateSource.CrtList(Path.of("/etc/haproxy/list.txt"), CertificateSource.OcspOptions.DEFAULT,
@@ -68,6 +68,7 @@ class StapleCommandTest {
         assertEquals(new AdminHttpConfig(new HostPort("127.0.0.1", 9100), true, Duration.ofHours(2)), c.adminHttp());
         assertTrue(c.files().deleteExtension());
         assertEquals("debug", c.logLevel());
+        assertEquals(Duration.ofSeconds(10), c.rescan());
     }
 
     @Test
@@ -79,6 +80,7 @@ class StapleCommandTest {
         assertEquals(Duration.ofDays(1), c.ocsp().settings().maxRefresh());
         assertEquals(Duration.ofSeconds(5), c.ocsp().startupWait());
         assertTrue(c.ocsp().settings().persist());
+        assertEquals(Duration.ofMinutes(1), c.rescan());
     }
 
     @Test

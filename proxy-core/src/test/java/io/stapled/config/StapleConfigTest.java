@@ -39,6 +39,7 @@ class StapleConfigTest {
                   on_change: sh -c 'echo "$STAPLED_CERT"'
                   on_change_timeout: 5s
                   push_timeout: 1s
+                  rescan: 0s
                 ocsp: { min_refresh: 1m, max_refresh: 2h }
                 admin_http: { bind: "127.0.0.1:0" }
                 global: { log_level: debug, load_extra_del_ext: true }
@@ -50,6 +51,7 @@ class StapleConfigTest {
         assertEquals(List.of("sh", "-c", "echo \"$STAPLED_CERT\""), c.onChange());
         assertEquals(Duration.ofSeconds(5), c.onChangeTimeout());
         assertEquals(Duration.ofSeconds(1), c.pushTimeout());
+        assertEquals(Duration.ZERO, c.rescan());
         assertEquals(Duration.ofHours(2), c.ocsp().settings().maxRefresh());
         assertEquals(new AdminHttpConfig(new HostPort("127.0.0.1", 0), true, Duration.ZERO), c.adminHttp(),
                 "staples are the whole job: /readyz needs every one valid unless told otherwise");
@@ -82,7 +84,7 @@ class StapleConfigTest {
                 "staple.yaml:2 staple.certificates[0].dir: directory not found: nowhere",
                 "staple.yaml:3 staple.on_change: unclosed ' in: sh -c 'oops",
                 "staple.yaml:4 staple.workers: unknown key \"workers\" (known keys here: certificates, haproxy_socket,"
-                        + " on_change, on_change_timeout, push_timeout)",
+                        + " on_change, on_change_timeout, push_timeout, rescan)",
                 "staple.yaml:5 global.workers: unknown key \"workers\" (known keys here: log_level, crt_base, key_base,"
                         + " load_extra_del_ext, issuers_chain_path)"), List.of(e.split("\n")));
     }

@@ -131,8 +131,11 @@ class StapleHaproxyEndToEndTest {
                 ManagedCertificate managed = staple.ocsp().certificate(cert.toString());
                 byte[] fetched = managed.staple().der();
                 assertArrayEquals(fetched, Files.readAllBytes(ocspFile), "the fresh staple is in site.pem.ocsp");
+                // HAProxy serves a push before it answers: the counter may follow a moment later. The file's
+                // staple may have been pushed first (it is installed too), so one or two pushes.
+                Poll.until(Duration.ofSeconds(10), "the push counted", () -> staple.haproxy().pushed() >= 1
+                        && staple.haproxy().waiting() == 0 && !staple.haproxy().busy());
                 long pushed = staple.haproxy().pushed();
-                assertTrue(pushed >= 1, "pushed (the file's staple may have gone first: it is installed too)");
                 assertEquals(0, staple.haproxy().refused());
                 Poll.until(Duration.ofSeconds(10), "the on-change command ran with the certificate's path",
                         () -> readOrEmpty(hookLog).equals(cert + " " + ocspFile + "\n"));
@@ -234,7 +237,7 @@ class StapleHaproxyEndToEndTest {
                 Files.createSymbolicLink(later, haproxy.socket()); // HAProxy's socket appears there
                 Poll.until(Duration.ofSeconds(40), "the waiting staple reaches HAProxy",
                         () -> sClientUnchecked(port, "late.test").contains("Cert Status: good"));
-                assertEquals(1, staple.haproxy().pushed());
+                Poll.until(Duration.ofSeconds(5), "the push counted", () -> staple.haproxy().pushed() == 1);
                 assertEquals(0, staple.haproxy().waiting());
                 assertFalse(get(staple, "/readyz").body().contains("does not answer"));
             }
@@ -278,6 +281,60 @@ class StapleHaproxyEndToEndTest {
             Poll.until(Duration.ofSeconds(20), "the push is answered", () -> staple.haproxy().pushed() == 1);
             assertEquals(0, staple.haproxy().refused());
             assertTrue(sClient(port, "user.test").contains("Cert Status: good"));
+        }
+    }
+
+    @Test
+    void certificatesAddedRenewedAndRemovedOnDiskArePickedUpWhileRunning() throws Exception {
+        int responderPort = OpenSslOcspResponder.freePort();
+        IssuedCertificate first = leaf("renew.test", "renew.test", responderPort, false);
+        // another CN: openssl ocsp refuses an index with two entries of one subject
+        IssuedCertificate renewed = leaf("renewed.renew.test", "renew.test", responderPort, false);
+        IssuedCertificate added = leaf("added.test", "added.test", responderPort, false);
+        Path certs = dir.resolve("certs");
+        Path renewFile = first.writeBundle(certs.resolve("renew.pem"));
+        Path addedFile = certs.resolve("added.pem");
+        StapleConfig cfg = config(directory(certs), null).withRescan(Duration.ofMillis(200));
+        try (OpenSslOcspResponder responder = OpenSslOcspResponder.start(dir.resolve("responder"), responderPort, ca,
+                List.of(first.certificate(), renewed.certificate(), added.certificate()));
+             StapleService staple = StapleService.start(cfg)) {
+            Poll.until(Duration.ofSeconds(20), "the first staple", () -> stapledSerial(staple, renewFile) != null);
+            assertEquals(first.certificate().getSerialNumber(), stapledSerial(staple, renewFile));
+
+            added.writeBundle(addedFile);
+            Poll.until(Duration.ofSeconds(20), "the added certificate is stapled and its file written",
+                    () -> stapledSerial(staple, addedFile) != null && readOrEmpty(dir.resolve("certs/added.pem.ocsp"))
+                            .length() > 0);
+
+            // a renewal as certbot's deploy step does it: the new file renamed over the old one
+            Path tmp = renewed.writeBundle(dir.resolve("renew.pem.new"));
+            Files.move(tmp, renewFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Poll.until(Duration.ofSeconds(20), "the renewed leaf is stapled",
+                    () -> renewed.certificate().getSerialNumber().equals(stapledSerial(staple, renewFile)));
+            Poll.until(Duration.ofSeconds(10), "and its staple written", () -> java.util.Arrays.equals(
+                    staple.ocsp().certificate(renewFile.toString()).staple().der(),
+                    readBytes(dir.resolve("certs/renew.pem.ocsp"))));
+
+            Files.delete(addedFile);
+            Poll.until(Duration.ofSeconds(10), "the removed certificate is no longer managed",
+                    () -> staple.ocsp().certificate(addedFile.toString()) == null);
+            assertEquals(1, staple.ocsp().certificates().size());
+            assertEquals(200, get(staple, "/readyz").statusCode(), "a removed certificate does not hold readiness");
+        }
+    }
+
+    /** The serial of the leaf whose staple the engine holds for {@code file}, or null. */
+    private static java.math.BigInteger stapledSerial(StapleService staple, Path file) {
+        ManagedCertificate c = staple.ocsp().certificate(file.toString());
+        return c == null || c.staple() == null ? null : c.subject().leaf().getSerialNumber();
+    }
+
+    private static byte[] readBytes(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            return new byte[0];
         }
     }
 
