@@ -109,7 +109,10 @@ public final class StapleService implements AutoCloseable {
         return c.staple() != null && c.staple().isValidAt(now);
     }
 
-    /** HAProxy unreachable is a detail of {@code /readyz}, not a failure: the files are still written. */
+    /**
+     * HAProxy unreachable, or refusing a certificate's staple, is a detail of {@code /readyz}, not a failure:
+     * the files are still written, and HAProxy reads them at its next reload.
+     */
     private static ReadinessCheck pushDetails(HaproxyStaplePusher pusher) {
         return new ReadinessCheck() {
             @Override
@@ -122,6 +125,8 @@ public final class StapleService implements AutoCloseable {
                     details.add("HAProxy stats socket " + pusher.socket() + " does not answer (" + pusher.waiting()
                             + " staple(s) waiting): " + pusher.lastProblem());
                 }
+                new java.util.TreeMap<>(pusher.refusedNow()).forEach((id, answer) ->
+                        details.add("HAProxy refused the staple of " + id + ": " + answer));
             }
         };
     }

@@ -42,6 +42,8 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
     private final ScheduledExecutorService thread;
     /** The newest staple per certificate not yet pushed; touched only on {@link #thread}. */
     private final Map<String, byte[]> pending = new LinkedHashMap<>();
+    /** Certificates whose last push HAProxy refused, with its answer; until one is accepted. */
+    private final Map<String, String> refusedNow = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong pushed = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -82,6 +84,9 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
                 .tag("result", "refused").register(registry);
         FunctionCounter.builder("stapled.haproxy.pushes", failed, AtomicLong::get).description(description)
                 .tag("result", "unreachable").register(registry);
+        Gauge.builder("stapled.haproxy.certificates.refused", refusedNow, Map::size)
+                .description("Certificates whose last staple HAProxy refused (a reload of HAProxy usually cures it)")
+                .register(registry);
         Gauge.builder("stapled.haproxy.pushes.pending", this, p -> p.waiting)
                 .description("Staples waiting for HAProxy's stats socket to answer").register(registry);
         Gauge.builder("stapled.haproxy.socket.up", this,
@@ -116,6 +121,11 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
     /** Null until the first attempt; then whether the last one got an answer. */
     public Boolean reachable() {
         return reachable;
+    }
+
+    /** Certificate id to HAProxy's answer, for each certificate whose last push HAProxy refused. */
+    public Map<String, String> refusedNow() {
+        return Map.copyOf(refusedNow);
     }
 
     /** The last unreachable or refused push, one line, or null. */
@@ -196,9 +206,11 @@ public final class HaproxyStaplePusher implements OcspListener, AutoCloseable {
             waiting = pending.size(); // before the counters, which callers poll
             String first = firstLine(answer);
             if (first.startsWith(UPDATED)) {
+                refusedNow.remove(e.getKey());
                 pushed.incrementAndGet();
                 log.info("HAProxy: staple of {} pushed ({})", e.getKey(), first);
             } else {
+                refusedNow.put(e.getKey(), first);
                 refused.incrementAndGet();
                 lastProblem = e.getKey() + ": HAProxy answered: " + first;
                 log.warn("HAProxy refused the staple of {}: {}{}", e.getKey(), first, hint(first));

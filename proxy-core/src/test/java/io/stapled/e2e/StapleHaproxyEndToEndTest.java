@@ -261,7 +261,14 @@ class StapleHaproxyEndToEndTest {
                         staple.haproxy().lastProblem());
                 assertTrue(Files.size(ocspFile) > 0, "the file HAProxy reads at its next reload is written");
                 assertEquals(0, staple.haproxy().waiting(), "a refused staple is not retried");
-                assertTrue(get(staple, "/metrics").body().contains("stapled_haproxy_pushes_total{result=\"refused\"} 1.0"));
+                String metrics = get(staple, "/metrics").body();
+                assertTrue(metrics.contains("stapled_haproxy_pushes_total{result=\"refused\"} 1.0"), metrics);
+                assertTrue(metrics.contains("stapled_haproxy_certificates_refused 1.0"), metrics);
+                HttpResponse<String> ready = get(staple, "/readyz");
+                assertEquals(200, ready.statusCode(), ready.body());
+                assertTrue(ready.body().contains("HAProxy refused the staple of " + dir.resolve("certs/bare.pem")
+                        + ": OCSP single response: Certificate ID does not match any certificate or issuer."),
+                        ready.body());
             }
         }
     }
