@@ -75,6 +75,9 @@ final class HaproxySocket {
         SelectionKey key = ch.register(selector, op);
         try {
             while (true) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new UnreachableException("interrupted (stapled is stopping)", null); // select would spin
+                }
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
                     throw new UnreachableException("no " + what + " within the push timeout", null);
