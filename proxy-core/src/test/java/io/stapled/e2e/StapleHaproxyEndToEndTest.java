@@ -351,7 +351,8 @@ class StapleHaproxyEndToEndTest {
         IssuedCertificate leaf = leaf("ready.test", "ready.test", responderPort, false);
         Path cert = leaf.writeBundle(dir.resolve("certs/ready.pem"));
         StapleConfig cfg = config(directory(dir.resolve("certs")), null)
-                .withOcsp(io.stapled.config.OcspConfig.defaults().withStartupWait(Duration.ofSeconds(2)));
+                .withOcsp(io.stapled.config.OcspConfig.defaults().withStartupWait(Duration.ofSeconds(2)))
+                .withOnChange(List.of("false")); // a hook that fails: counted, and nothing else changes
         try (StapleService staple = StapleService.start(cfg)) {
             assertEquals(null, staple.haproxy());
             HttpResponse<String> notReady = get(staple, "/readyz");
@@ -363,6 +364,9 @@ class StapleHaproxyEndToEndTest {
                 assertEquals(RefreshOutcome.Result.UPDATED, out.result(), out.detail());
                 HttpResponse<String> ready = get(staple, "/readyz");
                 assertEquals(200, ready.statusCode(), ready.body());
+                Poll.until(Duration.ofSeconds(10), "the failing hook counted", () -> staple.onChange().failed() == 1);
+                assertEquals(0, staple.onChange().succeeded());
+                assertTrue(get(staple, "/metrics").body().contains("stapled_on_change_runs_total{result=\"failed\"} 1.0"));
             }
         }
     }
