@@ -184,6 +184,12 @@ final class StapleInstaller {
         if (der == null) {
             return;
         }
+        if (der.length == 0) {
+            // HAProxy before 2.8 turns stapling on for a certificate only when it has a .ocsp file, so an
+            // empty one is a convention there, not a bad response: no staple, nothing to refuse.
+            log.debug("OCSP: {} is empty (no staple in it)", file);
+            return;
+        }
         RefreshOutcome out = verifyAndInstall(mc, mc.certIdentity(), der, Staple.Origin.FILE, null);
         if (out.result() == Result.REFUSED) {
             log.debug("OCSP: file {} not used: {}", file, out.detail());

@@ -240,6 +240,29 @@ class PersistenceTest {
         }
     }
 
+    /** HAProxy 2.6's way to turn stapling on: an empty file, neither a staple nor a refused response. */
+    @Test
+    void anEmptyOcspFileIsNoStapleAndNoRefusalAndIsOverwrittenByTheFetch() throws Exception {
+        IssuedCertificate leaf = pki.leaf(responder.url());
+        Path certFile = dir.resolve("site.pem");
+        Path ocsp = Files.write(dir.resolve("site.pem.ocsp"), new byte[0]);
+        List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        OcspListener listener = new OcspListener() {
+            @Override
+            public void responseRefused(ManagedCertificate c, Staple.Origin origin, String reason) {
+                refusals.add(reason);
+            }
+        };
+        try (OcspManager m = manager(true, listener)) {
+            ManagedCertificate c = m.manage(subjectWithFile(leaf, certFile));
+            m.start();
+            assertTrue(m.awaitInitialRound(Duration.ofSeconds(5)));
+            assertNotNull(c.staple());
+            assertArrayEquals(c.staple().der(), Files.readAllBytes(ocsp));
+            assertEquals(List.of(), refusals);
+        }
+    }
+
     @Test
     void pushedStapleIsWrittenAtomicallyAndARestartServesIt() throws Exception {
         IssuedCertificate leaf = pki.leaf(responder.url());

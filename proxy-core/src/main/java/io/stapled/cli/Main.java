@@ -4,7 +4,7 @@ import io.netty.util.ResourceLeakDetector;
 import io.stapled.tls.TlsProviders;
 import picocli.CommandLine;
 
-/** The {@code stapled} command line: {@code run}, {@code check}, {@code demo}, {@code --version}. */
+/** The {@code stapled} command line: {@code run}, {@code check}, {@code staple}, {@code demo}, {@code --version}. */
 public final class Main {
     private Main() { }
 

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "TLS-terminating edge proxy with built-in OCSP stapling.",
-        subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, StapleCommand.class, DemoCommand.class})
 final class StapledCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -86,23 +86,51 @@ public final class ConfigLoader {
     public static StapledConfig parse(String yaml, Path nameForMessages, Option... options) {
         Set<Option> set = options.length == 0 ? EnumSet.noneOf(Option.class) : EnumSet.copyOf(List.of(options));
         LoadContext context = new LoadContext(nameForMessages, !set.contains(Option.SKIP_FILE_CHECKS));
+        YamlValue root = root(yaml, context, "the file is empty; it needs at least frontends and backends");
+        StapledConfig config = new StapledConfigBinder(context).bind(root);
+        if (context.hasErrors()) {
+            throw new ConfigException(context.errors());
+        }
+        return config;
+    }
+
+    /**
+     * Loads and validates the file of {@code stapled staple --config}; relative paths in it are resolved
+     * against its directory.
+     *
+     * @throws ConfigException listing every problem found
+     */
+    public static StapleConfig loadStaple(Path file) {
+        return parseStaple(read(file), file);
+    }
+
+    /** {@link #loadStaple(Path)} from text, as if read from {@code nameForMessages}. */
+    public static StapleConfig parseStaple(String yaml, Path nameForMessages, Option... options) {
+        Set<Option> set = options.length == 0 ? EnumSet.noneOf(Option.class) : EnumSet.copyOf(List.of(options));
+        LoadContext context = new LoadContext(nameForMessages, !set.contains(Option.SKIP_FILE_CHECKS));
+        YamlValue root = root(yaml, context, "the file is empty; it needs a staple: section");
+        StapleConfig config = new StapleConfigBinder(context).bind(root);
+        if (context.hasErrors()) {
+            throw new ConfigException(context.errors());
+        }
+        return config;
+    }
+
+    /** The composed document, checked for tags; throws with every error found so far. */
+    private static YamlValue root(String yaml, LoadContext context, String whenEmpty) {
         Node root = compose(yaml, context);
         if (context.hasErrors()) {
             throw new ConfigException(context.errors());
         }
         if (root == null) {
-            context.error(0, "", "the file is empty; it needs at least frontends and backends");
+            context.error(0, "", whenEmpty);
             throw new ConfigException(context.errors());
         }
         rejectUnusualTags(root, context, Collections.newSetFromMap(new IdentityHashMap<>()));
         if (context.hasErrors()) {
             throw new ConfigException(context.errors());
         }
-        StapledConfig config = new StapledConfigBinder(context).bind(new YamlValue(root, "", context));
-        if (context.hasErrors()) {
-            throw new ConfigException(context.errors());
-        }
-        return config;
+        return new YamlValue(root, "", context);
     }
 
     private static String read(Path file) {

@@ -139,6 +139,14 @@ final class FrontendBinder {
                 .anyMatch(ext -> file.equals(crt.resolveSibling(crt.getFileName() + ext)));
     }
 
+    /**
+     * A list of certificate sources ({@code crt}, {@code dir}, {@code crt_list}) with the global bases, as a
+     * frontend without its own {@code tls.crt_base} reads it; for {@code stapled staple}'s file.
+     */
+    static List<CertificateSource> bindCertificates(YamlValue value, CertificateFiles global) {
+        return bindCertificates(value, new Bases(global.crtBase(), global.keyBase()));
+    }
+
     private static List<CertificateSource> bindCertificates(YamlValue value, Bases bases) {
         List<CertificateSource> sources = new ArrayList<>();
         if (value == null) {

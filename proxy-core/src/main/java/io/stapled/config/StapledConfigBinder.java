@@ -71,15 +71,26 @@ final class StapledConfigBinder {
         GlobalConfig.TlsProvider provider = m.choice("tls_provider", PROVIDERS, d.tlsProvider());
         Duration shutdownGrace = m.durationOrZero("shutdown_grace", d.shutdownGrace());
         String logLevel = m.choice("log_level", LOG_LEVELS, d.logLevel());
+        CertificateFiles files = bindCertificateFiles(m);
+        m.finish();
+        return new GlobalConfig(workers, provider, shutdownGrace, logLevel, files);
+    }
+
+    /** The global log level; shared with {@code stapled staple}'s file ({@link StapleConfigBinder}). */
+    static String bindLogLevel(YamlMap global, String defaultValue) {
+        return global.choice("log_level", LOG_LEVELS, defaultValue);
+    }
+
+    /** The global certificate-file rules; shared with {@code stapled staple}'s file ({@link StapleConfigBinder}). */
+    static CertificateFiles bindCertificateFiles(YamlMap m) {
         YamlValue crtBase = m.get("crt_base");
         YamlValue keyBase = m.get("key_base");
         boolean deleteExtension = m.bool("load_extra_del_ext", false);
         YamlValue issuers = m.get("issuers_chain_path");
-        m.finish();
-        return new GlobalConfig(workers, provider, shutdownGrace, logLevel, new CertificateFiles(
+        return new CertificateFiles(
                 crtBase == null ? null : crtBase.existingDirectory(), keyBase == null ? null : keyBase.existingDirectory(),
                 deleteExtension, issuers == null ? null : issuers.existingDirectory(),
-                issuers == null ? null : issuers.origin()));
+                issuers == null ? null : issuers.origin());
     }
 
     private RuntimeApiConfig bindRuntimeApi(YamlValue value) {
@@ -123,7 +134,7 @@ final class StapledConfigBinder {
         return t.length() == 3 ? "0" + t : t;
     }
 
-    private AdminHttpConfig bindAdminHttp(YamlValue value) {
+    AdminHttpConfig bindAdminHttp(YamlValue value) {
         if (value == null) {
             return null;
         }

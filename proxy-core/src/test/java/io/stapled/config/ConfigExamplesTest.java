@@ -39,7 +39,16 @@ class ConfigExamplesTest {
         throw new IllegalStateException("config-examples/ not found above " + Path.of("").toAbsolutePath());
     }
 
+    /** The proxy's configs; the {@code staple-*.yaml} ones are {@code stapled staple --config} files. */
     static Stream<String> exampleNames() throws IOException {
+        return allExampleNames().filter(n -> !n.startsWith("staple-"));
+    }
+
+    static Stream<String> stapleExampleNames() throws IOException {
+        return allExampleNames().filter(n -> n.startsWith("staple-"));
+    }
+
+    static Stream<String> allExampleNames() throws IOException {
         try (Stream<Path> files = Files.list(examplesDirectory())) {
             return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".yaml")).sorted().toList()
                     .stream();
@@ -60,7 +69,28 @@ class ConfigExamplesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("exampleNames")
+    @MethodSource("stapleExampleNames")
+    void stapleExamplesLoadWithFileChecksOn(String name) throws IOException {
+        StapleConfig config = loadStapleInSandbox(name);
+        assertFalse(config.certificates().isEmpty());
+    }
+
+    @Test
+    void stapleHaproxy() throws IOException {
+        StapleConfig c = loadStapleInSandbox("staple-haproxy.yaml");
+        assertEquals(List.of(new CertificateSource.Directory(sandbox.resolve("etc/haproxy/certs"),
+                        CertificateSource.OcspOptions.DEFAULT),
+                new CertificateSource.CrtList(sandbox.resolve("etc/haproxy/crt-list.txt"),
+                        CertificateSource.OcspOptions.DEFAULT)), c.certificates());
+        assertEquals(sandbox.resolve("run/haproxy/admin.sock"), c.haproxySocket());
+        assertEquals(List.of(), c.onChange());
+        assertEquals(Duration.ofHours(12), c.ocsp().settings().maxRefresh());
+        assertEquals(Duration.ofSeconds(10), c.ocsp().startupWait());
+        assertEquals(new AdminHttpConfig(new HostPort("127.0.0.1", 9100), true, Duration.ofHours(1)), c.adminHttp());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allExampleNames")
     void opensWithACommentHeaderNamingItself(String name) throws IOException {
         String first = Files.readAllLines(examplesDirectory().resolve(name)).get(0);
         assertTrue(first.startsWith("# " + name + " — "), first);
@@ -125,6 +155,29 @@ class ConfigExamplesTest {
         assertEquals("admin", c.runtimeApi().level());
         assertEquals(List.of("h2", "http/1.1"), c.frontends().get(0).tls().alpn());
         assertEquals(100, c.frontends().get(0).http2().maxConcurrentStreams());
+    }
+
+    private StapleConfig loadStapleInSandbox(String name) throws IOException {
+        Path file = rerooted(name);
+        StapleConfig unchecked = ConfigLoader.parseStaple(Files.readString(file), file,
+                ConfigLoader.Option.SKIP_FILE_CHECKS);
+        for (CertificateSource source : unchecked.certificates()) {
+            if (source instanceof CertificateSource.Directory dir) {
+                TestPki.directory(inSandbox(dir.dir()));
+            } else if (source instanceof CertificateSource.CrtList list) {
+                TestPki.crtList(inSandbox(list.file()));
+            } else if (source instanceof CertificateSource.File crt) {
+                TestPki.bundle(inSandbox(crt.crt()));
+            }
+        }
+        return ConfigLoader.loadStaple(file);
+    }
+
+    private Path rerooted(String name) throws IOException {
+        String text = Files.readString(examplesDirectory().resolve(name));
+        String rerooted = text.replaceAll("(?m)(:\\s+)/(etc|run|var)/",
+                "$1" + Matcher.quoteReplacement(sandbox.toString()) + "/$2/");
+        return TestPki.write(sandbox.resolve(name), rerooted);
     }
 
     private StapledConfig loadInSandbox(String name) throws IOException {

@@ -41,6 +41,20 @@ public final class HaproxyProcess implements AutoCloseable {
         return socket;
     }
 
+    /** The haproxy process's id: with {@code -db} there is no master, so a reload would show as a new one. */
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** What haproxy has printed so far. */
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
     private void awaitSocket() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline) {
