@@ -3,16 +3,18 @@ package io.stapled.config;
 import java.util.List;
 
 /**
- * One TLS listener.
+ * One listener: TLS, or plain HTTP when {@code tls} is null ({@code tls: false}).
  *
  * @param name               unique name, used in logs, metrics and the runtime API
  * @param bind               address to listen on
  * @param mode               HTTP reverse proxy or raw TCP relay after TLS
- * @param backend            name of the backend this frontend sends to
+ * @param backend            the default backend: where requests no route matched go; null when the
+ *                           frontend answers those itself ({@code routing.fallback()}) or has none (503)
  * @param certificates       where certificates come from, in order; the first certificate loaded is
  *                           the default unless {@code defaultCertificate} names one
  * @param defaultCertificate path of the certificate served when no name matches, or null
- * @param tls                protocol, cipher, ALPN and session settings
+ * @param tls                protocol, cipher, ALPN and session settings; null for a plain-HTTP frontend,
+ *                           which has no certificates
  * @param http               HTTP-mode settings (ignored in TCP mode)
  * @param maxConnections     cap on concurrent client connections; at the cap the listener stops
  *                           accepting and more wait in the listen backlog
@@ -20,6 +22,7 @@ import java.util.List;
  * @param accessLog          log one line per HTTP request
  * @param maxHandshakesPerSource connections one client address may have in the TLS handshake at
  *                           once; more are closed at accept (0: no limit)
+ * @param routing            routes tried in order before the default backend
  */
 public record FrontendConfig(
         String name,
@@ -33,13 +36,33 @@ public record FrontendConfig(
         int maxConnections,
         java.time.Duration clientTimeout,
         boolean accessLog,
-        int maxHandshakesPerSource) {
+        int maxHandshakesPerSource,
+        RoutingConfig routing) {
 
     /** Default of {@code max_handshakes_per_source}. */
     public static final int DEFAULT_MAX_HANDSHAKES_PER_SOURCE = 64;
 
     public FrontendConfig {
         certificates = List.copyOf(certificates);
+        routing = routing == null ? RoutingConfig.none() : routing;
+    }
+
+    /** Without routes. */
+    public FrontendConfig(String name, HostPort bind, Mode mode, String backend, List<CertificateSource> certificates,
+                          String defaultCertificate, TlsConfig tls, HttpConfig http, int maxConnections,
+                          java.time.Duration clientTimeout, boolean accessLog, int maxHandshakesPerSource) {
+        this(name, bind, mode, backend, certificates, defaultCertificate, tls, http, maxConnections, clientTimeout,
+                accessLog, maxHandshakesPerSource, RoutingConfig.none());
+    }
+
+    /** No TLS: a plain-HTTP listener. */
+    public boolean plain() {
+        return tls == null;
+    }
+
+    public FrontendConfig withRouting(RoutingConfig routing) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     /** With the default {@code max_handshakes_per_source}. */
@@ -52,47 +75,47 @@ public record FrontendConfig(
 
     public FrontendConfig withBind(HostPort bind) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     public FrontendConfig withBackend(String backend) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     public FrontendConfig withCertificates(List<CertificateSource> certificates) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     public FrontendConfig withTls(TlsConfig tls) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     public FrontendConfig withHttp(HttpConfig http) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     public FrontendConfig withMaxConnections(int maxConnections) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     public FrontendConfig withClientTimeout(java.time.Duration clientTimeout) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     public FrontendConfig withAccessLog(boolean accessLog) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     public FrontendConfig withMaxHandshakesPerSource(int maxHandshakesPerSource) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, routing);
     }
 
     public enum Mode { HTTP, TCP }

@@ -37,7 +37,7 @@ final class RuntimeApiWiring {
                 .backends(server.backends().values())
                 .ocsp(ocsp)
                 .certificates(new TlsCertificateAdmin(
-                        server.frontends().stream().map(RunningFrontend::tls).toList(), server.ocsp(), null,
+                        server.frontends().stream().map(RunningFrontend::tls).filter(java.util.Objects::nonNull).toList(), server.ocsp(), null,
                         crtLists(server.frontends()), binds(server.frontends())))
                 .build();
         try {
