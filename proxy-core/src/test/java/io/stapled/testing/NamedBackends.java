@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -31,6 +33,7 @@ import io.netty.handler.codec.http.HttpVersion;
  */
 public final class NamedBackends implements AutoCloseable {
     private final Map<String, LoopbackServer> servers = new LinkedHashMap<>();
+    private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
 
     private NamedBackends() {
     }
@@ -38,7 +41,8 @@ public final class NamedBackends implements AutoCloseable {
     public static NamedBackends http(EventLoopGroup group, List<String> names) {
         NamedBackends b = new NamedBackends();
         for (String name : names) {
-            b.servers.put(name, LoopbackServer.of(group, () -> httpHandler(name)));
+            AtomicInteger count = b.requests.computeIfAbsent(name, n -> new AtomicInteger());
+            b.servers.put(name, LoopbackServer.of(group, () -> httpHandler(name, count)));
         }
         return b;
     }
@@ -65,9 +69,14 @@ public final class NamedBackends implements AutoCloseable {
         return s.port();
     }
 
-    /** Requests (connections) a backend accepted so far. */
+    /** Connections a backend accepted so far. */
     public int accepted(String name) {
         return servers.get(name).accepted.get();
+    }
+
+    /** HTTP requests a backend answered so far. */
+    public int requests(String name) {
+        return requests.get(name).get();
     }
 
     /** {@code backends:} YAML for every name, one server each. */
@@ -79,7 +88,7 @@ public final class NamedBackends implements AutoCloseable {
         return sb.toString();
     }
 
-    private static ChannelInitializer<Channel> httpHandler(String name) {
+    private static ChannelInitializer<Channel> httpHandler(String name, AtomicInteger count) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -87,6 +96,7 @@ public final class NamedBackends implements AutoCloseable {
                         new SimpleChannelInboundHandler<FullHttpRequest>() {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+                                count.incrementAndGet();
                                 String text = "backend=" + name + " method=" + req.method() + " uri=" + req.uri()
                                         + " proto=" + req.headers().get("x-forwarded-proto") + "\n";
                                 FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,

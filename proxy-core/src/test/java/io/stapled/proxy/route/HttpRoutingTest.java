@@ -168,7 +168,7 @@ class HttpRoutingTest {
     @Test
     void clientSourceCidr() throws Exception {
         assertEquals("internal", backend("/internal/x"), "the test client is on loopback");
-        assertEquals(0, BACKENDS.accepted("never"), "no request came from 10.0.0.0/8");
+        assertEquals(0, BACKENDS.requests("never"), "no request came from 10.0.0.0/8");
     }
 
     @Test
