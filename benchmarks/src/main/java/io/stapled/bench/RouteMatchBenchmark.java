@@ -68,9 +68,18 @@ public class RouteMatchBenchmark extends ShortRun {
         }
     }
 
-    /** What {@code Exchange} answers a route with: the decoded request's own fields. */
+    /**
+     * What {@code Exchange} answers a route with: the decoded request's own fields, the Host read once
+     * per request (here once per pick: {@link #reset} before each, as a new exchange starts unread).
+     */
     static final class Request implements RouteRequest {
         private final HttpRequest request;
+        private String host;
+        private boolean hostRead;
+
+        void reset() {
+            hostRead = false;
+        }
 
         Request(HttpRequest request) {
             this.request = request;
@@ -83,7 +92,11 @@ public class RouteMatchBenchmark extends ShortRun {
 
         @Override
         public String host() {
-            return request.headers().get(HttpHeaderNames.HOST);
+            if (!hostRead) {
+                hostRead = true;
+                host = request.headers().get(HttpHeaderNames.HOST);
+            }
+            return host;
         }
 
         @Override
@@ -114,11 +127,13 @@ public class RouteMatchBenchmark extends ShortRun {
 
     @Benchmark
     public String twentyHostRoutes(Routes s) {
+        s.req.reset();
         return s.twentyHosts.select(s.req).backend();
     }
 
     @Benchmark
     public String defaultBackendOnly(Routes s) {
+        s.req.reset();
         return s.defaultOnly.select(s.req).backend();
     }
 }

@@ -86,6 +86,8 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
     private int connectAttempts;
     /** The backend the routes picked; null until then, and for a request answered locally. */
     private Upstream upstream;
+    private String host;
+    private boolean hostRead;
     private BackendServer server;
     private boolean serverCounted;
     private boolean refused;
@@ -611,7 +613,12 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
 
     @Override
     public String host() {
-        return request.headers().get(HttpHeaderNames.HOST);
+        // Read once: every host route asks, and a header lookup costs more than the comparison.
+        if (!hostRead) {
+            hostRead = true;
+            host = request.headers().get(HttpHeaderNames.HOST);
+        }
+        return host;
     }
 
     @Override
