@@ -9,10 +9,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.stapled.testing.Curl;
+import io.stapled.testing.ExternalTool;
 import io.stapled.testing.NamedBackends;
 import io.stapled.testing.StapledServerExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -50,6 +52,7 @@ class PlainHttpFrontendTest {
                 backend: app
                 certificates:
                   - crt: ${cert:site.test}
+            runtime_api: { socket: ${socket}, level: admin }
             """ + BACKENDS.yaml());
 
     private static final Curl CURL = new Curl(null);
@@ -103,6 +106,26 @@ class PlainHttpFrontendTest {
             assertTrue(both.endsWith("backend=acme method=GET uri=/.well-known/acme-challenge/next proto=http\n"),
                     both);
         }
+    }
+
+    @Test
+    void theRuntimeApiAndMetricsCountThePlainFrontendAndEachRoutedBackend() throws Exception {
+        CURL.get("http", "site.test", stapled.port("http"), "/.well-known/acme-challenge/m");
+        CURL.get("http", "site.test", stapled.port("http"), "/elsewhere");
+        String scrape = stapled.server().metrics().registry().scrape();
+        assertTrue(scrape.contains("stapled_http_request_duration_seconds_count{backend=\"acme\",frontend=\"http\","
+                + "status_class=\"2xx\"}"), scrape);
+        assertTrue(scrape.contains("stapled_http_request_duration_seconds_count{backend=\"http\",frontend=\"http\","
+                + "status_class=\"3xx\"}"), "a redirect is counted under the frontend's own name: " + scrape);
+        ExternalTool.assumeInstalled("socat");
+        Path socket = stapled.dir().resolve("admin.sock");
+        String stat = ExternalTool.run(20, List.of("sh", "-c", "echo 'show stat' | socat - UNIX-CONNECT:" + socket))
+                .output();
+        assertTrue(stat.contains("\nhttp,FRONTEND,"), stat);
+        assertTrue(stat.contains("\nacme,acme1,"), stat);
+        String certs = ExternalTool.run(20, List.of("sh", "-c", "echo 'show ssl cert' | socat - UNIX-CONNECT:"
+                + socket)).output();
+        assertTrue(certs.contains("site.test.pem"), "the TLS frontend's certificate, and no plain one: " + certs);
     }
 
     private static String readAll(InputStream in) throws Exception {
