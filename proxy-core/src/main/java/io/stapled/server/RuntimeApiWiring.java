@@ -18,6 +18,8 @@ import io.stapled.admin.RuntimeApiContext;
 import io.stapled.admin.RuntimeApiServer;
 import io.stapled.admin.TlsCertificateAdmin;
 import io.stapled.config.CertificateSource;
+import io.stapled.config.RouteAction;
+import io.stapled.config.RouteConfig;
 import io.stapled.config.RuntimeApiConfig;
 import io.stapled.tls.TlsFrontend;
 
@@ -94,6 +96,20 @@ final class RuntimeApiWiring {
             @Override
             public String backend() {
                 return f.config().backend();
+            }
+
+            @Override
+            public List<String> backends() {
+                List<String> names = new ArrayList<>();
+                if (f.config().backend() != null) {
+                    names.add(f.config().backend());
+                }
+                for (RouteConfig route : f.config().routing().routes()) {
+                    if (route.action() instanceof RouteAction.UseBackend use && !names.contains(use.backend())) {
+                        names.add(use.backend());
+                    }
+                }
+                return names;
             }
 
             @Override

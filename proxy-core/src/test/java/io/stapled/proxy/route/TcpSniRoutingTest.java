@@ -45,6 +45,7 @@ class TcpSniRoutingTest {
                     backend: imap
                   - sni_regex: "^smtp\\\\."
                     backend: smtp
+            runtime_api: { socket: ${socket}, level: admin }
             """ + BACKENDS.yaml());
 
     private static Path root;
@@ -81,6 +82,18 @@ class TcpSniRoutingTest {
     void twoNamesReachTwoBackends() throws Exception {
         assertEquals("imap", greeting("imap.test"));
         assertEquals("smtp", greeting("smtp.test"));
+    }
+
+    @Test
+    void showStatGivesABackendOnlyARouteReachesItsFrontendsMode() throws Exception {
+        ExternalTool.assumeInstalled("socat");
+        String stat = ExternalTool.run(20, List.of("sh", "-c", "echo 'show stat' | socat - UNIX-CONNECT:"
+                + stapled.dir().resolve("admin.sock"))).output();
+        List<String> lines = stat.lines().toList();
+        List<String> header = List.of(lines.get(0).substring(2).split(","));
+        int mode = header.indexOf("mode");
+        String imap = lines.stream().filter(l -> l.startsWith("imap,BACKEND,")).findFirst().orElseThrow();
+        assertEquals("tcp", imap.split(",", -1)[mode], stat);
     }
 
     @Test
