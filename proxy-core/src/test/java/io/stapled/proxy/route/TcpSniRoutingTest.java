@@ -45,6 +45,14 @@ class TcpSniRoutingTest {
                     backend: imap
                   - sni_regex: "^smtp\\\\."
                     backend: smtp
+              - name: plaintcp
+                bind: 127.0.0.1:0
+                mode: tcp
+                tls: false
+                default_backend: other
+                routes:
+                  - source: 127.0.0.0/8
+                    backend: imap
             runtime_api: { socket: ${socket}, level: admin }
             """ + BACKENDS.yaml());
 
@@ -94,6 +102,15 @@ class TcpSniRoutingTest {
         int mode = header.indexOf("mode");
         String imap = lines.stream().filter(l -> l.startsWith("imap,BACKEND,")).findFirst().orElseThrow();
         assertEquals("tcp", imap.split(",", -1)[mode], stat);
+    }
+
+    @Test
+    void aPlainTcpFrontendRoutesBySource() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", stapled.port("plaintcp"))) {
+            socket.setSoTimeout(10_000);
+            String greeting = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertEquals("backend=imap\n", greeting);
+        }
     }
 
     @Test
