@@ -6,12 +6,14 @@ import java.util.List;
 import java.util.function.Function;
 
 import io.stapled.config.RouteAction;
+import io.stapled.config.RouteCondition;
 import io.stapled.config.RouteConfig;
 import io.stapled.config.RoutingConfig;
 
 /**
  * A frontend's routes compiled once per config: tried in order, the first whose conditions all hold
- * decides; otherwise the fallback (the default backend, a frontend-level answer, or nothing).
+ * decides; otherwise the fallback (the default backend, a frontend-level answer, or nothing). A run of
+ * routes that test only the Host is looked up at once ({@link HostIndex}), with the same answer.
  * Immutable, shared by every event loop; {@link #select} allocates nothing itself (see
  * {@link Conditions} for what a condition may) and returns one of the outcomes made here.
  *
@@ -63,12 +65,22 @@ public final class RouteTable<B> {
         }
     }
 
+    /** Runs of at least this many host-only routes are looked up in a {@link HostIndex}. */
+    static final int INDEX_RUN = 4;
+
     private final Condition[][] conditions;
+    /** Per route: the index of its run, or null when the route is tried on its own. */
+    private final HostIndex[] runs;
+    /** Per route in a run: the index of the route after the run. */
+    private final int[] runEnds;
     private final List<Outcome<B>> outcomes;
     private final Outcome<B> fallback;
 
-    private RouteTable(Condition[][] conditions, List<Outcome<B>> outcomes, Outcome<B> fallback) {
+    private RouteTable(Condition[][] conditions, HostIndex[] runs, int[] runEnds, List<Outcome<B>> outcomes,
+                       Outcome<B> fallback) {
         this.conditions = conditions;
+        this.runs = runs;
+        this.runEnds = runEnds;
         this.outcomes = outcomes;
         this.fallback = fallback;
     }
@@ -94,12 +106,37 @@ public final class RouteTable<B> {
         } else {
             fallback = new Outcome<>(null, null, null);
         }
-        return new RouteTable<>(conditions, List.copyOf(outcomes), fallback);
+        HostIndex[] runs = new HostIndex[routes.size()];
+        int[] runEnds = new int[routes.size()];
+        for (int i = 0; i < routes.size(); ) {
+            int end = i;
+            List<List<String>> names = new ArrayList<>();
+            while (end < routes.size() && hostOnly(routes.get(end)) != null) {
+                names.add(hostOnly(routes.get(end)));
+                end++;
+            }
+            if (end - i >= INDEX_RUN) {
+                HostIndex index = new HostIndex(names, i);
+                for (int r = i; r < end; r++) {
+                    runs[r] = index;
+                    runEnds[r] = end;
+                }
+            }
+            i = Math.max(end, i + 1);
+        }
+        return new RouteTable<>(conditions, runs, runEnds, List.copyOf(outcomes), fallback);
+    }
+
+    /** The host names of a route whose only condition is {@code host}, else null. */
+    private static List<String> hostOnly(RouteConfig route) {
+        return route.conditions().size() == 1 && route.conditions().get(0) instanceof RouteCondition.Host h
+                ? h.names() : null;
     }
 
     /** Only a default backend: what a frontend without routes has. */
     public static <B> RouteTable<B> single(String name, B backend) {
-        return new RouteTable<>(new Condition[0][], List.of(), new Outcome<>(backend, name, null));
+        return new RouteTable<>(new Condition[0][], new HostIndex[0], new int[0], List.of(),
+                new Outcome<>(backend, name, null));
     }
 
     private static <B> Outcome<B> outcome(RouteAction action, Function<String, B> backends) {
@@ -112,9 +149,18 @@ public final class RouteTable<B> {
     /** The outcome of the first route that matches, else the fallback. Never null. */
     public Outcome<B> select(RouteRequest request) {
         Condition[][] all = conditions;
-        for (int i = 0; i < all.length; i++) {
-            if (matches(all[i], request)) {
+        for (int i = 0; i < all.length; ) {
+            HostIndex run = runs[i];
+            if (run != null) {
+                int hit = run.match(request);
+                if (hit >= 0) {
+                    return outcomes.get(hit);
+                }
+                i = runEnds[i];
+            } else if (matches(all[i], request)) {
                 return outcomes.get(i);
+            } else {
+                i++;
             }
         }
         return fallback;

@@ -95,6 +95,42 @@ class RouteTableTest {
     }
 
     @Test
+    void aRunOfHostRoutesLookedUpAtOnceAnswersAsTryingThemInOrder() {
+        // Runs of host-only routes go through HostIndex; a path route splits them. The reference is
+        // the routes tried one by one with their own conditions.
+        List<List<String>> hosts = List.of(List.of("a.test"), List.of("*.wild.test"), List.of("b.test", "a.test"),
+                List.of("x.wild.test"), List.of("*.test"), List.of("c.test"), List.of("*.deep.wild.test"),
+                List.of("d.test"), List.of("e.test", "*.e.test"), List.of("f.test"), List.of("g.test"),
+                List.of("h.test"), List.of("*.h.test"), List.of("i.test"));
+        List<RouteConfig> routes = new java.util.ArrayList<>();
+        for (int i = 0; i < hosts.size(); i++) {
+            if (i == 9) {
+                routes.add(new RouteConfig(List.of(new RouteCondition.PathPrefix(List.of("/split/"))),
+                        new RouteAction.UseBackend("split"), null));
+            }
+            routes.add(new RouteConfig(List.of(new RouteCondition.Host(hosts.get(i))),
+                    new RouteAction.UseBackend("r" + routes.size()), null));
+        }
+        RouteTable<String> t = RouteTable.compile(new RoutingConfig(routes, null), "default", name -> name);
+        List<String> requests = List.of("a.test", "A.TEST:443", "a.test.", "b.test", "x.wild.test", "X.Wild.Test:80",
+                "y.wild.test", "q.deep.wild.test", "wild.test", "c.test", "zz.test", "test", "e.test", "s.e.test",
+                "f.test", "h.test", "k.h.test", "i.test", "[::1]:8443", "", "d.test:8080", "nothing.example");
+        for (String host : requests) {
+            for (String path : List.of("/", "/split/x")) {
+                Request r = Request.of(host, path);
+                String expected = "default";
+                for (RouteConfig route : routes) {
+                    if (route.conditions().stream().map(Conditions::compile).allMatch(c -> c.test(r))) {
+                        expected = ((RouteAction.UseBackend) route.action()).backend();
+                        break;
+                    }
+                }
+                assertEquals(expected, t.select(r).backend(), host + path);
+            }
+        }
+    }
+
+    @Test
     @Timeout(10)
     void hostileInputRunsInLinearTime() {
         // Both patterns take exponential time in a backtracking engine (java.util.regex) on these inputs.
