@@ -109,6 +109,16 @@ class PlainHttpFrontendTest {
     }
 
     @Test
+    void aSchemeRedirectWithoutAHostIsABadRequest() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", stapled.port("http"))) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /x HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = readAll(s.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 400 Bad Request\r\n"), "nowhere to send it: " + answer);
+        }
+    }
+
+    @Test
     void theRuntimeApiAndMetricsCountThePlainFrontendAndEachRoutedBackend() throws Exception {
         CURL.get("http", "site.test", stapled.port("http"), "/.well-known/acme-challenge/m");
         CURL.get("http", "site.test", stapled.port("http"), "/elsewhere");
