@@ -1,11 +1,10 @@
 package io.stapled.proxy.http;
 
+import java.net.InetAddress;
 import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.net.InetAddress;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -30,7 +29,8 @@ import io.stapled.proxy.route.RouteRequest;
 import io.stapled.proxy.route.RouteTable;
 
 /**
- * One request and its response: validates and rewrites the request head, picks a server, borrows a
+ * One request and its response: validates the request head, routes it (to a backend, or answers it
+ * with the route's redirect or return), rewrites it, picks a server, borrows a
  * backend connection, forwards the body as it comes, relays the response and gives the connection
  * back if its framing is intact. It holds everything that belongs to one request, so the client side
  * ({@link ExchangeClient}) only says where the response goes; an HTTP/1.1 connection runs one at a
