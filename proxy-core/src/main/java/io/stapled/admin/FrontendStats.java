@@ -16,6 +16,11 @@ public interface FrontendStats {
         return null;
     }
 
+    /** Every backend it can send to: the default one and those its routes name. */
+    default java.util.List<String> backends() {
+        return backend() == null ? java.util.List.of() : java.util.List.of(backend());
+    }
+
     /** {@code OPEN}, or {@code STOP} while shutting down. */
     default String status() {
         return "OPEN";

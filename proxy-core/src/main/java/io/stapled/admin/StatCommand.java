@@ -374,7 +374,7 @@ final class StatCommand {
 
     private static String modeOf(String backend, List<FrontendStats> frontends) {
         for (FrontendStats f : frontends) {
-            if (backend.equals(f.backend())) {
+            if (f.backends().contains(backend)) {
                 return f.mode();
             }
         }

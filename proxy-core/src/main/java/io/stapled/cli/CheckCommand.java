@@ -24,6 +24,7 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         StapledConfig cfg = ConfigLoader.load(config);
         String summary = ConfigCheck.verify(cfg);
+        cfg.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w.format()));
         spec.commandLine().getOut().println(config + ": OK (" + summary + ")");
         return 0;
     }

@@ -73,22 +73,35 @@ final class FrontendBinder {
             listeners.add(new Listener(bind, bindValue));
         }
         Mode mode = m.choice("mode", MODES, Mode.HTTP);
-        YamlValue backendValue = m.required("backend");
-        String backend = backendValue == null ? null : backendValue.string();
-        if (backend != null) {
-            backendReferences.add(new BackendReference(backend, backendValue));
-        }
         YamlValue tlsValue = m.get("tls");
-        YamlMap tlsMap = tlsValue == null ? null : tlsValue.map();
+        // tls: false is a plain listener; tls: true (or a tls: mapping, or no tls key) is TLS. A missing
+        // certificates list stays an error rather than meaning plain text: that must be said.
+        boolean plain = tlsValue != null && tlsValue.isScalar() && Boolean.FALSE.equals(tlsValue.bool());
+        RouteBinder.Bound routing = new RouteBinder(backendReferences).bind(m, mode, plain);
+        YamlMap tlsMap = tlsValue == null || tlsValue.isScalar() ? null : tlsValue.map();
         Bases bases = bases(tlsMap);
-        List<CertificateSource> certificates = bindCertificates(m.required("certificates"), bases);
-        YamlValue defaultValue = m.get("default_certificate");
-        Path defaultCertificate = defaultValue == null ? null : defaultValue.existingFile(bases.crt());
-        if (defaultCertificate != null && !isAmong(defaultCertificate, certificates)) {
-            defaultValue.error("default_certificate " + defaultCertificate + " is not one of this frontend's "
-                    + "certificates (a crt, or a file in one of its dirs)");
+        List<CertificateSource> certificates;
+        Path defaultCertificate;
+        TlsConfig tls;
+        if (plain) {
+            for (String key : List.of("certificates", "default_certificate", "max_handshakes_per_source")) {
+                if (m.get(key) != null) {
+                    m.error(key, key + " belongs to a TLS frontend; this one is plain HTTP (tls: false)");
+                }
+            }
+            certificates = List.of();
+            defaultCertificate = null;
+            tls = null;
+        } else {
+            certificates = bindCertificates(m.required("certificates"), bases);
+            YamlValue defaultValue = m.get("default_certificate");
+            defaultCertificate = defaultValue == null ? null : defaultValue.existingFile(bases.crt());
+            if (defaultCertificate != null && !isAmong(defaultCertificate, certificates)) {
+                defaultValue.error("default_certificate " + defaultCertificate + " is not one of this frontend's "
+                        + "certificates (a crt, or a file in one of its dirs)");
+            }
+            tls = TlsBinder.bind(tlsMap, mode);
         }
-        TlsConfig tls = TlsBinder.bind(tlsMap, mode);
         YamlValue httpValue = m.get("http");
         if (httpValue != null && mode == Mode.TCP) {
             m.error("http", "http settings only apply to frontends in mode http; this one is mode tcp");
@@ -105,9 +118,9 @@ final class FrontendBinder {
         int maxHandshakesPerSource = m.integer("max_handshakes_per_source",
                 FrontendConfig.DEFAULT_MAX_HANDSHAKES_PER_SOURCE, 0, 1_000_000);
         m.finish();
-        return new FrontendConfig(name, bind, mode, backend, certificates,
+        return new FrontendConfig(name, bind, mode, routing.defaultBackend(), certificates,
                 defaultCertificate == null ? null : defaultCertificate.toString(), tls, http, maxConnections,
-                clientTimeout, accessLog, maxHandshakesPerSource, http2);
+                clientTimeout, accessLog, maxHandshakesPerSource, http2, routing.routing());
     }
 
     /** The frontend's {@code tls.crt_base} / {@code tls.key_base}, each else the global one. */

@@ -12,6 +12,7 @@ final class LoadContext {
     private final Path baseDirectory;
     private final boolean checkFiles;
     private final List<ConfigError> errors = new ArrayList<>();
+    private final List<ConfigError> warnings = new ArrayList<>();
 
     LoadContext(Path fileForMessages, boolean checkFiles) {
         this.fileForMessages = fileForMessages;
@@ -35,6 +36,17 @@ final class LoadContext {
 
     void error(int line, String keyPath, String message) {
         errors.add(new ConfigError(fileForMessages, line, escapeControls(keyPath), escapeControls(message)));
+    }
+
+    /** Something that loads but is probably not what was meant (a route that can never match). */
+    void warn(int line, String keyPath, String message) {
+        warnings.add(new ConfigError(fileForMessages, line, escapeControls(keyPath), escapeControls(message)));
+    }
+
+    List<ConfigError> warnings() {
+        List<ConfigError> sorted = new ArrayList<>(warnings);
+        sorted.sort(Comparator.comparingInt(ConfigError::line));
+        return sorted;
     }
 
     /** Values quoted in messages may hold newlines or worse; an error must stay one readable line. */

@@ -14,6 +14,9 @@ import java.util.List;
  * @param backends    server pools the frontends proxy to
  * @param runtimeApi  HAProxy-compatible admin socket, or null when not configured
  * @param adminHttp   metrics/health HTTP listener, or null when not configured
+ * @param warnings    what loads but is probably a mistake (a route that can never match), in the
+ *                    {@code file:line key.path: message} form of errors; logged at start-up and by
+ *                    {@code stapled check}
  */
 public record StapledConfig(
         Path source,
@@ -22,11 +25,19 @@ public record StapledConfig(
         List<FrontendConfig> frontends,
         List<BackendConfig> backends,
         RuntimeApiConfig runtimeApi,
-        AdminHttpConfig adminHttp) {
+        AdminHttpConfig adminHttp,
+        List<ConfigError> warnings) {
 
     public StapledConfig {
         frontends = List.copyOf(frontends);
         backends = List.copyOf(backends);
+        warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    }
+
+    /** Without warnings: a config built in code. */
+    public StapledConfig(Path source, GlobalConfig global, OcspConfig ocsp, List<FrontendConfig> frontends,
+                         List<BackendConfig> backends, RuntimeApiConfig runtimeApi, AdminHttpConfig adminHttp) {
+        this(source, global, ocsp, frontends, backends, runtimeApi, adminHttp, List.of());
     }
 
     public BackendConfig backend(String name) {

@@ -58,7 +58,8 @@ final class StapledConfigBinder {
         }
         listeners.addAll(0, frontendBinder.listeners());
         checkAddressClashes();
-        return new StapledConfig(context.file(), global, ocsp, frontends, backends, runtimeApi, adminHttp);
+        return new StapledConfig(context.file(), global, ocsp, frontends, backends, runtimeApi, adminHttp,
+                context.warnings());
     }
 
     private static GlobalConfig bindGlobal(YamlValue value) {

@@ -59,6 +59,10 @@ final class YamlValue {
         context.error(line(), path, message);
     }
 
+    void warn(String message) {
+        context.warn(line(), path, message);
+    }
+
     boolean isNull() {
         return node instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
     }

@@ -26,6 +26,9 @@ public final class ConfigCheck {
         // cross-frontend rules as a run (one update mode per certificate) without fetching
         try (OcspManager engine = OcspManager.builder().settings(config.ocsp().settings()).build()) {
             for (FrontendConfig fe : config.frontends()) {
+                if (fe.plain()) {
+                    continue;
+                }
                 try (TlsFrontend tls = TlsFrontendFactory.create(fe, config.global(), engine)) {
                     all.addAll(tls.certificates());
                 }

@@ -14,7 +14,9 @@ import io.stapled.tls.TlsFrontend;
  * The one place a frontend's client pipeline is assembled: the per-source handshake limit, track,
  * pick the certificate and staple from the ClientHello (the handler then replaces itself with the
  * SslHandler), end the handshake's count, count the handshake, count the decrypted bytes, then the
- * HTTP or TCP proxy handlers, which only ever see decrypted bytes. The connection cap itself sits on the listening channel.
+ * HTTP or TCP proxy handlers, which only ever see decrypted bytes. A plain-HTTP frontend ({@code tls}
+ * null) has only the tracker and the byte counter before its proxy. The connection cap itself sits on
+ * the listening channel.
  */
 final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionLimiter limiter;
@@ -42,6 +44,13 @@ final class FrontendChannelInitializer extends ChannelInitializer<SocketChannel>
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
+        if (tls == null) {
+            // A plain-HTTP frontend: no handshake to limit, time or count.
+            p.addLast("track", tracker);
+            p.addLast("bytes", bytes);
+            proxy.install(p);
+            return;
+        }
         p.addLast("limit", limiter.handshakes());
         p.addLast("track", tracker);
         p.addLast(TlsAttributes.HANDLER_NAME, tls.newHandler());

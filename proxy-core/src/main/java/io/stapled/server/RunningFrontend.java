@@ -2,6 +2,7 @@ package io.stapled.server;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import io.netty.bootstrap.ServerBootstrap;
@@ -20,10 +21,10 @@ import io.stapled.proxy.tcp.TcpRelayInitializer;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.net.Transport;
 
-/** One listening frontend: its TLS certificates, its proxy mode and its connections. */
+/** One listening frontend: its TLS certificates (none when plain HTTP), its proxy mode and its connections. */
 public final class RunningFrontend {
     private final FrontendConfig config;
-    private final TlsFrontend tls;
+    private final TlsFrontend tls; // null for a plain-HTTP frontend
     private final ConnectionLimiter limiter;
     private final ConnectionTracker tracker;
     private final HttpProxyInitializer http; // null in TCP mode
@@ -32,7 +33,8 @@ public final class RunningFrontend {
     private final FrontendChannelInitializer initializer;
     private Channel listener;
 
-    RunningFrontend(FrontendConfig config, TlsFrontend tls, BackendPool backend, StapledMetrics metrics) {
+    /** @param pools every backend by name: the frontend's routes may reach any of them */
+    RunningFrontend(FrontendConfig config, TlsFrontend tls, Map<String, BackendPool> pools, StapledMetrics metrics) {
         this.config = config;
         this.tls = tls;
         this.limiter = new ConnectionLimiter(config);
@@ -41,13 +43,13 @@ public final class RunningFrontend {
         FrontendChannelInitializer.ProxyInstaller installer;
         if (config.mode() == FrontendConfig.Mode.HTTP) {
             this.requests = new RequestCounters();
-            this.http = new HttpProxyInitializer(config, backend,
-                    metrics.httpObserver(config.name(), backend.name()).andThen(requests));
+            this.http = new HttpProxyInitializer(config, pools,
+                    backend -> metrics.httpObserver(config.name(), backend).andThen(requests));
             installer = http::install;
         } else {
             this.http = null;
             this.requests = null;
-            installer = new TcpRelayInitializer(config, backend)::install;
+            installer = new TcpRelayInitializer(config, pools)::install;
         }
         this.initializer = new FrontendChannelInitializer(limiter, tracker, tls,
                 metrics.handshakeHandler(config.name()), bytes, installer);
@@ -75,6 +77,7 @@ public final class RunningFrontend {
         return config;
     }
 
+    /** Null for a plain-HTTP frontend. */
     public TlsFrontend tls() {
         return tls;
     }

@@ -18,6 +18,8 @@ import io.stapled.admin.RuntimeApiContext;
 import io.stapled.admin.RuntimeApiServer;
 import io.stapled.admin.TlsCertificateAdmin;
 import io.stapled.config.CertificateSource;
+import io.stapled.config.RouteAction;
+import io.stapled.config.RouteConfig;
 import io.stapled.config.RuntimeApiConfig;
 import io.stapled.tls.TlsFrontend;
 
@@ -37,7 +39,7 @@ final class RuntimeApiWiring {
                 .backends(server.backends().values())
                 .ocsp(ocsp)
                 .certificates(new TlsCertificateAdmin(
-                        server.frontends().stream().map(RunningFrontend::tls).toList(), server.ocsp(), null,
+                        server.frontends().stream().map(RunningFrontend::tls).filter(java.util.Objects::nonNull).toList(), server.ocsp(), null,
                         crtLists(server.frontends()), binds(server.frontends())))
                 .build();
         try {
@@ -94,6 +96,20 @@ final class RuntimeApiWiring {
             @Override
             public String backend() {
                 return f.config().backend();
+            }
+
+            @Override
+            public List<String> backends() {
+                List<String> names = new ArrayList<>();
+                if (f.config().backend() != null) {
+                    names.add(f.config().backend());
+                }
+                for (RouteConfig route : f.config().routing().routes()) {
+                    if (route.action() instanceof RouteAction.UseBackend use && !names.contains(use.backend())) {
+                        names.add(use.backend());
+                    }
+                }
+                return names;
             }
 
             @Override

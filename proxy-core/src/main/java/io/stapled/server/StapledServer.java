@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -149,7 +150,7 @@ public final class StapledServer implements AutoCloseable {
             }
             frontends.forEach(RunningFrontend::stopAccepting);
             frontends.forEach(RunningFrontend::closeProxy);
-            tls.forEach(TlsFrontend::close);
+            tls.stream().filter(Objects::nonNull).forEach(TlsFrontend::close);
             if (admin != null) {
                 admin.close();
             }
@@ -212,11 +213,16 @@ public final class StapledServer implements AutoCloseable {
             Parts s = new Parts();
             s.transport = transport != null ? transport : Transport.best();
             try {
+                config.warnings().forEach(w -> log.warn("config: {}", w.format()));
                 TlsProviders.resolve(config.global().tlsProvider());
                 // Made first (nothing runs before start()) so the certificates load with its slots.
                 s.ocsp = OcspManager.builder().settings(config.ocsp().settings()).clock(clock).build();
                 List<LoadedCertificate> certificates = new ArrayList<>();
                 for (FrontendConfig fe : config.frontends()) {
+                    if (fe.plain()) {
+                        s.tls.add(null); // kept in step with config.frontends()
+                        continue;
+                    }
                     TlsFrontend tls = TlsFrontendFactory.create(fe, config.global(), s.ocsp);
                     s.tls.add(tls);
                     certificates.addAll(tls.certificates());
@@ -229,7 +235,7 @@ public final class StapledServer implements AutoCloseable {
                     s.ocsp.addListener(ocspListener);
                 }
                 s.metrics.bindOcsp(s.ocsp, config.adminHttp());
-                s.metrics.bindCertificates(s.tls);
+                s.metrics.bindCertificates(s.tls.stream().filter(Objects::nonNull).toList());
                 OcspWiring.startAndWait(s.ocsp, config.ocsp());
 
                 int threads = config.global().workers() > 0 ? config.global().workers()
@@ -249,7 +255,7 @@ public final class StapledServer implements AutoCloseable {
                 }
                 for (int i = 0; i < config.frontends().size(); i++) {
                     FrontendConfig fe = config.frontends().get(i);
-                    RunningFrontend f = new RunningFrontend(fe, s.tls.get(i), s.pools.get(fe.backend()), s.metrics);
+                    RunningFrontend f = new RunningFrontend(fe, s.tls.get(i), s.pools, s.metrics);
                     s.frontends.add(f);
                     bindOrFail(f, s.transport, s.acceptors, s.workers);
                 }
@@ -260,7 +266,8 @@ public final class StapledServer implements AutoCloseable {
                 s.metrics.readiness().listenersOpen(true);
                 for (RunningFrontend f : s.frontends) {
                     log.info("frontend {} listening on {} ({} mode, {} certificates, transport {})", f.name(),
-                            f.address(), f.config().mode().name().toLowerCase(), f.tls().certificates().size(),
+                            f.address(), f.config().mode().name().toLowerCase(),
+                            f.tls() == null ? "plain HTTP, no" : f.tls().certificates().size(),
                             s.transport.name());
                 }
                 return server;

@@ -76,6 +76,29 @@ class CommandLineTest {
     }
 
     @Test
+    void checkAcceptsAPlainFrontendAndPrintsAShadowedRouteAsAWarning() throws Exception {
+        Path config = dir.resolve("stapled.yaml");
+        Files.writeString(config, """
+                frontends:
+                  - name: http
+                    bind: 127.0.0.1:0
+                    tls: false
+                    routes:
+                      - redirect: { scheme: https }
+                      - path: /never
+                        backend: app
+                backends:
+                  - name: app
+                    servers:
+                      - { name: a, address: 127.0.0.1:8080 }
+                """);
+        assertEquals(0, run("check", "--config", config.toString()), err.toString());
+        assertTrue(out.toString().contains("OK (1 frontend(s), 0 certificate(s), 1 backend(s))"), out.toString());
+        assertEquals("warning: " + config + ":7 frontends[0].routes[1]: this route can never match: the route on "
+                + "line 6 has no conditions and matches every request first\n", err.toString().replace("\r", ""));
+    }
+
+    @Test
     void checkReportsConfigErrorsWithFileLineAndKeyPath() throws Exception {
         Path config = dir.resolve("stapled.yaml");
         Files.writeString(config, """

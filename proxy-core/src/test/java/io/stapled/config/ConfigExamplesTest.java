@@ -58,7 +58,26 @@ class ConfigExamplesTest {
     @Test
     void theDocumentedExamplesAreThere() throws IOException {
         assertTrue(exampleNames().toList().containsAll(List.of("demo.yaml", "https-http-backend.yaml",
-                "tcp-passthrough-after-tls.yaml", "haproxy-cert-dir.yaml")), exampleNames().toList().toString());
+                "tcp-passthrough-after-tls.yaml", "haproxy-cert-dir.yaml", "edge-routing.yaml")), exampleNames().toList().toString());
+    }
+
+    @Test
+    void edgeRouting() throws IOException {
+        StapledConfig c = loadInSandbox("edge-routing.yaml");
+        assertEquals(List.of(), c.warnings());
+        FrontendConfig http = c.frontends().get(0);
+        assertTrue(http.plain());
+        assertEquals(null, http.backend());
+        assertEquals(new RouteAction.Redirect(RouteAction.Redirect.Kind.SCHEME, "https", 301, false),
+                http.routing().fallback());
+        assertEquals(List.of(new RouteCondition.PathPrefix(List.of("/.well-known/acme-challenge/"))),
+                http.routing().routes().get(0).conditions());
+        FrontendConfig https = c.frontends().get(1);
+        assertEquals("app", https.backend());
+        assertEquals(8, https.routing().routes().size());
+        FrontendConfig imaps = c.frontends().get(2);
+        assertEquals(FrontendConfig.Mode.TCP, imaps.mode());
+        assertEquals(new RouteAction.UseBackend("imap-legacy"), imaps.routing().routes().get(0).action());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -16,12 +16,14 @@ import io.netty.util.concurrent.Ticker;
 public final class LazyDeadline {
     private final EventExecutor executor;
     private final Ticker ticker;
-    private final long timeoutNanos;
+    private long timeoutNanos;
     private final Runnable onExpiry;
     private final Runnable checkTask = this::onCheck;
     private ScheduledFuture<?> check;
     private boolean armed;
     private long deadlineNanos;
+    /** When the pending check runs, if there is one. */
+    private long checkAtNanos;
 
     /** A {@code timeoutNanos} of 0 or less is no timeout: arming does nothing. */
     public LazyDeadline(EventExecutor executor, long timeoutNanos, Runnable onExpiry) {
@@ -38,8 +40,20 @@ public final class LazyDeadline {
             deadlineNanos = ticker.nanoTime() + timeoutNanos;
             if (check == null) {
                 schedule(timeoutNanos);
+            } else if (checkAtNanos - deadlineNanos > 0) {
+                // A shorter timeout than the one the pending check was scheduled for.
+                check.cancel(false);
+                schedule(timeoutNanos);
             }
         }
+    }
+
+    /**
+     * The timeout of the next {@link #arm()} (0 or less: none); a connection lends one deadline to
+     * requests that go to backends with different server timeouts.
+     */
+    public void timeout(long timeoutNanos) {
+        this.timeoutNanos = timeoutNanos;
     }
 
     /** Activity: if armed, the deadline moves to {@code timeout} from now. */
@@ -68,6 +82,7 @@ public final class LazyDeadline {
     }
 
     private void schedule(long delayNanos) {
+        checkAtNanos = ticker.nanoTime() + delayNanos;
         check = executor.schedule(checkTask, delayNanos, TimeUnit.NANOSECONDS);
     }
 

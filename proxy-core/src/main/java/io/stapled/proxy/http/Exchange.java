@@ -1,11 +1,14 @@
 package io.stapled.proxy.http;
 
+import java.net.InetAddress;
 import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -21,9 +24,13 @@ import io.netty.util.concurrent.Future;
 
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.LazyDeadline;
+import io.stapled.proxy.route.ConnectionFacts;
+import io.stapled.proxy.route.RouteRequest;
+import io.stapled.proxy.route.RouteTable;
 
 /**
- * One request and its response: validates and rewrites the request head, picks a server, borrows a
+ * One request and its response: validates the request head, routes it (to a backend, or answers it
+ * with the route's redirect or return), rewrites it, picks a server, borrows a
  * backend connection, forwards the body as it comes, relays the response and gives the connection
  * back if its framing is intact. It holds everything that belongs to one request, so the client side
  * ({@link ExchangeClient}) only says where the response goes; an HTTP/1.1 connection runs one at a
@@ -44,7 +51,7 @@ import io.stapled.proxy.conn.LazyDeadline;
  * the backend pool ({@link BackendConnections}), the tunnel after a 101 ({@link UpgradeTunnel}) and
  * the timers ({@link LazyDeadline}). One Exchange is the one allocation per request besides Netty's own.
  */
-final class Exchange implements BackendListener, CompletedRequest {
+final class Exchange implements BackendListener, CompletedRequest, RouteRequest {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     /** Connection attempts per request (HAProxy's default {@code retries 3} with redispatch). */
     static final int MAX_CONNECT_ATTEMPTS = 3;
@@ -77,6 +84,10 @@ final class Exchange implements BackendListener, CompletedRequest {
     private boolean finished;
     private boolean aborted;
     private int connectAttempts;
+    /** The backend the routes picked; null until then, and for a request answered locally. */
+    private Upstream upstream;
+    private String host;
+    private boolean hostRead;
     private BackendServer server;
     private boolean serverCounted;
     private boolean refused;
@@ -109,6 +120,14 @@ final class Exchange implements BackendListener, CompletedRequest {
         http10Client = request.protocolVersion() == HttpVersion.HTTP_1_0;
         keepAlive = HttpUtil.isKeepAlive(request) && !client.draining();
         upgradeRequested = HopByHopHeaders.isUpgrade(request.headers());
+        // Routes see the request as the client sent it, before the hop-by-hop and forwarding rewrite.
+        RouteTable.Outcome<Upstream> route = frontend.routes().select(this);
+        if (route.backend() == null) {
+            answerLocally(route);
+            return;
+        }
+        upstream = route.backend();
+        serverDeadline.timeout(upstream.serverTimeoutNanos());
         HopByHopHeaders.strip(request.headers(), upgradeRequested);
         if (client.address() != null) {
             frontend.forwardedHeaders().apply(request.headers(), client.address());
@@ -168,15 +187,15 @@ final class Exchange implements BackendListener, CompletedRequest {
     // ---------------------------------------------------------------- request side
 
     private void connectBackend() {
-        BackendServer picked = frontend.backends().select(client.address());
+        BackendServer picked = upstream.pool().select(client.address());
         if (picked == null) {
-            LOG.debug("client {}: no server available in backend {}", client.ip(), frontend.backends().name());
+            LOG.debug("client {}: no server available in backend {}", client.ip(), upstream.name());
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
             return;
         }
         server = picked;
         connectAttempts++;
-        Future<Channel> acquired = frontend.connections().acquire(picked, client.channel());
+        Future<Channel> acquired = upstream.connections().acquire(picked, client.channel());
         if (acquired.isDone()) {
             onBackendAcquired(acquired, picked);
         } else {
@@ -201,7 +220,7 @@ final class Exchange implements BackendListener, CompletedRequest {
         }
         Channel ch = acquired.getNow();
         if (gone) {
-            frontend.connections().release(picked, ch);
+            upstream.connections().release(picked, ch);
             return;
         }
         backend = ch;
@@ -382,7 +401,7 @@ final class Exchange implements BackendListener, CompletedRequest {
         serverCounted = false;
         finished = true;
         endNanos = System.nanoTime();
-        frontend.observer().requestCompleted(this);
+        observer().requestCompleted(this);
     }
 
     private void onBackendContent(HttpContent content) {
@@ -513,6 +532,37 @@ final class Exchange implements BackendListener, CompletedRequest {
         finish();
     }
 
+    /**
+     * A route's redirect or return, or 503 when no route matched and there is no default backend. The
+     * head was valid, so the connection stays open when the client wants it (a body is read and dropped).
+     */
+    private void answerLocally(RouteTable.Outcome<Upstream> route) {
+        if (route.redirect() == null && route.answer() == null) {
+            LOG.debug("client {}: no route matched {} and frontend {} has no default backend", client.ip(),
+                    request.uri(), frontend.frontend().name());
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
+            return;
+        }
+        boolean keep = keepAlive && !client.draining();
+        FullHttpResponse response = route.redirect() != null
+                ? LocalResponses.redirect(route.redirect(), request, !keep)
+                : LocalResponses.answer(client.alloc(), route.answer(), route.answerBody(), !keep);
+        if (response == null) {
+            LOG.debug("client {}: a scheme redirect needs a Host header", client.ip());
+            respondLocally(HttpResponseStatus.BAD_REQUEST, true);
+            return;
+        }
+        status = response.status().code();
+        responseStarted = true;
+        client.writeHead(response, headRequest);
+        keepAlive = keep;
+        finish();
+    }
+
+    private HttpRequestObserver observer() {
+        return upstream != null ? upstream.observer() : frontend.observer();
+    }
+
     /** Mid-response failure: the client cannot be told with a status any more, so both sides close. */
     private void abort() {
         aborted = true;
@@ -528,7 +578,7 @@ final class Exchange implements BackendListener, CompletedRequest {
         finished = true;
         endNanos = System.nanoTime();
         serverDeadline.disarm();
-        frontend.observer().requestCompleted(this);
+        observer().requestCompleted(this);
         Channel b = backend;
         backend = null;
         backendWritePending = false;
@@ -538,7 +588,7 @@ final class Exchange implements BackendListener, CompletedRequest {
                 handler.detach();
             }
             if (backendReusable && requestDone && b.isActive()) {
-                frontend.connections().release(server, b);
+                upstream.connections().release(server, b);
             } else {
                 b.close();
             }
@@ -552,6 +602,48 @@ final class Exchange implements BackendListener, CompletedRequest {
             serverCounted = false;
             server.connectionClosed();
         }
+    }
+
+    // ---------------------------------------------------------------- RouteRequest
+
+    @Override
+    public String methodName() {
+        return request.method().name();
+    }
+
+    @Override
+    public String host() {
+        // Read once: every host route asks, and a header lookup costs more than the comparison.
+        if (!hostRead) {
+            hostRead = true;
+            host = request.headers().get(HttpHeaderNames.HOST);
+        }
+        return host;
+    }
+
+    @Override
+    public String uri() {
+        return request.uri();
+    }
+
+    @Override
+    public HttpHeaders headers() {
+        return request.headers();
+    }
+
+    @Override
+    public InetAddress source() {
+        return client.address();
+    }
+
+    @Override
+    public String sni() {
+        return ConnectionFacts.sni(client.channel());
+    }
+
+    @Override
+    public String tlsVersion() {
+        return ConnectionFacts.tlsVersion(client.channel());
     }
 
     // ---------------------------------------------------------------- CompletedRequest

@@ -28,11 +28,18 @@ final class ForwardedHeaders {
     private final List<Cidr> trusted;
     /** Set to the peer address on every request (kept as sent by a trusted peer), or null. */
     private final AsciiString clientIpHeader;
+    /** X-Forwarded-Proto: how the client reached us, https or (a plain-HTTP frontend) http. */
+    private final String scheme;
 
     /**
      * @param clientIpHeader header to set to the client address, or null
      */
     ForwardedHeaders(boolean enabled, List<String> trustedUpstreams, String clientIpHeader) {
+        this(enabled, trustedUpstreams, clientIpHeader, "https");
+    }
+
+    ForwardedHeaders(boolean enabled, List<String> trustedUpstreams, String clientIpHeader, String scheme) {
+        this.scheme = scheme;
         this.enabled = enabled;
         this.clientIpHeader = clientIpHeader == null ? null : AsciiString.cached(clientIpHeader);
         List<Cidr> blocks = new ArrayList<>();
@@ -75,7 +82,7 @@ final class ForwardedHeaders {
             headers.set(X_FORWARDED_FOR, peerText);
         }
         if (!trustedPeer || !headers.contains(X_FORWARDED_PROTO)) {
-            headers.set(X_FORWARDED_PROTO, "https");
+            headers.set(X_FORWARDED_PROTO, scheme);
         }
         if (!trustedPeer || !headers.contains(X_FORWARDED_HOST)) {
             String host = headers.get(HttpHeaderNames.HOST);

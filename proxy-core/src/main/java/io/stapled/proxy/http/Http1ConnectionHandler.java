@@ -63,7 +63,9 @@ final class Http1ConnectionHandler extends ChannelDuplexHandler implements Excha
         this.frontend = frontend;
         this.encoder = encoder;
         this.requestTimeoutNanos = nanos(frontend.http().requestTimeout());
-        this.serverTimeoutNanos = nanos(frontend.backends().config().serverTimeout());
+        // Each exchange sets its backend's server timeout before arming; this is the default backend's.
+        Upstream defaultBackend = frontend.routes().fallback().backend();
+        this.serverTimeoutNanos = defaultBackend == null ? 0 : defaultBackend.serverTimeoutNanos();
     }
 
     private static long nanos(java.time.Duration d) {

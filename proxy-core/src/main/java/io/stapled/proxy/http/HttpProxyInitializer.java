@@ -1,7 +1,12 @@
 package io.stapled.proxy.http;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -19,14 +24,15 @@ import io.netty.handler.ssl.SslHandler;
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.Http2Config;
 import io.stapled.config.HttpConfig;
-import io.stapled.proxy.http.HttpRequestObserver;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.IdleTimeoutHandler;
+import io.stapled.proxy.route.RouteTable;
 
 /**
  * The HTTP reverse proxy of one frontend: HTTP/1.1, and HTTP/2 when the client picks it by ALPN. The
- * server assembly calls {@link #install} for each accepted client channel, after its TLS handler;
- * everything else (the backend connection pool, the drain state, the access log) is shared by the
+ * server assembly calls {@link #install} for each accepted client channel, after its TLS handler (if any);
+ * everything else (the routes, a backend connection pool per backend they reach, the drain state, the
+ * access log) is shared by the
  * frontend's connections.
  */
 public final class HttpProxyInitializer {
@@ -50,10 +56,12 @@ public final class HttpProxyInitializer {
 
     private final FrontendConfig frontend;
     private final HttpConfig http;
-    private final BackendPool backends;
-    private final BackendConnections connections;
+    private final RouteTable<Upstream> routes;
+    /** Each backend the routes reach, once. */
+    private final List<Upstream> upstreams;
     private final ForwardedHeaders forwardedHeaders;
     private final RequestValidator requestValidator;
+    /** Told of requests no backend served: local answers, and connections that never sent a request. */
     private final HttpRequestObserver observer;
     private volatile boolean draining;
 
@@ -75,16 +83,52 @@ public final class HttpProxyInitializer {
     /** With backend connections from {@code connections}: the handler tests' embedded ones. */
     HttpProxyInitializer(FrontendConfig frontend, BackendPool backends, HttpRequestObserver observer,
                          BackendConnections connections) {
+        this(frontend, Map.of(backends.name(), backends), name -> observer, pool -> connections, backends.name());
+    }
+
+    /**
+     * A frontend with routes.
+     *
+     * @param pools     every backend by name (those the routes name must be there)
+     * @param observers the observer for requests a backend served, by backend name; for requests
+     *                  answered locally, the frontend's name (or its default backend's) is asked
+     * @throws IllegalArgumentException when a trusted upstream is not a valid CIDR
+     */
+    public HttpProxyInitializer(FrontendConfig frontend, Map<String, BackendPool> pools,
+                                Function<String, HttpRequestObserver> observers) {
+        this(frontend, pools, observers, pool -> new BackendConnectionPool(pool.config()), frontend.backend());
+    }
+
+    private HttpProxyInitializer(FrontendConfig frontend, Map<String, BackendPool> pools,
+                                 Function<String, HttpRequestObserver> observers,
+                                 Function<BackendPool, BackendConnections> connectionsFor, String defaultBackend) {
         this.frontend = frontend;
         this.http = frontend.http() == null ? HttpConfig.defaults() : frontend.http();
-        this.backends = backends;
-        this.connections = connections;
         this.forwardedHeaders = new ForwardedHeaders(http.forwardedHeaders(), http.trustedUpstreams(),
-                http.clientIpHeader());
+                http.clientIpHeader(), frontend.plain() ? "http" : "https");
         this.requestValidator = new RequestValidator(http);
-        AccessLog accessLog = new AccessLog(frontend.accessLog(), frontend.name(), backends.name());
-        java.util.Objects.requireNonNull(observer, "observer");
-        this.observer = frontend.accessLog() ? accessLog.andThen(observer) : observer;
+        Map<String, Upstream> byName = new LinkedHashMap<>();
+        Function<String, Upstream> resolve = name -> byName.computeIfAbsent(name, n -> {
+            BackendPool pool = Objects.requireNonNull(pools.get(n), () -> "no backend named " + n);
+            return new Upstream(pool, connectionsFor.apply(pool), logged(frontend, n, observers.apply(n)),
+                    nanos(pool.config().serverTimeout()));
+        });
+        this.routes = frontend.routing().routes().isEmpty() && frontend.routing().fallback() == null
+                ? RouteTable.single(defaultBackend, defaultBackend == null ? null : resolve.apply(defaultBackend))
+                : RouteTable.compile(frontend.routing(), defaultBackend, resolve);
+        this.upstreams = List.copyOf(byName.values());
+        String local = defaultBackend != null ? defaultBackend : frontend.name();
+        this.observer = defaultBackend != null ? resolve.apply(defaultBackend).observer()
+                : logged(frontend, local, Objects.requireNonNull(observers.apply(local), "observer"));
+    }
+
+    private static HttpRequestObserver logged(FrontendConfig frontend, String backend, HttpRequestObserver observer) {
+        Objects.requireNonNull(observer, "observer");
+        return frontend.accessLog() ? new AccessLog(true, frontend.name(), backend).andThen(observer) : observer;
+    }
+
+    private static long nanos(Duration d) {
+        return d == null || d.isZero() || d.isNegative() ? 0 : d.toNanos();
     }
 
     /**
@@ -142,7 +186,9 @@ public final class HttpProxyInitializer {
                 .gracefulShutdownTimeoutMillis(0)
                 .build();
         Http2FrontendConnection connection = new Http2FrontendConnection(this, h2, nanos(http.requestTimeout()));
-        long serverTimeout = nanos(backends.config().serverTimeout());
+        // Each exchange sets its backend's server timeout before arming; this is the default backend's.
+        Upstream defaultBackend = routes.fallback().backend();
+        long serverTimeout = defaultBackend == null ? 0 : defaultBackend.serverTimeoutNanos();
         pipeline.addLast(H2_CODEC, codec);
         pipeline.addLast(H2_STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
@@ -152,10 +198,6 @@ public final class HttpProxyInitializer {
             }
         }));
         pipeline.addLast(H2_CONNECTION, connection);
-    }
-
-    private static long nanos(Duration d) {
-        return d == null || d.isZero() || d.isNegative() ? 0 : d.toNanos();
     }
 
     /**
@@ -183,12 +225,16 @@ public final class HttpProxyInitializer {
 
     /** Closes the pooled idle backend connections; connections in use close when their exchange ends. */
     public void close() {
-        connections.close();
+        upstreams.forEach(u -> u.connections().close());
     }
 
     /** Idle pooled backend connections across event loops (a racy read, for tests and stats). */
     int idleBackendConnections() {
-        return connections.idleCount();
+        int idle = 0;
+        for (Upstream u : upstreams) {
+            idle += u.connections().idleCount();
+        }
+        return idle;
     }
 
     FrontendConfig frontend() {
@@ -199,12 +245,8 @@ public final class HttpProxyInitializer {
         return http;
     }
 
-    BackendPool backends() {
-        return backends;
-    }
-
-    BackendConnections connections() {
-        return connections;
+    RouteTable<Upstream> routes() {
+        return routes;
     }
 
     ForwardedHeaders forwardedHeaders() {

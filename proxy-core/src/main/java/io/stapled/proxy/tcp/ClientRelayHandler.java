@@ -13,6 +13,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -25,6 +27,9 @@ import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.relay.Relay;
 import io.stapled.proxy.relay.RelayHandler;
+import io.stapled.proxy.route.ConnectionFacts;
+import io.stapled.proxy.route.RouteRequest;
+import io.stapled.proxy.route.RouteTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +42,13 @@ import org.slf4j.LoggerFactory;
  * <p>When either side closes, the other is closed after its queued bytes are flushed: half-closed
  * connections are not kept open.
  */
-final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
+final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements RouteRequest {
     private static final Logger log = LoggerFactory.getLogger(ClientRelayHandler.class);
 
     private final String frontendName;
-    private final BackendPool pool;
+    private final RouteTable<BackendPool> routes;
+    /** The backend the routes picked once TLS was done. */
+    private BackendPool pool;
     /** Bytes that arrived between the handshake and the backend connect; bounded by autoRead off. */
     private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
     private Channel client;
@@ -50,9 +57,9 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
     private boolean connected;
     private boolean closed;
 
-    ClientRelayHandler(String frontendName, BackendPool pool) {
+    ClientRelayHandler(String frontendName, RouteTable<BackendPool> routes) {
         this.frontendName = frontendName;
-        this.pool = pool;
+        this.routes = routes;
     }
 
     @Override
@@ -88,6 +95,14 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
         }
         started = true;
         client.config().setAutoRead(false);
+        // After the handshake: the SNI and the TLS version are known now.
+        pool = routes.select(this).backend();
+        if (pool == null) {
+            log.warn("frontend {}: no route matched {} (SNI {}) and there is no default backend, closing",
+                    frontendName, client.remoteAddress(), sni());
+            client.close();
+            return;
+        }
         BackendServer first = pool.select(clientAddress());
         if (first == null) {
             log.warn("frontend {}: backend {} has no server available, closing {}", frontendName, pool.name(),
@@ -209,6 +224,43 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
         while ((msg = pending.poll()) != null) {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    // ---------------------------------------------------------------- RouteRequest: the connection's facts only
+
+    @Override
+    public String methodName() {
+        return null;
+    }
+
+    @Override
+    public String host() {
+        return null;
+    }
+
+    @Override
+    public String uri() {
+        return "";
+    }
+
+    @Override
+    public HttpHeaders headers() {
+        return EmptyHttpHeaders.INSTANCE;
+    }
+
+    @Override
+    public InetAddress source() {
+        return clientAddress();
+    }
+
+    @Override
+    public String sni() {
+        return ConnectionFacts.sni(client);
+    }
+
+    @Override
+    public String tlsVersion() {
+        return ConnectionFacts.tlsVersion(client);
     }
 
     private InetAddress clientAddress() {

@@ -1,0 +1,30 @@
+package io.stapled.proxy.route;
+
+import javax.net.ssl.SSLSession;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
+
+import io.stapled.tls.TlsAttributes;
+import io.stapled.tls.TlsSelection;
+
+/** The TLS facts of a client connection, read when a route asks for them. */
+public final class ConnectionFacts {
+    private ConnectionFacts() { }
+
+    /** The server name from the ClientHello, or null (none sent, or no TLS). */
+    public static String sni(Channel client) {
+        TlsSelection selection = client.attr(TlsAttributes.SELECTION).get();
+        return selection == null ? null : selection.serverName();
+    }
+
+    /** The negotiated protocol ({@code TLSv1.3}), or null without TLS or before the handshake. */
+    public static String tlsVersion(Channel client) {
+        SslHandler ssl = client.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return null;
+        }
+        SSLSession session = ssl.engine().getSession();
+        return session == null ? null : session.getProtocol();
+    }
+}
