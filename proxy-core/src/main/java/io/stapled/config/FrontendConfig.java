@@ -20,6 +20,7 @@ import java.util.List;
  * @param accessLog          log one line per HTTP request
  * @param maxHandshakesPerSource connections one client address may have in the TLS handshake at
  *                           once; more are closed at accept (0: no limit)
+ * @param acceptProxy        PROXY protocol header expected before TLS ({@code accept_proxy}), or null
  */
 public record FrontendConfig(
         String name,
@@ -33,13 +34,22 @@ public record FrontendConfig(
         int maxConnections,
         java.time.Duration clientTimeout,
         boolean accessLog,
-        int maxHandshakesPerSource) {
+        int maxHandshakesPerSource,
+        AcceptProxyConfig acceptProxy) {
 
     /** Default of {@code max_handshakes_per_source}. */
     public static final int DEFAULT_MAX_HANDSHAKES_PER_SOURCE = 64;
 
     public FrontendConfig {
         certificates = List.copyOf(certificates);
+    }
+
+    /** Without {@code accept_proxy}. */
+    public FrontendConfig(String name, HostPort bind, Mode mode, String backend, List<CertificateSource> certificates,
+                          String defaultCertificate, TlsConfig tls, HttpConfig http, int maxConnections,
+                          java.time.Duration clientTimeout, boolean accessLog, int maxHandshakesPerSource) {
+        this(name, bind, mode, backend, certificates, defaultCertificate, tls, http, maxConnections, clientTimeout,
+                accessLog, maxHandshakesPerSource, null);
     }
 
     /** With the default {@code max_handshakes_per_source}. */
@@ -52,47 +62,52 @@ public record FrontendConfig(
 
     public FrontendConfig withBind(HostPort bind) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
     }
 
     public FrontendConfig withBackend(String backend) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
     }
 
     public FrontendConfig withCertificates(List<CertificateSource> certificates) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
     }
 
     public FrontendConfig withTls(TlsConfig tls) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
     }
 
     public FrontendConfig withHttp(HttpConfig http) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
     }
 
     public FrontendConfig withMaxConnections(int maxConnections) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
     }
 
     public FrontendConfig withClientTimeout(java.time.Duration clientTimeout) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
     }
 
     public FrontendConfig withAccessLog(boolean accessLog) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
     }
 
     public FrontendConfig withMaxHandshakesPerSource(int maxHandshakesPerSource) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
+    }
+
+    public FrontendConfig withAcceptProxy(AcceptProxyConfig acceptProxy) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, acceptProxy);
     }
 
     public enum Mode { HTTP, TCP }

@@ -15,6 +15,7 @@ import io.stapled.proxy.conn.ByteCounter;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.proxy.http.HttpProxyInitializer;
+import io.stapled.proxy.proxyprotocol.ProxyProtocolAcceptor;
 import io.stapled.proxy.http.RequestCounters;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
 import io.stapled.tls.TlsFrontend;
@@ -50,7 +51,8 @@ public final class RunningFrontend {
             installer = new TcpRelayInitializer(config, backend)::install;
         }
         this.initializer = new FrontendChannelInitializer(limiter, tracker, tls,
-                metrics.handshakeHandler(config.name()), bytes, installer);
+                metrics.handshakeHandler(config.name()), bytes, installer,
+                config.acceptProxy() == null ? null : new ProxyProtocolAcceptor(config.name(), config.acceptProxy()));
     }
 
     void bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) throws InterruptedException {

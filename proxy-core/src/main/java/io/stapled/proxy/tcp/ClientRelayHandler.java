@@ -1,8 +1,6 @@
 package io.stapled.proxy.tcp;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +21,8 @@ import io.stapled.net.Transport;
 import io.stapled.tls.TlsAttributes;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.proxyprotocol.ClientAddress;
+import io.stapled.proxy.proxyprotocol.ProxyHeaders;
 import io.stapled.proxy.relay.Relay;
 import io.stapled.proxy.relay.RelayHandler;
 import org.slf4j.Logger;
@@ -75,7 +75,7 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
                 start();
             }
         } else if (evt instanceof IdleStateEvent) {
-            log.debug("frontend {}: client {} idle, closing", frontendName, ctx.channel().remoteAddress());
+            log.debug("frontend {}: client {} idle, closing", frontendName, ClientAddress.source(ctx.channel()));
             ctx.close();
             return;
         }
@@ -91,7 +91,7 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
         BackendServer first = pool.select(clientAddress());
         if (first == null) {
             log.warn("frontend {}: backend {} has no server available, closing {}", frontendName, pool.name(),
-                    client.remoteAddress());
+                    ClientAddress.source(client));
             client.close();
             return;
         }
@@ -137,6 +137,9 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         connected = true;
+        if (target.sendProxy() != null) {
+            ProxyHeaders.write(ch, ProxyHeaders.forClient(target.sendProxy(), client));
+        }
         while (!pending.isEmpty()) {
             ch.write(pending.poll());
         }
@@ -200,7 +203,8 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("frontend {}: client {} error: {}", frontendName, ctx.channel().remoteAddress(), cause.toString());
+        log.debug("frontend {}: client {} error: {}", frontendName, ClientAddress.source(ctx.channel()),
+                cause.toString());
         ctx.close();
     }
 
@@ -212,7 +216,6 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private InetAddress clientAddress() {
-        SocketAddress remote = client.remoteAddress();
-        return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+        return ClientAddress.of(client);
     }
 }
