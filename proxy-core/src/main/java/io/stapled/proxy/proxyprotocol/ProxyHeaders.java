@@ -43,6 +43,7 @@ public final class ProxyHeaders {
     private static final int NOT_VERIFIED = 1;
     private static final byte SUBTYPE_SSL_CIPHER = 0x23;
     private static final String ENCODER_NAME = "proxy-protocol-encoder";
+    private static final byte[] V1_UNKNOWN = "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private ProxyHeaders() {
     }
@@ -104,7 +105,16 @@ public final class ProxyHeaders {
         // The encoder runs synchronously on this thread, so it can go again right after the write.
         pipeline.addFirst(ENCODER_NAME, HAProxyMessageEncoder.INSTANCE);
         try {
-            channel.write(header, channel.voidPromise());
+            if (header.protocolVersion() == HAProxyProtocolVersion.V1
+                    && header.proxiedProtocol() == HAProxyProxiedProtocol.UNKNOWN) {
+                // Netty's encoder cannot write v1's address-less form. Written from the first handler,
+                // the bytes go straight to the socket, past codecs that would refuse raw bytes.
+                header.release();
+                pipeline.firstContext().write(Unpooled.wrappedBuffer(V1_UNKNOWN), channel.voidPromise());
+            } else {
+                // From the tail: the codecs on the way let a message that is not theirs pass.
+                channel.write(header, channel.voidPromise());
+            }
         } finally {
             pipeline.remove(ENCODER_NAME);
         }

@@ -90,6 +90,7 @@ final class ProxyClient implements AutoCloseable {
         tls = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "127.0.0.1", raw.getPort(), true);
         SSLParameters p = tls.getSSLParameters();
         p.setServerNames(List.of(new SNIHostName(sni)));
+        p.setApplicationProtocols(new String[] {"http/1.1"});
         tls.setSSLParameters(p);
         tls.startHandshake();
         return this;

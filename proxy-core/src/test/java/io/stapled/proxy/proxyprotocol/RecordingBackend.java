@@ -43,6 +43,8 @@ final class RecordingBackend implements AutoCloseable {
     final List<Header> headers = new CopyOnWriteArrayList<>();
     final List<String> forwardedFor = new CopyOnWriteArrayList<>();
     final AtomicInteger requests = new AtomicInteger();
+    /** Connections open now that began with a PROXY (not LOCAL) header. */
+    final AtomicInteger openProxied = new AtomicInteger();
     /** Bytes received by the echo (TCP) variant. */
     final AtomicInteger echoed = new AtomicInteger();
 
@@ -117,6 +119,10 @@ final class RecordingBackend implements AutoCloseable {
                         default -> { }
                     }
                 }
+                if (m.command() == io.netty.handler.codec.haproxy.HAProxyCommand.PROXY) {
+                    openProxied.incrementAndGet();
+                    ctx.channel().closeFuture().addListener(f -> openProxied.decrementAndGet());
+                }
                 headers.add(new Header(m.command().name(), m.proxiedProtocol().name(), m.sourceAddress(),
                         m.sourcePort(), m.destinationAddress(), authority, alpn, version, cipher, clientSsl, verify));
             } finally {
@@ -141,6 +147,11 @@ final class RecordingBackend implements AutoCloseable {
             res.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
             ctx.writeAndFlush(res);
         }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // health checks close with a reset
+        }
     }
 
     private final class Echo extends ChannelInboundHandlerAdapter {
@@ -150,6 +161,11 @@ final class RecordingBackend implements AutoCloseable {
                 echoed.addAndGet(b.readableBytes());
             }
             ctx.writeAndFlush(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
         }
     }
 }
