@@ -106,6 +106,11 @@ public final class StapledMetrics implements AutoCloseable {
         FrontendMetrics.bind(registry, frontend, limiter);
     }
 
+    /** The connections a frontend's {@code accept_proxy} closed, by reason. */
+    public void bindProxyProtocol(String frontend, io.stapled.proxy.proxyprotocol.ProxyProtocolAcceptor acceptor) {
+        FrontendMetrics.bind(registry, frontend, acceptor);
+    }
+
     /** Per-server up/down and connection gauges of every backend. Call once per backend. */
     public void bindBackends(Collection<BackendPool> pools) {
         for (BackendPool pool : pools) {

@@ -51,8 +51,16 @@ public final class RunningFrontend {
             installer = new TcpRelayInitializer(config, backend)::install;
         }
         this.initializer = new FrontendChannelInitializer(limiter, tracker, tls,
-                metrics.handshakeHandler(config.name()), bytes, installer,
-                config.acceptProxy() == null ? null : new ProxyProtocolAcceptor(config.name(), config.acceptProxy()));
+                metrics.handshakeHandler(config.name()), bytes, installer, acceptProxy(config, metrics));
+    }
+
+    private static ProxyProtocolAcceptor acceptProxy(FrontendConfig config, StapledMetrics metrics) {
+        if (config.acceptProxy() == null) {
+            return null;
+        }
+        ProxyProtocolAcceptor acceptor = new ProxyProtocolAcceptor(config.name(), config.acceptProxy());
+        metrics.bindProxyProtocol(config.name(), acceptor);
+        return acceptor;
     }
 
     void bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) throws InterruptedException {

@@ -79,6 +79,12 @@ class AcceptProxyTest {
         GROUP.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /** The value of {@code stapled_frontend_proxy_protocol_refused_total} for a frontend and reason. */
+    private static double refused(String frontend, String reason) {
+        return STAPLED.server().metrics().registry().find("stapled.frontend.proxy.protocol.refused")
+                .tags("frontend", frontend, "reason", reason).functionCounter().count();
+    }
+
     private static int requests() {
         return A.requests.get() + B.requests.get();
     }
@@ -161,6 +167,7 @@ class AcceptProxyTest {
     @Test
     void noHeaderGarbageOrAMalformedOneIsClosed() throws Exception {
         int before = requests();
+        double refusedBefore = refused("lb", "bad_header");
         // TLS straight away: the ClientHello is not a PROXY header.
         try (ProxyClient c = ProxyClient.connect(STAPLED.port("lb"), new byte[0])) {
             assertThrows(Exception.class, () -> c.handshake(STAPLED.root(), "pp.test"));
@@ -173,6 +180,7 @@ class AcceptProxyTest {
             }
         }
         assertEquals(before, requests());
+        Poll.until(Duration.ofSeconds(5), "5 more bad_header", () -> refused("lb", "bad_header") == refusedBefore + 5);
     }
 
     @Test
@@ -188,11 +196,15 @@ class AcceptProxyTest {
     @Test
     void aPeerOutsideTrustedSourcesIsClosedEvenWithAValidHeader() throws Exception {
         int before = requests();
+        double refusedBefore = refused("untrusted", "untrusted");
         try (ProxyClient c = ProxyClient.connect(STAPLED.port("untrusted"),
                 ProxyClient.v1("PROXY TCP4 10.0.0.1 127.0.0.1 51000 443"))) {
             assertTrue(c.closedByServer());
         }
         assertEquals(before, requests());
+        assertEquals(refusedBefore + 1, refused("untrusted", "untrusted"));
+        assertTrue(STAPLED.server().metrics().registry().scrape().contains(
+                "stapled_frontend_proxy_protocol_refused_total{frontend=\"untrusted\",reason=\"untrusted\"} 1.0"));
     }
 
     @Test
