@@ -42,6 +42,8 @@ class SendProxyTest {
     private static final RecordingBackend HTTP_V1 = RecordingBackend.http("v1", GROUP, true);
     private static final RecordingBackend ECHO_V2 = RecordingBackend.echo("echo", GROUP, true);
     private static final RecordingBackend ECHO_V1 = RecordingBackend.echo("echo1", GROUP, true);
+    private static final RecordingBackend PLAIN = RecordingBackend.http("plain", GROUP, false);
+    private static final RecordingBackend ADDED = RecordingBackend.http("added", GROUP, true);
 
     @RegisterExtension
     static final StapledServerExtension STAPLED = StapledServerExtension.fromYaml("""
@@ -72,7 +74,16 @@ class SendProxyTest {
                 accept_proxy: true
                 certificates:
                   - crt: ${cert:tcp1.test}
+              - name: dyn
+                bind: 127.0.0.1:0
+                backend: dyn
+                certificates:
+                  - crt: ${cert:dyn.test}
+            runtime_api: { socket: ${socket}, level: admin }
             backends:
+              - name: dyn
+                servers:
+                  - { name: old, address: 127.0.0.1:${port:plain} }
               - name: to_v2
                 health_check: { type: http, interval: 100ms, rise: 1 }
                 servers:
@@ -88,7 +99,7 @@ class SendProxyTest {
                 servers:
                   - { name: e, address: 127.0.0.1:${port:echo1}, send_proxy: v1 }
             """).port("v2", HTTP_V2::port).port("v1", HTTP_V1::port).port("echo", ECHO_V2::port)
-            .port("echo1", ECHO_V1::port);
+            .port("echo1", ECHO_V1::port).port("plain", PLAIN::port);
 
     @AfterAll
     static void stopBackends() {
@@ -96,6 +107,8 @@ class SendProxyTest {
         HTTP_V1.close();
         ECHO_V2.close();
         ECHO_V1.close();
+        PLAIN.close();
+        ADDED.close();
         GROUP.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
@@ -191,6 +204,30 @@ class SendProxyTest {
             assertEquals("TCP6", h.protocol());
             assertEquals("2001:db8:0:0:0:0:0:5", expand(h.source()));
             assertEquals(7000, h.sourcePort());
+        }
+    }
+
+    @Test
+    void addServerWithSendProxyV2() throws Exception {
+        assertEquals("New server registered.\n\n",
+                cli("add server dyn/new 127.0.0.1:" + ADDED.port() + " send-proxy-v2 enabled"));
+        cli("disable server dyn/old");
+        try (SSLSocket s = tls(STAPLED.port("dyn"), "dyn.test", InetAddress.getByName("127.0.0.11"))) {
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: dyn.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            Poll.until(Duration.ofSeconds(5), "the added server's request", () -> ADDED.requests.get() == 1);
+        }
+        Header h = proxied(ADDED).get(0);
+        assertEquals("127.0.0.11", h.source());
+        assertEquals("dyn.test", h.authority());
+    }
+
+    /** One runtime-API command over the unix socket, in HAProxy's non-interactive mode. */
+    private static String cli(String command) throws Exception {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(STAPLED.runtimeApi().socket()));
+            ch.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII)));
+            return new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.US_ASCII);
         }
     }
 
