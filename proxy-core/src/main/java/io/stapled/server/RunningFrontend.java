@@ -8,6 +8,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.stapled.config.AcceptProxyConfig;
 import io.stapled.config.FrontendConfig;
 import io.stapled.metrics.StapledMetrics;
 import io.stapled.proxy.backend.BackendPool;
@@ -20,6 +21,7 @@ import io.stapled.proxy.http.RequestCounters;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.net.Transport;
+import org.slf4j.LoggerFactory;
 
 /** One listening frontend: its TLS certificates, its proxy mode and its connections. */
 public final class RunningFrontend {
@@ -57,6 +59,13 @@ public final class RunningFrontend {
     private static ProxyProtocolAcceptor acceptProxy(FrontendConfig config, StapledMetrics metrics) {
         if (config.acceptProxy() == null) {
             return null;
+        }
+        if (config.acceptProxy().trustedSources().equals(AcceptProxyConfig.DEFAULT_TRUSTED_SOURCES)
+                && !config.bind().isLoopback()) {
+            // Not an error: a balancer on this host may still reach a wildcard bind over loopback.
+            LoggerFactory.getLogger(RunningFrontend.class).warn("frontend {}: accept_proxy: true trusts loopback peers"
+                    + " only, but {} is reachable from elsewhere; a remote load balancer's connections will be"
+                    + " closed until it is listed in accept_proxy.trusted_sources", config.name(), config.bind());
         }
         ProxyProtocolAcceptor acceptor = new ProxyProtocolAcceptor(config.name(), config.acceptProxy());
         metrics.bindProxyProtocol(config.name(), acceptor);
