@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ServerChannel;
 import io.netty.util.AttributeKey;
 
 /**
@@ -27,7 +28,7 @@ public final class ClientAddress {
 
     /** The client's address and port, or null for a channel without an IP peer. */
     public static InetSocketAddress source(Channel channel) {
-        Proxied proxied = channel.attr(PROXIED).get();
+        Proxied proxied = proxied(channel);
         return proxied != null ? proxied.source() : inet(channel.remoteAddress());
     }
 
@@ -39,13 +40,25 @@ public final class ClientAddress {
 
     /** The address the client connected to: the load balancer's, from the header, else this listener's. */
     public static InetSocketAddress destination(Channel channel) {
-        Proxied proxied = channel.attr(PROXIED).get();
+        Proxied proxied = proxied(channel);
         return proxied != null ? proxied.destination() : inet(channel.localAddress());
     }
 
     /** True when the addresses came from a PROXY header (not for a LOCAL or UNKNOWN one). */
     public static boolean isProxied(Channel channel) {
-        return channel.attr(PROXIED).get() != null;
+        return proxied(channel) != null;
+    }
+
+    /**
+     * The header's addresses, set on the connection's socket channel; a channel multiplexed on it (an
+     * HTTP/2 stream) reads its parent's.
+     */
+    private static Proxied proxied(Channel channel) {
+        Proxied proxied = channel.attr(PROXIED).get();
+        if (proxied == null && channel.parent() != null && !(channel.parent() instanceof ServerChannel)) {
+            proxied = channel.parent().attr(PROXIED).get();
+        }
+        return proxied;
     }
 
     private static InetSocketAddress inet(SocketAddress address) {

@@ -89,6 +89,11 @@ class ProxyHeaderReaderTest {
         assertEquals("/192.0.2.1:443", ClientAddress.destination(ch).toString());
         assertNull(ch.pipeline().get(ProxyProtocolAcceptor.DECODER_NAME), "the decoder removed itself");
         assertNull(ch.pipeline().get(ProxyProtocolAcceptor.READER_NAME));
+        // A channel multiplexed on the connection (an HTTP/2 stream) has the same client.
+        EmbeddedChannel stream = new EmbeddedChannel(ch, io.netty.channel.DefaultChannelId.newInstance(), true, false);
+        assertEquals("/203.0.113.4:5000", ClientAddress.source(stream).toString());
+        assertTrue(ClientAddress.isProxied(stream));
+        stream.finishAndReleaseAll();
         assertFalse(ch.finishAndReleaseAll());
     }
 
