@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
@@ -84,7 +85,10 @@ final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!done) {
             done = true;
-            acceptor.refusedInvalid(peer(ctx), "bad PROXY protocol header: " + OneLine.oneLine(rootMessage(cause)));
+            // A reset before any header (a balancer's TCP check, say) is a close, not a bad header.
+            if (cause instanceof DecoderException) {
+                acceptor.refusedInvalid(peer(ctx), "bad PROXY protocol header: " + OneLine.oneLine(rootMessage(cause)));
+            }
         }
         ctx.close();
     }
