@@ -184,6 +184,20 @@ class AcceptProxyTest {
     }
 
     @Test
+    void aResetBeforeAnyHeaderIsAClosedConnectionNotABadHeader() throws Exception {
+        var limiter = STAPLED.server().frontends().get(0).limiter();
+        Poll.until(Duration.ofSeconds(5), "earlier connections closed", () -> limiter.active() == 0);
+        double before = refused("lb", "bad_header");
+        // What a balancer's TCP check does: connect, then reset.
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", STAPLED.port("lb"))) {
+            Poll.until(Duration.ofSeconds(5), "accepted", () -> limiter.active() == 1);
+            s.setSoLinger(true, 0);
+        }
+        Poll.until(Duration.ofSeconds(5), "the reset connection closed", () -> limiter.active() == 0);
+        assertEquals(before, refused("lb", "bad_header"));
+    }
+
+    @Test
     void aHeaderThatDoesNotArriveInTimeIsClosed() throws Exception {
         long start = System.nanoTime();
         try (ProxyClient c = ProxyClient.connect(STAPLED.port("lb"), "PROXY TCP4 ".getBytes())) {
