@@ -120,6 +120,51 @@ class AcceptProxyTest {
     }
 
     @Test
+    void headerAndClientHelloInOneFlushFromANettyBoringSslClient() throws Exception {
+        // The header is written but not flushed; the SslHandler added next flushes it with its ClientHello.
+        io.netty.handler.ssl.SslContext ssl = io.netty.handler.ssl.SslContextBuilder.forClient()
+                .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL).trustManager(STAPLED.root()).build();
+        java.util.concurrent.CompletableFuture<String> body = new java.util.concurrent.CompletableFuture<>();
+        io.netty.channel.Channel ch = new io.netty.bootstrap.Bootstrap().group(GROUP)
+                .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+                .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.Channel c) {
+                        c.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+                                ctx.write(io.netty.buffer.Unpooled.wrappedBuffer(ProxyClient.v2("203.0.113.99", 6000)));
+                                ctx.pipeline().addFirst(ssl.newHandler(ctx.alloc(), "pp.test", STAPLED.port("lb")));
+                                ctx.pipeline().addLast(new io.netty.handler.codec.http.HttpClientCodec(),
+                                        new io.netty.handler.codec.http.HttpObjectAggregator(4096),
+                                        new io.netty.channel.SimpleChannelInboundHandler<
+                                                io.netty.handler.codec.http.FullHttpResponse>() {
+                                            @Override
+                                            protected void channelRead0(io.netty.channel.ChannelHandlerContext c2,
+                                                    io.netty.handler.codec.http.FullHttpResponse res) {
+                                                body.complete(res.content().toString(
+                                                        java.nio.charset.StandardCharsets.US_ASCII));
+                                            }
+                                        });
+                                io.netty.handler.codec.http.DefaultFullHttpRequest req =
+                                        new io.netty.handler.codec.http.DefaultFullHttpRequest(
+                                                io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                                                io.netty.handler.codec.http.HttpMethod.GET, "/");
+                                req.headers().set("Host", "pp.test");
+                                ctx.pipeline().writeAndFlush(req);
+                                ctx.pipeline().remove(this);
+                            }
+                        });
+                    }
+                }).connect("127.0.0.1", STAPLED.port("lb")).sync().channel();
+        try {
+            assertTrue(body.get(10, java.util.concurrent.TimeUnit.SECONDS).endsWith(" 203.0.113.99"));
+        } finally {
+            ch.close().sync();
+        }
+    }
+
+    @Test
     void v2LocalUsesTheSocketAddress() throws Exception {
         String body = get(ProxyClient.v2Local());
         assertTrue(body.endsWith(" 127.0.0.1"), body);
