@@ -9,8 +9,10 @@ import java.util.List;
 
 import javax.net.ssl.SSLSession;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -98,25 +100,38 @@ public final class ProxyHeaders {
 
     /**
      * Writes {@code header} as the connection's first bytes (before anything else written on it), and
-     * flushes it with whatever is written next. Call on the channel's event loop, before the first write.
+     * flushes it with whatever is written next. The bytes go straight to the socket, past every handler
+     * (HTTP codecs, a TLS handler to the server, which the header must precede). Call on the channel's
+     * event loop, before the first write — a connect listener runs before {@code channelActive}, so
+     * before a client-mode TLS handler writes its ClientHello.
      */
     public static void write(Channel channel, HAProxyMessage header) {
         ChannelPipeline pipeline = channel.pipeline();
-        // The encoder runs synchronously on this thread, so it can go again right after the write.
+        if (header.protocolVersion() == HAProxyProtocolVersion.V1
+                && header.proxiedProtocol() == HAProxyProxiedProtocol.UNKNOWN) {
+            // Netty's encoder cannot write v1's address-less form.
+            header.release();
+            writeAtHead(channel, Unpooled.wrappedBuffer(V1_UNKNOWN));
+            return;
+        }
+        // The encoder, first in the pipeline for the time of this write, runs synchronously on this thread.
         pipeline.addFirst(ENCODER_NAME, HAProxyMessageEncoder.INSTANCE);
         try {
-            if (header.protocolVersion() == HAProxyProtocolVersion.V1
-                    && header.proxiedProtocol() == HAProxyProxiedProtocol.UNKNOWN) {
-                // Netty's encoder cannot write v1's address-less form. Written from the first handler,
-                // the bytes go straight to the socket, past codecs that would refuse raw bytes.
-                header.release();
-                pipeline.firstContext().write(Unpooled.wrappedBuffer(V1_UNKNOWN), channel.voidPromise());
-            } else {
-                // From the tail: the codecs on the way let a message that is not theirs pass.
-                channel.write(header, channel.voidPromise());
-            }
+            HAProxyMessageEncoder.INSTANCE.write(pipeline.context(ENCODER_NAME), header, channel.voidPromise());
+        } catch (Exception e) {
+            channel.pipeline().fireExceptionCaught(e);
         } finally {
             pipeline.remove(ENCODER_NAME);
+        }
+    }
+
+    private static void writeAtHead(Channel channel, ByteBuf bytes) {
+        ChannelHandlerContext first = channel.pipeline().firstContext();
+        if (first == null) {
+            channel.write(bytes, channel.voidPromise());
+        } else {
+            // A context writes to the handlers before it: from the first one, to the socket.
+            first.write(bytes, channel.voidPromise());
         }
     }
 

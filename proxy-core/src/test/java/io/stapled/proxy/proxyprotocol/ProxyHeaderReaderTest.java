@@ -29,26 +29,6 @@ import io.stapled.config.Cidr;
  */
 class ProxyHeaderReaderTest {
 
-    /** An embedded channel whose peer is an IP address (the reader checks it against trusted_sources). */
-    private static final class Peer extends EmbeddedChannel {
-        private final InetSocketAddress peer;
-
-        Peer(String ip) {
-            super(false, false);
-            this.peer = new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(ip), 40000);
-        }
-
-        @Override
-        protected SocketAddress remoteAddress0() {
-            return peer;
-        }
-
-        @Override
-        protected SocketAddress localAddress0() {
-            return new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString("127.0.0.1"), 443);
-        }
-    }
-
     /** What the next handler saw, in order. */
     private static final class Recorder extends ChannelInboundHandlerAdapter {
         final List<String> events = new ArrayList<>();
@@ -66,7 +46,7 @@ class ProxyHeaderReaderTest {
         }
     }
 
-    private static Recorder start(Peer ch) throws Exception {
+    private static Recorder start(PeerChannel ch) throws Exception {
         ProxyProtocolAcceptor acceptor = new ProxyProtocolAcceptor("fe",
                 new AcceptProxyConfig(List.of(Cidr.parse("10.0.0.0/8")), Duration.ofSeconds(5)));
         acceptor.install(ch.pipeline());
@@ -78,7 +58,7 @@ class ProxyHeaderReaderTest {
 
     @Test
     void activeAfterTheHeaderThenTheBytesThatFollowedIt() throws Exception {
-        Peer ch = new Peer("10.1.2.3");
+        PeerChannel ch = new PeerChannel("10.1.2.3");
         Recorder r = start(ch);
         assertTrue(ch.isOpen());
         assertEquals(List.of(), r.events, "nothing before the header");
@@ -99,7 +79,7 @@ class ProxyHeaderReaderTest {
 
     @Test
     void localKeepsTheSocketAddress() throws Exception {
-        Peer ch = new Peer("10.1.2.3");
+        PeerChannel ch = new PeerChannel("10.1.2.3");
         Recorder r = start(ch);
         ch.writeInbound(Unpooled.wrappedBuffer(ProxyClient.v2Local()));
         assertEquals(List.of("active /10.1.2.3:40000"), r.events);
@@ -109,7 +89,7 @@ class ProxyHeaderReaderTest {
 
     @Test
     void untrustedPeerIsClosedBeforeAnythingIsRead() throws Exception {
-        Peer ch = new Peer("192.168.1.1");
+        PeerChannel ch = new PeerChannel("192.168.1.1");
         Recorder r = start(ch);
         assertFalse(ch.isOpen());
         assertEquals(List.of(), r.events);
@@ -118,7 +98,7 @@ class ProxyHeaderReaderTest {
 
     @Test
     void garbageIsClosedAndNothingIsPassedOn() throws Exception {
-        Peer ch = new Peer("10.1.2.3");
+        PeerChannel ch = new PeerChannel("10.1.2.3");
         Recorder r = start(ch);
         ch.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: x\r\n\r\n", StandardCharsets.US_ASCII));
         assertFalse(ch.isOpen());
