@@ -2,6 +2,7 @@ package io.stapled.proxy.http;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.stapled.config.BackendConfig;
 import io.stapled.net.Transport;
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.proxyprotocol.ProxyHeaders;
 
 /**
  * Keep-alive connections to a backend's servers, kept per event loop. A client channel only ever
@@ -36,8 +38,8 @@ import io.stapled.proxy.backend.BackendServer;
  *
  * <p>A connection to a server with {@code send_proxy} began with a PROXY header naming one client
  * connection, so it is private to that connection, as HAProxy makes such connections: kept between
- * that client's requests (up to {@link #MAX_PRIVATE_IDLE}, one per server) and closed with it, never
- * lent to another client.
+ * that client's requests (up to {@link #MAX_PRIVATE_IDLE} idle) and closed with it, never lent to
+ * another client.
  *
  * <p>A connection is only kept when the server sent nothing beyond the response that just ended, and a
  * kept one is closed on the first byte it reads while idle (see {@link BackendResponseDecoder}):
@@ -189,7 +191,7 @@ final class BackendConnectionPool implements BackendConnections {
         private Future<Channel> acquirePrivate(BackendServer server, Channel client) {
             ArrayDeque<Idle> own = client.attr(PRIVATE).get();
             if (own != null) {
-                for (java.util.Iterator<Idle> it = own.iterator(); it.hasNext(); ) {
+                for (Iterator<Idle> it = own.iterator(); it.hasNext(); ) {
                     Idle entry = it.next();
                     if (entry.server() == server) {
                         it.remove();
@@ -218,8 +220,7 @@ final class BackendConnectionPool implements BackendConnections {
             connect.addListener(f -> {
                 if (f.isSuccess()) {
                     if (proxyFor != null) {
-                        io.stapled.proxy.proxyprotocol.ProxyHeaders.write(connect.channel(),
-                                io.stapled.proxy.proxyprotocol.ProxyHeaders.forClient(server.sendProxy(), proxyFor));
+                        ProxyHeaders.write(connect.channel(), ProxyHeaders.forClient(server.sendProxy(), proxyFor));
                     }
                     promise.trySuccess(connect.channel());
                 } else {
