@@ -31,6 +31,7 @@ import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.proxy.http.HttpRequestObserver;
+import io.stapled.proxy.proxyprotocol.ProxyProtocolAcceptor;
 
 /**
  * All of stapled's metrics and its readiness, created once by the server assembly. Meters that the
@@ -107,7 +108,7 @@ public final class StapledMetrics implements AutoCloseable {
     }
 
     /** The connections a frontend's {@code accept_proxy} closed, by reason. */
-    public void bindProxyProtocol(String frontend, io.stapled.proxy.proxyprotocol.ProxyProtocolAcceptor acceptor) {
+    public void bindProxyProtocol(String frontend, ProxyProtocolAcceptor acceptor) {
         FrontendMetrics.bind(registry, frontend, acceptor);
     }
 
