@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.netty.util.NetUtil;
+import io.stapled.config.BackendConfig.SendProxy;
 import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.HostPort;
 import io.stapled.proxy.backend.BackendPool;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DynamicServerCommands {
     private static final Logger log = LoggerFactory.getLogger(DynamicServerCommands.class);
-    static final String SUPPORTED = "weight <n>, check, enabled and disabled";
+    static final String SUPPORTED = "weight <n>, check, enabled, disabled, send-proxy and send-proxy-v2";
 
     private DynamicServerCommands() { }
 
@@ -122,6 +123,7 @@ final class DynamicServerCommands {
         int weight = 1;
         AdminState state = AdminState.MAINT;
         boolean check = false;
+        SendProxy sendProxy = null;
         for (int i = 4; i < args.size(); i++) {
             String kw = args.get(i);
             switch (kw) {
@@ -138,6 +140,8 @@ final class DynamicServerCommands {
                 case "check" -> check = true;
                 case "enabled" -> state = AdminState.READY;
                 case "disabled" -> state = AdminState.MAINT;
+                case "send-proxy" -> sendProxy = SendProxy.V1;
+                case "send-proxy-v2" -> sendProxy = SendProxy.V2;
                 default -> {
                     return Request.error("'" + kw + "' is not supported by stapled's add server, which takes only "
                             + SUPPORTED + ".\n");
@@ -145,7 +149,7 @@ final class DynamicServerCommands {
             }
         }
         String literal = Addresses.host(new java.net.InetSocketAddress(ip, port));
-        return new Request(new ServerConfig(name, new HostPort(literal, port), weight), state, check, null);
+        return new Request(new ServerConfig(name, new HostPort(literal, port), weight, sendProxy), state, check, null);
     }
 
     private static String delete(Map<String, BackendPool> backends, List<String> args) {

@@ -2,6 +2,7 @@ package io.stapled.config;
 
 import io.stapled.config.BackendConfig.Balance;
 import io.stapled.config.BackendConfig.HealthCheckConfig;
+import io.stapled.config.BackendConfig.SendProxy;
 import io.stapled.config.BackendConfig.ServerConfig;
 
 import java.time.Duration;
@@ -27,6 +28,7 @@ final class BackendBinder {
 
     private static final Map<String, Balance> BALANCES =
             Choices.of("roundrobin", Balance.ROUNDROBIN, "leastconn", Balance.LEASTCONN, "source", Balance.SOURCE);
+    private static final Map<String, SendProxy> SEND_PROXY = Choices.of("v1", SendProxy.V1, "v2", SendProxy.V2);
     private static final Map<String, HealthCheckConfig.Type> CHECK_TYPES =
             Choices.of("tcp", HealthCheckConfig.Type.TCP, "http", HealthCheckConfig.Type.HTTP);
 
@@ -84,8 +86,9 @@ final class BackendBinder {
             YamlValue addressValue = m.required("address");
             HostPort address = addressValue == null ? null : addressValue.hostPort(false);
             int weight = m.integer("weight", DEFAULT_WEIGHT, 0, MAX_WEIGHT);
+            SendProxy sendProxy = m.choice("send_proxy", SEND_PROXY, null);
             m.finish();
-            servers.add(new ServerConfig(name, address, weight));
+            servers.add(new ServerConfig(name, address, weight, sendProxy));
         }
         return servers;
     }

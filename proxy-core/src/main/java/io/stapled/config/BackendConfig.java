@@ -66,8 +66,22 @@ public record BackendConfig(
 
     public enum Balance { ROUNDROBIN, LEASTCONN, SOURCE }
 
-    /** One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic). */
-    public record ServerConfig(String name, HostPort address, int weight) { }
+    /**
+     * One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic), and
+     * {@code sendProxy}: the PROXY protocol header each connection to it starts with, or null for none.
+     */
+    public record ServerConfig(String name, HostPort address, int weight, SendProxy sendProxy) {
+        public ServerConfig(String name, HostPort address, int weight) {
+            this(name, address, weight, null);
+        }
+
+        public ServerConfig withSendProxy(SendProxy sendProxy) {
+            return new ServerConfig(name, address, weight, sendProxy);
+        }
+    }
+
+    /** {@code send_proxy}: HAProxy's {@code send-proxy} (v1, text) and {@code send-proxy-v2} (binary, with TLVs). */
+    public enum SendProxy { V1, V2 }
 
     /**
      * Active health check.

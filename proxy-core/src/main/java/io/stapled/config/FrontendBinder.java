@@ -117,10 +117,47 @@ final class FrontendBinder {
         boolean accessLog = m.bool("access_log", false);
         int maxHandshakesPerSource = m.integer("max_handshakes_per_source",
                 FrontendConfig.DEFAULT_MAX_HANDSHAKES_PER_SOURCE, 0, 1_000_000);
+        AcceptProxyConfig acceptProxy = bindAcceptProxy(m.get("accept_proxy"));
         m.finish();
         return new FrontendConfig(name, bind, mode, routing.defaultBackend(), certificates,
                 defaultCertificate == null ? null : defaultCertificate.toString(), tls, http, maxConnections,
-                clientTimeout, accessLog, maxHandshakesPerSource, http2, routing.routing());
+                clientTimeout, accessLog, maxHandshakesPerSource, http2, routing.routing(), acceptProxy);
+    }
+
+    /**
+     * {@code accept_proxy: true} (loopback peers only), {@code false}, or a mapping with
+     * {@code trusted_sources} (required there: writing the mapping means naming the load balancers) and
+     * {@code timeout}.
+     */
+    static AcceptProxyConfig bindAcceptProxy(YamlValue value) {
+        if (value == null) {
+            return null;
+        }
+        AcceptProxyConfig d = AcceptProxyConfig.defaults();
+        if (value.isScalar()) {
+            Boolean on = value.bool();
+            return Boolean.TRUE.equals(on) ? d : null;
+        }
+        YamlMap m = value.map();
+        YamlValue sourcesValue = m.required("trusted_sources");
+        List<Cidr> sources = d.trustedSources();
+        if (sourcesValue != null) {
+            sources = new ArrayList<>();
+            List<YamlValue> items = sourcesValue.list("a list of CIDRs like [10.0.0.0/8] (the load balancers)");
+            if (items.isEmpty() && sourcesValue.isList()) {
+                sourcesValue.error("needs at least one CIDR (the load balancers' addresses); "
+                        + "[0.0.0.0/0, \"::/0\"] trusts every peer, as HAProxy's accept-proxy does");
+            }
+            for (YamlValue item : items) {
+                Cidr cidr = item.cidr();
+                if (cidr != null) {
+                    sources.add(cidr);
+                }
+            }
+        }
+        Duration timeout = m.duration("timeout", d.timeout());
+        m.finish();
+        return new AcceptProxyConfig(sources, timeout);
     }
 
     /** The frontend's {@code tls.crt_base} / {@code tls.key_base}, each else the global one. */

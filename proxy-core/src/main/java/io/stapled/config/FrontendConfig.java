@@ -24,6 +24,7 @@ import java.util.List;
  *                           once; more are closed at accept (0: no limit)
  * @param http2              HTTP/2 settings for clients that pick {@code h2} by ALPN (HTTP mode only)
  * @param routing            routes tried in order before the default backend
+ * @param acceptProxy        PROXY protocol header expected before TLS ({@code accept_proxy}), or null
  */
 public record FrontendConfig(
         String name,
@@ -39,7 +40,8 @@ public record FrontendConfig(
         boolean accessLog,
         int maxHandshakesPerSource,
         Http2Config http2,
-        RoutingConfig routing) {
+        RoutingConfig routing,
+        AcceptProxyConfig acceptProxy) {
 
     /** Default of {@code max_handshakes_per_source}. */
     public static final int DEFAULT_MAX_HANDSHAKES_PER_SOURCE = 64;
@@ -52,12 +54,12 @@ public record FrontendConfig(
         routing = routing == null ? RoutingConfig.none() : routing;
     }
 
-    /** With the default HTTP/2 settings and no routes. */
+    /** With the default HTTP/2 settings, no routes and no {@code accept_proxy}. */
     public FrontendConfig(String name, HostPort bind, Mode mode, String backend, List<CertificateSource> certificates,
                           String defaultCertificate, TlsConfig tls, HttpConfig http, int maxConnections,
                           java.time.Duration clientTimeout, boolean accessLog, int maxHandshakesPerSource) {
         this(name, bind, mode, backend, certificates, defaultCertificate, tls, http, maxConnections, clientTimeout,
-                accessLog, maxHandshakesPerSource, null, null);
+                accessLog, maxHandshakesPerSource, null, null, null);
     }
 
     /** With the default {@code max_handshakes_per_source}. */
@@ -65,7 +67,7 @@ public record FrontendConfig(
                           String defaultCertificate, TlsConfig tls, HttpConfig http, int maxConnections,
                           java.time.Duration clientTimeout, boolean accessLog) {
         this(name, bind, mode, backend, certificates, defaultCertificate, tls, http, maxConnections, clientTimeout,
-                accessLog, DEFAULT_MAX_HANDSHAKES_PER_SOURCE, null, null);
+                accessLog, DEFAULT_MAX_HANDSHAKES_PER_SOURCE, null, null, null);
     }
 
     /** No TLS: a plain-HTTP listener. */
@@ -75,59 +77,64 @@ public record FrontendConfig(
 
     public FrontendConfig withRouting(RoutingConfig routing) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
+    }
+
+    public FrontendConfig withAcceptProxy(AcceptProxyConfig acceptProxy) {
+        return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     public FrontendConfig withBind(HostPort bind) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     public FrontendConfig withBackend(String backend) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     public FrontendConfig withCertificates(List<CertificateSource> certificates) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     public FrontendConfig withTls(TlsConfig tls) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     /** HTTP/2 settings left at their defaults follow the new {@code http}'s header limit. */
     public FrontendConfig withHttp(HttpConfig http) {
         Http2Config h2 = http2.equals(Http2Config.defaults(this.http)) ? null : http2;
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, h2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, h2, routing, acceptProxy);
     }
 
     public FrontendConfig withMaxConnections(int maxConnections) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     public FrontendConfig withClientTimeout(java.time.Duration clientTimeout) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     public FrontendConfig withAccessLog(boolean accessLog) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     public FrontendConfig withMaxHandshakesPerSource(int maxHandshakesPerSource) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     public FrontendConfig withHttp2(Http2Config http2) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
-                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing);
+                maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
     public enum Mode { HTTP, TCP }

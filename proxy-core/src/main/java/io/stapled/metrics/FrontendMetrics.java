@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
+import io.stapled.proxy.proxyprotocol.ProxyProtocolAcceptor;
 
 /**
  * Client connection meters of one frontend, read from its {@link ConnectionTracker} and
@@ -19,6 +20,7 @@ final class FrontendMetrics {
     static final String LIMIT = "stapled.frontend.connections.limit";
     static final String PAUSES = "stapled.frontend.accept.pauses";
     static final String PAUSED = "stapled.frontend.accept.paused";
+    static final String PROXY_REFUSED = "stapled.frontend.proxy.protocol.refused";
 
     private FrontendMetrics() { }
 
@@ -39,5 +41,17 @@ final class FrontendMetrics {
                 "1 while the frontend is at max_connections and new connections wait in the listen backlog");
         gauge(registry, LIMIT, tags, limiter, ConnectionLimiter::maxConnections,
                 "The frontend's max_connections (0: no limit)");
+    }
+
+    /** With {@code accept_proxy}: the connections closed before the rest of the pipeline saw them. */
+    static void bind(MeterRegistry registry, String frontend, ProxyProtocolAcceptor acceptor) {
+        counter(registry, PROXY_REFUSED, Tags.of("frontend", frontend, "reason", "untrusted"), acceptor,
+                ProxyProtocolAcceptor::untrusted,
+                "Connections closed by accept_proxy: from a peer outside trusted_sources, or with a missing,"
+                        + " malformed or late PROXY header (reason bad_header)");
+        counter(registry, PROXY_REFUSED, Tags.of("frontend", frontend, "reason", "bad_header"), acceptor,
+                ProxyProtocolAcceptor::invalid,
+                "Connections closed by accept_proxy: from a peer outside trusted_sources, or with a missing,"
+                        + " malformed or late PROXY header (reason bad_header)");
     }
 }

@@ -31,6 +31,7 @@ import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.proxy.http.HttpRequestObserver;
+import io.stapled.proxy.proxyprotocol.ProxyProtocolAcceptor;
 
 /**
  * All of stapled's metrics and its readiness, created once by the server assembly. Meters that the
@@ -104,6 +105,11 @@ public final class StapledMetrics implements AutoCloseable {
     public void bindFrontend(String frontend, ConnectionTracker tracker, ConnectionLimiter limiter) {
         FrontendMetrics.bind(registry, frontend, tracker);
         FrontendMetrics.bind(registry, frontend, limiter);
+    }
+
+    /** The connections a frontend's {@code accept_proxy} closed, by reason. */
+    public void bindProxyProtocol(String frontend, ProxyProtocolAcceptor acceptor) {
+        FrontendMetrics.bind(registry, frontend, acceptor);
     }
 
     /** Per-server up/down and connection gauges of every backend. Call once per backend. */

@@ -9,6 +9,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.stapled.config.AcceptProxyConfig;
 import io.stapled.config.FrontendConfig;
 import io.stapled.metrics.StapledMetrics;
 import io.stapled.proxy.backend.BackendPool;
@@ -16,10 +17,12 @@ import io.stapled.proxy.conn.ByteCounter;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
 import io.stapled.proxy.http.HttpProxyInitializer;
+import io.stapled.proxy.proxyprotocol.ProxyProtocolAcceptor;
 import io.stapled.proxy.http.RequestCounters;
 import io.stapled.proxy.tcp.TcpRelayInitializer;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.net.Transport;
+import org.slf4j.LoggerFactory;
 
 /** One listening frontend: its TLS certificates (none when plain HTTP), its proxy mode and its connections. */
 public final class RunningFrontend {
@@ -52,7 +55,23 @@ public final class RunningFrontend {
             installer = new TcpRelayInitializer(config, pools)::install;
         }
         this.initializer = new FrontendChannelInitializer(limiter, tracker, tls,
-                metrics.handshakeHandler(config.name()), bytes, installer);
+                metrics.handshakeHandler(config.name()), bytes, installer, acceptProxy(config, metrics));
+    }
+
+    private static ProxyProtocolAcceptor acceptProxy(FrontendConfig config, StapledMetrics metrics) {
+        if (config.acceptProxy() == null) {
+            return null;
+        }
+        if (config.acceptProxy().trustedSources().equals(AcceptProxyConfig.DEFAULT_TRUSTED_SOURCES)
+                && !config.bind().isLoopback()) {
+            // Not an error: a balancer on this host may still reach a wildcard bind over loopback.
+            LoggerFactory.getLogger(RunningFrontend.class).warn("frontend {}: accept_proxy: true trusts loopback peers"
+                    + " only, but {} is reachable from elsewhere; a remote load balancer's connections will be"
+                    + " closed until it is listed in accept_proxy.trusted_sources", config.name(), config.bind());
+        }
+        ProxyProtocolAcceptor acceptor = new ProxyProtocolAcceptor(config.name(), config.acceptProxy());
+        metrics.bindProxyProtocol(config.name(), acceptor);
+        return acceptor;
     }
 
     void bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) throws InterruptedException {

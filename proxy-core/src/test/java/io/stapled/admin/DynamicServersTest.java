@@ -420,7 +420,7 @@ class DynamicServersTest {
                 new String[] {"add server app/x 1.2.3.4:abc", "invalid character 'a' in port number 'abc' in '1.2.3.4:abc'"},
                 new String[] {"add server app/x 1.2.3.4:5 weight 300", "weight of server x is not within 0 and 256 (300).."},
                 new String[] {"add server app/x 1.2.3.4:5 weight", "'weight' expects an integer argument."},
-                new String[] {"add server app/x 1.2.3.4:5 inter 1s", "'inter' is not supported by stapled's add server, which takes only weight <n>, check, enabled and disabled."},
+                new String[] {"add server app/x 1.2.3.4:5 inter 1s", "'inter' is not supported by stapled's add server, which takes only weight <n>, check, enabled, disabled, send-proxy and send-proxy-v2."},
                 new String[] {"add server app/x localhost:80", "stapled's add server takes an IP address ('localhost:80' is not one): a name would need a DNS lookup on the runtime API's event loop."},
                 new String[] {"add server app/x 1.2.3.4", "stapled's add server needs a port in '1.2.3.4' (HAProxy's port-less servers use the client's port; stapled has no such mode)."},
                 new String[] {"add server app/app1 1.2.3.4:5", "Already exists a server with the same name in backend."},

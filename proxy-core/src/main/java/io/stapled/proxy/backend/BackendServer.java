@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import io.stapled.config.BackendConfig.SendProxy;
 import io.stapled.config.BackendConfig.ServerConfig;
 
 /**
@@ -45,6 +46,7 @@ public final class BackendServer {
     private final int id;
     private final String name;
     private final int initialWeight;
+    private final SendProxy sendProxy;
     private volatile InetSocketAddress address;
     private volatile boolean removed;
     private volatile int weight;
@@ -75,6 +77,12 @@ public final class BackendServer {
         this.address = config.address().toSocketAddress();
         this.initialWeight = config.weight();
         this.weight = config.weight();
+        this.sendProxy = config.sendProxy();
+    }
+
+    /** The PROXY protocol header each connection to this server starts with ({@code send_proxy}), or null. */
+    public SendProxy sendProxy() {
+        return sendProxy;
     }
 
     /** The server's id in its backend; ids of deleted servers are given to later added ones. */

@@ -30,6 +30,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.stapled.config.BackendConfig.HealthCheckConfig;
+import io.stapled.proxy.proxyprotocol.ProxyHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -307,6 +308,12 @@ public final class HealthChecker implements AutoCloseable {
                     return;
                 }
                 connected = true;
+                if (check.server.sendProxy() != null) {
+                    // A server behind send_proxy expects the header on every connection; a check's own is
+                    // LOCAL (v1: UNKNOWN), as HAProxy's, so the server does not take it for a client.
+                    ProxyHeaders.write(f.channel(), ProxyHeaders.local(check.server.sendProxy()));
+                    f.channel().flush();
+                }
                 if (config.type() == HealthCheckConfig.Type.TCP) {
                     finish(CheckStatus.L4OK, "connected");
                 } else {

@@ -1,8 +1,6 @@
 package io.stapled.proxy.conn;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
+import io.stapled.proxy.proxyprotocol.ClientAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +67,9 @@ public final class HandshakeLimiter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        InetAddress source = maxPerSource > 0 ? addressOf(ctx.channel().remoteAddress()) : null;
+        // Behind a load balancer (accept_proxy) this is the client's address from the PROXY header: counting the
+        // balancer's would put every client behind it under one limit.
+        InetAddress source = maxPerSource > 0 ? ClientAddress.of(ctx.channel()) : null;
         if (source != null) {
             int now = inHandshake.merge(source, 1, Integer::sum);
             if (now > maxPerSource) {
@@ -102,10 +103,6 @@ public final class HandshakeLimiter extends ChannelInboundHandlerAdapter {
 
     private void decrement(InetAddress source) {
         inHandshake.computeIfPresent(source, (k, n) -> n <= 1 ? null : n - 1);
-    }
-
-    private static InetAddress addressOf(SocketAddress address) {
-        return address instanceof InetSocketAddress inet ? inet.getAddress() : null;
     }
 
     @Sharable

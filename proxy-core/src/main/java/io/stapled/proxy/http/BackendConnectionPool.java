@@ -2,6 +2,7 @@ package io.stapled.proxy.http;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.stapled.config.BackendConfig;
 import io.stapled.net.Transport;
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.proxyprotocol.ProxyHeaders;
 
 /**
  * Keep-alive connections to a backend's servers, kept per event loop. A client channel only ever
@@ -33,6 +35,11 @@ import io.stapled.proxy.backend.BackendServer;
  * structure is the map from loop to its pool, read lock-free.
  *
  * <p>{@code maxIdlePerServer} bounds the idle connections per server in each event loop's pool.
+ *
+ * <p>A connection to a server with {@code send_proxy} began with a PROXY header naming one client
+ * connection, so it is private to that connection, as HAProxy makes such connections: kept between
+ * that client's requests (up to {@link #MAX_PRIVATE_IDLE} idle) and closed with it, never lent to
+ * another client.
  *
  * <p>A connection is only kept when the server sent nothing beyond the response that just ended, and a
  * kept one is closed on the first byte it reads while idle (see {@link BackendResponseDecoder}):
@@ -49,6 +56,12 @@ final class BackendConnectionPool implements BackendConnections {
     static final AttributeKey<Boolean> REUSED = AttributeKey.valueOf("stapled.backend.reused");
     /** The address a connection was opened to: after {@code set server ... addr} it is not reused. */
     private static final AttributeKey<java.net.InetSocketAddress> TARGET = AttributeKey.valueOf("stapled.backend.target");
+    /** On a send_proxy connection: the client connection its PROXY header named. */
+    private static final AttributeKey<Channel> OWNER = AttributeKey.valueOf("stapled.backend.owner");
+    /** On a client connection: its idle private (send_proxy) backend connections. */
+    private static final AttributeKey<ArrayDeque<Idle>> PRIVATE = AttributeKey.valueOf("stapled.backend.private");
+    /** Idle private connections kept per client connection (HAProxy's max-session-srv-conns default). */
+    static final int MAX_PRIVATE_IDLE = 5;
 
     private final BackendConfig config;
     private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
@@ -153,6 +166,9 @@ final class BackendConnectionPool implements BackendConnections {
         }
 
         Future<Channel> acquire(BackendServer server, Channel client) {
+            if (server.sendProxy() != null) {
+                return acquirePrivate(server, client);
+            }
             ArrayDeque<Idle> queue = idle.get(server);
             if (queue != null) {
                 Idle entry;
@@ -171,10 +187,41 @@ final class BackendConnectionPool implements BackendConnections {
             return toChannelFuture(connect);
         }
 
+        /** A send_proxy connection: the client's own idle one to {@code server}, else a new one with its header. */
+        private Future<Channel> acquirePrivate(BackendServer server, Channel client) {
+            ArrayDeque<Idle> own = client.attr(PRIVATE).get();
+            if (own != null) {
+                for (Iterator<Idle> it = own.iterator(); it.hasNext(); ) {
+                    Idle entry = it.next();
+                    if (entry.server() == server) {
+                        it.remove();
+                        if (entry.channel.isActive() && current(server, entry.channel)) {
+                            return loop.newSucceededFuture(entry.channel);
+                        }
+                        entry.channel.close();
+                        break;
+                    }
+                }
+            }
+            java.net.InetSocketAddress target = server.address();
+            ChannelFuture connect = bootstrap(client).connect(target);
+            connect.channel().attr(TARGET).set(target);
+            connect.channel().attr(OWNER).set(client);
+            return toChannelFuture(connect, server, client);
+        }
+
         private Future<Channel> toChannelFuture(ChannelFuture connect) {
+            return toChannelFuture(connect, null, null);
+        }
+
+        /** With {@code proxyFor} set, the connection's first bytes are the PROXY header for that client. */
+        private Future<Channel> toChannelFuture(ChannelFuture connect, BackendServer server, Channel proxyFor) {
             io.netty.util.concurrent.Promise<Channel> promise = loop.newPromise();
             connect.addListener(f -> {
                 if (f.isSuccess()) {
+                    if (proxyFor != null) {
+                        ProxyHeaders.write(connect.channel(), ProxyHeaders.forClient(server.sendProxy(), proxyFor));
+                    }
                     promise.trySuccess(connect.channel());
                 } else {
                     promise.tryFailure(f.cause());
@@ -206,6 +253,11 @@ final class BackendConnectionPool implements BackendConnections {
                 channel.close();
                 return;
             }
+            Channel owner = channel.attr(OWNER).get();
+            if (owner != null) {
+                releasePrivate(server, channel, decoder, owner);
+                return;
+            }
             ArrayDeque<Idle> queue = idle.computeIfAbsent(server, s -> new ArrayDeque<>());
             if (queue.size() >= config.maxIdlePerServer()) {
                 channel.close();
@@ -218,6 +270,35 @@ final class BackendConnectionPool implements BackendConnections {
             if (sweep == null) {
                 scheduleSweep(idleTimeoutNanos());
             }
+            channel.config().setAutoRead(true); // notice a close or stray bytes while idle
+        }
+
+        /** Parks a send_proxy connection with the client connection it belongs to, until that one closes. */
+        private void releasePrivate(BackendServer server, Channel channel, BackendResponseDecoder decoder,
+                                    Channel owner) {
+            if (!owner.isActive()) {
+                channel.close();
+                return;
+            }
+            ArrayDeque<Idle> own = owner.attr(PRIVATE).get();
+            if (own == null) {
+                ArrayDeque<Idle> created = new ArrayDeque<>(2);
+                own = created;
+                owner.attr(PRIVATE).set(created);
+                owner.closeFuture().addListener(f -> {
+                    Idle e;
+                    while ((e = created.poll()) != null) {
+                        e.channel().close();
+                    }
+                });
+            }
+            if (own.size() >= MAX_PRIVATE_IDLE) {
+                channel.close();
+                return;
+            }
+            decoder.park(server);
+            channel.attr(REUSED).set(Boolean.TRUE);
+            own.addLast(new Idle(server, channel, System.nanoTime()));
             channel.config().setAutoRead(true); // notice a close or stray bytes while idle
         }
 

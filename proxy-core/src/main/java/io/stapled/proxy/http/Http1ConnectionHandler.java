@@ -1,8 +1,6 @@
 package io.stapled.proxy.http;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayDeque;
 
 import org.slf4j.Logger;
@@ -25,6 +23,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.LazyDeadline;
+import io.stapled.proxy.proxyprotocol.ClientAddress;
 
 /**
  * One HTTP/1.1 client connection: reads requests and runs one {@link Exchange} at a time. Requests the
@@ -77,11 +76,7 @@ final class Http1ConnectionHandler extends ChannelDuplexHandler implements Excha
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        SocketAddress remote = ctx.channel().remoteAddress();
-        if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            clientAddress = inet.getAddress();
-            clientIp = clientAddress.getHostAddress();
-        }
+        readClientAddress();
         requestDeadline = new LazyDeadline(ctx.executor(), requestTimeoutNanos, this::onRequestTimeout);
         serverDeadline = new LazyDeadline(ctx.executor(), serverTimeoutNanos, this::onServerTimeout);
         if (ctx.channel().isActive()) {
@@ -91,10 +86,20 @@ final class Http1ConnectionHandler extends ChannelDuplexHandler implements Excha
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        // With accept_proxy the connection becomes active only once the PROXY header set the client's address.
+        readClientAddress();
         if (exchange == null && !requestDeadline.isArmed()) {
             requestDeadline.arm();
         }
         ctx.fireChannelActive();
+    }
+
+    private void readClientAddress() {
+        InetAddress address = ClientAddress.of(ctx.channel());
+        if (address != null) {
+            clientAddress = address;
+            clientIp = address.getHostAddress();
+        }
     }
 
     @Override

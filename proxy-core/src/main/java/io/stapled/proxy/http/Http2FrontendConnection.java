@@ -19,6 +19,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 
 import io.stapled.config.Http2Config;
 import io.stapled.proxy.conn.LazyDeadline;
+import io.stapled.proxy.proxyprotocol.ClientAddress;
 
 /**
  * What an HTTP/2 client connection has beyond its streams, on the connection's channel behind Netty's
@@ -50,9 +51,9 @@ final class Http2FrontendConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        SocketAddress remote = ctx.channel().remoteAddress();
-        if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            clientAddress = inet.getAddress();
+        // The PROXY header's client when the frontend accepts one, else the socket peer.
+        clientAddress = ClientAddress.of(ctx.channel());
+        if (clientAddress != null) {
             clientIp = clientAddress.getHostAddress();
         }
         noStreamDeadline = new LazyDeadline(ctx.executor(), idleNanos, this::onNoStreamTimeout);

@@ -1,8 +1,6 @@
 package io.stapled.proxy.tcp;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +23,8 @@ import io.stapled.net.Transport;
 import io.stapled.tls.TlsAttributes;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.proxyprotocol.ClientAddress;
+import io.stapled.proxy.proxyprotocol.ProxyHeaders;
 import io.stapled.proxy.relay.Relay;
 import io.stapled.proxy.relay.RelayHandler;
 import io.stapled.proxy.route.ConnectionFacts;
@@ -82,7 +82,7 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
                 start();
             }
         } else if (evt instanceof IdleStateEvent) {
-            log.debug("frontend {}: client {} idle, closing", frontendName, ctx.channel().remoteAddress());
+            log.debug("frontend {}: client {} idle, closing", frontendName, ClientAddress.source(ctx.channel()));
             ctx.close();
             return;
         }
@@ -99,14 +99,14 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
         pool = routes.select(this).backend();
         if (pool == null) {
             log.warn("frontend {}: no route matched {} (SNI {}) and there is no default backend, closing",
-                    frontendName, client.remoteAddress(), sni());
+                    frontendName, ClientAddress.source(client), sni());
             client.close();
             return;
         }
         BackendServer first = pool.select(clientAddress());
         if (first == null) {
             log.warn("frontend {}: backend {} has no server available, closing {}", frontendName, pool.name(),
-                    client.remoteAddress());
+                    ClientAddress.source(client));
             client.close();
             return;
         }
@@ -152,6 +152,9 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
             return;
         }
         connected = true;
+        if (target.sendProxy() != null) {
+            ProxyHeaders.write(ch, ProxyHeaders.forClient(target.sendProxy(), client));
+        }
         while (!pending.isEmpty()) {
             ch.write(pending.poll());
         }
@@ -215,7 +218,8 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("frontend {}: client {} error: {}", frontendName, ctx.channel().remoteAddress(), cause.toString());
+        log.debug("frontend {}: client {} error: {}", frontendName, ClientAddress.source(ctx.channel()),
+                cause.toString());
         ctx.close();
     }
 
@@ -264,7 +268,6 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
     }
 
     private InetAddress clientAddress() {
-        SocketAddress remote = client.remoteAddress();
-        return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+        return ClientAddress.of(client);
     }
 }
