@@ -14,6 +14,7 @@ import java.util.List;
  * @param backends    server pools the frontends proxy to
  * @param runtimeApi  HAProxy-compatible admin socket, or null when not configured
  * @param adminHttp   metrics/health HTTP listener, or null when not configured
+ * @param fleet       the Redis store staples are shared through, or null when not in a fleet
  */
 public record StapledConfig(
         Path source,
@@ -22,11 +23,22 @@ public record StapledConfig(
         List<FrontendConfig> frontends,
         List<BackendConfig> backends,
         RuntimeApiConfig runtimeApi,
-        AdminHttpConfig adminHttp) {
+        AdminHttpConfig adminHttp,
+        FleetConfig fleet) {
 
     public StapledConfig {
         frontends = List.copyOf(frontends);
         backends = List.copyOf(backends);
+    }
+
+    /** Without a fleet. */
+    public StapledConfig(Path source, GlobalConfig global, OcspConfig ocsp, List<FrontendConfig> frontends,
+                         List<BackendConfig> backends, RuntimeApiConfig runtimeApi, AdminHttpConfig adminHttp) {
+        this(source, global, ocsp, frontends, backends, runtimeApi, adminHttp, null);
+    }
+
+    public StapledConfig withFleet(FleetConfig v) {
+        return new StapledConfig(source, global, ocsp, frontends, backends, runtimeApi, adminHttp, v);
     }
 
     public BackendConfig backend(String name) {
