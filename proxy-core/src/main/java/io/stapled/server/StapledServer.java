@@ -20,6 +20,7 @@ import io.stapled.admin.RuntimeApiServer;
 import io.stapled.config.BackendConfig;
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.StapledConfig;
+import io.stapled.fleet.RedisSharedStaples;
 import io.stapled.metrics.AdminHttpServer;
 import io.stapled.metrics.StapledMetrics;
 import io.stapled.ocsp.OcspListener;
@@ -66,6 +67,11 @@ public final class StapledServer implements AutoCloseable {
 
     public OcspManager ocsp() {
         return parts.ocsp;
+    }
+
+    /** Fleet mode's store, or null when the config has no {@code fleet:}. */
+    public RedisSharedStaples fleet() {
+        return parts.fleet;
     }
 
     public Map<String, BackendPool> backends() {
@@ -136,6 +142,7 @@ public final class StapledServer implements AutoCloseable {
         EventLoopGroup acceptors;
         EventLoopGroup workers;
         OcspManager ocsp;
+        RedisSharedStaples fleet;
         final Map<String, BackendPool> pools = new LinkedHashMap<>();
         final List<TlsFrontend> tls = new ArrayList<>();
         final List<RunningFrontend> frontends = new ArrayList<>();
@@ -154,6 +161,9 @@ public final class StapledServer implements AutoCloseable {
                 admin.close();
             }
             pools.values().forEach(BackendPool::close);
+            if (fleet != null) {
+                fleet.close();
+            }
             if (ocsp != null) {
                 ocsp.close();
             }
@@ -214,7 +224,13 @@ public final class StapledServer implements AutoCloseable {
             try {
                 TlsProviders.resolve(config.global().tlsProvider());
                 // Made first (nothing runs before start()) so the certificates load with its slots.
-                s.ocsp = OcspManager.builder().settings(config.ocsp().settings()).clock(clock).build();
+                OcspManager.Builder engine = OcspManager.builder().settings(config.ocsp().settings()).clock(clock);
+                if (config.fleet() != null) {
+                    s.fleet = new RedisSharedStaples(config.fleet(), clock);
+                    s.fleet.connect(); // wrong credentials stop start-up here; Redis away does not
+                    engine.shared(s.fleet);
+                }
+                s.ocsp = engine.build();
                 List<LoadedCertificate> certificates = new ArrayList<>();
                 for (FrontendConfig fe : config.frontends()) {
                     TlsFrontend tls = TlsFrontendFactory.create(fe, config.global(), s.ocsp);
