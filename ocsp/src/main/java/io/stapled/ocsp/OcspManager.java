@@ -409,6 +409,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
                     "not fetchable: " + mc.notFetchable(), mc.staple()));
         }
         CompletableFuture<RefreshOutcome> f;
+        Staple replacing = mc.staple(); // what this refresh is for: a newer one from the fleet satisfies it
         synchronized (mc) {
             CompletableFuture<RefreshOutcome> running = mc.state().fetching();
             if (running != null) {
@@ -427,7 +428,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         long delay = Duration.between(now, slot).toMillis();
         Runnable submit = () -> {
             try {
-                fetchPool.execute(() -> fetch(mc, f, forced));
+                fetchPool.execute(() -> fetch(mc, f, forced, replacing));
             } catch (RuntimeException e) {
                 finish(mc, f, new RefreshOutcome(Result.FAILED, mc.id(), "OCSP engine closed", mc.staple()));
             }
@@ -448,12 +449,12 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         return responder.getScheme() + "://" + responder.getAuthority();
     }
 
-    private void fetch(ManagedCertificate mc, CompletableFuture<RefreshOutcome> f, boolean forced) {
+    private void fetch(ManagedCertificate mc, CompletableFuture<RefreshOutcome> f, boolean forced, Staple replacing) {
         RefreshOutcome outcome;
         long startNanos = System.nanoTime();
         try {
             if (!forced && shared != SharedStaples.NONE) {
-                RefreshOutcome fromFleet = fromFleet(mc);
+                RefreshOutcome fromFleet = fromFleet(mc, replacing);
                 if (fromFleet != null) {
                     finish(mc, f, fromFleet);
                     return;
@@ -488,8 +489,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
      * gets the lease. Null means fetch. A staple another member publishes meanwhile is installed by the
      * store's subscriber, which also reschedules the refresh.
      */
-    private RefreshOutcome fromFleet(ManagedCertificate mc) {
-        Staple held = mc.staple();
+    private RefreshOutcome fromFleet(ManagedCertificate mc, Staple held) {
         RefreshOutcome taken = takeFromStore(mc, held);
         if (taken != null) {
             return taken;
@@ -519,6 +519,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
             return null;
         }
         RefreshOutcome out = acceptShared(mc, der);
+        // Newer than the staple this refresh was for: installed now, or by the subscriber since.
         Staple now = mc.staple();
         Instant t = clock.instant();
         if (now != null && now != held && now.isValidAt(t) && t.isBefore(policy.midpoint(now))) {

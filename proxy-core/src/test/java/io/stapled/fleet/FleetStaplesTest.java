@@ -3,6 +3,7 @@ package io.stapled.fleet;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -13,8 +14,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.stapled.ocsp.ManagedCertificate;
 import io.stapled.ocsp.Staple;
+import io.stapled.server.StartupException;
 import io.stapled.testkit.Poll;
+import io.stapled.testkit.responder.OcspResponderServer.Behaviour;
+import redis.clients.jedis.Jedis;
 
 /** Fleet mode's staples, with a real Redis and three real stapled instances in this JVM. */
 class FleetStaplesTest {
@@ -56,6 +61,156 @@ class FleetStaplesTest {
                             n + " installed it " + Duration.between(answered, installed).toMillis() + " ms after the fetch");
                 }
             }
+        }
+    }
+
+    private static String certId(Fleet fleet) {
+        return managed(fleet, "a").certIdentity().derHex();
+    }
+
+    private static ManagedCertificate managed(Fleet fleet, String node) {
+        return fleet.servers.get(node).ocsp().certificates().iterator().next();
+    }
+
+    @Test
+    void leaseHolderStoppedMidRefreshIsReplacedWithinTheLease() throws Exception {
+        try (Fleet fleet = new Fleet(dir, Duration.ofSeconds(6))) {
+            for (String n : NODES) {
+                fleet.start(n);
+            }
+            Instant before = fleet.held("a").thisUpdate();
+            fleet.responder.defaultBehaviour(Behaviour.TIMEOUT); // the refresh's request hangs
+            Poll.until(Duration.ofSeconds(15), "the refresh's responder request", () -> fleet.responder.requestCount() == 2);
+            String holder;
+            try (Jedis redis = fleet.redis.client()) {
+                String lease = redis.get("stapled:lease:" + certId(fleet));
+                assertNotNull(lease, "the fetching member holds no lease");
+                holder = lease.substring(0, lease.indexOf(' '));
+            }
+            fleet.responder.defaultBehaviour(Behaviour.GOOD);
+            fleet.stop(holder);
+            Instant stopped = Instant.now();
+            List<String> others = NODES.stream().filter(n -> !n.equals(holder)).toList();
+            Poll.until(Duration.ofSeconds(10), "the others' refreshed staple",
+                    () -> others.stream().allMatch(n -> fleet.held(n).thisUpdate().isAfter(before)));
+            Duration took = Duration.between(stopped, Instant.now());
+            // the lease (2 s) lapses, then the next retry (every 0.5 s, on a 1 s tick) takes it over
+            assertTrue(took.compareTo(Duration.ofMillis(2000 + 1500)) <= 0, "took over after " + took.toMillis() + " ms");
+            assertEquals(3, fleet.responder.requestCount(), "one hung request, then one by the member taking over");
+            assertArrayEquals(fleet.held(others.get(0)).der(), fleet.held(others.get(1)).der());
+            for (String n : others) {
+                assertArrayEquals(fleet.held(n).der(), fleet.handshakeStaple(n));
+            }
+        }
+    }
+
+    @Test
+    void forgedAndForeignStaplesInRedisAreRefusedByEveryInstance() throws Exception {
+        try (Fleet fleet = new Fleet(dir, Duration.ofHours(1))) {
+            for (String n : NODES) {
+                fleet.start(n);
+            }
+            byte[] good = fleet.held("a").der();
+            String id = certId(fleet);
+            long future = Instant.now().plus(Duration.ofDays(30)).toEpochMilli();
+            byte[] forged = fleet.responder.responseFor(fleet.serial(), Behaviour.FORGED);
+            byte[] foreign = fleet.responder.responseFor(fleet.otherLeaf.certificate().getSerialNumber(), Behaviour.GOOD);
+            int expected = 0;
+            for (byte[] bogus : List.of(forged, foreign)) {
+                expected++;
+                writeByHand(fleet, id, bogus, future);
+                int n = expected;
+                Poll.until(Duration.ofSeconds(5), "every instance refusing bogus staple " + n,
+                        () -> NODES.stream().allMatch(node -> fleet.status(node).refusals() >= n));
+                for (String node : NODES) {
+                    assertArrayEquals(good, fleet.held(node).der(), node + " replaced its good staple");
+                    assertArrayEquals(good, fleet.handshakeStaple(node), node + " staples the bogus one");
+                }
+            }
+            // The next fetch replaces the bogus entry (its claimed thisUpdate notwithstanding) and reaches everyone.
+            fleet.responder.validity(Duration.ZERO, Duration.ofHours(1)); // a thisUpdate after the first one's
+            assertTrue(fleet.servers.get("a").ocsp().refreshNow(managed(fleet, "a").id()).get().installed());
+            byte[] fresh = fleet.held("a").der();
+            Poll.until(Duration.ofSeconds(5), "b and c installing the staple that replaced the bogus one",
+                    () -> NODES.stream().allMatch(node -> java.util.Arrays.equals(fresh, fleet.held(node).der())));
+        }
+    }
+
+    private static void writeByHand(Fleet fleet, String certId, byte[] der, long thisUpdate) {
+        try (Jedis redis = fleet.redis.client()) {
+            byte[] key = ("stapled:staple:" + certId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            redis.hset(key, java.util.Map.of("der".getBytes(), der,
+                    "this_update".getBytes(), Long.toString(thisUpdate).getBytes(),
+                    "next_update".getBytes(), Long.toString(thisUpdate).getBytes(),
+                    "node".getBytes(), "intruder".getBytes()));
+            redis.publish("stapled:staples", certId);
+        }
+    }
+
+    @Test
+    void redisStoppedAndRestartedNeverCostsAHandshakeOrAStaple() throws Exception {
+        try (Fleet fleet = new Fleet(dir, Duration.ofSeconds(6))) {
+            List<String> nodes = List.of("a", "b");
+            for (String n : nodes) {
+                fleet.start(n);
+            }
+            java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger unstapled = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread clients = new Thread(() -> {
+                while (running.get()) {
+                    for (String n : nodes) {
+                        try {
+                            if (fleet.handshakeStaple(n) == null) {
+                                unstapled.incrementAndGet();
+                            }
+                        } catch (Exception e) {
+                            failed.incrementAndGet();
+                        }
+                        handshakes.incrementAndGet();
+                    }
+                }
+            }, "fleet-clients");
+            clients.start();
+            try {
+                fleet.redis.stop();
+                Poll.until(Duration.ofSeconds(5), "both falling back",
+                        () -> nodes.stream().allMatch(n -> !fleet.status(n).connected() && fleet.status(n).fallbacks() == 1));
+                Instant before = nodes.stream().map(fleet::held).map(Staple::thisUpdate).max(Instant::compareTo).orElseThrow();
+                Poll.until(Duration.ofSeconds(15), "both refreshing on their own while Redis is away",
+                        () -> nodes.stream().allMatch(n -> fleet.held(n).thisUpdate().isAfter(before)
+                                && fleet.held(n).origin() == Staple.Origin.FETCHED));
+                fleet.redis.restart();
+                Poll.until(Duration.ofSeconds(5), "both rejoining",
+                        () -> nodes.stream().allMatch(n -> fleet.status(n).connected() && fleet.status(n).rejoins() == 1));
+                // shared again: the next refresh is one request for both
+                int requests = fleet.responder.requestCount();
+                Instant rejoined = nodes.stream().map(fleet::held).map(Staple::thisUpdate).max(Instant::compareTo).orElseThrow();
+                Poll.until(Duration.ofSeconds(15), "a shared refresh after the rejoin",
+                        () -> nodes.stream().allMatch(n -> fleet.held(n).thisUpdate().isAfter(rejoined)));
+                assertEquals(requests + 1, fleet.responder.requestCount());
+            } finally {
+                running.set(false);
+                clients.join(10_000);
+            }
+            assertTrue(handshakes.get() > 20, "only " + handshakes.get() + " handshakes");
+            assertEquals(0, failed.get(), "failed handshakes");
+            assertEquals(0, unstapled.get(), "handshakes without a staple");
+        }
+    }
+
+    @Test
+    void wrongRedisPasswordIsAClearStartUpError() throws Exception {
+        try (Fleet fleet = new Fleet(dir, Duration.ofHours(1), "right-password")) {
+            fleet.fleetExtra = "password: wrong-password\n";
+            StartupException e = assertThrows(StartupException.class, () -> fleet.start("a"));
+            assertTrue(e.getMessage().matches("(?s).*stapled\\.yaml:\\d+ fleet\\.password: Redis at redis://127\\.0\\.0\\.1:\\d+/0"
+                    + " refused the credentials: .*"), e.getMessage());
+            fleet.fleetExtra = "password: right-password\n";
+            fleet.start("a");
+            assertTrue(fleet.status("a").connected());
+            assertNotNull(fleet.handshakeStaple("a"));
         }
     }
 }
