@@ -246,6 +246,9 @@ public final class StapledServer implements AutoCloseable {
                 }
                 s.metrics.bindOcsp(s.ocsp, config.adminHttp());
                 s.metrics.bindCertificates(s.tls);
+                if (s.fleet != null) {
+                    s.metrics.bindFleet(s.fleet.status());
+                }
                 OcspWiring.startAndWait(s.ocsp, config.ocsp());
 
                 int threads = config.global().workers() > 0 ? config.global().workers()

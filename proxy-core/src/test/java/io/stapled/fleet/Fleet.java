@@ -85,6 +85,7 @@ final class Fleet implements AutoCloseable {
                     servers:
                       - { name: s1, address: 127.0.0.1:9 }
                 ocsp: { min_refresh: 1s, startup_wait: %s }
+                admin_http: { bind: 127.0.0.1:0 }
                 fleet:
                   redis: %s
                   node_name: %s
@@ -131,6 +132,14 @@ final class Fleet implements AutoCloseable {
         } finally {
             io.netty.util.ReferenceCountUtil.release(ctx);
         }
+    }
+
+    /** GET {@code path} from instance {@code name}'s admin listener: status and body. */
+    java.net.http.HttpResponse<String> admin(String name, String path) throws Exception {
+        java.net.InetSocketAddress a = servers.get(name).admin().localAddress();
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + a.getPort() + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     int port(String name) {

@@ -41,6 +41,7 @@ class FleetStaplesTest {
             assertEquals(Staple.Origin.FLEET, fleet.held("b").origin());
             assertEquals(Staple.Origin.FLEET, fleet.held("c").origin());
             assertEquals(2, fleet.status("b").fetchesAvoided() + fleet.status("c").fetchesAvoided());
+            assertTrue(fleet.admin("b", "/metrics").body().contains("stapled_fleet_fetches_avoided_total 1.0"));
 
             for (int refresh = 2; refresh <= 3; refresh++) {
                 Instant before = fleet.held("a").thisUpdate();
@@ -123,6 +124,7 @@ class FleetStaplesTest {
                 Poll.until(Duration.ofSeconds(5), "every instance refusing bogus staple " + n,
                         () -> NODES.stream().allMatch(node -> fleet.status(node).refusals() >= n));
                 for (String node : NODES) {
+                    assertTrue(fleet.admin(node, "/metrics").body().contains("stapled_fleet_refusals_total " + n + ".0"));
                     assertArrayEquals(good, fleet.held(node).der(), node + " replaced its good staple");
                     assertArrayEquals(good, fleet.handshakeStaple(node), node + " staples the bogus one");
                 }
@@ -177,6 +179,15 @@ class FleetStaplesTest {
                 fleet.redis.stop();
                 Poll.until(Duration.ofSeconds(5), "both falling back",
                         () -> nodes.stream().allMatch(n -> !fleet.status(n).connected() && fleet.status(n).fallbacks() == 1));
+                for (String n : nodes) {
+                    var ready = fleet.admin(n, "/readyz");
+                    assertEquals(200, ready.statusCode(), "Redis away must not make an instance unready: " + ready.body());
+                    assertTrue(ready.body().contains("fleet: Redis at redis://127.0.0.1:" + fleet.redis.port()
+                            + "/0 unreachable since"), ready.body());
+                    String metrics = fleet.admin(n, "/metrics").body();
+                    assertTrue(metrics.contains("stapled_fleet_store_up 0.0"), metrics);
+                    assertTrue(metrics.contains("stapled_fleet_fallbacks_total 1.0"), metrics);
+                }
                 Instant before = nodes.stream().map(fleet::held).map(Staple::thisUpdate).max(Instant::compareTo).orElseThrow();
                 Poll.until(Duration.ofSeconds(15), "both refreshing on their own while Redis is away",
                         () -> nodes.stream().allMatch(n -> fleet.held(n).thisUpdate().isAfter(before)
@@ -184,6 +195,12 @@ class FleetStaplesTest {
                 fleet.redis.restart();
                 Poll.until(Duration.ofSeconds(5), "both rejoining",
                         () -> nodes.stream().allMatch(n -> fleet.status(n).connected() && fleet.status(n).rejoins() == 1));
+                for (String n : nodes) {
+                    String metrics = fleet.admin(n, "/metrics").body();
+                    assertTrue(metrics.contains("stapled_fleet_store_up 1.0"), metrics);
+                    assertTrue(metrics.contains("stapled_fleet_rejoins_total 1.0"), metrics);
+                    assertEquals("ready\n", fleet.admin(n, "/readyz").body());
+                }
                 // shared again: the next refresh is one request for both
                 int requests = fleet.responder.requestCount();
                 Instant rejoined = nodes.stream().map(fleet::held).map(Staple::thisUpdate).max(Instant::compareTo).orElseThrow();
