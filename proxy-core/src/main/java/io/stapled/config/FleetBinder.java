@@ -43,6 +43,8 @@ final class FleetBinder {
             leaseValue.error("lease must be between " + Durations.format(MIN_LEASE) + " and "
                     + Durations.format(MAX_LEASE) + ", got " + Durations.format(lease));
         }
+        YamlValue ticketKeyValue = m.get("ticket_key_file");
+        Path ticketKeyFile = ticketKeyValue == null ? null : ticketKeyValue.existingFile();
         m.finish();
         if (redis == null || !m.isValid()) {
             return null;
@@ -53,7 +55,7 @@ final class FleetBinder {
         int port = redis.getPort() < 0 ? FleetConfig.DEFAULT_PORT : redis.getPort();
         return new FleetConfig(host(redis), port, database(redis), redis.getScheme().equalsIgnoreCase("rediss"),
                 username, password, passwordFile, keyPrefix, nodeName != null ? nodeName : defaultNodeName(),
-                lease, origin, passwordOrigin);
+                lease, origin, passwordOrigin, ticketKeyFile, ticketKeyValue == null ? null : ticketKeyValue.origin());
     }
 
     private static URI redisUrl(YamlValue v) {

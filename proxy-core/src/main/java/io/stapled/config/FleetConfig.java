@@ -21,10 +21,14 @@ import java.util.Objects;
  *                      replaced after this
  * @param origin        where {@code redis} was written, for errors found when connecting
  * @param passwordOrigin where the password (or its file) was written, or {@link #origin} when none
+ * @param ticketKeyFile  the fleet key (32 bytes, base64) that seals shared session-ticket keys in the
+ *                       store, or null: ticket keys are then not shared
+ * @param ticketKeyOrigin where {@code ticket_key_file} was written, or null
  */
 public record FleetConfig(
         String host, int port, int database, boolean tls, String username, String password, Path passwordFile,
-        String keyPrefix, String nodeName, Duration lease, ConfigOrigin origin, ConfigOrigin passwordOrigin) {
+        String keyPrefix, String nodeName, Duration lease, ConfigOrigin origin, ConfigOrigin passwordOrigin,
+        Path ticketKeyFile, ConfigOrigin ticketKeyOrigin) {
 
     public static final int DEFAULT_PORT = 6379;
     public static final String DEFAULT_KEY_PREFIX = "stapled:";
@@ -45,11 +49,11 @@ public record FleetConfig(
 
     public FleetConfig withLease(Duration v) {
         return new FleetConfig(host, port, database, tls, username, password, passwordFile, keyPrefix, nodeName, v,
-                origin, passwordOrigin);
+                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin);
     }
 
     public FleetConfig withNodeName(String v) {
         return new FleetConfig(host, port, database, tls, username, password, passwordFile, keyPrefix, v, lease,
-                origin, passwordOrigin);
+                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin);
     }
 }

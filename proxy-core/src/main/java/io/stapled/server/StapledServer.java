@@ -20,7 +20,7 @@ import io.stapled.admin.RuntimeApiServer;
 import io.stapled.config.BackendConfig;
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.StapledConfig;
-import io.stapled.fleet.RedisSharedStaples;
+import io.stapled.fleet.RedisFleet;
 import io.stapled.metrics.AdminHttpServer;
 import io.stapled.metrics.StapledMetrics;
 import io.stapled.ocsp.OcspListener;
@@ -70,7 +70,7 @@ public final class StapledServer implements AutoCloseable {
     }
 
     /** Fleet mode's store, or null when the config has no {@code fleet:}. */
-    public RedisSharedStaples fleet() {
+    public RedisFleet fleet() {
         return parts.fleet;
     }
 
@@ -142,7 +142,7 @@ public final class StapledServer implements AutoCloseable {
         EventLoopGroup acceptors;
         EventLoopGroup workers;
         OcspManager ocsp;
-        RedisSharedStaples fleet;
+        RedisFleet fleet;
         final Map<String, BackendPool> pools = new LinkedHashMap<>();
         final List<TlsFrontend> tls = new ArrayList<>();
         final List<RunningFrontend> frontends = new ArrayList<>();
@@ -226,7 +226,7 @@ public final class StapledServer implements AutoCloseable {
                 // Made first (nothing runs before start()) so the certificates load with its slots.
                 OcspManager.Builder engine = OcspManager.builder().settings(config.ocsp().settings()).clock(clock);
                 if (config.fleet() != null) {
-                    s.fleet = new RedisSharedStaples(config.fleet(), clock);
+                    s.fleet = new RedisFleet(config.fleet(), clock);
                     s.fleet.connect(); // wrong credentials stop start-up here; Redis away does not
                     engine.shared(s.fleet);
                 }
@@ -238,6 +238,11 @@ public final class StapledServer implements AutoCloseable {
                     certificates.addAll(tls.certificates());
                 }
                 OcspWiring.checkIssuers(certificates, config.ocsp().settings());
+
+                if (s.fleet != null) {
+                    s.fleet.shareTicketKeys(s.tls.stream().map(TlsFrontend::ticketKeys)
+                            .filter(java.util.Objects::nonNull).toList());
+                }
 
                 s.metrics = joinUnwrapped(metricsReady);
                 s.ocsp.addListener(s.metrics.ocspListener());

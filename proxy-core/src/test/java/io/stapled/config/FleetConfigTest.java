@@ -70,6 +70,7 @@ class FleetConfigTest {
                   key_prefix: "edge:"
                   node_name: edge-1
                   lease: 10s
+                  ticket_key_file: redis.pass
                 """).fleet();
         assertEquals("redis.internal", f.host());
         assertEquals(6380, f.port());
@@ -81,6 +82,8 @@ class FleetConfigTest {
         assertEquals("edge:", f.keyPrefix());
         assertEquals("edge-1", f.nodeName());
         assertEquals(Duration.ofSeconds(10), f.lease());
+        assertEquals(dir.resolve("redis.pass"), f.ticketKeyFile());
+        assertEquals(18, f.ticketKeyOrigin().line());
         assertEquals("rediss://redis.internal:6380/2", f.url());
     }
 

@@ -40,6 +40,7 @@ final class Fleet implements AutoCloseable {
     final Map<String, List<Instant>> installs = new LinkedHashMap<>();
     final TlsTestClient client = new TlsTestClient();
     String fleetExtra = "";
+    String frontendExtra = "";
     String lease = "2s";
 
     Fleet(Path dir, Duration validity) throws IOException, InterruptedException {
@@ -80,6 +81,7 @@ final class Fleet implements AutoCloseable {
                     backend: app
                     certificates:
                       - crt: %s
+                %s
                 backends:
                   - name: app
                     servers:
@@ -90,7 +92,7 @@ final class Fleet implements AutoCloseable {
                   redis: %s
                   node_name: %s
                   lease: %s
-                %s""".formatted(bundle, startupWait, redis.url(), name, lease, fleetExtra.indent(2));
+                %s""".formatted(bundle, frontendExtra.indent(4).stripTrailing(), startupWait, redis.url(), name, lease, fleetExtra.indent(2));
     }
 
     StapledServer start(String name) {

@@ -26,13 +26,17 @@ import io.stapled.ocsp.SharedStaples;
 import io.stapled.ocsp.Staple;
 import io.stapled.ocsp.VerifiedResponse;
 import io.stapled.text.OneLine;
+import io.stapled.tls.TicketKeyRotator;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
 
 /**
- * Fleet mode's staples on Redis. Per certificate (by the hex DER of its CertID in the managed hash):
+ * Fleet mode on Redis: this member's connection to the fleet, its shared staples (below) and, with
+ * {@code fleet.ticket_key_file}, its shared session-ticket keys ({@link FleetTicketKeys}).
+ *
+ * <p>Staples. Per certificate (by the hex DER of its CertID in the managed hash):
  * <ul>
  *   <li>{@code <prefix>staple:<certid>}: a hash {@code der}, {@code this_update}, {@code next_update}
  *       (epoch ms), {@code node}; it expires at the staple's nextUpdate. Written only by {@link #STORE}, which
@@ -45,8 +49,8 @@ import redis.clients.jedis.params.SetParams;
  * ({@link OcspManager#acceptShared}). Redis being away is never an error here: this member then fetches on
  * its own (the engine asks, this answers {@link Lease#FETCH}) until the subscription comes back.
  */
-public final class RedisSharedStaples implements SharedStaples, AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(RedisSharedStaples.class);
+public final class RedisFleet implements SharedStaples, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RedisFleet.class);
     private static final Duration RECONNECT = Duration.ofMillis(500);
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);
 
@@ -77,9 +81,10 @@ public final class RedisSharedStaples implements SharedStaples, AutoCloseable {
     private final Subscription subscription = new Subscription();
     private volatile OcspManager engine;
     private volatile Jedis subscriberConnection;
+    private volatile FleetTicketKeys tickets;
     private volatile boolean closed;
 
-    public RedisSharedStaples(FleetConfig config, Clock clock) {
+    public RedisFleet(FleetConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.store = new RedisStore(config);
@@ -120,6 +125,40 @@ public final class RedisSharedStaples implements SharedStaples, AutoCloseable {
             }
             status.down(OneLine.oneLine(String.valueOf(e.getMessage())));
         }
+    }
+
+    /**
+     * With {@code fleet.ticket_key_file}: serves the fleet's session-ticket keys on these frontends' rotators
+     * from now on (a first sync before returning, so the listeners open with them) and keeps them in step;
+     * without it, nothing. Call before the listeners open.
+     */
+    public void shareTicketKeys(List<TicketKeyRotator> rotators) {
+        if (config.ticketKeyFile() == null || rotators.isEmpty()) {
+            return;
+        }
+        TicketKeySeal seal = TicketKeySeal.fromFile(config.ticketKeyFile(), config.ticketKeyOrigin());
+        FleetTicketKeys t = new FleetTicketKeys(store, status, seal, config.keyPrefix(), config.nodeName(), rotators);
+        t.sync();
+        tickets = t;
+        long every = t.pollInterval().toMillis();
+        worker.scheduleWithFixedDelay(this::syncTickets, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void syncTickets() {
+        FleetTicketKeys t = tickets;
+        if (t != null && !closed) {
+            try {
+                t.sync();
+            } catch (RuntimeException e) {
+                log.warn("fleet: session ticket key sync failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** The rotation (epoch ms) of the fleet ticket keys served on {@code frontend}, or null. */
+    public Long ticketKeyRotation(String frontend) {
+        FleetTicketKeys t = tickets;
+        return t == null ? null : t.installedRotation(frontend);
     }
 
     @Override
@@ -287,7 +326,7 @@ public final class RedisSharedStaples implements SharedStaples, AutoCloseable {
     private final class Subscription extends BinaryJedisPubSub {
         @Override
         public void onSubscribe(byte[] ch, int count) {
-            worker.execute(RedisSharedStaples.this::joined);
+            worker.execute(RedisFleet.this::joined);
         }
 
         @Override
@@ -300,6 +339,7 @@ public final class RedisSharedStaples implements SharedStaples, AutoCloseable {
     /** Subscribed (again): take what the store holds for every certificate, and offer what we fetched alone. */
     private void joined() {
         status.up();
+        syncTickets();
         OcspManager e = engine;
         if (e == null) {
             return;
