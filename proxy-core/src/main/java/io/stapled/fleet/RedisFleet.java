@@ -391,7 +391,9 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
             return;
         }
         try {
-            store.call(Jedis::ping);
+            // the member's heartbeat (show fleet's members): gone three beats after it stops
+            store.call(j -> j.set(config.keyPrefix() + "member:" + config.nodeName(), clock.instant().toString(),
+                    SetParams.setParams().px(3 * HEARTBEAT.toMillis())));
         } catch (JedisException e) {
             lost(e);
             Jedis sub = subscriberConnection;
@@ -408,6 +410,50 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
     private void lost(Exception e) {
         if (!closed) {
             status.down(OneLine.oneLine(String.valueOf(e.getMessage())));
+        }
+    }
+
+    /** The members whose heartbeat the store holds, sorted; empty when it is away. Blocking. */
+    public List<String> members() {
+        if (!status.connected()) {
+            return List.of();
+        }
+        String pattern = config.keyPrefix() + "member:";
+        try {
+            return store.call(j -> {
+                java.util.TreeSet<String> out = new java.util.TreeSet<>();
+                String cursor = redis.clients.jedis.params.ScanParams.SCAN_POINTER_START;
+                redis.clients.jedis.params.ScanParams params = new redis.clients.jedis.params.ScanParams()
+                        .match(pattern + "*").count(100);
+                do {
+                    redis.clients.jedis.resps.ScanResult<String> r = j.scan(cursor, params);
+                    r.getResult().forEach(k -> out.add(k.substring(pattern.length())));
+                    cursor = r.getCursor();
+                } while (!cursor.equals(redis.clients.jedis.params.ScanParams.SCAN_POINTER_START));
+                return List.copyOf(out);
+            });
+        } catch (JedisException e) {
+            lost(e);
+            return List.of();
+        }
+    }
+
+    /** The node holding {@code mc}'s fetch lease now, or null (none, or the store away). Blocking. */
+    public String leaseHolder(ManagedCertificate mc) {
+        if (!usable(mc)) {
+            return null;
+        }
+        try {
+            byte[] v = store.call(j -> j.get(leaseKey(mc)));
+            if (v == null) {
+                return null;
+            }
+            String value = new String(v, StandardCharsets.UTF_8);
+            int space = value.lastIndexOf(' ');
+            return space < 0 ? value : value.substring(0, space);
+        } catch (JedisException e) {
+            lost(e);
+            return null;
         }
     }
 

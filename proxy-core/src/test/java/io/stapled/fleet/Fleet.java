@@ -88,11 +88,13 @@ final class Fleet implements AutoCloseable {
                       - { name: s1, address: 127.0.0.1:9 }
                 ocsp: { min_refresh: 1s, startup_wait: %s }
                 admin_http: { bind: 127.0.0.1:0 }
+                runtime_api: { socket: %s }
                 fleet:
                   redis: %s
                   node_name: %s
                   lease: %s
-                %s""".formatted(bundle, frontendExtra.indent(4).stripTrailing(), startupWait, redis.url(), name, lease, fleetExtra.indent(2));
+                %s""".formatted(bundle, frontendExtra.indent(4).stripTrailing(), startupWait,
+                certs.resolve("admin.sock"), redis.url(), name, lease, fleetExtra.indent(2));
     }
 
     StapledServer start(String name) {
@@ -142,6 +144,23 @@ final class Fleet implements AutoCloseable {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("http://127.0.0.1:" + a.getPort() + path)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** One runtime-API command on instance {@code name}'s socket, and its whole answer. */
+    String cli(String name, String command) {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(dir.resolve(name).resolve("admin.sock")));
+            ch.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8192);
+            while (ch.read(buf) >= 0) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     int port(String name) {

@@ -42,6 +42,13 @@ class FleetStaplesTest {
             assertEquals(Staple.Origin.FLEET, fleet.held("c").origin());
             assertEquals(2, fleet.status("b").fetchesAvoided() + fleet.status("c").fetchesAvoided());
             assertTrue(fleet.admin("b", "/metrics").body().contains("stapled_fleet_fetches_avoided_total 1.0"));
+            Poll.until(Duration.ofSeconds(5), "every member's heartbeat",
+                    () -> fleet.cli("a", "show fleet").contains("members: a b c\n"));
+            String show = fleet.cli("b", "show fleet");
+            assertTrue(show.startsWith("node: b\nredis: " + fleet.redis.url() + " connected since "), show);
+            assertTrue(show.contains("\nfetches_avoided: 1\nfetches_own: 0\n"), show);
+            assertTrue(show.contains("\nreceived: 1\n"), show);
+            assertTrue(show.contains("# certificate lease_holder last_sync\n" + managed(fleet, "b").id() + " - 20"), show);
 
             for (int refresh = 2; refresh <= 3; refresh++) {
                 Instant before = fleet.held("a").thisUpdate();
@@ -88,6 +95,9 @@ class FleetStaplesTest {
                 assertNotNull(lease, "the fetching member holds no lease");
                 holder = lease.substring(0, lease.indexOf(' '));
             }
+            String other = NODES.stream().filter(n -> !n.equals(holder)).findFirst().orElseThrow();
+            assertTrue(fleet.cli(other, "show fleet").contains(managed(fleet, other).id() + " " + holder + " "),
+                    "show fleet names the lease holder");
             fleet.responder.defaultBehaviour(Behaviour.GOOD);
             fleet.stop(holder);
             Instant stopped = Instant.now();
