@@ -81,6 +81,21 @@ class FleetStaplesTest {
     }
 
     @Test
+    void startUpWaitsForTheMemberFetchingRatherThanFetchingAgain() throws Exception {
+        try (Fleet fleet = new Fleet(dir, Duration.ofHours(1))) {
+            fleet.lease = "10s";
+            fleet.responder.defaultBehaviour(Behaviour.TIMEOUT); // a's fetch hangs 4 s, holding the lease
+            fleet.start("a", "0s");
+            Poll.until(Duration.ofSeconds(5), "a's request", () -> fleet.responder.requestCount() == 1);
+            fleet.start("b", "10s");
+            // b's start-up returned once a published: stapled before its listener opened, no request of its own
+            assertEquals(Staple.Origin.FLEET, fleet.held("b").origin());
+            assertNotNull(fleet.handshakeStaple("b"));
+            assertEquals(1, fleet.responder.requestCount());
+        }
+    }
+
+    @Test
     void leaseHolderStoppedMidRefreshIsReplacedWithinTheLease() throws Exception {
         try (Fleet fleet = new Fleet(dir, Duration.ofSeconds(6))) {
             for (String n : NODES) {
