@@ -45,6 +45,11 @@ final class FleetBinder {
         }
         YamlValue ticketKeyValue = m.get("ticket_key_file");
         Path ticketKeyFile = ticketKeyValue == null ? null : ticketKeyValue.existingFile();
+        YamlValue caValue = m.get("ca_file");
+        Path caFile = caValue == null ? null : caValue.existingFile();
+        if (caValue != null && redis != null && !redis.getScheme().equalsIgnoreCase("rediss")) {
+            caValue.error("ca_file is for rediss:// (TLS) only; fleet.redis is " + redis.getScheme() + "://");
+        }
         m.finish();
         if (redis == null || !m.isValid()) {
             return null;
@@ -55,7 +60,7 @@ final class FleetBinder {
         int port = redis.getPort() < 0 ? FleetConfig.DEFAULT_PORT : redis.getPort();
         return new FleetConfig(host(redis), port, database(redis), redis.getScheme().equalsIgnoreCase("rediss"),
                 username, password, passwordFile, keyPrefix, nodeName != null ? nodeName : defaultNodeName(),
-                lease, origin, passwordOrigin, ticketKeyFile, ticketKeyValue == null ? null : ticketKeyValue.origin());
+                lease, origin, passwordOrigin, ticketKeyFile, ticketKeyValue == null ? null : ticketKeyValue.origin(), caFile);
     }
 
     private static URI redisUrl(YamlValue v) {

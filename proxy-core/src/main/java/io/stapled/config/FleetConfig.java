@@ -24,11 +24,13 @@ import java.util.Objects;
  * @param ticketKeyFile  the fleet key (32 bytes, base64) that seals shared session-ticket keys in the
  *                       store, or null: ticket keys are then not shared
  * @param ticketKeyOrigin where {@code ticket_key_file} was written, or null
+ * @param caFile         for {@code rediss://}: the PEM CA certificates Redis's certificate must chain to,
+ *                       or null for the JVM's trust store
  */
 public record FleetConfig(
         String host, int port, int database, boolean tls, String username, String password, Path passwordFile,
         String keyPrefix, String nodeName, Duration lease, ConfigOrigin origin, ConfigOrigin passwordOrigin,
-        Path ticketKeyFile, ConfigOrigin ticketKeyOrigin) {
+        Path ticketKeyFile, ConfigOrigin ticketKeyOrigin, Path caFile) {
 
     public static final int DEFAULT_PORT = 6379;
     public static final String DEFAULT_KEY_PREFIX = "stapled:";
@@ -49,11 +51,11 @@ public record FleetConfig(
 
     public FleetConfig withLease(Duration v) {
         return new FleetConfig(host, port, database, tls, username, password, passwordFile, keyPrefix, nodeName, v,
-                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin);
+                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin, caFile);
     }
 
     public FleetConfig withNodeName(String v) {
         return new FleetConfig(host, port, database, tls, username, password, passwordFile, keyPrefix, v, lease,
-                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin);
+                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin, caFile);
     }
 }

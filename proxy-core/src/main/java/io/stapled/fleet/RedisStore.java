@@ -1,6 +1,17 @@
 package io.stapled.fleet;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.function.Function;
@@ -38,6 +49,15 @@ final class RedisStore implements AutoCloseable {
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(TIMEOUT_MILLIS).socketTimeoutMillis(TIMEOUT_MILLIS)
                 .database(config.database()).ssl(config.tls()).clientName(clientName(config.nodeName()));
+        if (config.tls()) {
+            // Jedis checks the chain only; the name in Redis's certificate is checked too, as for HTTPS.
+            SSLParameters params = new SSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            b.sslParameters(params);
+            if (config.caFile() != null) {
+                b.sslSocketFactory(trusting(config));
+            }
+        }
         String password = password(config);
         if (password != null) {
             b.password(password);
@@ -71,6 +91,29 @@ final class RedisStore implements AutoCloseable {
             return new String(RegularFiles.read(file, MAX_PASSWORD_FILE), StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             throw config.passwordOrigin().error("cannot read the Redis password from " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** A TLS socket factory trusting only the CA certificates of {@code fleet.ca_file}. */
+    private static SSLSocketFactory trusting(FleetConfig config) {
+        Path file = config.caFile();
+        try (InputStream in = new ByteArrayInputStream(RegularFiles.read(file, 1 << 20))) {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int n = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("ca-" + n++, c);
+            }
+            if (n == 0) {
+                throw config.origin().error("fleet.ca_file " + file + " holds no PEM certificate");
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx.getSocketFactory();
+        } catch (IOException | GeneralSecurityException e) {
+            throw config.origin().error("cannot read fleet.ca_file " + file + ": " + e.getMessage());
         }
     }
 

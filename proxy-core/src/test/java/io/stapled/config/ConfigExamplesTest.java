@@ -151,6 +151,9 @@ class ConfigExamplesTest {
         }
         FleetConfig fleet = unchecked.fleet();
         if (fleet != null) {
+            if (fleet.caFile() != null) {
+                TestPki.write(inSandbox(fleet.caFile()), TestPki.ROOT.certificatePem());
+            }
             for (Path secret : new Path[] {fleet.passwordFile(), fleet.ticketKeyFile()}) {
                 if (secret != null) {
                     TestPki.write(inSandbox(secret), "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=\n");

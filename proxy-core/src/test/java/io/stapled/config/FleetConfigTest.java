@@ -115,6 +115,9 @@ class FleetConfigTest {
                 errors("fleet:\n  redis: redis://x\n  password_file: nope\n"));
         assertEquals(List.of("stapled.yaml:13 fleet.lease: lease must be between 500ms and 10m, got 100ms"),
                 errors("fleet:\n  redis: redis://x\n  lease: 100ms\n"));
+        assertEquals(List.of("stapled.yaml:13 fleet.ca_file: ca_file is for rediss:// (TLS) only; fleet.redis is redis://"),
+                errors("fleet:\n  redis: redis://x\n  ca_file: stapled.yaml\n"));
+        assertEquals(dir.resolve("stapled.yaml"), load("fleet:\n  redis: rediss://x\n  ca_file: stapled.yaml\n").fleet().caFile());
         assertEquals(List.of("stapled.yaml:13 fleet.leese: unknown key \"leese\", did you mean \"lease\"?"),
                 errors("fleet:\n  redis: redis://x\n  leese: 1s\n"));
     }

@@ -42,14 +42,19 @@ final class Fleet implements AutoCloseable {
     String fleetExtra = "";
     String frontendExtra = "";
     String lease = "2s";
+    String redisUrl;
 
     Fleet(Path dir, Duration validity) throws IOException, InterruptedException {
-        this(dir, validity, null);
+        this(dir, validity, (String) null);
     }
 
     Fleet(Path dir, Duration validity, String redisPassword) throws IOException, InterruptedException {
+        this(dir, validity, RedisProcess.start(dir, redisPassword));
+    }
+
+    Fleet(Path dir, Duration validity, RedisProcess redis) {
         this.dir = dir;
-        this.redis = RedisProcess.start(dir, redisPassword);
+        this.redis = redis;
         this.responder = OcspResponderServer.builder(ca).validity(Duration.ofSeconds(-1), validity)
                 .hang(Duration.ofSeconds(4)).start();
         this.leaf = CertificateBuilder.subject("CN=fleet.test").issuer(ca).dnsNames("fleet.test")
@@ -94,7 +99,7 @@ final class Fleet implements AutoCloseable {
                   node_name: %s
                   lease: %s
                 %s""".formatted(bundle, frontendExtra.indent(4).stripTrailing(), startupWait,
-                certs.resolve("admin.sock"), redis.url(), name, lease, fleetExtra.indent(2));
+                certs.resolve("admin.sock"), redisUrl != null ? redisUrl : redis.url(), name, lease, fleetExtra.indent(2));
     }
 
     StapledServer start(String name) {

@@ -255,4 +255,34 @@ class FleetStaplesTest {
             assertNotNull(fleet.handshakeStaple("a"));
         }
     }
+
+    @Test
+    void redissWithAPasswordAndAPrivateCa() throws Exception {
+        io.stapled.testkit.pki.IssuedCertificate redisCa = io.stapled.testkit.pki.CertificateBuilder
+                .subject("CN=redis ca").ca().build();
+        io.stapled.testkit.pki.IssuedCertificate redisCert = io.stapled.testkit.pki.CertificateBuilder
+                .subject("CN=localhost").issuer(redisCa).dnsNames("localhost").build();
+        Path ca = java.nio.file.Files.writeString(dir.resolve("redis-ca.pem"), redisCa.certificatePem());
+        try (Fleet fleet = new Fleet(dir, Duration.ofHours(1),
+                io.stapled.testing.RedisProcess.startTls(dir, "tls-password", redisCert))) {
+            fleet.redisUrl = "rediss://localhost:" + fleet.redis.port() + "/0";
+            fleet.fleetExtra = "password: tls-password\nca_file: " + ca + "\n";
+            fleet.start("a");
+            fleet.start("b");
+            assertTrue(fleet.status("a").connected() && fleet.status("b").connected());
+            assertEquals(1, fleet.responder.requestCount(), "b took a's staple over TLS");
+            assertEquals(Staple.Origin.FLEET, fleet.held("b").origin());
+
+            fleet.fleetExtra = "password: wrong\nca_file: " + ca + "\n";
+            StartupException e = assertThrows(StartupException.class, () -> fleet.start("c"));
+            assertTrue(e.getMessage().contains("fleet.password: Redis at rediss://localhost:" + fleet.redis.port()
+                    + "/0 refused the credentials: "), e.getMessage());
+
+            // without the CA the TLS handshake fails: Redis unreachable, the member fetches on its own
+            fleet.fleetExtra = "password: tls-password\n";
+            fleet.start("d");
+            assertTrue(!fleet.status("d").connected(), "connected without trusting Redis's CA");
+            assertEquals(Staple.Origin.FETCHED, fleet.held("d").origin());
+        }
+    }
 }

@@ -23,14 +23,17 @@ public final class RedisProcess implements AutoCloseable {
     private final int port;
     private final List<String> extraArgs;
     private final String password;
+    private final javax.net.ssl.SSLSocketFactory tls;
     private Process process;
     private int starts;
 
-    private RedisProcess(Path dir, int port, String password, List<String> extraArgs) {
+    private RedisProcess(Path dir, int port, String password, List<String> extraArgs,
+                         javax.net.ssl.SSLSocketFactory tls) {
         this.dir = dir;
         this.port = port;
         this.password = password;
         this.extraArgs = extraArgs;
+        this.tls = tls;
     }
 
     /** Starts redis-server in {@code dir} (its log goes there). */
@@ -46,9 +49,43 @@ public final class RedisProcess implements AutoCloseable {
             extra.add("--requirepass");
             extra.add(password);
         }
-        RedisProcess redis = new RedisProcess(dir, freePort(), password, extra);
+        RedisProcess redis = new RedisProcess(dir, freePort(), password, extra, null);
         redis.startProcess();
         return redis;
+    }
+
+    /**
+     * Starts redis-server speaking only TLS ({@code --port 0 --tls-port}) with {@code server}'s certificate
+     * (issued for {@code localhost}) and {@code requirepass password}; clients are not asked for one.
+     */
+    public static RedisProcess startTls(Path dir, String password, io.stapled.testkit.pki.IssuedCertificate server)
+            throws IOException, InterruptedException {
+        ExternalTool.assumeInstalled("redis-server");
+        Path cert = Files.writeString(dir.resolve("redis.crt"), server.chainPem());
+        Path key = Files.writeString(dir.resolve("redis.key"), server.privateKeyPem());
+        int port = freePort();
+        List<String> extra = new ArrayList<>(List.of("--port", "0", "--tls-port", Integer.toString(port),
+                "--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(), "--tls-auth-clients", "no",
+                "--requirepass", password));
+        RedisProcess redis = new RedisProcess(dir, port, password, extra, trusting(server.issuer().certificate()));
+        redis.startProcess();
+        return redis;
+    }
+
+    private static javax.net.ssl.SSLSocketFactory trusting(java.security.cert.X509Certificate ca) {
+        try {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            ks.load(null, null);
+            ks.setCertificateEntry("ca", ca);
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx.getSocketFactory();
+        } catch (java.security.GeneralSecurityException | IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static int freePort() throws IOException {
@@ -69,10 +106,13 @@ public final class RedisProcess implements AutoCloseable {
     /** A plain connection, for what a test writes into Redis by hand. */
     public Jedis client() {
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder();
+        if (tls != null) {
+            b.ssl(true).sslSocketFactory(tls);
+        }
         if (password != null) {
             b.password(password);
         }
-        return new Jedis(new HostAndPort("127.0.0.1", port), b.build());
+        return new Jedis(new HostAndPort(tls != null ? "localhost" : "127.0.0.1", port), b.build());
     }
 
     /** Starts it again on the same port after {@link #stop()}. */
@@ -82,7 +122,7 @@ public final class RedisProcess implements AutoCloseable {
 
     private void startProcess() throws IOException, InterruptedException {
         Path log = dir.resolve("redis-" + port + "-" + (++starts) + ".log");
-        List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+        List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", tls != null ? "0" : Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
         cmd.addAll(extraArgs);
         process = ExternalTool.start(log, cmd);
