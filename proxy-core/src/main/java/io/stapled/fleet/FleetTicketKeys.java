@@ -99,7 +99,8 @@ final class FleetTicketKeys {
         }
         if (set != null) {
             Long had = installed.get(r.frontend());
-            if (had == null || had != set.rotatedAt()) {
+            // also when this member's own rotation took over while the fleet's keys did not come
+            if (had == null || had != set.rotatedAt() || !r.fleetKeys()) {
                 r.install(new OpenSslSessionTicketKey[] {ticketKey(set.current()), ticketKey(set.previous()),
                         ticketKey(set.next())}, set.rotatedAt() + 2 * period);
                 installed.put(r.frontend(), set.rotatedAt());

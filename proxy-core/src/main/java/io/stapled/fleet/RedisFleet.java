@@ -234,6 +234,9 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
 
     @Override
     public void release(ManagedCertificate mc) {
+        if (closed) {
+            return;
+        }
         try {
             releaseLease(mc);
         } catch (JedisException e) {
@@ -394,6 +397,11 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
             // the member's heartbeat (show fleet's members): gone three beats after it stops
             store.call(j -> j.set(config.keyPrefix() + "member:" + config.nodeName(), clock.instant().toString(),
                     SetParams.setParams().px(3 * HEARTBEAT.toMillis())));
+            if (!status.connected() && subscription.isSubscribed()) {
+                // A command failed (a timeout) while the subscription held: nothing will resubscribe, so
+                // rejoin from here.
+                joined();
+            }
         } catch (JedisException e) {
             lost(e);
             Jedis sub = subscriberConnection;
