@@ -95,6 +95,28 @@ class FleetTicketKeysTest {
         }
     }
 
+    /** issue 14's benchmark: a client alternating between two instances resumes (target: at least 99 %). */
+    @Test
+    void aClientAlternatingBetweenTwoInstancesResumesEveryTime() throws Exception {
+        ExternalTool.assumeInstalled("openssl");
+        try (Fleet fleet = new Fleet(dir, Duration.ofHours(1))) {
+            fleet.fleetExtra = "ticket_key_file: " + fleetKey() + "\n";
+            fleet.start("a");
+            fleet.start("b");
+            Path session = dir.resolve("session");
+            assertTrue(sClient(fleet, "a", "-sess_out", session.toString()).contains("New, TLSv1.3"));
+            int rounds = 100;
+            int reused = 0;
+            for (int i = 0; i < rounds; i++) {
+                if (sClient(fleet, i % 2 == 0 ? "b" : "a", "-sess_in", session.toString()).contains("Reused, TLSv1.3")) {
+                    reused++;
+                }
+            }
+            System.out.println("fleet benchmark: resumed " + reused + " of " + rounds + " handshakes alternating a/b");
+            assertTrue(reused >= 99, "resumed only " + reused + " of " + rounds);
+        }
+    }
+
     @Test
     void aFleetKeyOfTheWrongSizeIsAConfigError() throws Exception {
         try (Fleet fleet = new Fleet(dir, Duration.ofHours(1))) {
