@@ -39,7 +39,10 @@ import io.stapled.ocsp.RefreshOutcome.Result;
  * {@code pollInterval}; blocking HTTP runs on a few daemon fetch threads. All time is read from the
  * injected {@link Clock}.
  *
- * <p>Why one class of ~470 lines: managing, routing a pushed response, the tick and a refresh's
+ * <p>In fleet mode a {@link SharedStaples} is consulted before each scheduled fetch and told of each
+ * fetched staple ({@code fromFleet}); what it returns is verified here like any other response.
+ *
+ * <p>Why one class of ~590 lines: managing, routing a pushed response, the tick and a refresh's
  * fetch-verify-install-persist all change the same certificates' {@link CertificateState} under the
  * same per-certificate lock and rules (one running fetch per certificate, an older response never
  * replaces a newer one), on the one scheduler thread; what could be pulled out already is: verifying

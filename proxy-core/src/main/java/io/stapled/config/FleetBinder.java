@@ -49,6 +49,8 @@ final class FleetBinder {
         Path caFile = caValue == null ? null : caValue.existingFile();
         if (caValue != null && redis != null && !redis.getScheme().equalsIgnoreCase("rediss")) {
             caValue.error("ca_file is for rediss:// (TLS) only; fleet.redis is " + redis.getScheme() + "://");
+        } else if (caFile != null && caValue.context().checkFiles() && java.nio.file.Files.isRegularFile(caFile)) {
+            checkCertificates(caValue, caFile);
         }
         m.finish();
         if (redis == null || !m.isValid()) {
@@ -61,6 +63,19 @@ final class FleetBinder {
         return new FleetConfig(host(redis), port, database(redis), redis.getScheme().equalsIgnoreCase("rediss"),
                 username, password, passwordFile, keyPrefix, nodeName != null ? nodeName : defaultNodeName(),
                 lease, origin, passwordOrigin, ticketKeyFile, ticketKeyValue == null ? null : ticketKeyValue.origin(), caFile);
+    }
+
+    /** The CA file must hold PEM certificates: said at its line (and by {@code stapled check}), not at connect time. */
+    private static void checkCertificates(YamlValue v, Path file) {
+        try (java.io.InputStream in = new java.io.ByteArrayInputStream(io.stapled.ocsp.RegularFiles.read(file, 1 << 20))) {
+            if (java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                v.error(file + " holds no PEM certificate");
+            }
+        } catch (java.security.cert.CertificateException e) {
+            v.error(file + " holds no PEM certificate (" + io.stapled.text.OneLine.oneLine(e) + ")");
+        } catch (java.io.IOException e) {
+            v.error("cannot read " + file + ": " + io.stapled.text.OneLine.oneLine(e));
+        }
     }
 
     private static URI redisUrl(YamlValue v) {

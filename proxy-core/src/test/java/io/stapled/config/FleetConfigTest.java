@@ -117,7 +117,11 @@ class FleetConfigTest {
                 errors("fleet:\n  redis: redis://x\n  lease: 100ms\n"));
         assertEquals(List.of("stapled.yaml:13 fleet.ca_file: ca_file is for rediss:// (TLS) only; fleet.redis is redis://"),
                 errors("fleet:\n  redis: redis://x\n  ca_file: stapled.yaml\n"));
-        assertEquals(dir.resolve("stapled.yaml"), load("fleet:\n  redis: rediss://x\n  ca_file: stapled.yaml\n").fleet().caFile());
+        TestPki.write(dir.resolve("ca.pem"), TestPki.ROOT.certificatePem());
+        assertEquals(dir.resolve("ca.pem"), load("fleet:\n  redis: rediss://x\n  ca_file: ca.pem\n").fleet().caFile());
+        assertEquals(List.of("stapled.yaml:13 fleet.ca_file: " + dir.resolve("stapled.yaml")
+                        + " holds no PEM certificate (No certificate data found)"),
+                errors("fleet:\n  redis: rediss://x\n  ca_file: stapled.yaml\n"));
         assertEquals(List.of("stapled.yaml:13 fleet.leese: unknown key \"leese\", did you mean \"lease\"?"),
                 errors("fleet:\n  redis: redis://x\n  leese: 1s\n"));
     }
