@@ -39,7 +39,10 @@ import io.stapled.ocsp.RefreshOutcome.Result;
  * {@code pollInterval}; blocking HTTP runs on a few daemon fetch threads. All time is read from the
  * injected {@link Clock}.
  *
- * <p>Why one class of ~470 lines: managing, routing a pushed response, the tick and a refresh's
+ * <p>In fleet mode a {@link SharedStaples} is consulted before each scheduled fetch and told of each
+ * fetched staple ({@code fromFleet}); what it returns is verified here like any other response.
+ *
+ * <p>Why one class of ~590 lines: managing, routing a pushed response, the tick and a refresh's
  * fetch-verify-install-persist all change the same certificates' {@link CertificateState} under the
  * same per-certificate lock and rules (one running fetch per certificate, an older response never
  * replaces a newer one), on the one scheduler thread; what could be pulled out already is: verifying
@@ -60,6 +63,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
     private final StapleInstaller installer;
     private final OcspHttpClient http;
     private final RateLimiter rateLimiter;
+    private final SharedStaples shared;
     private final Map<String, ManagedCertificate> certs = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
     private final ThreadPoolExecutor fetchPool;
@@ -75,6 +79,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         this.installer = new StapleInstaller(settings, clock, random, listeners);
         this.http = OcspHttpClient.of(settings);
         this.rateLimiter = new RateLimiter(settings.requestsPerSecond());
+        this.shared = b.shared;
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, daemon("stapled-ocsp-scheduler"));
         s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
@@ -164,6 +169,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
             return;
         }
         started = true;
+        shared.start(this);
         for (ManagedCertificate mc : certs.values()) {
             startCertificate(mc);
         }
@@ -196,7 +202,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         if (mc == null) {
             throw new IllegalArgumentException("no managed certificate '" + id + "'");
         }
-        return refresh(mc);
+        return refresh(mc, true);
     }
 
     /**
@@ -229,6 +235,29 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         }
         RefreshOutcome out = installer.verifyAndInstall(target, target.certIdentity(), der, origin, null);
         return new AcceptOutcome(out.result(), target.id(), out.detail());
+    }
+
+    /**
+     * A response read from the fleet's shared store for {@code mc} (see {@link SharedStaples}): verified
+     * like any other, installed only if it is newer than the held staple (an older or equal one is
+     * {@code UNCHANGED}, quietly: the store lagging is no fault), persisted like a fetched one, and never
+     * published back. A refusal (forged, another certificate's, expired) is logged, reported to
+     * listeners as {@code responseRefused} with origin {@code FLEET}, and keeps the held staple.
+     */
+    public RefreshOutcome acceptShared(ManagedCertificate mc, byte[] der) {
+        if (mc.certIdentity() == null || !mc.enabled()) {
+            return new RefreshOutcome(Result.NOT_FETCHABLE, mc.id(), "not stapled", mc.staple());
+        }
+        return installer.verifyAndInstall(mc, mc.certIdentity(), der, Staple.Origin.FLEET, null);
+    }
+
+    /**
+     * Verifies {@code der} for {@code mc} as an install would (signature, CertID, times), installing
+     * nothing: whether a staple held in the fleet's store is genuine, before overwriting it.
+     */
+    public VerifiedResponse verifyFor(ManagedCertificate mc, byte[] der) throws OcspVerificationException {
+        return new OcspVerifier(settings.clockSkew()).verify(der, mc.certIdentity(), mc.subject().issuer(),
+                clock.instant(), null);
     }
 
     /** The managed certificate a single response names, in its managed hash only or in any hash. */
@@ -340,7 +369,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
                 mc.state().initialRoundDone(); // the file staple is fresh; install() scheduled its refresh
                 return;
             }
-            refresh(mc).whenComplete((o, e) -> mc.state().initialRoundDone());
+            refresh(mc, false); // its end ends the first round (see finish), unless deferred to the fleet
         } catch (RuntimeException e) {
             log.error("OCSP: cannot start {}: {}", mc.id(), e.toString());
             mc.state().initialRoundDone();
@@ -368,7 +397,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
             }
             Instant due = mc.nextRefresh();
             if (mc.notFetchable() == null && mc.subject().autoUpdate() && due != null && !now.isBefore(due)) {
-                refresh(mc);
+                refresh(mc, false);
             }
             installer.checkMustStaple(mc);
         }
@@ -376,12 +405,14 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
 
     // ---- fetching ------------------------------------------------------------------------------------
 
-    private CompletableFuture<RefreshOutcome> refresh(ManagedCertificate mc) {
+    /** {@code forced}: asked for by an operator, so fetched whatever the fleet holds (and still shared). */
+    private CompletableFuture<RefreshOutcome> refresh(ManagedCertificate mc, boolean forced) {
         if (mc.notFetchable() != null) {
             return CompletableFuture.completedFuture(new RefreshOutcome(Result.NOT_FETCHABLE, mc.id(),
                     "not fetchable: " + mc.notFetchable(), mc.staple()));
         }
         CompletableFuture<RefreshOutcome> f;
+        Staple replacing = mc.staple(); // what this refresh is for: a newer one from the fleet satisfies it
         synchronized (mc) {
             CompletableFuture<RefreshOutcome> running = mc.state().fetching();
             if (running != null) {
@@ -400,7 +431,7 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         long delay = Duration.between(now, slot).toMillis();
         Runnable submit = () -> {
             try {
-                fetchPool.execute(() -> fetch(mc, f));
+                fetchPool.execute(() -> fetch(mc, f, forced, replacing));
             } catch (RuntimeException e) {
                 finish(mc, f, new RefreshOutcome(Result.FAILED, mc.id(), "OCSP engine closed", mc.staple()));
             }
@@ -421,10 +452,17 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         return responder.getScheme() + "://" + responder.getAuthority();
     }
 
-    private void fetch(ManagedCertificate mc, CompletableFuture<RefreshOutcome> f) {
+    private void fetch(ManagedCertificate mc, CompletableFuture<RefreshOutcome> f, boolean forced, Staple replacing) {
         RefreshOutcome outcome;
         long startNanos = System.nanoTime();
         try {
+            if (!forced && shared != SharedStaples.NONE) {
+                RefreshOutcome fromFleet = fromFleet(mc, replacing);
+                if (fromFleet != null) {
+                    finish(mc, f, fromFleet);
+                    return;
+                }
+            }
             OcspRequest request = OcspRequest.build(mc.certIdentity(), settings.useNonce(), random);
             byte[] body;
             try {
@@ -438,11 +476,60 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
             if (outcome.installed()) {
                 Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
                 installer.notifyListeners(l -> l.fetchSucceeded(mc, took));
+                if (outcome.staple() != null) {
+                    shared.fetched(mc, outcome.staple());
+                }
             }
         } catch (RuntimeException e) {
             outcome = installer.failed(mc, Result.FAILED, UpdateResult.HTTP_ERROR, "fetch failed: " + e, "internal", false);
         }
         fetched(mc, f, outcome);
+    }
+
+    /**
+     * Fleet mode, before fetching: a staple newer than the one being refreshed, in the store and not yet
+     * due itself, ends the refresh (installed, a fetch avoided); otherwise this member fetches only if it
+     * gets the lease. Null means fetch. A staple another member publishes meanwhile is installed by the
+     * store's subscriber, which also reschedules the refresh.
+     */
+    private RefreshOutcome fromFleet(ManagedCertificate mc, Staple held) {
+        RefreshOutcome taken = takeFromStore(mc, held);
+        if (taken != null) {
+            return taken;
+        }
+        if (shared.lease(mc) == SharedStaples.Lease.FETCH) {
+            // The holder may have stored, published and released between the read above and the lease.
+            taken = takeFromStore(mc, held);
+            if (taken != null) {
+                shared.release(mc);
+            }
+            return taken;
+        }
+        Instant retry = clock.instant().plus(shared.leaseWait());
+        synchronized (mc) {
+            // Unless the holder's staple arrived meanwhile (its install scheduled the next refresh).
+            if (mc.staple() == held && !mc.state().removed()) {
+                mc.state().nextRefresh(retry);
+            }
+        }
+        log.debug("OCSP: {}: another fleet member holds the fetch lease; asking again at {}", mc.id(), retry);
+        return new RefreshOutcome(Result.DEFERRED, mc.id(), "another fleet member is fetching", mc.staple());
+    }
+
+    private RefreshOutcome takeFromStore(ManagedCertificate mc, Staple held) {
+        byte[] der = shared.read(mc);
+        if (der == null) {
+            return null;
+        }
+        RefreshOutcome out = acceptShared(mc, der);
+        // Newer than the staple this refresh was for: installed now, or by the subscriber since.
+        Staple now = mc.staple();
+        Instant t = clock.instant();
+        if (now != null && now != held && now.isValidAt(t) && t.isBefore(policy.midpoint(now))) {
+            shared.fetchAvoided(mc);
+            return out;
+        }
+        return null;
     }
 
     /** Ends a fetch that reached the responder (or failed trying), with HAProxy's update log line. */
@@ -461,6 +548,11 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
             }
         }
         f.complete(outcome);
+        if (outcome.result() != Result.DEFERRED || mc.staple() != null) {
+            // A first round deferred to the fleet ends with the staple published, or this member's own
+            // attempt when the lease lapses (this, on a later refresh).
+            mc.state().initialRoundDone();
+        }
     }
 
     private static ThreadFactory daemon(String name) {
@@ -478,8 +570,15 @@ public final class OcspManager implements StapleSlots, AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Random random = new Random();
         private final List<OcspListener> listeners = new ArrayList<>();
+        private SharedStaples shared = SharedStaples.NONE;
 
         private Builder() { }
+
+        /** Fleet mode: the store refreshes are shared through (default {@link SharedStaples#NONE}). */
+        public Builder shared(SharedStaples shared) {
+            this.shared = Objects.requireNonNull(shared);
+            return this;
+        }
 
         public Builder settings(OcspSettings settings) {
             this.settings = Objects.requireNonNull(settings);

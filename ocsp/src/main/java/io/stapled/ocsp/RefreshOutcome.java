@@ -25,7 +25,9 @@ public record RefreshOutcome(Result result, String certificateId, String detail,
         /** The HTTP exchange failed. */
         FAILED,
         /** No responder URL, no issuer, or OCSP disabled for this certificate. */
-        NOT_FETCHABLE
+        NOT_FETCHABLE,
+        /** Fleet mode: another member holds the fetch lease; its staple will be published, asked again soon. */
+        DEFERRED
     }
 
     public boolean installed() {

@@ -26,8 +26,12 @@ public record Staple(
     /** The certificate status inside an OCSP single response. */
     public enum CertStatus { GOOD, REVOKED, UNKNOWN }
 
-    /** Where a response came from, in order of trust. */
-    public enum Origin { FETCHED, FILE, RUNTIME_API }
+    /**
+     * Where a response came from, in order of trust: fetched by this engine, a {@code .ocsp} file, pushed
+     * over the runtime API, or read from the fleet's shared store ({@link SharedStaples}) — fetched by
+     * another member, but verified here again.
+     */
+    public enum Origin { FETCHED, FILE, RUNTIME_API, FLEET }
 
     public boolean isValidAt(Instant now) {
         return now.isBefore(nextUpdate);

@@ -124,6 +124,9 @@ final class StapleInstaller {
             boolean oldValid = old != null && old.isValidAt(now);
             if (oldValid && Arrays.equals(old.der(), der)) {
                 next = null;
+            } else if (origin == Staple.Origin.FLEET && oldValid && !v.thisUpdate().isAfter(old.thisUpdate())) {
+                // The store lags behind this member (its own fetch, or a file): nothing to refuse or log.
+                return new RefreshOutcome(Result.UNCHANGED, mc.id(), "the fleet's staple is not newer", old);
             } else if (oldValid && v.thisUpdate().isBefore(old.thisUpdate())) {
                 String why = "response thisUpdate " + v.thisUpdate() + " is older than the held staple's "
                         + old.thisUpdate();
@@ -151,6 +154,9 @@ final class StapleInstaller {
             persist(mc, next); // a fetched or pushed staple; one read from the file is there already
         }
         notifyListeners(l -> l.stapleChanged(mc, old, next));
+        if (origin == Staple.Origin.FLEET) {
+            mc.state().initialRoundDone(); // a first round deferred to another fleet member ends here
+        }
         checkMustStaple(mc);
         return new RefreshOutcome(Result.UPDATED, mc.id(), "installed " + originName(origin) + " staple valid until "
                 + next.nextUpdate(), next);
@@ -239,6 +245,7 @@ final class StapleInstaller {
         switch (origin) {
             case FETCHED: return "fetched";
             case FILE: return ".ocsp file";
+            case FLEET: return "fleet";
             default: return "runtime-API";
         }
     }

@@ -17,13 +17,15 @@ import io.stapled.proxy.backend.BackendPool;
  * @param backends     backends by name, in configuration order
  * @param ocsp         the OCSP engine, or null
  * @param certificates the TLS certificate store, or null
+ * @param fleet        fleet mode's view, or null when not in a fleet
  */
 public record RuntimeApiContext(
         ProcessStats process,
         Supplier<List<FrontendStats>> frontends,
         Map<String, BackendPool> backends,
         OcspAdmin ocsp,
-        CertificateAdmin certificates) {
+        CertificateAdmin certificates,
+        FleetAdmin fleet) {
 
     public RuntimeApiContext {
         Objects.requireNonNull(process, "process");
@@ -42,6 +44,7 @@ public record RuntimeApiContext(
         private final Map<String, BackendPool> backends = new LinkedHashMap<>();
         private OcspAdmin ocsp;
         private CertificateAdmin certificates;
+        private FleetAdmin fleet;
 
         private Builder(ProcessStats process) {
             this.process = process;
@@ -72,8 +75,13 @@ public record RuntimeApiContext(
             return this;
         }
 
+        public Builder fleet(FleetAdmin fleet) {
+            this.fleet = fleet;
+            return this;
+        }
+
         public RuntimeApiContext build() {
-            return new RuntimeApiContext(process, frontends, backends, ocsp, certificates);
+            return new RuntimeApiContext(process, frontends, backends, ocsp, certificates, fleet);
         }
     }
 }

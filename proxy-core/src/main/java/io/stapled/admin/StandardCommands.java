@@ -18,6 +18,7 @@ public final class StandardCommands {
         registry.registerAll(DynamicServerCommands.all(context.backends()));
         registry.registerAll(OcspCommands.all(context.ocsp(), java.time.Instant::now, worker));
         registry.registerAll(CertCommands.all(context.certificates(), context.ocsp(), worker));
+        registry.registerAll(FleetCommands.all(context.fleet(), worker));
         return registry;
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
  * @param warnings    what loads but is probably a mistake (a route that can never match), in the
  *                    {@code file:line key.path: message} form of errors; logged at start-up and by
  *                    {@code stapled check}
+ * @param fleet       the Redis store staples are shared through, or null when not in a fleet
  */
 public record StapledConfig(
         Path source,
@@ -26,7 +27,8 @@ public record StapledConfig(
         List<BackendConfig> backends,
         RuntimeApiConfig runtimeApi,
         AdminHttpConfig adminHttp,
-        List<ConfigError> warnings) {
+        List<ConfigError> warnings,
+        FleetConfig fleet) {
 
     public StapledConfig {
         frontends = List.copyOf(frontends);
@@ -34,10 +36,14 @@ public record StapledConfig(
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
     }
 
-    /** Without warnings: a config built in code. */
+    /** Without warnings or a fleet: a config built in code. */
     public StapledConfig(Path source, GlobalConfig global, OcspConfig ocsp, List<FrontendConfig> frontends,
                          List<BackendConfig> backends, RuntimeApiConfig runtimeApi, AdminHttpConfig adminHttp) {
-        this(source, global, ocsp, frontends, backends, runtimeApi, adminHttp, List.of());
+        this(source, global, ocsp, frontends, backends, runtimeApi, adminHttp, List.of(), null);
+    }
+
+    public StapledConfig withFleet(FleetConfig v) {
+        return new StapledConfig(source, global, ocsp, frontends, backends, runtimeApi, adminHttp, warnings, v);
     }
 
     public BackendConfig backend(String name) {

@@ -47,6 +47,7 @@ final class StapledConfigBinder {
         List<BackendConfig> backends = backendBinder.bindAll(backendsValue);
         RuntimeApiConfig runtimeApi = bindRuntimeApi(m.get("runtime_api"));
         AdminHttpConfig adminHttp = bindAdminHttp(m.get("admin_http"));
+        FleetConfig fleet = FleetBinder.bind(m.get("fleet"));
         m.finish();
 
         if (backendsValue != null && backendsValue.isList()) {
@@ -59,7 +60,7 @@ final class StapledConfigBinder {
         listeners.addAll(0, frontendBinder.listeners());
         checkAddressClashes();
         return new StapledConfig(context.file(), global, ocsp, frontends, backends, runtimeApi, adminHttp,
-                context.warnings());
+                context.warnings(), fleet);
     }
 
     private static GlobalConfig bindGlobal(YamlValue value) {

@@ -156,6 +156,11 @@ public final class StapledMetrics implements AutoCloseable {
         }
     }
 
+    /** Fleet mode's meters ({@code stapled_fleet_*}) and its {@code /readyz} detail line. Call once. */
+    public void bindFleet(io.stapled.fleet.FleetStatus status) {
+        readiness.addCheck(new FleetMetrics(registry, status));
+    }
+
     /**
      * The certificate part of {@code /readyz} over the certificates {@code frontends} serve now (runtime
      * swaps included): expired and expiring ones as detail lines, and not ready once every one has

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import io.netty.channel.EventLoopGroup;
+import io.stapled.admin.FleetAdmin;
 import io.stapled.admin.FrontendStats;
 import io.stapled.admin.OcspManagerAdmin;
 import io.stapled.admin.ProcessStats;
@@ -21,6 +22,9 @@ import io.stapled.config.CertificateSource;
 import io.stapled.config.RouteAction;
 import io.stapled.config.RouteConfig;
 import io.stapled.config.RuntimeApiConfig;
+import io.stapled.fleet.FleetStatus;
+import io.stapled.fleet.RedisFleet;
+import io.stapled.ocsp.ManagedCertificate;
 import io.stapled.tls.TlsFrontend;
 
 /** Gives the HAProxy-compatible runtime API the running server's parts to read and change. */
@@ -41,6 +45,7 @@ final class RuntimeApiWiring {
                 .certificates(new TlsCertificateAdmin(
                         server.frontends().stream().map(RunningFrontend::tls).filter(java.util.Objects::nonNull).toList(), server.ocsp(), null,
                         crtLists(server.frontends()), binds(server.frontends())))
+                .fleet(server.fleet() == null ? null : () -> fleet(server))
                 .build();
         try {
             return RuntimeApiServer.start(config, context, group, server.transport());
@@ -70,6 +75,27 @@ final class RuntimeApiWiring {
         List<TlsCertificateAdmin.CrtListUse> out = new ArrayList<>();
         sources.forEach((file, c) -> out.add(new TlsCertificateAdmin.CrtListUse(c, users.get(file))));
         return out;
+    }
+
+    private static FleetAdmin.Snapshot fleet(StapledServer server) {
+        RedisFleet fleet = server.fleet();
+        FleetStatus st = fleet.status();
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("fetches_avoided", st.fetchesAvoided());
+        counters.put("fetches_own", st.fetchesOwn());
+        counters.put("store_reads", st.storeReads());
+        counters.put("published", st.published());
+        counters.put("received", st.received());
+        counters.put("refusals", st.refusals());
+        counters.put("fallbacks", st.fallbacks());
+        counters.put("rejoins", st.rejoins());
+        Map<String, Instant> synced = st.lastSync();
+        List<FleetAdmin.CertificateLine> certs = server.ocsp().certificates().stream()
+                .sorted(java.util.Comparator.comparing(ManagedCertificate::id))
+                .map(c -> new FleetAdmin.CertificateLine(c.id(), fleet.leaseHolder(c), synced.get(c.id())))
+                .toList();
+        return new FleetAdmin.Snapshot(st.nodeName(), st.url(), st.connected(), st.since(), st.lastProblem(),
+                fleet.members(), counters, certs);
     }
 
     private static Map<String, String> binds(List<RunningFrontend> frontends) {

@@ -21,6 +21,7 @@ import io.stapled.admin.RuntimeApiServer;
 import io.stapled.config.BackendConfig;
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.StapledConfig;
+import io.stapled.fleet.RedisFleet;
 import io.stapled.metrics.AdminHttpServer;
 import io.stapled.metrics.StapledMetrics;
 import io.stapled.ocsp.OcspListener;
@@ -67,6 +68,11 @@ public final class StapledServer implements AutoCloseable {
 
     public OcspManager ocsp() {
         return parts.ocsp;
+    }
+
+    /** Fleet mode's store, or null when the config has no {@code fleet:}. */
+    public RedisFleet fleet() {
+        return parts.fleet;
     }
 
     public Map<String, BackendPool> backends() {
@@ -137,6 +143,7 @@ public final class StapledServer implements AutoCloseable {
         EventLoopGroup acceptors;
         EventLoopGroup workers;
         OcspManager ocsp;
+        RedisFleet fleet;
         final Map<String, BackendPool> pools = new LinkedHashMap<>();
         final List<TlsFrontend> tls = new ArrayList<>();
         final List<RunningFrontend> frontends = new ArrayList<>();
@@ -155,6 +162,9 @@ public final class StapledServer implements AutoCloseable {
                 admin.close();
             }
             pools.values().forEach(BackendPool::close);
+            if (fleet != null) {
+                fleet.close();
+            }
             if (ocsp != null) {
                 ocsp.close();
             }
@@ -216,7 +226,13 @@ public final class StapledServer implements AutoCloseable {
                 config.warnings().forEach(w -> log.warn("config: {}", w.format()));
                 TlsProviders.resolve(config.global().tlsProvider());
                 // Made first (nothing runs before start()) so the certificates load with its slots.
-                s.ocsp = OcspManager.builder().settings(config.ocsp().settings()).clock(clock).build();
+                OcspManager.Builder engine = OcspManager.builder().settings(config.ocsp().settings()).clock(clock);
+                if (config.fleet() != null) {
+                    s.fleet = new RedisFleet(config.fleet(), clock);
+                    s.fleet.connect(); // wrong credentials stop start-up here; Redis away does not
+                    engine.shared(s.fleet);
+                }
+                s.ocsp = engine.build();
                 List<LoadedCertificate> certificates = new ArrayList<>();
                 for (FrontendConfig fe : config.frontends()) {
                     if (fe.plain()) {
@@ -229,6 +245,11 @@ public final class StapledServer implements AutoCloseable {
                 }
                 OcspWiring.checkIssuers(certificates, config.ocsp().settings());
 
+                if (s.fleet != null) {
+                    s.fleet.shareTicketKeys(s.tls.stream().map(TlsFrontend::ticketKeys)
+                            .filter(java.util.Objects::nonNull).toList());
+                }
+
                 s.metrics = joinUnwrapped(metricsReady);
                 s.ocsp.addListener(s.metrics.ocspListener());
                 if (ocspListener != null) {
@@ -236,6 +257,9 @@ public final class StapledServer implements AutoCloseable {
                 }
                 s.metrics.bindOcsp(s.ocsp, config.adminHttp());
                 s.metrics.bindCertificates(s.tls.stream().filter(Objects::nonNull).toList());
+                if (s.fleet != null) {
+                    s.metrics.bindFleet(s.fleet.status());
+                }
                 OcspWiring.startAndWait(s.ocsp, config.ocsp());
 
                 int threads = config.global().workers() > 0 ? config.global().workers()

@@ -32,6 +32,8 @@ public final class TicketKeyRotator implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final List<OpenSslSessionContext> contexts = new CopyOnWriteArrayList<>();
     private volatile OpenSslSessionTicketKey[] keys;
+    /** Fleet mode: until then the keys come from the fleet ({@link #install}) and own rotations pause. */
+    private volatile long externalUntilMillis;
     private ScheduledFuture<?> task;
 
     /**
@@ -67,6 +69,36 @@ public final class TicketKeyRotator implements AutoCloseable {
         }
     }
 
+    public String frontend() {
+        return frontend;
+    }
+
+    public Duration period() {
+        return period;
+    }
+
+    /**
+     * Fleet mode: serves keys made by the fleet's rotating member — {@code keys[0]} encrypts new tickets,
+     * every one decrypts — on every context now and on those registered later, and pauses this rotator's
+     * own rotations until {@code untilMillis} (epoch ms). If the fleet stops sending keys (its store away)
+     * own rotations resume then, on the keys held, so tickets keep being renewed; only resumption on other
+     * members is lost until the fleet's keys come back.
+     */
+    public synchronized void install(OpenSslSessionTicketKey[] fleetKeys, long untilMillis) {
+        OpenSslSessionTicketKey[] next = fleetKeys.clone();
+        keys = next;
+        externalUntilMillis = untilMillis;
+        for (OpenSslSessionContext s : contexts) {
+            s.setTicketKeys(next);
+        }
+        log.debug("{}: installed {} fleet session ticket keys on {} contexts", frontend, next.length, contexts.size());
+    }
+
+    /** True while fleet keys are served and own rotations pause. */
+    public boolean fleetKeys() {
+        return System.currentTimeMillis() < externalUntilMillis;
+    }
+
     public void unregister(SslContext context) {
         contexts.remove(context.sessionContext());
     }
@@ -82,6 +114,9 @@ public final class TicketKeyRotator implements AutoCloseable {
     }
 
     private void rotateQuietly() {
+        if (fleetKeys()) {
+            return;
+        }
         try {
             rotate();
         } catch (RuntimeException e) {

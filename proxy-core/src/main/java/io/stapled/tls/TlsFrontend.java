@@ -104,6 +104,11 @@ public final class TlsFrontend implements AutoCloseable {
         ReferenceCountUtil.release(serving.sslContext());
     }
 
+    /** The session-ticket keys of this frontend, or null when tickets are off (or not BoringSSL). */
+    public TicketKeyRotator ticketKeys() {
+        return tickets;
+    }
+
     /** Rotates the ticket keys now (the runtime API and tests); a no-op when tickets are off. */
     public void rotateTicketKeys() {
         if (tickets != null) {

@@ -58,7 +58,8 @@ class ConfigExamplesTest {
     @Test
     void theDocumentedExamplesAreThere() throws IOException {
         assertTrue(exampleNames().toList().containsAll(List.of("demo.yaml", "https-http-backend.yaml",
-                "tcp-passthrough-after-tls.yaml", "haproxy-cert-dir.yaml", "edge-routing.yaml")), exampleNames().toList().toString());
+                "tcp-passthrough-after-tls.yaml", "haproxy-cert-dir.yaml", "edge-routing.yaml",
+                "fleet.yaml")), exampleNames().toList().toString());
     }
 
     @Test
@@ -223,7 +224,30 @@ class ConfigExamplesTest {
                 TestPki.bundle(inSandbox(Path.of(f.defaultCertificate())));
             }
         }
+        FleetConfig fleet = unchecked.fleet();
+        if (fleet != null) {
+            if (fleet.caFile() != null) {
+                TestPki.write(inSandbox(fleet.caFile()), TestPki.ROOT.certificatePem());
+            }
+            for (Path secret : new Path[] {fleet.passwordFile(), fleet.ticketKeyFile()}) {
+                if (secret != null) {
+                    TestPki.write(inSandbox(secret), "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=\n");
+                }
+            }
+        }
         return ConfigLoader.load(file);
+    }
+
+    @Test
+    void fleet() throws IOException {
+        FleetConfig f = loadInSandbox("fleet.yaml").fleet();
+        assertEquals("rediss://redis.internal:6380/0", f.url());
+        assertEquals("stapled", f.username());
+        assertEquals(sandbox.resolve("etc/stapled/redis.pass"), f.passwordFile());
+        assertEquals("edge:", f.keyPrefix());
+        assertEquals("edge-1", f.nodeName());
+        assertEquals(Duration.ofSeconds(30), f.lease());
+        assertEquals(sandbox.resolve("etc/stapled/fleet.key"), f.ticketKeyFile());
     }
 
     /** Never write outside the sandbox, whatever an example says. */

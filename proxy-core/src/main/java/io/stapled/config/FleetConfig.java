@@ -1,0 +1,61 @@
+package io.stapled.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The {@code fleet:} section: the Redis store a fleet of stapled instances shares its staples through
+ * (see docs/FLEET.md). Absent means no fleet.
+ *
+ * @param host          Redis host, from {@code redis: redis://host:port/db}
+ * @param port          Redis port (6379 when the URL names none)
+ * @param database      the logical database, the URL's path ({@code /0} when none)
+ * @param tls           {@code rediss://}: TLS to Redis, verified against the JVM's trust store
+ * @param username      ACL user, or null for the default user
+ * @param password      the password written in the config, or null
+ * @param passwordFile  a file holding the password (read at start-up), or null
+ * @param keyPrefix     prepended to every key and channel, so fleets can share one Redis
+ * @param nodeName      this instance's name in leases and {@code show fleet}
+ * @param lease         how long a fetch lease is held at most: a member that dies holding one is
+ *                      replaced after this
+ * @param origin        where {@code redis} was written, for errors found when connecting
+ * @param passwordOrigin where the password (or its file) was written, or {@link #origin} when none
+ * @param ticketKeyFile  the fleet key (32 bytes, base64) that seals shared session-ticket keys in the
+ *                       store, or null: ticket keys are then not shared
+ * @param ticketKeyOrigin where {@code ticket_key_file} was written, or null
+ * @param caFile         for {@code rediss://}: the PEM CA certificates Redis's certificate must chain to,
+ *                       or null for the JVM's trust store
+ */
+public record FleetConfig(
+        String host, int port, int database, boolean tls, String username, String password, Path passwordFile,
+        String keyPrefix, String nodeName, Duration lease, ConfigOrigin origin, ConfigOrigin passwordOrigin,
+        Path ticketKeyFile, ConfigOrigin ticketKeyOrigin, Path caFile) {
+
+    public static final int DEFAULT_PORT = 6379;
+    public static final String DEFAULT_KEY_PREFIX = "stapled:";
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+
+    public FleetConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(nodeName, "nodeName");
+        Objects.requireNonNull(lease, "lease");
+    }
+
+    /** {@code redis://host:port/db} or {@code rediss://...}, without credentials, for messages. */
+    public String url() {
+        String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        return (tls ? "rediss://" : "redis://") + h + ":" + port + "/" + database;
+    }
+
+    public FleetConfig withLease(Duration v) {
+        return new FleetConfig(host, port, database, tls, username, password, passwordFile, keyPrefix, nodeName, v,
+                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin, caFile);
+    }
+
+    public FleetConfig withNodeName(String v) {
+        return new FleetConfig(host, port, database, tls, username, password, passwordFile, keyPrefix, v, lease,
+                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin, caFile);
+    }
+}
