@@ -1,0 +1,266 @@
+package io.stapled.proxy.http2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Flags;
+import io.netty.handler.codec.http2.Http2FrameTypes;
+import io.stapled.config.Http2Config;
+import io.stapled.testing.StapledServerExtension;
+
+/**
+ * The HTTP/2 floods of docs/HTTP2.md ("Attacks and how each is answered"), each sent by the raw frame
+ * client against the real server: the attacking connection is answered (GOAWAY, RST_STREAM or 431) and
+ * closed where the table says so, and a stream on another connection is answered afterwards. Each
+ * flood is bounded (a few hundred KiB at most, loopback) and fails the test if the guard is gone: the
+ * connection would then stay open, silent.
+ */
+@Timeout(60)
+class Http2FloodTest {
+    static final H2TestBackend BACKEND = new H2TestBackend();
+    /** The frontend's header list limit; the header block may weigh a quarter more. */
+    static final int HEADER_LIST = 2048;
+
+    @RegisterExtension
+    static final StapledServerExtension STAPLED = StapledServerExtension.fromYaml("""
+            frontends:
+              - name: https
+                bind: 127.0.0.1:0
+                backend: app
+                client_timeout: 30s
+                http: { request_timeout: 30s }
+                certificates:
+                  - crt: ${cert:a.test}
+                http2:
+                  max_header_list_size: 2k
+                  max_control_frames_queued: 1000
+            backends:
+              - name: app
+                servers:
+                  - { name: app1, address: 127.0.0.1:${port:be} }
+            """).port("be", BACKEND::port);
+
+    @AfterAll
+    static void stopBackend() {
+        BACKEND.close();
+    }
+
+    private static H2FrameClient connect() throws Exception {
+        return H2FrameClient.connect(STAPLED.port(), "a.test");
+    }
+
+    /** The attacked connection is gone; a new one is served as if nothing happened. */
+    private static void anotherConnectionIsServed(String path) throws Exception {
+        try (H2FrameClient c = connect()) {
+            c.headers(1, H2FrameClient.get(path), true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            assertTrue(c.awaitBody(1).contains("path=" + path));
+        }
+    }
+
+    private static void assertGoAwayAndClose(H2FrameClient c, Http2Error expected) throws InterruptedException {
+        H2FrameClient.Frame goAway = c.awaitGoAway();
+        assertEquals(expected.code(), goAway.errorCode(), "GOAWAY " + goAway);
+        assertTrue(c.awaitClosed(Duration.ofSeconds(5)), "closed after its GOAWAY");
+    }
+
+    // ---------------------------------------------------------------- hand-made HPACK
+
+    /** An HPACK integer with an {@code prefixBits}-bit prefix whose other bits are {@code first}. */
+    private static void hpackInt(ByteArrayOutputStream out, int first, int prefixBits, int value) {
+        int max = (1 << prefixBits) - 1;
+        if (value < max) {
+            out.write(first | value);
+            return;
+        }
+        out.write(first | max);
+        value -= max;
+        while (value >= 128) {
+            out.write((value & 0x7f) | 0x80);
+            value >>>= 7;
+        }
+        out.write(value);
+    }
+
+    private static void hpackString(ByteArrayOutputStream out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+        hpackInt(out, 0, 7, b.length); // no Huffman
+        out.writeBytes(b);
+    }
+
+    /**
+     * GET {@code path} on a.test, every field from the static table or a literal that is not indexed,
+     * so that it leaves the dynamic table alone (the test's blocks and the frame writer's encoder do
+     * not share one).
+     */
+    private static ByteArrayOutputStream getBlock(String path) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0x82); // :method GET
+        out.write(0x87); // :scheme https
+        hpackInt(out, 0x00, 4, 4); // :path, literal without indexing
+        hpackString(out, path);
+        hpackInt(out, 0x00, 4, 1); // :authority
+        hpackString(out, "a.test");
+        return out;
+    }
+
+    private static Http2Flags flags(boolean endHeaders, boolean endStream) {
+        return new Http2Flags().endOfHeaders(endHeaders).endOfStream(endStream);
+    }
+
+    // ---------------------------------------------------------------- CONTINUATION
+
+    /**
+     * CVE-2024-27316 in its cheapest form: a HEADERS frame without END_HEADERS, then empty
+     * CONTINUATION frames forever. The block never grows, so only a count stops it: Netty's limit of
+     * small CONTINUATION frames per block ({@code max_continuation_frames}, 16).
+     */
+    @Test
+    void endlessEmptyContinuationFramesEndTheConnection() throws Exception {
+        try (H2FrameClient c = connect()) {
+            c.batch(() -> {
+                c.frame(Http2FrameTypes.HEADERS, 1, flags(false, true), getBlock("/never").toByteArray());
+                for (int i = 0; i < 200; i++) {
+                    c.frame(Http2FrameTypes.CONTINUATION, 1, flags(false, false), new byte[0]);
+                }
+            });
+            assertGoAwayAndClose(c, Http2Error.ENHANCE_YOUR_CALM);
+        }
+        anotherConnectionIsServed("/after-continuation-flood");
+        assertTrue(BACKEND.received().stream().noneMatch(r -> r.path().equals("/never")));
+    }
+
+    /**
+     * CONTINUATION frames that carry bytes: the block is capped while it arrives, at the header list
+     * limit plus a quarter (2.5 KiB here), far before the 11 frames sent; the accumulated block is
+     * freed with the connection. Fewer frames than {@code max_continuation_frames}: the size alone
+     * ends it (PROTOCOL_ERROR, not ENHANCE_YOUR_CALM).
+     */
+    @Test
+    void aHeaderBlockIsCappedWhileItsContinuationFramesArrive() throws Exception {
+        assertEquals(2560, Http2Config.defaults(null).withMaxHeaderListSize(HEADER_LIST).maxHeaderBlockSize());
+        byte[] kib = new byte[1024];
+        try (H2FrameClient c = connect()) {
+            c.batch(() -> {
+                c.frame(Http2FrameTypes.HEADERS, 1, flags(false, true), getBlock("/never-big").toByteArray());
+                for (int i = 0; i < 10; i++) {
+                    c.frame(Http2FrameTypes.CONTINUATION, 1, flags(false, false), kib);
+                }
+            });
+            assertGoAwayAndClose(c, Http2Error.PROTOCOL_ERROR);
+        }
+        anotherConnectionIsServed("/after-big-block");
+        assertTrue(BACKEND.received().stream().noneMatch(r -> r.path().equals("/never-big")));
+    }
+
+    /** The limits do not refuse what a client may legitimately do: a block split over a few frames. */
+    @Test
+    void aHeaderBlockSplitOverSeveralContinuationFramesIsServed() throws Exception {
+        byte[] block = getBlock("/split-block").toByteArray();
+        int parts = Http2Config.DEFAULT_MAX_CONTINUATION_FRAMES - 2;
+        try (H2FrameClient c = connect()) {
+            c.batch(() -> {
+                int step = block.length / parts + 1;
+                for (int from = 0, i = 0; from < block.length; from += step, i++) {
+                    byte[] part = java.util.Arrays.copyOfRange(block, from, Math.min(block.length, from + step));
+                    boolean last = from + step >= block.length;
+                    c.frame(i == 0 ? Http2FrameTypes.HEADERS : Http2FrameTypes.CONTINUATION, 1,
+                            i == 0 ? flags(last, true) : flags(last, false), part);
+                }
+            });
+            assertEquals("200", c.awaitHeaders(1).status());
+            assertTrue(c.awaitBody(1).contains("path=/split-block"));
+        }
+    }
+
+    // ---------------------------------------------------------------- HPACK bomb
+
+    /**
+     * A header block of 2 KiB that decodes to 1 MiB: one 1000-byte field added to the dynamic table,
+     * then a thousand one-byte references to it. The decoder counts the decoded size as it goes and
+     * stops keeping fields past the limit, so the list never exists in memory: 431 on the stream, and
+     * the connection carries on (its HPACK state is intact: the whole block was decoded).
+     */
+    @Test
+    void anHpackBombIsRefusedByTheDecodedSizeLimit() throws Exception {
+        ByteArrayOutputStream bomb = getBlock("/bomb");
+        bomb.write(0x40); // literal with incremental indexing, new name
+        hpackString(bomb, "x");
+        hpackString(bomb, "a".repeat(1000));
+        for (int i = 0; i < 1000; i++) {
+            bomb.write(0x80 | 62); // indexed: the dynamic table's newest entry, x: aaa...
+        }
+        byte[] block = bomb.toByteArray();
+        assertTrue(block.length < HEADER_LIST + HEADER_LIST / 4, "under the block's size cap: " + block.length);
+        try (H2FrameClient c = connect()) {
+            c.frame(Http2FrameTypes.HEADERS, 1, flags(true, true), block);
+            assertEquals("431", c.awaitHeaders(1).status());
+            c.frame(Http2FrameTypes.HEADERS, 3, flags(true, true), getBlock("/after-bomb").toByteArray());
+            assertEquals("200", c.awaitHeaders(3).status());
+            assertTrue(c.awaitBody(3).contains("path=/after-bomb"));
+        }
+        assertTrue(BACKEND.received().stream().noneMatch(r -> r.path().equals("/bomb")));
+    }
+
+    // ---------------------------------------------------------------- empty DATA
+
+    /** Two empty DATA frames in a row are allowed (Netty's default), a third ends the connection. */
+    @Test
+    void emptyDataFramesAreAllowedTwiceInARowThenEndTheConnection() throws Exception {
+        try (H2FrameClient c = connect()) {
+            c.headers(1, H2FrameClient.request("POST", "/two-empty"), false);
+            c.batch(() -> {
+                c.data(1, "", false);
+                c.data(1, "", false);
+                c.data(1, "x", true);
+            });
+            assertEquals("200", c.awaitHeaders(1).status());
+            assertTrue(c.awaitBody(1).contains("body=x"));
+
+            c.headers(3, H2FrameClient.request("POST", "/empty-flood"), false);
+            c.batch(() -> {
+                for (int i = 0; i < 100; i++) {
+                    c.data(3, "", false);
+                }
+            });
+            assertGoAwayAndClose(c, Http2Error.ENHANCE_YOUR_CALM);
+        }
+        anotherConnectionIsServed("/after-empty-data");
+        assertTrue(BACKEND.received().stream().noneMatch(r -> r.path().equals("/empty-flood")));
+    }
+
+    // ---------------------------------------------------------------- WINDOW_UPDATE
+
+    /** A stream's window pushed past 2^31-1 is a stream error; the connection carries on. */
+    @Test
+    void aStreamWindowOverflowResetsTheStreamOnly() throws Exception {
+        try (H2FrameClient c = connect()) {
+            c.headers(1, H2FrameClient.request("POST", "/open-upload"), false);
+            c.windowUpdate(1, Integer.MAX_VALUE);
+            assertEquals(Http2Error.FLOW_CONTROL_ERROR.code(), c.awaitReset(1).errorCode());
+            c.headers(3, H2FrameClient.get("/after-stream-overflow"), true);
+            assertEquals("200", c.awaitHeaders(3).status());
+        }
+    }
+
+    /** The connection's window pushed past 2^31-1 is a connection error: GOAWAY(FLOW_CONTROL_ERROR). */
+    @Test
+    void aConnectionWindowOverflowEndsTheConnection() throws Exception {
+        try (H2FrameClient c = connect()) {
+            c.windowUpdate(0, Integer.MAX_VALUE);
+            assertGoAwayAndClose(c, Http2Error.FLOW_CONTROL_ERROR);
+        }
+        anotherConnectionIsServed("/after-connection-overflow");
+    }
+}
