@@ -65,7 +65,7 @@ final class H2FrameClient implements AutoCloseable {
     private final DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
     private final CompletableFuture<String> protocol = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final AtomicLong controlRead = new AtomicLong();
+    private final AtomicLong pingAcks = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final Channel channel;
     private final Http2Settings settings;
@@ -183,9 +183,9 @@ final class H2FrameClient implements AutoCloseable {
         channel.eventLoop().submit(() -> channel.config().setAutoRead(false)).syncUninterruptibly();
     }
 
-    /** SETTINGS and PING frames read so far (both acknowledged by the reader). */
-    long controlFramesRead() {
-        return controlRead.get();
+    /** PING acknowledgements read so far. */
+    long pingAcks() {
+        return pingAcks.get();
     }
 
     /** Bytes written to the socket so far. */
@@ -203,6 +203,18 @@ final class H2FrameClient implements AutoCloseable {
             writes.run();
             ctx.flush();
         }).syncUninterruptibly();
+    }
+
+    /**
+     * Like {@link #batch}, then waits (at most 10 s) until the frames have left for the socket, so that
+     * a flood is not queued in the client's own memory. Returns early if the connection closed.
+     */
+    void batchAndWait(Runnable writes) {
+        io.netty.channel.ChannelFuture last = channel.eventLoop().submit(() -> {
+            writes.run();
+            return ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+        }).syncUninterruptibly().getNow();
+        last.awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
     private interface Op {
@@ -343,7 +355,6 @@ final class H2FrameClient implements AutoCloseable {
 
             @Override
             public void onSettingsRead(ChannelHandlerContext c, Http2Settings settings) {
-                controlRead.incrementAndGet();
                 frames.add(new Frame("SETTINGS", 0, false, null, settings.toString(), 0, 0));
                 writer.writeSettingsAck(c, c.newPromise());
                 c.flush();
@@ -351,19 +362,13 @@ final class H2FrameClient implements AutoCloseable {
 
             @Override
             public void onPingRead(ChannelHandlerContext c, long data) {
-                controlRead.incrementAndGet();
                 writer.writePing(c, true, data, c.newPromise());
                 c.flush();
             }
 
             @Override
             public void onPingAckRead(ChannelHandlerContext c, long data) {
-                controlRead.incrementAndGet();
-            }
-
-            @Override
-            public void onSettingsAckRead(ChannelHandlerContext c) {
-                controlRead.incrementAndGet();
+                pingAcks.incrementAndGet();
             }
 
             @Override

@@ -12,12 +12,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2FrameTypes;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.util.ResourceLeakDetector;
 import io.stapled.config.Http2Config;
 import io.stapled.testing.StapledServerExtension;
+import io.stapled.testkit.Poll;
 
 /**
  * The HTTP/2 floods of docs/HTTP2.md ("Attacks and how each is answered"), each sent by the raw frame
@@ -262,5 +267,66 @@ class Http2FloodTest {
             assertGoAwayAndClose(c, Http2Error.FLOW_CONTROL_ERROR);
         }
         anotherConnectionIsServed("/after-connection-overflow");
+    }
+
+    // ---------------------------------------------------------------- SETTINGS, PING
+
+    /**
+     * A client that reads what it is sent may ping as often as it likes: every PING is answered, none
+     * waits, and the queued-answers limit (1000 here) is never reached.
+     */
+    @Test
+    void pingsWhoseAnswersAreReadAreAllAnswered() throws Exception {
+        try (H2FrameClient c = connect()) {
+            for (int round = 0; round < 5; round++) {
+                c.batch(() -> {
+                    for (int i = 0; i < 1000; i++) {
+                        c.ping(i);
+                    }
+                });
+            }
+            Poll.until(Duration.ofSeconds(10), "5000 PING acknowledgements", () -> c.pingAcks() == 5000);
+            assertTrue(c.isOpen());
+        }
+    }
+
+    /**
+     * SETTINGS and PING floods (CVE-2019-9512, CVE-2019-9515): the client sends frames the server must
+     * acknowledge and never reads the acknowledgements. Once the socket buffers between the two are
+     * full, the answers queue in the server's memory; Netty counts them and closes the connection at
+     * {@code max_control_frames_queued} (1000 here). The GOAWAY cannot reach a client that does not
+     * read (it would queue behind the answers), so the client sees its writes fail. Without the limit
+     * the flood would be queued without end: the test stops at 64 MiB sent.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PING", "SETTINGS"})
+    void controlFramesWhoseAnswersAreNotReadEndTheConnection(String type) throws Exception {
+        long cap = 64L << 20;
+        // Hundreds of thousands of acknowledgements must fill the socket buffers first, each a buffer
+        // the paranoid leak detector would trace (a stack trace per touch): sampled for this test only.
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test", new Http2Settings(), 4096)) {
+            c.await(Duration.ofSeconds(10), "the server's SETTINGS", f -> f.type().equals("SETTINGS"));
+            c.stopReading();
+            long start = System.nanoTime();
+            while (c.isOpen() && c.bytesWritten() < cap) {
+                c.batchAndWait(() -> {
+                    for (int i = 0; i < 2000; i++) {
+                        if (type.equals("PING")) {
+                            c.ping(i);
+                        } else {
+                            c.settings(new Http2Settings());
+                        }
+                    }
+                });
+            }
+            System.out.printf("%s flood: closed=%s after %d bytes sent in %d ms%n", type, !c.isOpen(),
+                    c.bytesWritten(), (System.nanoTime() - start) / 1_000_000);
+            assertTrue(c.awaitClosed(Duration.ofSeconds(10)), "closed after " + c.bytesWritten() + " bytes of " + type);
+        } finally {
+            ResourceLeakDetector.setLevel(level);
+        }
+        anotherConnectionIsServed("/after-" + type.toLowerCase(java.util.Locale.ROOT) + "-flood");
     }
 }
