@@ -40,6 +40,9 @@ import io.stapled.proxy.conn.LazyDeadline;
  * frames, so reading stops (autoRead off) while the backend connection is not writable; the client can
  * then send at most one stream window more, which waits in the child channel. Other streams are not
  * affected: the connection window has room for every stream's window (see {@code Http2Config}).
+ * The other way, the backend is read only while the stream can be written; a stream that cannot be
+ * written for the client timeout (the client holds its window, or the connection's, shut: a slow
+ * read) is reset with CANCEL and its backend connection closed, whatever else the connection does.
  */
 final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeClient {
     private static final Logger LOG = LoggerFactory.getLogger(Http2StreamHandler.class);
@@ -48,9 +51,11 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
     private final HttpProxyInitializer frontend;
     private final Http2FrontendConnection connection;
     private final long serverTimeoutNanos;
+    private final long clientTimeoutNanos;
 
     private ChannelHandlerContext ctx;
     private LazyDeadline serverDeadline;
+    private LazyDeadline writeStall;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
     private Exchange exchange;
     private boolean headReceived;
@@ -61,10 +66,12 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
     private boolean processing;
     private boolean writePending;
 
-    Http2StreamHandler(HttpProxyInitializer frontend, Http2FrontendConnection connection, long serverTimeoutNanos) {
+    Http2StreamHandler(HttpProxyInitializer frontend, Http2FrontendConnection connection, long serverTimeoutNanos,
+                       long clientTimeoutNanos) {
         this.frontend = frontend;
         this.connection = connection;
         this.serverTimeoutNanos = serverTimeoutNanos;
+        this.clientTimeoutNanos = clientTimeoutNanos;
     }
 
     // ---------------------------------------------------------------- channel events
@@ -73,6 +80,7 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         serverDeadline = new LazyDeadline(ctx.executor(), serverTimeoutNanos, this::onServerTimeout);
+        writeStall = new LazyDeadline(ctx.executor(), clientTimeoutNanos, this::onWriteStalled);
         connection.streamOpened(this);
     }
 
@@ -192,6 +200,7 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
         }
         if (serverDeadline != null) {
             serverDeadline.stop();
+            writeStall.stop();
         }
         connection.streamClosed(this);
     }
@@ -238,7 +247,26 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
         boolean read = exchange == null || exchange.wantsRequestBody() && pending.isEmpty();
         stream.config().setAutoRead(read);
         if (exchange != null) {
-            exchange.readBackend(stream.isWritable());
+            boolean writable = stream.isWritable();
+            exchange.readBackend(writable);
+            if (writable) {
+                writeStall.disarm();
+            } else if (!writeStall.isArmed()) {
+                writeStall.arm();
+            }
+        }
+    }
+
+    /**
+     * The stream could not be written for the client timeout: the client keeps its window shut (a
+     * slow-read attack holds a stream and a backend connection this way, at no cost of its own, and
+     * PINGs would keep the connection from ever looking idle). What waits is bounded meanwhile (the
+     * backend is not read), but the stream is not kept for ever.
+     */
+    private void onWriteStalled() {
+        if (exchange != null && !ctx.channel().isWritable()) {
+            LOG.debug("client {}: stream {} not writable for the client timeout, cancelled", ip(), streamId());
+            reset(Http2Error.CANCEL);
         }
     }
 
@@ -373,6 +401,7 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
             return;
         }
         exchange = null;
+        writeStall.disarm();
         if (closing) {
             return;
         }

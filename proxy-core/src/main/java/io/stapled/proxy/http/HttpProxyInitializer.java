@@ -151,12 +151,13 @@ public final class HttpProxyInitializer {
                 .build();
         Http2FrontendConnection connection = new Http2FrontendConnection(this, h2, nanos(http.requestTimeout()));
         long serverTimeout = nanos(backends.config().serverTimeout());
+        long clientTimeout = nanos(frontend.clientTimeout());
         pipeline.addLast(H2_CODEC, codec);
         pipeline.addLast(H2_STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.pipeline().addLast(PROXY_HANDLER, new Http2StreamHandler(HttpProxyInitializer.this,
-                        connection, serverTimeout));
+                        connection, serverTimeout, clientTimeout));
             }
         }));
         pipeline.addLast(H2_CONNECTION, connection);

@@ -50,6 +50,13 @@ class Http2FloodTest {
                 http2:
                   max_header_list_size: 2k
                   max_control_frames_queued: 1000
+              - name: slow
+                bind: 127.0.0.1:0
+                backend: app
+                client_timeout: 1s
+                http: { request_timeout: 30s }
+                certificates:
+                  - crt: ${cert:b.test}
             backends:
               - name: app
                 servers:
@@ -328,5 +335,42 @@ class Http2FloodTest {
             ResourceLeakDetector.setLevel(level);
         }
         anotherConnectionIsServed("/after-" + type.toLowerCase(java.util.Locale.ROOT) + "-flood");
+    }
+
+    // ---------------------------------------------------------------- a window held at zero
+
+    /**
+     * A slow read: the client announces an initial window of 0 and asks for 1 GiB. The proxy reads the
+     * backend only while the stream can be written, so the backend stalls after what the socket
+     * buffers hold (memory per stream: a read's worth beyond them), and the client's PINGs, which keep
+     * the connection from being idle, do not keep the stream: unwritable for the client timeout (1s),
+     * it is reset with CANCEL and its backend connection closed. Then the idle connection is closed.
+     */
+    @Test
+    void aWindowHeldAtZeroIsBoundedThenTheStreamIsCancelled() throws Exception {
+        long total = 1L << 30;
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port("slow"), "b.test",
+                new Http2Settings().initialWindowSize(0), 0)) {
+            long start = System.nanoTime();
+            c.headers(1, H2FrameClient.get("/big/" + total).authority("b.test"), true);
+            H2FrameClient.Frame reset = null;
+            for (int i = 0; i < 50 && reset == null; i++) {
+                c.ping(i); // the connection is never idle
+                reset = c.poll(Duration.ofMillis(200), f -> f.type().equals("RST_STREAM") && f.streamId() == 1);
+            }
+            long elapsed = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(reset != null, "the stalled stream was reset");
+            assertEquals(Http2Error.CANCEL.code(), reset.errorCode());
+            assertTrue(elapsed >= 900, "not before the client timeout: " + elapsed + " ms");
+            assertTrue(c.poll(Duration.ZERO, f -> f.type().equals("DATA")) == null, "no DATA into a window of 0");
+            Poll.until(Duration.ofSeconds(5), "the backend connection closed", BACKEND::bigCut);
+            long written = BACKEND.bigWritten();
+            System.out.printf("window held at 0: the backend wrote %d bytes before it stalled; reset after %d ms%n",
+                    written, elapsed);
+            assertTrue(written < 64L << 20, "the backend was not read while the stream was stalled: " + written);
+            assertEquals(Http2Error.NO_ERROR.code(), c.awaitGoAway().errorCode(), "then the idle connection goes");
+            assertTrue(c.awaitClosed(Duration.ofSeconds(5)));
+        }
+        anotherConnectionIsServed("/after-zero-window");
     }
 }
