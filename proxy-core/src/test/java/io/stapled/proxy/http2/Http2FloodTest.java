@@ -373,4 +373,71 @@ class Http2FloodTest {
         }
         anotherConnectionIsServed("/after-zero-window");
     }
+
+    // ---------------------------------------------------------------- PRIORITY, small WINDOW_UPDATEs
+
+    /**
+     * PRIORITY and WINDOW_UPDATE floods have no limit of their own, by decision: each frame costs
+     * Netty a constant amount of work and no memory that stays (PRIORITY on a stream that does not
+     * exist keeps at most 5 entries of priority state per connection, Netty's
+     * WeightedFairQueueByteDistributor; a WINDOW_UPDATE adds to a counter, and an overflow is a
+     * FLOW_CONTROL_ERROR, above). So they cost what any frame costs, like a PING that is read. This
+     * measures it: 50,000 PRIORITY frames (re-parenting idle and closed streams, exclusive or not) and
+     * 50,000 one-byte WINDOW_UPDATEs on one connection, then a stream on the same connection is
+     * answered within the usual time; a cost that grew with the frames already seen (quadratic) would
+     * not be.
+     */
+    @Test
+    void priorityAndWindowUpdateFloodsCostLittleAndTheConnectionStaysUsable() throws Exception {
+        int n = 50_000;
+        try (H2FrameClient c = connect()) {
+            c.headers(1, H2FrameClient.get("/before-priority"), true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            c.awaitBody(1);
+            long start = System.nanoTime();
+            for (int from = 0; from < n; from += 5000) {
+                int first = from;
+                c.batchAndWait(() -> {
+                    for (int i = first; i < first + 5000; i++) {
+                        int id = 3 + 2 * i;
+                        // Never on itself: that is a stream error, answered with RST_STREAM (below).
+                        c.priority(i % 3 == 0 ? 1 : id, i % 2 == 0 ? id - 2 : i % 3 == 0 ? id : 1,
+                                (short) (1 + i % 256), i % 2 == 0);
+                        c.windowUpdate(0, 1);
+                    }
+                });
+            }
+            int last = 3 + 2 * n;
+            c.headers(last, H2FrameClient.get("/after-priority"), true);
+            assertEquals("200", c.awaitHeaders(last).status());
+            assertTrue(c.awaitBody(last).contains("path=/after-priority"));
+            long nanos = System.nanoTime() - start;
+            System.out.printf("%d PRIORITY + %d WINDOW_UPDATE frames and one stream: %d ms, %d ns per frame%n",
+                    n, n, nanos / 1_000_000, nanos / (2L * n));
+            assertTrue(c.isOpen());
+        }
+    }
+
+    /**
+     * Frames that make the server reset streams (MadeYouReset, CVE-2025-55163: here a PRIORITY frame
+     * that makes a stream depend on itself, a stream error each time): Netty counts the RST_STREAM
+     * frames the server sends and ends the connection above 200 in 30 seconds (its default), with
+     * GOAWAY(ENHANCE_YOUR_CALM).
+     */
+    @Test
+    void framesThatMakeTheServerResetStreamsEndTheConnection() throws Exception {
+        try (H2FrameClient c = connect()) {
+            c.headers(1, H2FrameClient.get("/before-self-dependency"), true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            c.awaitBody(1);
+            c.batch(() -> {
+                for (int i = 0; i < 300; i++) {
+                    c.priority(1, 1, (short) 16, false);
+                }
+            });
+            assertEquals(Http2Error.PROTOCOL_ERROR.code(), c.awaitReset(1).errorCode());
+            assertGoAwayAndClose(c, Http2Error.ENHANCE_YOUR_CALM);
+        }
+        anotherConnectionIsServed("/after-self-dependency");
+    }
 }
