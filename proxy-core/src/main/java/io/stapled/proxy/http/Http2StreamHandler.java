@@ -42,7 +42,8 @@ import io.stapled.proxy.conn.LazyDeadline;
  * affected: the connection window has room for every stream's window (see {@code Http2Config}).
  * The other way, the backend is read only while the stream can be written; a stream that cannot be
  * written for the client timeout (the client holds its window, or the connection's, shut: a slow
- * read) is reset with CANCEL and its backend connection closed, whatever else the connection does.
+ * read) is reset with CANCEL and its backend connection closed, whatever else the connection does;
+ * likewise a request body that stops arriving for the client timeout while it is read gets 408.
  */
 final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeClient {
     private static final Logger LOG = LoggerFactory.getLogger(Http2StreamHandler.class);
@@ -56,6 +57,7 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
     private ChannelHandlerContext ctx;
     private LazyDeadline serverDeadline;
     private LazyDeadline writeStall;
+    private LazyDeadline requestStall;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
     private Exchange exchange;
     private boolean headReceived;
@@ -81,6 +83,7 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
         this.ctx = ctx;
         serverDeadline = new LazyDeadline(ctx.executor(), serverTimeoutNanos, this::onServerTimeout);
         writeStall = new LazyDeadline(ctx.executor(), clientTimeoutNanos, this::onWriteStalled);
+        requestStall = new LazyDeadline(ctx.executor(), clientTimeoutNanos, this::onRequestStalled);
         connection.streamOpened(this);
     }
 
@@ -99,6 +102,7 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
                 return;
             }
             requestEnded = data.isEndStream();
+            requestStall.touch();
             // The frame's buffer moves into the content; Netty has counted its bytes as read.
             pending.add(data.isEndStream() ? new DefaultLastHttpContent(data.content())
                     : new DefaultHttpContent(data.content()));
@@ -201,6 +205,7 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
         if (serverDeadline != null) {
             serverDeadline.stop();
             writeStall.stop();
+            requestStall.stop();
         }
         connection.streamClosed(this);
     }
@@ -246,6 +251,13 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
         Channel stream = ctx.channel();
         boolean read = exchange == null || exchange.wantsRequestBody() && pending.isEmpty();
         stream.config().setAutoRead(read);
+        if (exchange != null && !requestEnded && read) {
+            if (!requestStall.isArmed()) {
+                requestStall.arm(); // touched by each DATA frame
+            }
+        } else {
+            requestStall.disarm();
+        }
         if (exchange != null) {
             boolean writable = stream.isWritable();
             exchange.readBackend(writable);
@@ -263,6 +275,18 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
      * PINGs would keep the connection from ever looking idle). What waits is bounded meanwhile (the
      * backend is not read), but the stream is not kept for ever.
      */
+    /**
+     * The request's body stopped arriving for the client timeout while we were reading it: 408, as on
+     * the connection's idle timeout, but per stream, since the client's PINGs or other streams would
+     * keep the connection from ever being idle (a slowloris on one stream).
+     */
+    private void onRequestStalled() {
+        if (exchange != null && !requestEnded) {
+            LOG.debug("client {}: stream {} sent no request body for the client timeout", ip(), streamId());
+            exchange.onClientIdle();
+        }
+    }
+
     private void onWriteStalled() {
         if (exchange != null && !ctx.channel().isWritable()) {
             LOG.debug("client {}: stream {} not writable for the client timeout, cancelled", ip(), streamId());
@@ -402,6 +426,7 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
         }
         exchange = null;
         writeStall.disarm();
+        requestStall.disarm();
         if (closing) {
             return;
         }

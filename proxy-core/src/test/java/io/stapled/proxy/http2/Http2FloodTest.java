@@ -440,4 +440,32 @@ class Http2FloodTest {
         }
         anotherConnectionIsServed("/after-self-dependency");
     }
+
+    /**
+     * A slowloris on one stream: an upload that stops arriving while the client keeps the connection
+     * busy with PINGs. The stream gets 408 after the client timeout (1s) of no DATA, then
+     * RST_STREAM(NO_ERROR) (the request never ended); the connection carries on.
+     */
+    @Test
+    void anUploadThatStopsArrivingGets408WhilePingsKeepTheConnectionBusy() throws Exception {
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port("slow"), "b.test")) {
+            long start = System.nanoTime();
+            c.headers(1, H2FrameClient.request("POST", "/stalled-upload").authority("b.test")
+                    .add("content-length", "10"), false);
+            c.data(1, "abc", false);
+            H2FrameClient.Frame head = null;
+            for (int i = 0; i < 50 && head == null; i++) {
+                c.ping(i);
+                head = c.poll(Duration.ofMillis(200), f -> f.type().equals("HEADERS") && f.streamId() == 1);
+            }
+            long elapsed = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(head != null, "the stalled upload was answered");
+            assertEquals("408", head.status());
+            assertTrue(elapsed >= 900, "not before the client timeout: " + elapsed + " ms");
+            assertEquals(Http2Error.NO_ERROR.code(), c.awaitReset(1).errorCode());
+            c.headers(3, H2FrameClient.get("/after-stalled-upload").authority("b.test"), true);
+            assertEquals("200", c.awaitHeaders(3).status());
+        }
+        assertTrue(BACKEND.received().stream().noneMatch(r -> r.path().equals("/stalled-upload")));
+    }
 }
