@@ -382,14 +382,14 @@ class Http2FloodTest {
      * exist keeps at most 5 entries of priority state per connection, Netty's
      * WeightedFairQueueByteDistributor; a WINDOW_UPDATE adds to a counter, and an overflow is a
      * FLOW_CONTROL_ERROR, above). So they cost what any frame costs, like a PING that is read. This
-     * measures it: 50,000 PRIORITY frames (re-parenting idle and closed streams, exclusive or not) and
-     * 50,000 one-byte WINDOW_UPDATEs on one connection, then a stream on the same connection is
+     * measures it: 20,000 PRIORITY frames (re-parenting idle and closed streams, exclusive or not) and
+     * 20,000 one-byte WINDOW_UPDATEs on one connection, then a stream on the same connection is
      * answered within the usual time; a cost that grew with the frames already seen (quadratic) would
      * not be.
      */
     @Test
     void priorityAndWindowUpdateFloodsCostLittleAndTheConnectionStaysUsable() throws Exception {
-        int n = 50_000;
+        int n = 20_000;
         try (H2FrameClient c = connect()) {
             c.headers(1, H2FrameClient.get("/before-priority"), true);
             assertEquals("200", c.awaitHeaders(1).status());
