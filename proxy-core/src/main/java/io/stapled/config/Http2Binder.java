@@ -19,7 +19,11 @@ final class Http2Binder {
         int frame = m.size("max_frame_size", d.maxFrameSize(), Http2Config.MIN_FRAME_SIZE,
                 Http2Config.MAX_FRAME_SIZE);
         int resets = m.integer("max_resets_per_second", d.maxResetsPerSecond(), 0, 1_000_000);
+        // None of Netty's guards below can be turned off: each bounds what one connection may cost.
+        int continuations = m.integer("max_continuation_frames", d.maxContinuationFrames(), 1, 10_000);
+        int control = m.integer("max_control_frames_queued", d.maxControlFramesQueued(), 1, 1_000_000);
+        int empty = m.integer("max_empty_data_frames", d.maxEmptyDataFrames(), 1, 10_000);
         m.finish();
-        return new Http2Config(streams, window, headerList, table, frame, resets);
+        return new Http2Config(streams, window, headerList, table, frame, resets, continuations, control, empty);
     }
 }

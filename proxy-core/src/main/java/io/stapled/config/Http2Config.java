@@ -15,6 +15,14 @@ package io.stapled.config;
  * @param maxFrameSize         largest frame payload the client may send
  * @param maxResetsPerSecond   RST_STREAM frames a client may send per second on one connection before it
  *                             gets GOAWAY(ENHANCE_YOUR_CALM) (rapid reset, CVE-2023-44487); 0: no limit
+ * @param maxContinuationFrames small (under 8 KiB) CONTINUATION frames one header block may have before the
+ *                             connection gets GOAWAY(ENHANCE_YOUR_CALM) (CONTINUATION flood, CVE-2024-27316
+ *                             family); large ones are bounded by the header block's size instead
+ * @param maxControlFramesQueued answers to the client's control frames (SETTINGS and PING acknowledgements,
+ *                             RST_STREAM) that may wait unsent because the client does not read; one more
+ *                             and the connection is closed (SETTINGS and PING floods)
+ * @param maxEmptyDataFrames   consecutive DATA frames with no payload and no END_STREAM a client may send
+ *                             before it gets GOAWAY(ENHANCE_YOUR_CALM) (empty-DATA flood, CVE-2019-9518)
  */
 public record Http2Config(
         int maxConcurrentStreams,
@@ -22,7 +30,10 @@ public record Http2Config(
         int maxHeaderListSize,
         int headerTableSize,
         int maxFrameSize,
-        int maxResetsPerSecond) {
+        int maxResetsPerSecond,
+        int maxContinuationFrames,
+        int maxControlFramesQueued,
+        int maxEmptyDataFrames) {
 
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
     /** RFC 9113's initial value. */
@@ -30,6 +41,10 @@ public record Http2Config(
     public static final int DEFAULT_HEADER_TABLE_SIZE = 4096;
     public static final int DEFAULT_MAX_FRAME_SIZE = 16_384;
     public static final int DEFAULT_MAX_RESETS_PER_SECOND = 100;
+    /** Netty's defaults for its guards. */
+    public static final int DEFAULT_MAX_CONTINUATION_FRAMES = 16;
+    public static final int DEFAULT_MAX_CONTROL_FRAMES_QUEUED = 10_000;
+    public static final int DEFAULT_MAX_EMPTY_DATA_FRAMES = 2;
     /** RFC 9113 section 6.5.2 bounds. */
     public static final int MIN_FRAME_SIZE = 16_384;
     public static final int MAX_FRAME_SIZE = 16_777_215;
@@ -39,7 +54,8 @@ public record Http2Config(
     public static Http2Config defaults(HttpConfig http) {
         HttpConfig h = http == null ? HttpConfig.defaults() : http;
         return new Http2Config(DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_INITIAL_WINDOW_SIZE, h.maxHeaderSize(),
-                DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_RESETS_PER_SECOND);
+                DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_RESETS_PER_SECOND,
+                DEFAULT_MAX_CONTINUATION_FRAMES, DEFAULT_MAX_CONTROL_FRAMES_QUEUED, DEFAULT_MAX_EMPTY_DATA_FRAMES);
     }
 
     /** The connection-level receive window: room for every stream's window at once. */
@@ -47,23 +63,46 @@ public record Http2Config(
         return (int) Math.min(MAX_WINDOW_SIZE, (long) initialWindowSize * maxConcurrentStreams);
     }
 
+    /**
+     * What the header block (the encoded fields, across HEADERS and CONTINUATION frames) may weigh
+     * before the connection is ended: Netty's allowance, a quarter above the decoded list's limit.
+     */
+    public long maxHeaderBlockSize() {
+        return maxHeaderListSize + (maxHeaderListSize >>> 2);
+    }
+
     public Http2Config withMaxConcurrentStreams(int maxConcurrentStreams) {
         return new Http2Config(maxConcurrentStreams, initialWindowSize, maxHeaderListSize, headerTableSize,
-                maxFrameSize, maxResetsPerSecond);
+                maxFrameSize, maxResetsPerSecond, maxContinuationFrames, maxControlFramesQueued, maxEmptyDataFrames);
     }
 
     public Http2Config withInitialWindowSize(int initialWindowSize) {
         return new Http2Config(maxConcurrentStreams, initialWindowSize, maxHeaderListSize, headerTableSize,
-                maxFrameSize, maxResetsPerSecond);
+                maxFrameSize, maxResetsPerSecond, maxContinuationFrames, maxControlFramesQueued, maxEmptyDataFrames);
     }
 
     public Http2Config withMaxHeaderListSize(int maxHeaderListSize) {
         return new Http2Config(maxConcurrentStreams, initialWindowSize, maxHeaderListSize, headerTableSize,
-                maxFrameSize, maxResetsPerSecond);
+                maxFrameSize, maxResetsPerSecond, maxContinuationFrames, maxControlFramesQueued, maxEmptyDataFrames);
     }
 
     public Http2Config withMaxResetsPerSecond(int maxResetsPerSecond) {
         return new Http2Config(maxConcurrentStreams, initialWindowSize, maxHeaderListSize, headerTableSize,
-                maxFrameSize, maxResetsPerSecond);
+                maxFrameSize, maxResetsPerSecond, maxContinuationFrames, maxControlFramesQueued, maxEmptyDataFrames);
+    }
+
+    public Http2Config withMaxContinuationFrames(int maxContinuationFrames) {
+        return new Http2Config(maxConcurrentStreams, initialWindowSize, maxHeaderListSize, headerTableSize,
+                maxFrameSize, maxResetsPerSecond, maxContinuationFrames, maxControlFramesQueued, maxEmptyDataFrames);
+    }
+
+    public Http2Config withMaxControlFramesQueued(int maxControlFramesQueued) {
+        return new Http2Config(maxConcurrentStreams, initialWindowSize, maxHeaderListSize, headerTableSize,
+                maxFrameSize, maxResetsPerSecond, maxContinuationFrames, maxControlFramesQueued, maxEmptyDataFrames);
+    }
+
+    public Http2Config withMaxEmptyDataFrames(int maxEmptyDataFrames) {
+        return new Http2Config(maxConcurrentStreams, initialWindowSize, maxHeaderListSize, headerTableSize,
+                maxFrameSize, maxResetsPerSecond, maxContinuationFrames, maxControlFramesQueued, maxEmptyDataFrames);
     }
 }

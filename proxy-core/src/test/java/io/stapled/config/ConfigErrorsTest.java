@@ -338,6 +338,9 @@ class ConfigErrorsTest {
                       header_table_size: -1
                       max_frame_size: 8k
                       max_resets_per_second: lots
+                      max_continuation_frames: 0
+                      max_control_frames_queued: 2000000
+                      max_empty_data_frames: none
                       max_streams: 5"""),
                 "stapled.yaml:6 frontends[0].http2.max_concurrent_streams: expected an integer from 1 to 10000, got 0",
                 "stapled.yaml:7 frontends[0].http2.initial_window_size: must be from 1k to 2147483647, got \"100\"",
@@ -346,9 +349,16 @@ class ConfigErrorsTest {
                 "stapled.yaml:10 frontends[0].http2.max_frame_size: must be from 16k to 16777215, got \"8k\"",
                 "stapled.yaml:11 frontends[0].http2.max_resets_per_second: expected an integer from 0 to 1000000, "
                         + "got \"lots\"",
-                "stapled.yaml:12 frontends[0].http2.max_streams: unknown key \"max_streams\" (known keys here: "
+                "stapled.yaml:12 frontends[0].http2.max_continuation_frames: expected an integer from 1 to 10000, "
+                        + "got 0",
+                "stapled.yaml:13 frontends[0].http2.max_control_frames_queued: expected an integer from 1 to "
+                        + "1000000, got 2000000",
+                "stapled.yaml:14 frontends[0].http2.max_empty_data_frames: expected an integer from 1 to 10000, "
+                        + "got \"none\"",
+                "stapled.yaml:15 frontends[0].http2.max_streams: unknown key \"max_streams\" (known keys here: "
                         + "max_concurrent_streams, initial_window_size, max_header_list_size, header_table_size, "
-                        + "max_frame_size, max_resets_per_second)");
+                        + "max_frame_size, max_resets_per_second, max_continuation_frames, max_control_frames_queued, "
+                        + "max_empty_data_frames)");
         assertErrors(BASE.replace("backend: app", """
                 backend: app
                     mode: tcp

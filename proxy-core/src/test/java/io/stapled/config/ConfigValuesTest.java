@@ -46,7 +46,7 @@ class ConfigValuesTest {
                 null, TlsConfig.defaults(), HttpConfig.defaults(), 10_000, Duration.ofSeconds(60), false), f);
         assertEquals(List.of("TLSv1.2", "TLSv1.3"), f.tls().protocols());
         assertEquals(List.of("h2", "http/1.1"), f.tls().alpn(), "HAProxy's alpn h2,http/1.1");
-        assertEquals(new Http2Config(100, 65_535, 16 * 1024, 4096, 16_384, 100), f.http2());
+        assertEquals(new Http2Config(100, 65_535, 16 * 1024, 4096, 16_384, 100, 16, 10_000, 2), f.http2());
 
         BackendConfig b = config.backends().get(0);
         assertEquals(new BackendConfig("app", BackendConfig.Balance.ROUNDROBIN,
@@ -67,10 +67,13 @@ class ConfigValuesTest {
                       initial_window_size: 1m
                       header_table_size: 0
                       max_frame_size: 1m
-                      max_resets_per_second: 0"""), dir.resolve("stapled.yaml"));
+                      max_resets_per_second: 0
+                      max_continuation_frames: 64
+                      max_control_frames_queued: 500
+                      max_empty_data_frames: 1"""), dir.resolve("stapled.yaml"));
         FrontendConfig f = config.frontends().get(0);
         assertEquals(List.of("http/1.1", "h2"), f.tls().alpn(), "in the order given, once each");
-        assertEquals(new Http2Config(2500, 1 << 20, 32 * 1024, 0, 1 << 20, 0), f.http2(),
+        assertEquals(new Http2Config(2500, 1 << 20, 32 * 1024, 0, 1 << 20, 0, 64, 500, 1), f.http2(),
                 "the header list follows http.max_header_size unless set");
         assertEquals(Integer.MAX_VALUE, f.http2().connectionWindowSize(), "2500 windows of 1m, capped at 2^31-1");
         assertEquals(100 * 65_535, Http2Config.defaults(null).connectionWindowSize());

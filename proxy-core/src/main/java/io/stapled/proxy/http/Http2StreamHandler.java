@@ -40,6 +40,10 @@ import io.stapled.proxy.conn.LazyDeadline;
  * frames, so reading stops (autoRead off) while the backend connection is not writable; the client can
  * then send at most one stream window more, which waits in the child channel. Other streams are not
  * affected: the connection window has room for every stream's window (see {@code Http2Config}).
+ * The other way, the backend is read only while the stream can be written; a stream that cannot be
+ * written for the client timeout (the client holds its window, or the connection's, shut: a slow
+ * read) is reset with CANCEL and its backend connection closed, whatever else the connection does;
+ * likewise a request body that stops arriving for the client timeout while it is read gets 408.
  */
 final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeClient {
     private static final Logger LOG = LoggerFactory.getLogger(Http2StreamHandler.class);
@@ -48,9 +52,12 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
     private final HttpProxyInitializer frontend;
     private final Http2FrontendConnection connection;
     private final long serverTimeoutNanos;
+    private final long clientTimeoutNanos;
 
     private ChannelHandlerContext ctx;
     private LazyDeadline serverDeadline;
+    private LazyDeadline writeStall;
+    private LazyDeadline requestStall;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
     private Exchange exchange;
     private boolean headReceived;
@@ -61,10 +68,12 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
     private boolean processing;
     private boolean writePending;
 
-    Http2StreamHandler(HttpProxyInitializer frontend, Http2FrontendConnection connection, long serverTimeoutNanos) {
+    Http2StreamHandler(HttpProxyInitializer frontend, Http2FrontendConnection connection, long serverTimeoutNanos,
+                       long clientTimeoutNanos) {
         this.frontend = frontend;
         this.connection = connection;
         this.serverTimeoutNanos = serverTimeoutNanos;
+        this.clientTimeoutNanos = clientTimeoutNanos;
     }
 
     // ---------------------------------------------------------------- channel events
@@ -73,6 +82,8 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         serverDeadline = new LazyDeadline(ctx.executor(), serverTimeoutNanos, this::onServerTimeout);
+        writeStall = new LazyDeadline(ctx.executor(), clientTimeoutNanos, this::onWriteStalled);
+        requestStall = new LazyDeadline(ctx.executor(), clientTimeoutNanos, this::onRequestStalled);
         connection.streamOpened(this);
     }
 
@@ -91,6 +102,7 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
                 return;
             }
             requestEnded = data.isEndStream();
+            requestStall.touch();
             // The frame's buffer moves into the content; Netty has counted its bytes as read.
             pending.add(data.isEndStream() ? new DefaultLastHttpContent(data.content())
                     : new DefaultHttpContent(data.content()));
@@ -192,6 +204,8 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
         }
         if (serverDeadline != null) {
             serverDeadline.stop();
+            writeStall.stop();
+            requestStall.stop();
         }
         connection.streamClosed(this);
     }
@@ -237,8 +251,46 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
         Channel stream = ctx.channel();
         boolean read = exchange == null || exchange.wantsRequestBody() && pending.isEmpty();
         stream.config().setAutoRead(read);
+        if (exchange != null && !requestEnded && read) {
+            if (!requestStall.isArmed()) {
+                requestStall.arm(); // touched by each DATA frame
+            }
+        } else {
+            requestStall.disarm();
+        }
         if (exchange != null) {
-            exchange.readBackend(stream.isWritable());
+            boolean writable = stream.isWritable();
+            exchange.readBackend(writable);
+            if (writable) {
+                writeStall.disarm();
+            } else if (!writeStall.isArmed()) {
+                writeStall.arm();
+            }
+        }
+    }
+
+    /**
+     * The stream could not be written for the client timeout: the client keeps its window shut (a
+     * slow-read attack holds a stream and a backend connection this way, at no cost of its own, and
+     * PINGs would keep the connection from ever looking idle). What waits is bounded meanwhile (the
+     * backend is not read), but the stream is not kept for ever.
+     */
+    /**
+     * The request's body stopped arriving for the client timeout while we were reading it: 408, as on
+     * the connection's idle timeout, but per stream, since the client's PINGs or other streams would
+     * keep the connection from ever being idle (a slowloris on one stream).
+     */
+    private void onRequestStalled() {
+        if (exchange != null && !requestEnded) {
+            LOG.debug("client {}: stream {} sent no request body for the client timeout", ip(), streamId());
+            exchange.onClientIdle();
+        }
+    }
+
+    private void onWriteStalled() {
+        if (exchange != null && !ctx.channel().isWritable()) {
+            LOG.debug("client {}: stream {} not writable for the client timeout, cancelled", ip(), streamId());
+            reset(Http2Error.CANCEL);
         }
     }
 
@@ -373,6 +425,8 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
             return;
         }
         exchange = null;
+        writeStall.disarm();
+        requestStall.disarm();
         if (closing) {
             return;
         }

@@ -166,7 +166,8 @@ public final class HttpProxyInitializer {
      * Netty's HTTP/2 codec with the frontend's settings, its multiplexer (one child channel and one
      * {@link Http2StreamHandler} per stream) and the connection's own handler. The codec guards against
      * rapid reset (RST_STREAM frames per second, then GOAWAY ENHANCE_YOUR_CALM), CONTINUATION and
-     * empty-DATA floods and queued control frames; it answers a header list above the limit with 431.
+     * empty-DATA floods and queued control frames, each configured from {@code http2:}; it answers a
+     * header list above the limit with 431 (docs/HTTP2.md, "Attacks and how each is answered").
      */
     void installHttp2(ChannelPipeline pipeline) {
         Http2Config h2 = frontend.http2();
@@ -181,6 +182,13 @@ public final class HttpProxyInitializer {
                 .validateHeaders(true)
                 // 0 turns Netty's guard off; it counts RST_STREAM frames received in a window of seconds.
                 .decoderEnforceMaxRstFramesPerWindow(h2.maxResetsPerSecond(), 1)
+                // The flood guards, Netty's own (each answers with GOAWAY and the close): small
+                // CONTINUATION frames per header block (the block's size is capped by the header list
+                // limit, a quarter above it), acknowledgements and resets queued unsent because the
+                // client does not read, consecutive empty DATA frames.
+                .decoderEnforceMaxSmallContinuationFrames(h2.maxContinuationFrames())
+                .encoderEnforceMaxQueuedControlFrames(h2.maxControlFramesQueued())
+                .decoderEnforceMaxConsecutiveEmptyDataFrames(h2.maxEmptyDataFrames())
                 // A close (idle, forced at the end of a drain) sends GOAWAY and closes at once; the
                 // graceful wait for open streams is the drain's (Http2FrontendConnection).
                 .gracefulShutdownTimeoutMillis(0)
@@ -189,12 +197,13 @@ public final class HttpProxyInitializer {
         // Each exchange sets its backend's server timeout before arming; this is the default backend's.
         Upstream defaultBackend = routes.fallback().backend();
         long serverTimeout = defaultBackend == null ? 0 : defaultBackend.serverTimeoutNanos();
+        long clientTimeout = nanos(frontend.clientTimeout());
         pipeline.addLast(H2_CODEC, codec);
         pipeline.addLast(H2_STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.pipeline().addLast(PROXY_HANDLER, new Http2StreamHandler(HttpProxyInitializer.this,
-                        connection, serverTimeout));
+                        connection, serverTimeout, clientTimeout));
             }
         }));
         pipeline.addLast(H2_CONNECTION, connection);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 import io.netty.bootstrap.Bootstrap;
@@ -16,6 +17,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -29,6 +33,7 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -60,20 +65,38 @@ final class H2FrameClient implements AutoCloseable {
     private final DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
     private final CompletableFuture<String> protocol = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final AtomicLong pingAcks = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
     private final Channel channel;
+    private final Http2Settings settings;
     private volatile ChannelHandlerContext ctx;
 
-    private H2FrameClient(int port, String sni) throws Exception {
+    private H2FrameClient(int port, String sni, Http2Settings settings, int receiveBuffer) throws Exception {
+        this.settings = settings;
         SslContext ssl = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2))
                 .build();
-        channel = new Bootstrap().group(GROUP).channel(NioSocketChannel.class)
+        Bootstrap bootstrap = new Bootstrap().group(GROUP).channel(NioSocketChannel.class);
+        if (receiveBuffer > 0) {
+            // Before connect, so that the TCP window the server sees stays this small.
+            bootstrap.option(ChannelOption.SO_RCVBUF, receiveBuffer);
+        }
+        channel = bootstrap
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
+                            @Override
+                            public void write(ChannelHandlerContext c, Object msg, ChannelPromise promise) {
+                                if (msg instanceof ByteBuf b) {
+                                    written.addAndGet(b.readableBytes());
+                                }
+                                c.write(msg, promise);
+                            }
+                        });
                         ch.pipeline().addLast(ssl.newHandler(ch.alloc(), sni, port));
                         ch.pipeline().addLast(new Reader());
                     }
@@ -86,7 +109,16 @@ final class H2FrameClient implements AutoCloseable {
 
     /** Connects; the preface and an empty SETTINGS frame go out as soon as the handshake is done. */
     static H2FrameClient connect(int port, String sni) throws Exception {
-        return new H2FrameClient(port, sni);
+        return new H2FrameClient(port, sni, new Http2Settings(), 0);
+    }
+
+    /**
+     * Connects with {@code settings} as the client's SETTINGS (an initial window of 0: the server may
+     * send no DATA at all) and, if positive, a socket receive buffer of {@code receiveBuffer} bytes (a
+     * client that then stops reading stops the server's writes soon).
+     */
+    static H2FrameClient connect(int port, String sni, Http2Settings settings, int receiveBuffer) throws Exception {
+        return new H2FrameClient(port, sni, settings, receiveBuffer);
     }
 
     static Http2Headers get(String path) {
@@ -122,6 +154,45 @@ final class H2FrameClient implements AutoCloseable {
         run(ctx -> writer.writeRstStream(ctx, streamId, errorCode, ctx.newPromise()));
     }
 
+    /** Any frame, as given: a CONTINUATION, a HEADERS frame with a hand-made HPACK block, a PRIORITY. */
+    void frame(byte type, int streamId, Http2Flags flags, byte[] payload) {
+        run(ctx -> writer.writeFrame(ctx, type, streamId, flags, Unpooled.wrappedBuffer(payload), ctx.newPromise()));
+    }
+
+    void ping(long data) {
+        run(ctx -> writer.writePing(ctx, false, data, ctx.newPromise()));
+    }
+
+    void settings(Http2Settings s) {
+        run(ctx -> writer.writeSettings(ctx, s, ctx.newPromise()));
+    }
+
+    void windowUpdate(int streamId, int increment) {
+        run(ctx -> writer.writeWindowUpdate(ctx, streamId, increment, ctx.newPromise()));
+    }
+
+    void priority(int streamId, int dependency, short weight, boolean exclusive) {
+        run(ctx -> writer.writePriority(ctx, streamId, dependency, weight, exclusive, ctx.newPromise()));
+    }
+
+    /**
+     * Stops reading from the socket: what the server sends stays in its buffers and then in its
+     * outbound queue. The client notices the close only when a write fails.
+     */
+    void stopReading() {
+        channel.eventLoop().submit(() -> channel.config().setAutoRead(false)).syncUninterruptibly();
+    }
+
+    /** PING acknowledgements read so far. */
+    long pingAcks() {
+        return pingAcks.get();
+    }
+
+    /** Bytes written to the socket so far. */
+    long bytesWritten() {
+        return written.get();
+    }
+
     void flush() {
         run(ChannelHandlerContext::flush);
     }
@@ -132,6 +203,18 @@ final class H2FrameClient implements AutoCloseable {
             writes.run();
             ctx.flush();
         }).syncUninterruptibly();
+    }
+
+    /**
+     * Like {@link #batch}, then waits (at most 10 s) until the frames have left for the socket, so that
+     * a flood is not queued in the client's own memory. Returns early if the connection closed.
+     */
+    void batchAndWait(Runnable writes) {
+        io.netty.channel.ChannelFuture last = channel.eventLoop().submit(() -> {
+            writes.run();
+            return ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+        }).syncUninterruptibly().getNow();
+        last.awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
     private interface Op {
@@ -284,6 +367,11 @@ final class H2FrameClient implements AutoCloseable {
             }
 
             @Override
+            public void onPingAckRead(ChannelHandlerContext c, long data) {
+                pingAcks.incrementAndGet();
+            }
+
+            @Override
             public void onGoAwayRead(ChannelHandlerContext c, int lastStreamId, long errorCode, ByteBuf debugData) {
                 frames.add(new Frame("GOAWAY", 0, false, null, debugData.toString(StandardCharsets.UTF_8), errorCode,
                         lastStreamId));
@@ -302,7 +390,7 @@ final class H2FrameClient implements AutoCloseable {
                 if (done.isSuccess()) {
                     // Before the server's SETTINGS can be read and acknowledged: the preface comes first.
                     c.write(Unpooled.wrappedBuffer(Http2CodecUtil.connectionPrefaceBuf()));
-                    writer.writeSettings(c, new Http2Settings(), c.newPromise());
+                    writer.writeSettings(c, settings, c.newPromise());
                     c.flush();
                     String p = c.pipeline().get(SslHandler.class).applicationProtocol();
                     protocol.complete(p == null ? "" : p);

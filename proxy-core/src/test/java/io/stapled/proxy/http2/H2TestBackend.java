@@ -17,7 +17,8 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * The HTTP/1.1 backend behind the HTTP/2 tests: {@code /stall} answers only after {@link #release()} (a
- * stalled path), {@code /noread} reads the body only after it, everything else answers at once with what it received, one {@code name=value} a line.
+ * stalled path), {@code /noread} reads the body only after it, {@code /big/<n>} sends n bytes as fast as it
+ * can and counts them, everything else answers at once with what it received, one {@code name=value} a line.
  * Every request read to its end is recorded, so a test can tell that nothing reached it.
  */
 final class H2TestBackend implements AutoCloseable {
@@ -29,6 +30,8 @@ final class H2TestBackend implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch stall = new CountDownLatch(1);
     private volatile CountDownLatch stalledArrived = new CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicLong bigWritten = new java.util.concurrent.atomic.AtomicLong();
+    private final CountDownLatch bigCut = new CountDownLatch(1);
 
     H2TestBackend() {
         try {
@@ -65,6 +68,10 @@ final class H2TestBackend implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        if (exchange.getRequestURI().getRawPath().startsWith("/big/")) {
+            sendBig(exchange);
+            return;
+        }
         if (exchange.getRequestURI().getRawPath().startsWith("/noread")) {
             countWithoutReadingFirst(exchange);
             return;
@@ -125,6 +132,33 @@ final class H2TestBackend implements AutoCloseable {
         exchange.sendResponseHeaders(200, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
+        }
+    }
+
+    /** Bytes of {@code /big/} responses the socket took so far. */
+    long bigWritten() {
+        return bigWritten.get();
+    }
+
+    /** Whether a {@code /big/} response was cut by the proxy closing the connection. */
+    boolean bigCut() {
+        return bigCut.getCount() == 0;
+    }
+
+    /** {@code /big/<n>}: n bytes, written as fast as the socket takes them, counted. */
+    private void sendBig(HttpExchange exchange) throws IOException {
+        long n = Long.parseLong(exchange.getRequestURI().getRawPath().substring("/big/".length()));
+        exchange.getRequestBody().readAllBytes();
+        exchange.sendResponseHeaders(200, n);
+        byte[] chunk = new byte[16 * 1024];
+        try (OutputStream out = exchange.getResponseBody()) {
+            for (long sent = 0; sent < n; sent += chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, n - sent));
+                bigWritten.addAndGet(Math.min(chunk.length, n - sent));
+            }
+        } catch (IOException cut) {
+            bigCut.countDown();
+            throw cut;
         }
     }
 
