@@ -66,8 +66,20 @@ public record BackendConfig(
 
     public enum Balance { ROUNDROBIN, LEASTCONN, SOURCE }
 
-    /** One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic). */
-    public record ServerConfig(String name, HostPort address, int weight) { }
+    /**
+     * One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic), and
+     * {@code tls} for TLS to it (null: plain TCP).
+     */
+    public record ServerConfig(String name, HostPort address, int weight, BackendTlsConfig tls) {
+        /** A plain-TCP server. */
+        public ServerConfig(String name, HostPort address, int weight) {
+            this(name, address, weight, null);
+        }
+
+        public ServerConfig withTls(BackendTlsConfig tls) {
+            return new ServerConfig(name, address, weight, tls);
+        }
+    }
 
     /**
      * Active health check.

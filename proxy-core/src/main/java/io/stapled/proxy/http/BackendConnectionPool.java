@@ -1,5 +1,7 @@
 package io.stapled.proxy.http;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,6 +20,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -42,6 +45,7 @@ final class BackendConnectionPool implements BackendConnections {
     private static final Logger LOG = LoggerFactory.getLogger(BackendConnectionPool.class);
     static final String DECODER = "http-decoder";
     static final String ENCODER = "http-encoder";
+    static final String TLS = "tls";
     private static final int BACKEND_MAX_INITIAL_LINE = 16 * 1024;
     private static final int BACKEND_MAX_HEADER_SIZE = 64 * 1024;
     private static final int MAX_CHUNK_SIZE = 64 * 1024;
@@ -127,7 +131,8 @@ final class BackendConnectionPool implements BackendConnections {
     }
 
     /**
-     * The handlers of every backend connection: the response decoder (which also guards the pooled
+     * The handlers of every backend connection (behind the {@code tls} handler of a TLS server, added at
+     * connect): the response decoder (which also guards the pooled
      * connection), the request encoder, then the exchange's listener.
      */
     void initPipeline(ChannelPipeline pipeline) {
@@ -168,16 +173,36 @@ final class BackendConnectionPool implements BackendConnections {
             java.net.InetSocketAddress target = server.address();
             ChannelFuture connect = bootstrap(client).connect(target);
             connect.channel().attr(TARGET).set(target);
-            return toChannelFuture(connect);
+            SslHandler tls = null;
+            if (server.tls() != null) {
+                // Added before the connect completes, so the handshake starts as soon as it does.
+                tls = server.tls().newHandler(connect.channel().alloc(), target, config.connectTimeout().toMillis());
+                connect.channel().pipeline().addFirst(TLS, tls);
+            }
+            return toChannelFuture(connect, tls, server);
         }
 
-        private Future<Channel> toChannelFuture(ChannelFuture connect) {
+        /** Done when the connection is usable: connected, and over TLS with the handshake done. */
+        private Future<Channel> toChannelFuture(ChannelFuture connect, SslHandler tls, BackendServer server) {
             io.netty.util.concurrent.Promise<Channel> promise = loop.newPromise();
             connect.addListener(f -> {
-                if (f.isSuccess()) {
+                if (!f.isSuccess()) {
+                    promise.tryFailure(f.cause());
+                } else if (tls == null) {
                     promise.trySuccess(connect.channel());
                 } else {
-                    promise.tryFailure(f.cause());
+                    tls.handshakeFuture().addListener(h -> {
+                        if (h.isSuccess()) {
+                            promise.trySuccess(connect.channel());
+                        } else {
+                            // A failed handshake is a failed connect (retry, then 503), and worth a line:
+                            // it is a certificate or configuration problem rather than a busy server.
+                            LOG.warn("backend {} server {}: TLS handshake failed: {}", config.name(), server,
+                                    oneLine(h.cause()));
+                            connect.channel().close();
+                            promise.tryFailure(h.cause());
+                        }
+                    });
                 }
             });
             return promise;

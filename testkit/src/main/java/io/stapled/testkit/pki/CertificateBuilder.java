@@ -53,6 +53,7 @@ public final class CertificateBuilder {
     private boolean mustStaple;
     private boolean ocspSigning;
     private boolean serverAuth = true;
+    private boolean clientAuth;
     private Instant notBefore = Instant.now().minus(Duration.ofHours(1));
     private Instant notAfter = Instant.now().plus(Duration.ofDays(90));
     private BigInteger serial;
@@ -103,6 +104,13 @@ public final class CertificateBuilder {
     /** Marks a delegated OCSP responder certificate: OCSPSigning EKU, no serverAuth. */
     public CertificateBuilder ocspSigning() {
         this.ocspSigning = true;
+        this.serverAuth = false;
+        return this;
+    }
+
+    /** A TLS client certificate: clientAuth EKU, no serverAuth. */
+    public CertificateBuilder clientAuth() {
+        this.clientAuth = true;
         this.serverAuth = false;
         return this;
     }
@@ -185,6 +193,9 @@ public final class CertificateBuilder {
         }
         if (ocspSigning) {
             purposes.add(KeyPurposeId.id_kp_OCSPSigning);
+        }
+        if (clientAuth) {
+            purposes.add(KeyPurposeId.id_kp_clientAuth);
         }
         if (!purposes.isEmpty()) {
             b.addExtension(Extension.extendedKeyUsage, false,
