@@ -135,6 +135,10 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
             ctx.channel().attr(TlsAttributes.SELECTION).set(
                     new TlsSelection(chosen.certificate(), serverName, hello.statusRequest(), stapled));
             ssl.setHandshakeTimeoutMillis(remainingMillis());
+            ClientCertificateVerifier verifier = chosen.clientVerifier();
+            if (verifier != null) {
+                recordClientCertificate(ctx.channel(), ssl, verifier);
+            }
             cancelTimeout();
             ctx.pipeline().replace(this, TlsAttributes.HANDLER_NAME, ssl);
             engine = null; // owned by the SslHandler now
@@ -143,6 +147,30 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
                 ReferenceCountUtil.release(engine);
             }
         }
+    }
+
+    /**
+     * Once the handshake is done, keeps the client certificate's facts on the channel. A resumed session
+     * with {@code required} whose certificate no longer verifies (revoked since) is closed: resumption
+     * must not outlive a CRL update.
+     */
+    private static void recordClientCertificate(io.netty.channel.Channel channel, SslHandler ssl,
+                                                ClientCertificateVerifier verifier) {
+        ssl.handshakeFuture().addListener(f -> {
+            if (!f.isSuccess()) {
+                return;
+            }
+            ClientCertificate cert = ClientCertificate.of(ssl.engine(), verifier);
+            if (cert == null) {
+                return;
+            }
+            channel.attr(TlsAttributes.CLIENT_CERTIFICATE).set(cert);
+            if (!cert.verified() && verifier.config().mode() == io.stapled.config.ClientAuthConfig.Mode.REQUIRED) {
+                log.debug("{}: resumed session's client certificate no longer verifies ({}), closing", channel,
+                        cert.failure());
+                channel.close();
+            }
+        });
     }
 
     private long remainingMillis() {

@@ -332,6 +332,23 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void clientAuthKeys() {
+        assertErrors(BASE.replace("backend: app", """
+                backend: app
+                    tls:
+                      client_auth: { mode: required }"""),
+                "stapled.yaml:6 frontends[0].tls.client_auth.mode: mode required needs ca_file, the CAs client "
+                        + "certificates must chain to");
+        assertErrors(BASE.replace("backend: app", """
+                backend: app
+                    tls:
+                      client_auth: { mode: sometimes, crl_file: none.crl }"""),
+                "stapled.yaml:6 frontends[0].tls.client_auth.mode: expected one of none, optional, required, got "
+                        + "\"sometimes\"",
+                "stapled.yaml:6 frontends[0].tls.client_auth.crl_file: file not found: " + dir.resolve("none.crl"));
+    }
+
+    @Test
     void backendTlsKeys() {
         List<String> errors = errors(BASE.replace("      - { name: s1, address: 127.0.0.1:8080 }",
                 "      - name: s1\n"
