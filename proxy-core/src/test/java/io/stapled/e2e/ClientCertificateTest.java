@@ -5,20 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.CRLReason;
-import org.bouncycastle.cert.X509CRLHolder;
-import org.bouncycastle.cert.X509v2CRLBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +22,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 
+import io.stapled.testing.Crls;
 import io.stapled.testing.ExternalTool;
 import io.stapled.testing.StapledServerExtension;
 import io.stapled.testkit.Poll;
@@ -124,27 +117,7 @@ class ClientCertificateTest {
     }
 
     private static void writeCrl(Path file, List<BigInteger> revoked) {
-        try {
-            Instant now = Instant.now();
-            X509v2CRLBuilder b = new X509v2CRLBuilder(
-                    new X500Name(CLIENT_CA.certificate().getSubjectX500Principal().getName()),
-                    Date.from(now.minusSeconds(60)));
-            b.setNextUpdate(Date.from(now.plus(Duration.ofDays(7))));
-            for (BigInteger s : revoked) {
-                b.addCRLEntry(s, Date.from(now.minusSeconds(30)), CRLReason.keyCompromise);
-            }
-            X509CRLHolder crl = b.build(new JcaContentSignerBuilder("SHA256withECDSA")
-                    .build(CLIENT_CA.keyPair().getPrivate()));
-            String pem = "-----BEGIN X509 CRL-----\n"
-                    + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(crl.getEncoded())
-                    + "\n-----END X509 CRL-----\n";
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, pem);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        Crls.write(file, CLIENT_CA, revoked);
     }
 
     /** curl to frontend {@code frontend} as {@code host}, with {@code client}'s certificate when not null. */
