@@ -40,7 +40,18 @@ class BackendTlsTest {
             .issuer(BACKEND_CA).dnsNames("backend.internal").build();
     private static final IssuedCertificate CLIENT = CertificateBuilder.subject("CN=stapled client")
             .issuer(BACKEND_CA).clientAuth().build();
+    private static final IssuedCertificate BY_IP = CertificateBuilder.subject("CN=backend by address")
+            .issuer(BACKEND_CA).ipAddresses("127.0.0.1").build();
     private static final TlsBackend TLS = start(null);
+    private static final TlsBackend IP = startWith(BY_IP);
+
+    private static TlsBackend startWith(IssuedCertificate cert) {
+        try {
+            return new TlsBackend(cert, null);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
     private static final TlsBackend MTLS = start(BACKEND_CA.certificate());
 
     private static TlsBackend start(java.security.cert.X509Certificate clientCa) {
@@ -60,6 +71,8 @@ class BackendTlsTest {
               - { name: insecure, bind: 127.0.0.1:0, backend: insecure, certificates: [ { crt: ${cert:site.test} } ] }
               - { name: mtls, bind: 127.0.0.1:0, backend: mtls, certificates: [ { crt: ${cert:site.test} } ] }
               - { name: nocert, bind: 127.0.0.1:0, backend: nocert, certificates: [ { crt: ${cert:site.test} } ] }
+              - { name: byname, bind: 127.0.0.1:0, backend: byname, certificates: [ { crt: ${cert:site.test} } ] }
+              - { name: byip, bind: 127.0.0.1:0, backend: byip, certificates: [ { crt: ${cert:site.test} } ] }
               - { name: relay, bind: 127.0.0.1:0, mode: tcp, backend: verified, certificates: [ { crt: ${cert:site.test} } ] }
             backends:
               - name: verified
@@ -73,6 +86,12 @@ class BackendTlsTest {
               - name: wrongname
                 servers:
                   - { name: b1, address: 127.0.0.1:${port:tls}, tls: { ca_file: backend-ca.pem, sni: elsewhere.internal } }
+              - name: byname
+                servers:
+                  - { name: b1, address: 127.0.0.1:${port:tls}, tls: { ca_file: backend-ca.pem } }
+              - name: byip
+                servers:
+                  - { name: b1, address: 127.0.0.1:${port:ip}, tls: { ca_file: backend-ca.pem } }
               - name: insecure
                 servers:
                   - { name: b1, address: 127.0.0.1:${port:tls}, tls: { verify: none } }
@@ -93,6 +112,7 @@ class BackendTlsTest {
             """)
             .port("tls", TLS::port)
             .port("mtls", MTLS::port)
+            .port("ip", IP::port)
             .beforeServer(x -> {
                 TestPki.write(x.dir().resolve("backend-ca.pem"), BACKEND_CA.certificatePem());
                 TestPki.write(x.dir().resolve("other-ca.pem"), OTHER_CA.certificatePem());
@@ -103,6 +123,7 @@ class BackendTlsTest {
     static void stopBackends() {
         TLS.close();
         MTLS.close();
+        IP.close();
     }
 
     private static TlsTestClient.Response get(String frontend, String path) throws Exception {
@@ -140,6 +161,14 @@ class BackendTlsTest {
     @Test
     void aCertificateForAnotherNameIsA503() throws Exception {
         assertEquals(503, get("wrongname", "/").status());
+    }
+
+    @Test
+    void withoutSniTheAddressIsWhatTheCertificateMustName() throws Exception {
+        TLS.serverNames.clear();
+        assertEquals(503, get("byname", "/").status(), "a certificate for backend.internal does not name 127.0.0.1");
+        assertTrue(TLS.serverNames.contains(""), "no SNI is sent for an IP address: " + TLS.serverNames);
+        assertEquals(200, get("byip", "/").status(), "a certificate with IP address 127.0.0.1 does");
     }
 
     @Test

@@ -49,6 +49,7 @@ public final class CertificateBuilder {
     private KeyPair keyPair;
     private boolean ca;
     private final List<String> dnsNames = new ArrayList<>();
+    private final List<String> ipAddresses = new ArrayList<>();
     private String ocspUrl;
     private boolean mustStaple;
     private boolean ocspSigning;
@@ -86,6 +87,12 @@ public final class CertificateBuilder {
 
     public CertificateBuilder dnsNames(String... names) {
         dnsNames.addAll(List.of(names));
+        return this;
+    }
+
+    /** IP address subject alternative names, e.g. {@code 127.0.0.1}. */
+    public CertificateBuilder ipAddresses(String... addresses) {
+        ipAddresses.addAll(List.of(addresses));
         return this;
     }
 
@@ -161,9 +168,11 @@ public final class CertificateBuilder {
                 b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
                 addExtendedKeyUsage(b);
             }
-            if (!dnsNames.isEmpty()) {
-                GeneralName[] names = dnsNames.stream()
-                        .map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new);
+            if (!dnsNames.isEmpty() || !ipAddresses.isEmpty()) {
+                GeneralName[] names = java.util.stream.Stream.concat(
+                        dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n)),
+                        ipAddresses.stream().map(n -> new GeneralName(GeneralName.iPAddress, n)))
+                        .toArray(GeneralName[]::new);
                 b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
             }
             if (ocspUrl != null) {
