@@ -272,8 +272,6 @@ public final class HealthChecker implements AutoCloseable {
                 return;
             }
             BackendTlsContext context = check.server.tls();
-            tls = context == null ? null : context.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, address,
-                    timeoutMillis());
             Bootstrap bootstrap = new Bootstrap()
                     .group(check.loop)
                     .channel(channelClass)
@@ -282,7 +280,9 @@ public final class HealthChecker implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            if (tls != null) {
+                            if (context != null) {
+                                // Made here, where the pipeline takes it at once: its engine is never orphaned.
+                                tls = context.newHandler(ch.alloc(), address, timeoutMillis());
                                 ch.pipeline().addLast(tls);
                             }
                             if (config.type() == HealthCheckConfig.Type.HTTP) {

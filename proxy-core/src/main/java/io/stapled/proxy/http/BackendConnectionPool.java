@@ -174,8 +174,9 @@ final class BackendConnectionPool implements BackendConnections {
             ChannelFuture connect = bootstrap(client).connect(target);
             connect.channel().attr(TARGET).set(target);
             SslHandler tls = null;
-            if (server.tls() != null) {
-                // Added before the connect completes, so the handshake starts as soon as it does.
+            if (server.tls() != null && connect.channel().isRegistered()) {
+                // Added before the connect completes, so the handshake starts as soon as it does (a
+                // channel that failed to register has a failed connect and never gets a handler).
                 tls = server.tls().newHandler(connect.channel().alloc(), target, config.connectTimeout().toMillis());
                 connect.channel().pipeline().addFirst(TLS, tls);
             }
