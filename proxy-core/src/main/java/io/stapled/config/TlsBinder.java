@@ -54,6 +54,10 @@ final class TlsBinder {
             "none", ClientAuthConfig.Mode.NONE, "optional", ClientAuthConfig.Mode.OPTIONAL,
             "required", ClientAuthConfig.Mode.REQUIRED);
 
+    private static final java.util.Map<String, ClientAuthConfig.OcspMode> OCSP_MODES = Choices.of(
+            "off", ClientAuthConfig.OcspMode.OFF, "soft", ClientAuthConfig.OcspMode.SOFT,
+            "hard", ClientAuthConfig.OcspMode.HARD);
+
     /** {@code tls.client_auth}: HAProxy's {@code verify}, {@code ca-file}, {@code crl-file} of a bind line. */
     private static ClientAuthConfig clientAuth(YamlValue value) {
         YamlMap m = value.map();
@@ -65,6 +69,7 @@ final class TlsBinder {
         YamlValue crlValue = m.get("crl_file");
         java.nio.file.Path crl = crlValue == null ? null : crlValue.existingFile();
         Duration interval = m.duration("crl_reload_interval", ClientAuthConfig.DEFAULT_CRL_RELOAD_INTERVAL);
+        ClientAuthConfig.OcspMode ocsp = m.choice("ocsp", OCSP_MODES, ClientAuthConfig.OcspMode.OFF);
         if (chosen != null && chosen != ClientAuthConfig.Mode.NONE && caValue == null && modeValue != null && m.isValid()) {
             modeValue.error("mode " + mode.name().toLowerCase(Locale.ROOT) + " needs ca_file, the CAs client "
                     + "certificates must chain to");
@@ -73,7 +78,7 @@ final class TlsBinder {
             crlValue.error("crl_file is only used with mode optional or required");
         }
         m.finish();
-        return new ClientAuthConfig(mode, ca, crl, interval);
+        return new ClientAuthConfig(mode, ca, crl, interval, ocsp);
     }
 
     private static List<String> protocols(YamlValue value) {

@@ -51,6 +51,9 @@ import org.slf4j.LoggerFactory;
  * every {@code crl_reload_interval} and, when they changed, parses it and publishes a new snapshot (a
  * file that does not parse keeps the last good one, with a WARN line).
  *
+ * <p>With {@code ocsp: soft|hard} a certificate that passed all that is also checked by
+ * {@link ClientOcspChecker}, which never waits for the network on the handshake.
+ *
  * <p>With {@code required} a certificate that does not verify fails the handshake (the client gets a
  * TLS alert); with {@code optional} the handshake goes on and the result is recorded in the handshake
  * session under {@link #RESULT}, for {@link ClientCertificate#of}.
@@ -88,6 +91,8 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager implement
     private long seenModified;
     private long seenSize;
     private ScheduledFuture<?> watch;
+    /** With {@code ocsp: soft|hard}; null when off. */
+    private final ClientOcspChecker ocsp;
 
     private ClientCertificateVerifier(ClientAuthConfig config, List<X509Certificate> cas, Crls crls) {
         this.config = config;
@@ -98,6 +103,7 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager implement
         }
         this.anchors = Set.copyOf(a);
         this.crls = crls;
+        this.ocsp = config.ocsp() == ClientAuthConfig.OcspMode.OFF ? null : new ClientOcspChecker(config.ocsp());
         if (crls != null) {
             seenModified = crls.modified;
             seenSize = crls.size;
@@ -214,10 +220,28 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager implement
                 params.addCertStore(now.store);
             }
             validator.validate(certPath, params);
-            return null;
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return oneLine(e);
         }
+        return ocsp == null ? null : ocsp.check(leaf, issuerOf(leaf, path));
+    }
+
+    /** The certificate that signed {@code leaf}: the next one of its validated path, else the trusted CA. */
+    private X509Certificate issuerOf(X509Certificate leaf, List<X509Certificate> path) {
+        if (path.size() > 1) {
+            return path.get(1);
+        }
+        for (X509Certificate ca : issuers) {
+            if (ca.getSubjectX500Principal().equals(leaf.getIssuerX500Principal())) {
+                try {
+                    leaf.verify(ca.getPublicKey());
+                    return ca;
+                } catch (GeneralSecurityException notThisOne) {
+                    // another CA with the same name
+                }
+            }
+        }
+        throw new IllegalStateException("validated certificate without an issuer among the CAs");
     }
 
     private boolean isAnchor(X509Certificate c) {
@@ -280,6 +304,9 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager implement
 
     @Override
     public synchronized void close() {
+        if (ocsp != null) {
+            ocsp.close();
+        }
         if (watch != null) {
             watch.cancel(false);
             watch = null;

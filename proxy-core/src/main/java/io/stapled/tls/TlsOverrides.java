@@ -65,7 +65,7 @@ public record TlsOverrides(String origin, String minVersion, String maxVersion, 
         }
         ClientAuthConfig c = new ClientAuthConfig(verify != null ? verify : frontend.mode(),
                 caFile != null ? caFile : frontend.caFile(), crlFile != null ? crlFile : frontend.crlFile(),
-                frontend.crlReloadInterval());
+                frontend.crlReloadInterval(), frontend.ocsp());
         if (c.enabled() && c.caFile() == null) {
             throw new TlsSetupException(origin + ": verify " + c.mode().name().toLowerCase(java.util.Locale.ROOT)
                     + " needs a ca-file (on the line, or the frontend's tls.client_auth.ca_file)");
