@@ -16,6 +16,7 @@ import javax.net.ssl.X509TrustManager;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -149,6 +150,25 @@ public final class ServerContextFactory {
         }
     }
 
+    /**
+     * The session ID context of contexts that ask for client certificates, one per setting. The
+     * frontend's contexts share ticket keys, and Netty gives them all one session ID context, so a
+     * session made under a context that asks for no certificate would resume under one that requires
+     * it (BoringSSL runs no verification on resumption) — tested: it does. BoringSSL resumes a session
+     * only under the context it was made with, so one per client certificate setting keeps sessions
+     * where their certificate was judged.
+     */
+    private static byte[] sessionIdContext(ClientAuthConfig c) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+                    (c.mode() + "|" + c.caFile() + "|" + c.crlFile() + "|" + c.ocsp())
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.Arrays.copyOf(digest, 32); // SSL_MAX_SID_CTX_LENGTH
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A new server context for this certificate; the caller owns it (release it if reference-counted). */
     public SslContext newContext(LoadedCertificate cert) {
         return newContext(cert, verifierFor(cert.tls().clientAuth(tls.clientAuth())));
@@ -193,6 +213,10 @@ public final class ServerContextFactory {
             if (tls.sessionCacheSize() == 0 && ctx.sessionContext() instanceof OpenSslSessionContext s) {
                 // 0 means no server-side cache, as in HAProxy; Netty would read it as "default size".
                 s.setSessionCacheEnabled(false);
+            }
+            if (verifier != null && ctx.sessionContext() instanceof OpenSslServerSessionContext s
+                    && !s.setSessionIdContext(sessionIdContext(verifier.config()))) {
+                throw new TlsSetupException(cert.source() + ": cannot set the TLS session ID context");
             }
             return ctx;
         } catch (SSLException | RuntimeException e) {

@@ -53,10 +53,14 @@ class ClientCertificateFactsTest {
     }
 
     private String sClient(int port, IssuedCertificate client, String... more) throws Exception {
+        return sClientAs(port, "facts.test", client, more);
+    }
+
+    private String sClientAs(int port, String sni, IssuedCertificate client, String... more) throws Exception {
         String name = client.certificate().getSerialNumber().toString(16);
         Path crt = TestPki.write(dir.resolve(name + ".crt"), client.certificatePem());
         Path key = TestPki.write(dir.resolve(name + ".key"), client.privateKeyPem());
-        List<String> args = new java.util.ArrayList<>(List.of("-servername", "facts.test", "-cert", crt.toString(),
+        List<String> args = new java.util.ArrayList<>(List.of("-servername", sni, "-cert", crt.toString(),
                 "-key", key.toString()));
         args.addAll(List.of(more));
         return OpenSslCli.sClient(port, args.toArray(String[]::new));
@@ -127,6 +131,31 @@ class ClientCertificateFactsTest {
             assertTrue(resumed.reused());
             assertFalse(resumed.clientCertificate().verified());
             assertFalse(resumed.open(), "closed: resumption must not outlive a revocation");
+        }
+    }
+
+    @Test
+    void aSessionFromANameWithoutClientCertificatesDoesNotResumeUnderRequired() throws Exception {
+        ExternalTool.assumeInstalled("openssl");
+        Path guarded = TestPki.ecLeaf("guarded.test", "guarded.test").writeBundle(dir.resolve("guarded.pem"));
+        Path open = TestPki.ecLeaf("open.test", "open.test").writeBundle(dir.resolve("open.pem"));
+        TestPki.write(dir.resolve("ca.pem"), CA.certificatePem());
+        Path list = TestPki.write(dir.resolve("sites.list"), guarded + " [verify required ca-file ca.pem] guarded.test\n"
+                + open + " open.test\n");
+        try (TlsFrontend f = Frontends.create(TlsConfig.defaults(), new io.stapled.config.CertificateSource.CrtList(
+                list, io.stapled.config.CertificateSource.OcspOptions.DEFAULT));
+             TlsTestServer server = new TlsTestServer(f)) {
+            Path session = dir.resolve("open.session");
+            OpenSslCli.sClient(server.port(), "-servername", "open.test", "-tls1_3", "-sess_out", session.toString());
+            assertFalse(server.nextHandshake().reused());
+            OpenSslCli.sClient(server.port(), "-servername", "guarded.test", "-tls1_3", "-sess_in", session.toString());
+            // Without a session ID context of its own, BoringSSL resumed the open.test session under
+            // guarded.test's context, with no client certificate. Now it makes a full handshake, which asks
+            // for a certificate, and s_client has none to give.
+            assertNull(server.handshakes.poll(2, TimeUnit.SECONDS), "no handshake got through without a certificate");
+            sClientAs(server.port(), "guarded.test", ALICE);
+            TlsTestServer.Seen alice = server.nextHandshake();
+            assertTrue(alice.clientCertificate().verified());
         }
     }
 }

@@ -327,8 +327,7 @@ public final class HealthChecker implements AutoCloseable {
                 tls.handshakeFuture().addListener(h -> {
                     if (h.isSuccess()) {
                         afterConnect(f.channel(), address);
-                    } else if (h.cause() instanceof javax.net.ssl.SSLHandshakeException
-                            && String.valueOf(h.cause().getMessage()).contains("timed out")) {
+                    } else if (h.cause() instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
                         finish(CheckStatus.L6TOUT, "TLS handshake timeout after " + timeoutMillis() + "ms");
                     } else {
                         handshakeFailed(h.cause());
