@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Verifies client certificates for the contexts of one {@link ClientAuthConfig}: the chain against the
- * {@code ca_file}'s CAs (PKIX), the leaf's extended key usage (clientAuth), and with a {@code crl_file}
- * the leaf's revocation by its issuer's CRL (as OpenSSL's {@code X509_V_FLAG_CRL_CHECK}: a leaf whose
- * issuer has no CRL in the file does not verify).
+ * {@code ca_file}'s CAs (PKIX; the file's self-signed CAs are the anchors, its other CAs links a path may
+ * use), the leaf's extended key usage (clientAuth), and with a {@code crl_file} every certificate of the
+ * path but the anchor against its issuer's CRL, as HAProxy's {@code crl-file} (OpenSSL's
+ * {@code X509_V_FLAG_CRL_CHECK_ALL}): a certificate whose issuer has no CRL in the file does not verify.
  *
  * <p>The handshake calls it on the event loop; it does no I/O there. The CRLs are an immutable snapshot
  * behind a volatile reference: a poll off the event loop looks at the file's modification time and size
@@ -86,6 +87,9 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager implement
     private final ClientAuthConfig config;
     private final X509Certificate[] issuers;
     private final Set<TrustAnchor> anchors;
+    private final X509Certificate[] roots;
+    private final X509Certificate[] intermediates;
+    private static final int MAX_PATH = 10;
     private volatile Crls crls;
     /** The file state last looked at, so a file that does not parse is reported once. */
     private long seenModified;
@@ -97,11 +101,17 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager implement
     private ClientCertificateVerifier(ClientAuthConfig config, List<X509Certificate> cas, Crls crls) {
         this.config = config;
         this.issuers = cas.toArray(X509Certificate[]::new);
+        // As OpenSSL: the self-signed CAs of the file are the trust anchors, its other CAs links a path
+        // may go through (and whose revocation is then checked); a file of intermediates only trusts them.
+        List<X509Certificate> roots = cas.stream().filter(ClientCertificateVerifier::selfSigned).toList();
+        List<X509Certificate> trusted = roots.isEmpty() ? cas : roots;
         Set<TrustAnchor> a = new HashSet<>();
-        for (X509Certificate ca : cas) {
+        for (X509Certificate ca : trusted) {
             a.add(new TrustAnchor(ca, null));
         }
         this.anchors = Set.copyOf(a);
+        this.roots = trusted.toArray(X509Certificate[]::new);
+        this.intermediates = cas.stream().filter(c -> !trusted.contains(c)).toArray(X509Certificate[]::new);
         this.crls = crls;
         this.ocsp = config.ocsp() == ClientAuthConfig.OcspMode.OFF ? null : new ClientOcspChecker(config.ocsp());
         if (crls != null) {
@@ -195,16 +205,10 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager implement
         } catch (java.security.cert.CertificateParsingException e) {
             return "unreadable extended key usage: " + oneLine(e);
         }
-        List<X509Certificate> path = new ArrayList<>();
-        for (X509Certificate c : chain) {
-            if (isAnchor(c)) {
-                break; // the path ends below the CA the server trusts; a root sent along is not part of it
-            }
-            path.add(c);
-        }
-        if (path.isEmpty()) {
+        if (isRoot(leaf)) {
             return null; // the leaf itself is one of the trusted certificates
         }
+        List<X509Certificate> path = path(chain);
         try {
             CertPath certPath = FACTORY.get().generateCertPath(path);
             PKIXParameters params = new PKIXParameters(anchors);
@@ -214,8 +218,9 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager implement
                 params.setRevocationEnabled(false);
             } else {
                 PKIXRevocationChecker rc = (PKIXRevocationChecker) validator.getRevocationChecker();
-                rc.setOptions(EnumSet.of(PKIXRevocationChecker.Option.ONLY_END_ENTITY,
-                        PKIXRevocationChecker.Option.PREFER_CRLS, PKIXRevocationChecker.Option.NO_FALLBACK));
+                // Every certificate of the path but the anchor, as HAProxy's crl-file (OpenSSL's CRL_CHECK_ALL).
+                rc.setOptions(EnumSet.of(PKIXRevocationChecker.Option.PREFER_CRLS,
+                        PKIXRevocationChecker.Option.NO_FALLBACK));
                 params.addCertPathChecker(rc);
                 params.addCertStore(now.store);
             }
@@ -231,26 +236,70 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager implement
         if (path.size() > 1) {
             return path.get(1);
         }
-        for (X509Certificate ca : issuers) {
-            if (ca.getSubjectX500Principal().equals(leaf.getIssuerX500Principal())) {
+        X509Certificate ca = issuedBy(leaf, roots);
+        if (ca == null) {
+            throw new IllegalStateException("validated certificate without an issuer among the CAs");
+        }
+        return ca;
+    }
+
+    /**
+     * The path from the leaf up to (not including) a trust anchor: each next certificate is the one
+     * that signed the last, from what the client sent or the CA file's intermediates. Where no issuer is
+     * found the path ends, and the validator says why it does not reach an anchor.
+     */
+    private List<X509Certificate> path(X509Certificate[] chain) {
+        List<X509Certificate> path = new ArrayList<>();
+        X509Certificate current = chain[0];
+        path.add(current);
+        while (path.size() < MAX_PATH && issuedBy(current, roots) == null) {
+            X509Certificate next = issuedBy(current, Arrays.copyOfRange(chain, 1, chain.length));
+            if (next == null) {
+                next = issuedBy(current, intermediates);
+            }
+            if (next == null || path.contains(next) || isRoot(next)) {
+                break;
+            }
+            path.add(next);
+            current = next;
+        }
+        return path;
+    }
+
+    /** The one of {@code candidates} that signed {@code c}, or null. */
+    private static X509Certificate issuedBy(X509Certificate c, X509Certificate[] candidates) {
+        for (X509Certificate ca : candidates) {
+            if (ca.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
                 try {
-                    leaf.verify(ca.getPublicKey());
+                    c.verify(ca.getPublicKey());
                     return ca;
                 } catch (GeneralSecurityException notThisOne) {
-                    // another CA with the same name
+                    // another CA of the same name
                 }
             }
         }
-        throw new IllegalStateException("validated certificate without an issuer among the CAs");
+        return null;
     }
 
-    private boolean isAnchor(X509Certificate c) {
-        for (X509Certificate ca : issuers) {
+    private boolean isRoot(X509Certificate c) {
+        for (X509Certificate ca : roots) {
             if (ca.equals(c)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static boolean selfSigned(X509Certificate c) {
+        if (!c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            c.verify(c.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     @Override
