@@ -149,7 +149,7 @@ final class DynamicServerCommands {
             }
         }
         String literal = Addresses.host(new java.net.InetSocketAddress(ip, port));
-        return new Request(new ServerConfig(name, new HostPort(literal, port), weight, sendProxy), state, check, null);
+        return new Request(new ServerConfig(name, new HostPort(literal, port), weight, sendProxy, null), state, check, null);
     }
 
     private static String delete(Map<String, BackendPool> backends, List<String> args) {

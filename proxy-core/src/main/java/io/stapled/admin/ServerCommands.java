@@ -179,6 +179,9 @@ final class ServerCommands {
             case L4OK -> 6;
             case L4TOUT -> 7;
             case L4CON -> 8;
+            case L6OK -> 9;
+            case L6TOUT -> 10;
+            case L6RSP -> 11;
             case L7TOUT -> 12;
             case L7RSP -> 13;
             case L7OK -> 15;

@@ -305,6 +305,9 @@ final class StatCommand {
             case L4OK -> "Layer4 check passed";
             case L4TOUT -> "Layer4 timeout";
             case L4CON -> "Layer4 connection problem";
+            case L6OK -> "Layer6 check passed";
+            case L6TOUT -> "Layer6 timeout";
+            case L6RSP -> "Layer6 invalid response";
             case L7TOUT -> "Layer7 timeout";
             case L7RSP -> "Layer7 invalid response";
             case L7OK -> "Layer7 check passed";

@@ -157,7 +157,7 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
             }
             // managed by the OCSP engine (fetched at once when it has no staple) only once nothing else can fail
             for (ServingCertificate p : prepared) {
-                bound.add(new ServingCertificate(p.certificate().stapledBy(slots), p.sslContext()));
+                bound.add(p.with(p.certificate().stapledBy(slots)));
             }
         } catch (RuntimeException e) {
             for (int i = 0; i < prepared.size(); i++) {
@@ -290,7 +290,7 @@ public final class TlsCertificateAdmin implements CertificateAdmin {
         // swap: the new certificate is never served without it.
         List<Swap> bound = new ArrayList<>(swaps.size());
         for (Swap s : swaps) {
-            ServingCertificate next = new ServingCertificate(s.next.certificate().stapledBy(slots), s.next.sslContext());
+            ServingCertificate next = s.next.with(s.next.certificate().stapledBy(slots));
             bound.add(new Swap(s.frontend, s.old, next));
             listener.swapping(s.frontend, s.old.certificate(), next.certificate());
         }

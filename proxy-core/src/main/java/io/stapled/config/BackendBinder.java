@@ -58,7 +58,9 @@ final class BackendBinder {
         YamlMap m = value.map();
         String name = backendNames.read(m);
         Balance balance = m.choice("balance", BALANCES, Balance.ROUNDROBIN);
-        List<ServerConfig> servers = bindServers(m.required("servers"));
+        YamlValue tlsValue = m.get("tls");
+        BackendTlsConfig defaultTls = tlsValue == null ? null : bindTls(tlsValue);
+        List<ServerConfig> servers = bindServers(m.required("servers"), defaultTls);
         YamlValue checkValue = m.get("health_check");
         HealthCheckConfig check = checkValue == null ? null : bindHealthCheck(checkValue);
         Duration connectTimeout = m.duration("connect_timeout", DEFAULT_CONNECT_TIMEOUT);
@@ -70,7 +72,7 @@ final class BackendBinder {
                 idleTimeout);
     }
 
-    private static List<ServerConfig> bindServers(YamlValue value) {
+    private static List<ServerConfig> bindServers(YamlValue value, BackendTlsConfig defaultTls) {
         List<ServerConfig> servers = new ArrayList<>();
         if (value == null) {
             return servers;
@@ -87,10 +89,58 @@ final class BackendBinder {
             HostPort address = addressValue == null ? null : addressValue.hostPort(false);
             int weight = m.integer("weight", DEFAULT_WEIGHT, 0, MAX_WEIGHT);
             SendProxy sendProxy = m.choice("send_proxy", SEND_PROXY, null);
+            YamlValue tlsValue = m.get("tls");
+            // A server's own tls replaces the backend's as a whole; tls: false makes one server plain.
+            BackendTlsConfig tls = tlsValue == null ? defaultTls
+                    : tlsValue.isScalar() && "false".equals(tlsValue.scalar("")) ? null : bindTls(tlsValue);
             m.finish();
-            servers.add(new ServerConfig(name, address, weight, sendProxy));
+            servers.add(new ServerConfig(name, address, weight, sendProxy, tls));
         }
         return servers;
+    }
+
+    private static final Map<String, Boolean> VERIFY = Choices.of("ca_file", Boolean.TRUE, "none", Boolean.FALSE);
+    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+
+    /** A backend's or a server's {@code tls:} map. */
+    private static BackendTlsConfig bindTls(YamlValue value) {
+        YamlMap m = value.map();
+        YamlValue caValue = m.get("ca_file");
+        java.nio.file.Path caFile = caValue == null ? null : caValue.existingFile();
+        boolean verifyGiven = m.has("verify");
+        Boolean verifyChoice = m.choice("verify", VERIFY, null);
+        boolean verify = verifyChoice == null || verifyChoice;
+        // A misspelt verify value has its own error; "needs a ca_file" would only add noise.
+        if (verify && caValue == null && m.isValid() && (!verifyGiven || verifyChoice != null)) {
+            value.error("verify: ca_file needs a ca_file with the CAs the server's certificate must chain to "
+                    + "(or verify: none, which accepts any certificate)");
+        }
+        YamlValue sniValue = m.get("sni");
+        String sni = sniValue == null ? null : sniValue.string();
+        if (sni != null && !HOST_NAME.matcher(sni).matches()) {
+            sniValue.error("expected a host name like app.internal, got " + sniValue.describe());
+            sni = null;
+        }
+        List<String> alpn = m.strings("alpn", List.of());
+        for (String p : alpn) {
+            if (p.isEmpty() || p.length() > 255 || !p.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                m.error("alpn", "an ALPN protocol is 1 to 255 printable characters, got '" + p + "'");
+            }
+        }
+        YamlValue clientValue = m.get("client_certificate");
+        java.nio.file.Path crt = null;
+        java.nio.file.Path key = null;
+        if (clientValue != null) {
+            YamlMap c = clientValue.map();
+            YamlValue crtValue = c.required("crt");
+            crt = crtValue == null ? null : crtValue.existingFile();
+            YamlValue keyValue = c.get("key");
+            key = keyValue == null ? crt : keyValue.existingFile();
+            c.finish();
+        }
+        m.finish();
+        return new BackendTlsConfig(verify, caFile, sni, alpn, crt, key);
     }
 
     private static HealthCheckConfig bindHealthCheck(YamlValue value) {

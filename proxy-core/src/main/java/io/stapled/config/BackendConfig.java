@@ -68,15 +68,22 @@ public record BackendConfig(
 
     /**
      * One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic), and
-     * {@code sendProxy}: the PROXY protocol header each connection to it starts with, or null for none.
+     * {@code sendProxy}: the PROXY protocol header each connection to it starts with, or null for none;
+     * {@code tls} for TLS to it (null: plain TCP).
      */
-    public record ServerConfig(String name, HostPort address, int weight, SendProxy sendProxy) {
+    public record ServerConfig(String name, HostPort address, int weight, SendProxy sendProxy,
+                               BackendTlsConfig tls) {
+        /** A plain-TCP server without a PROXY header. */
         public ServerConfig(String name, HostPort address, int weight) {
-            this(name, address, weight, null);
+            this(name, address, weight, null, null);
         }
 
         public ServerConfig withSendProxy(SendProxy sendProxy) {
-            return new ServerConfig(name, address, weight, sendProxy);
+            return new ServerConfig(name, address, weight, sendProxy, tls);
+        }
+
+        public ServerConfig withTls(BackendTlsConfig tls) {
+            return new ServerConfig(name, address, weight, sendProxy, tls);
         }
     }
 

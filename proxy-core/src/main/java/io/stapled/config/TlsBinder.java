@@ -47,9 +47,42 @@ final class TlsBinder {
         Duration sessionTimeout = m.duration("session_timeout", d.sessionTimeout());
         Duration handshakeTimeout = m.duration("handshake_timeout", d.handshakeTimeout());
         boolean strictSni = m.bool("strict_sni", false);
+        YamlValue clientAuthValue = m.get("client_auth");
+        ClientAuthConfig clientAuth = clientAuthValue == null ? ClientAuthConfig.NONE : clientAuth(clientAuthValue);
         m.finish();
         return new TlsConfig(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation,
-                sessionCacheSize, sessionTimeout, handshakeTimeout, strictSni);
+                sessionCacheSize, sessionTimeout, handshakeTimeout, strictSni, clientAuth);
+    }
+
+    private static final java.util.Map<String, ClientAuthConfig.Mode> CLIENT_AUTH_MODES = Choices.of(
+            "none", ClientAuthConfig.Mode.NONE, "optional", ClientAuthConfig.Mode.OPTIONAL,
+            "required", ClientAuthConfig.Mode.REQUIRED);
+
+    private static final java.util.Map<String, ClientAuthConfig.OcspMode> OCSP_MODES = Choices.of(
+            "off", ClientAuthConfig.OcspMode.OFF, "soft", ClientAuthConfig.OcspMode.SOFT,
+            "hard", ClientAuthConfig.OcspMode.HARD);
+
+    /** {@code tls.client_auth}: HAProxy's {@code verify}, {@code ca-file}, {@code crl-file} of a bind line. */
+    private static ClientAuthConfig clientAuth(YamlValue value) {
+        YamlMap m = value.map();
+        YamlValue modeValue = m.required("mode");
+        ClientAuthConfig.Mode chosen = m.choice("mode", CLIENT_AUTH_MODES, null);
+        ClientAuthConfig.Mode mode = chosen == null ? ClientAuthConfig.Mode.NONE : chosen;
+        YamlValue caValue = m.get("ca_file");
+        java.nio.file.Path ca = caValue == null ? null : caValue.existingFile();
+        YamlValue crlValue = m.get("crl_file");
+        java.nio.file.Path crl = crlValue == null ? null : crlValue.existingFile();
+        Duration interval = m.duration("crl_reload_interval", ClientAuthConfig.DEFAULT_CRL_RELOAD_INTERVAL);
+        ClientAuthConfig.OcspMode ocsp = m.choice("ocsp", OCSP_MODES, ClientAuthConfig.OcspMode.OFF);
+        if (chosen != null && chosen != ClientAuthConfig.Mode.NONE && caValue == null && modeValue != null && m.isValid()) {
+            modeValue.error("mode " + mode.name().toLowerCase(Locale.ROOT) + " needs ca_file, the CAs client "
+                    + "certificates must chain to");
+        }
+        if (chosen == ClientAuthConfig.Mode.NONE && crlValue != null) {
+            crlValue.error("crl_file is only used with mode optional or required");
+        }
+        m.finish();
+        return new ClientAuthConfig(mode, ca, crl, interval, ocsp);
     }
 
     private static List<String> protocols(YamlValue value) {

@@ -17,6 +17,7 @@ import java.util.List;
  * @param handshakeTimeout   a client that has not finished the handshake by then is closed
  * @param strictSni          HAProxy's {@code strict-sni}: no default certificate, a client without SNI or
  *                           with a name no certificate serves fails the handshake
+ * @param clientAuth         client certificates asked for ({@link ClientAuthConfig#NONE}: none)
  */
 public record TlsConfig(
         List<String> protocols,
@@ -28,23 +29,37 @@ public record TlsConfig(
         int sessionCacheSize,
         Duration sessionTimeout,
         Duration handshakeTimeout,
-        boolean strictSni) {
+        boolean strictSni,
+        ClientAuthConfig clientAuth) {
 
     public TlsConfig {
         protocols = List.copyOf(protocols);
         alpn = List.copyOf(alpn);
+        clientAuth = clientAuth == null ? ClientAuthConfig.NONE : clientAuth;
+    }
+
+    public TlsConfig(List<String> protocols, String ciphers, String ciphersuites, List<String> alpn,
+                     boolean sessionTickets, Duration ticketKeyRotation, int sessionCacheSize,
+                     Duration sessionTimeout, Duration handshakeTimeout, boolean strictSni) {
+        this(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation, sessionCacheSize,
+                sessionTimeout, handshakeTimeout, strictSni, ClientAuthConfig.NONE);
     }
 
     public TlsConfig(List<String> protocols, String ciphers, String ciphersuites, List<String> alpn,
                      boolean sessionTickets, Duration ticketKeyRotation, int sessionCacheSize,
                      Duration sessionTimeout, Duration handshakeTimeout) {
         this(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation, sessionCacheSize,
-                sessionTimeout, handshakeTimeout, false);
+                sessionTimeout, handshakeTimeout, false, ClientAuthConfig.NONE);
     }
 
     public TlsConfig withStrictSni(boolean strict) {
         return new TlsConfig(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation,
-                sessionCacheSize, sessionTimeout, handshakeTimeout, strict);
+                sessionCacheSize, sessionTimeout, handshakeTimeout, strict, clientAuth);
+    }
+
+    public TlsConfig withClientAuth(ClientAuthConfig clientAuth) {
+        return new TlsConfig(protocols, ciphers, ciphersuites, alpn, sessionTickets, ticketKeyRotation,
+                sessionCacheSize, sessionTimeout, handshakeTimeout, strictSni, clientAuth);
     }
 
     public static TlsConfig defaults() {

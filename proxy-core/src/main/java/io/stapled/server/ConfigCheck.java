@@ -13,7 +13,8 @@ import io.stapled.tls.TlsProviders;
 
 /**
  * What {@code stapled check} adds to config validation: the TLS provider loads, every certificate
- * and key is read and matched, and every certificate that wants a staple has its issuer.
+ * and key is read and matched, every certificate that wants a staple has its issuer, and the TLS
+ * contexts to backend servers build.
  */
 public final class ConfigCheck {
     private ConfigCheck() { }
@@ -35,6 +36,15 @@ public final class ConfigCheck {
             }
         }
         OcspWiring.checkIssuers(all, config.ocsp().settings());
+        // TLS to backends: the CA file, the client certificate and its key are read as at start.
+        for (io.stapled.config.BackendConfig backend : config.backends()) {
+            for (io.stapled.config.BackendConfig.ServerConfig server : backend.servers()) {
+                if (server.tls() != null) {
+                    io.stapled.tls.BackendTlsContext.build(server.tls(),
+                            "backend " + backend.name() + " server " + server.name()).close();
+                }
+            }
+        }
         return config.frontends().size() + " frontend(s), " + all.size() + " certificate(s), "
                 + config.backends().size() + " backend(s)";
     }

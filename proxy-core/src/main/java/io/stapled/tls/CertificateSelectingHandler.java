@@ -135,14 +135,49 @@ public final class CertificateSelectingHandler extends SslClientHelloHandler<Obj
             ctx.channel().attr(TlsAttributes.SELECTION).set(
                     new TlsSelection(chosen.certificate(), serverName, hello.statusRequest(), stapled));
             ssl.setHandshakeTimeoutMillis(remainingMillis());
+            ClientCertificateVerifier verifier = chosen.clientVerifier();
             cancelTimeout();
             ctx.pipeline().replace(this, TlsAttributes.HANDLER_NAME, ssl);
+            if (verifier != null) {
+                ClientCertificateGate gate = new ClientCertificateGate();
+                ctx.pipeline().addAfter(TlsAttributes.HANDLER_NAME, ClientCertificateGate.NAME, gate);
+                recordClientCertificate(ctx.channel(), ssl, verifier, gate);
+            }
             engine = null; // owned by the SslHandler now
         } finally {
             if (engine != null) {
                 ReferenceCountUtil.release(engine);
             }
         }
+    }
+
+    /**
+     * Once the handshake is done, keeps the client certificate's facts on the channel. Under
+     * {@code required}, a connection that finished without a certificate that verifies now can only be
+     * a resumed session — one whose certificate was revoked since, or one made under another context of
+     * the frontend (its certificates share ticket keys and BoringSSL's session ID context) that asked for
+     * no certificate — and is closed: resumption must not bypass the check.
+     */
+    private static void recordClientCertificate(io.netty.channel.Channel channel, SslHandler ssl,
+                                                ClientCertificateVerifier verifier, ClientCertificateGate gate) {
+        ssl.handshakeFuture().addListener(f -> {
+            if (!f.isSuccess()) {
+                return;
+            }
+            boolean pass = true;
+            ClientCertificate cert = ClientCertificate.of(ssl.engine(), verifier);
+            if (cert != null) {
+                channel.attr(TlsAttributes.CLIENT_CERTIFICATE).set(cert);
+            }
+            if ((cert == null || !cert.verified())
+                    && verifier.config().mode() == io.stapled.config.ClientAuthConfig.Mode.REQUIRED) {
+                log.debug("{}: resumed session without a client certificate that verifies ({}), closing", channel,
+                        cert == null ? "none" : cert.failure());
+                pass = false;
+            }
+            // Decided before the first decrypted byte is passed on: a refused connection's bytes go nowhere.
+            gate.decide(pass);
+        });
     }
 
     private long remainingMillis() {

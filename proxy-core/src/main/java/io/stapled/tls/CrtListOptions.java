@@ -2,6 +2,8 @@ package io.stapled.tls;
 
 import static io.stapled.text.OneLine.oneLine;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.Set;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.internal.tcnative.SSL;
 import io.netty.internal.tcnative.SSLContext;
+import io.stapled.config.ClientAuthConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * The {@code [ssl-options]} of one crt-list line, HAProxy's per-line bind options. Each option is
  * applied ({@link TlsOverrides}, {@code alpn}, {@code ocsp-update}), refused with {@code list:line}
  * when stapled cannot do what it asks, or accepted with a WARN line when it cannot matter in stapled
- * (no NPN, no 0-RTT, no client certificates); none is dropped without a word. Values BoringSSL judges
+ * (no NPN, no 0-RTT); none is dropped without a word. Values BoringSSL judges
  * (cipher strings, group names) are checked by BoringSSL here when it is available, so a bad one stops
  * the load at the crt-list line.
  */
@@ -29,15 +32,18 @@ final class CrtListOptions {
     private static final Map<String, String> VERSIONS = Map.of(
             "SSLv3", "SSLv3", "TLSv1.0", "TLSv1", "TLSv1.1", "TLSv1.1", "TLSv1.2", "TLSv1.2", "TLSv1.3", "TLSv1.3");
     private static final Set<String> FLAGS = Set.of("no-alpn", "no-ca-names", "allow-0rtt");
-    private static final Set<String> CLIENT_CERTIFICATE_OPTIONS = Set.of("verify", "ca-file", "ca-verify-file",
-            "crl-file");
     /** The TLS 1.3 suites of RFC 8446; BoringSSL implements the first three. */
     private static final Set<String> TLS13_SUITES = Set.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
             "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256");
     static final String SUPPORTED = "ocsp-update, alpn, no-alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, "
-            + "curves, ecdhe; accepted with a warning: npn, allow-0rtt, no-ca-names, client-sigalgs";
+            + "curves, ecdhe, verify, ca-file, crl-file; accepted with a warning: npn, allow-0rtt, no-ca-names, client-sigalgs";
 
     private final String where;
+    /** Where relative ca-file and crl-file paths start: the crt-list's crt_base, else its directory. */
+    private final Path base;
+    private ClientAuthConfig.Mode verify;
+    private Path caFile;
+    private Path crlFile;
     private final Set<String> seen = new HashSet<>();
     Boolean ocspUpdate;
     List<String> alpn = List.of();
@@ -51,7 +57,13 @@ final class CrtListOptions {
 
     /** @param where {@code list:line}, the prefix of every message */
     CrtListOptions(String where) {
+        this(where, null);
+    }
+
+    /** @param base where relative {@code ca-file} and {@code crl-file} paths start, or null for the working directory */
+    CrtListOptions(String where, Path base) {
         this.where = where;
+        this.base = base;
     }
 
     void parse(String[] opts) {
@@ -63,10 +75,6 @@ final class CrtListOptions {
             if (FLAGS.contains(name)) {
                 flag(name);
                 continue;
-            }
-            if (CLIENT_CERTIFICATE_OPTIONS.contains(name)) {
-                throw new TlsSetupException(where + ": crt-list option '" + name
-                        + "' is not supported: stapled does not support client certificates yet");
             }
             if (i + 1 >= opts.length) {
                 throw new TlsSetupException(where + ": option '" + name + "' needs a value");
@@ -89,8 +97,8 @@ final class CrtListOptions {
     private void flag(String name) {
         switch (name) {
             case "no-alpn" -> noAlpn = true;
-            case "no-ca-names" -> log.warn("crt-list {}: no-ca-names is not applicable: stapled requests no client "
-                    + "certificates, so it sends no CA names; ignored", where);
+            case "no-ca-names" -> log.warn("crt-list {}: no-ca-names is not supported: when stapled asks for a client "
+                    + "certificate it names the ca-file's CAs; ignored", where);
             case "allow-0rtt" -> log.warn("crt-list {}: allow-0rtt is not applicable: 0-RTT is off in stapled; "
                     + "ignored", where);
             default -> throw new IllegalStateException(name);
@@ -124,14 +132,38 @@ final class CrtListOptions {
             }
             case "curves" -> curves = groups(name, Arrays.stream(value.split(":")).toList());
             case "ecdhe" -> ecdhe = groups(name, List.of(value)).get(0);
+            case "verify" -> verify = switch (value) {
+                case "none" -> ClientAuthConfig.Mode.NONE;
+                case "optional" -> ClientAuthConfig.Mode.OPTIONAL;
+                case "required" -> ClientAuthConfig.Mode.REQUIRED;
+                default -> throw new TlsSetupException(
+                        where + ": verify must be 'none', 'optional' or 'required', not '" + value + "'");
+            };
+            case "ca-file" -> caFile = readableFile(name, value);
+            case "crl-file" -> crlFile = readableFile(name, value);
+            case "ca-verify-file" -> throw new TlsSetupException(where + ": crt-list option 'ca-verify-file' is not "
+                    + "supported: put the CAs into ca-file (stapled sends no CA names, so the two files would be one)");
             case "sigalgs" -> throw new TlsSetupException(where + ": crt-list option 'sigalgs' is not supported: "
                     + "netty-tcnative cannot restrict the server's signature algorithms, and serving others than "
                     + "listed is not what the line asks");
-            case "client-sigalgs" -> log.warn("crt-list {}: client-sigalgs is not applicable: stapled requests no "
-                    + "client certificates; ignored", where);
+            case "client-sigalgs" -> log.warn("crt-list {}: client-sigalgs is not supported: netty-tcnative cannot "
+                    + "restrict the signature algorithms asked of client certificates; ignored", where);
             default -> throw new TlsSetupException(where + ": unsupported crt-list option '" + name
                     + "' (stapled supports " + SUPPORTED + ")");
         }
+    }
+
+    /** A {@code ca-file}/{@code crl-file} path, relative ones against the crt-list's base, that must be readable. */
+    private Path readableFile(String option, String value) {
+        Path p = Path.of(value);
+        if (!p.isAbsolute() && base != null) {
+            p = base.resolve(p);
+        }
+        p = p.normalize();
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new TlsSetupException(where + ": " + option + " " + p + ": not a readable file");
+        }
+        return p;
     }
 
     private String version(String option, String value) {
@@ -195,7 +227,8 @@ final class CrtListOptions {
 
     TlsOverrides overrides() {
         List<String> groups = !curves.isEmpty() ? curves : ecdhe != null ? List.of(ecdhe) : List.of();
-        TlsOverrides o = new TlsOverrides(where, minVersion, maxVersion, ciphers, ciphersuites, groups, noAlpn);
+        TlsOverrides o = new TlsOverrides(where, minVersion, maxVersion, ciphers, ciphersuites, groups, noAlpn,
+                verify, caFile, crlFile);
         return o.isEmpty() ? TlsOverrides.NONE : o;
     }
 }

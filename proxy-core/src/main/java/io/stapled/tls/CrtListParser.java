@@ -102,7 +102,7 @@ public final class CrtListParser {
             if (close < 0) {
                 throw new TlsSetupException(where + ": '[' without a closing ']'");
             }
-            CrtListOptions o = new CrtListOptions(where);
+            CrtListOptions o = new CrtListOptions(where, base);
             o.parse(tokens(rest.substring(1, close)));
             rest = rest.substring(close + 1).strip();
             ocspUpdate = o.ocspUpdate;

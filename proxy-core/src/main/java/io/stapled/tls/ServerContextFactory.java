@@ -14,11 +14,14 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.X509TrustManager;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.stapled.config.ClientAuthConfig;
 import io.stapled.config.TlsConfig;
 
 /**
@@ -34,7 +37,7 @@ public final class ServerContextFactory {
      */
     private static final String KEY_STORE_TYPE = "JKS";
     /**
-     * stapled never asks for client certificates. Without a trust manager Netty loads the JDK's CA
+     * For contexts that ask for no client certificate. Without a trust manager Netty loads the JDK's CA
      * bundle for each context anyway; this one trusts nothing, should a certificate ever arrive.
      */
     private static final X509TrustManager NO_CLIENT_CERTIFICATES = new X509TrustManager() {
@@ -59,6 +62,9 @@ public final class ServerContextFactory {
     private final List<String> ciphers;
     /** Expanded crt-list cipher strings by (ciphers, ciphersuites); contexts are built off the event loop. */
     private final Map<List<String>, List<String>> lineCiphers = new ConcurrentHashMap<>();
+    /** One verifier per distinct client certificate setting; guarded by itself. */
+    private final Map<ClientAuthConfig, ClientCertificateVerifier> verifiers = new java.util.HashMap<>();
+    private java.util.concurrent.ScheduledExecutorService crlWatch;
 
     public ServerContextFactory(TlsConfig tls, SslProvider provider) {
         this.tls = tls;
@@ -102,15 +108,83 @@ public final class ServerContextFactory {
         return suites;
     }
 
+    /**
+     * The context for this certificate and the verifier of the client certificates it asks for, which
+     * contexts with the same client certificate settings share (one CRL watch for them all).
+     */
+    public ServingCertificate newServing(LoadedCertificate cert) {
+        ClientCertificateVerifier verifier = verifierFor(cert.tls().clientAuth(tls.clientAuth()));
+        return new ServingCertificate(cert, newContext(cert, verifier), verifier);
+    }
+
+    private ClientCertificateVerifier verifierFor(ClientAuthConfig clientAuth) {
+        if (!clientAuth.enabled()) {
+            return null;
+        }
+        synchronized (verifiers) {
+            ClientCertificateVerifier v = verifiers.get(clientAuth);
+            if (v == null) {
+                if (crlWatch == null && clientAuth.crlFile() != null) {
+                    crlWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "stapled-crl-watch");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+                v = ClientCertificateVerifier.load(clientAuth, crlWatch);
+                verifiers.put(clientAuth, v);
+            }
+            return v;
+        }
+    }
+
+    /** Stops the CRL watches; the contexts themselves are released by their owners. */
+    public void close() {
+        synchronized (verifiers) {
+            verifiers.values().forEach(ClientCertificateVerifier::close);
+            verifiers.clear();
+            if (crlWatch != null) {
+                crlWatch.shutdownNow();
+                crlWatch = null;
+            }
+        }
+    }
+
+    /**
+     * The session ID context of contexts that ask for client certificates, one per setting. The
+     * frontend's contexts share ticket keys, and Netty gives them all one session ID context, so a
+     * session made under a context that asks for no certificate would resume under one that requires
+     * it (BoringSSL runs no verification on resumption) — tested: it does. BoringSSL resumes a session
+     * only under the context it was made with, so one per client certificate setting keeps sessions
+     * where their certificate was judged.
+     */
+    private static byte[] sessionIdContext(ClientAuthConfig c) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+                    (c.mode() + "|" + c.caFile() + "|" + c.crlFile() + "|" + c.ocsp())
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.Arrays.copyOf(digest, 32); // SSL_MAX_SID_CTX_LENGTH
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A new server context for this certificate; the caller owns it (release it if reference-counted). */
     public SslContext newContext(LoadedCertificate cert) {
+        return newContext(cert, verifierFor(cert.tls().clientAuth(tls.clientAuth())));
+    }
+
+    private SslContext newContext(LoadedCertificate cert, ClientCertificateVerifier verifier) {
         TlsOverrides o = cert.tls();
         List<String> alpn = o.noAlpn() ? List.of() : cert.alpn().isEmpty() ? tls.alpn() : cert.alpn();
         List<String> suites = o.overridesCiphers() ? ciphersFor(o) : ciphers;
         SslContextBuilder b = SslContextBuilder.forServer(cert.privateKey(), cert.chain())
                 .sslProvider(provider)
                 .keyStoreType(KEY_STORE_TYPE)
-                .trustManager(NO_CLIENT_CERTIFICATES)
+                .trustManager(verifier != null ? verifier : NO_CLIENT_CERTIFICATES)
+                .clientAuth(verifier == null ? ClientAuth.NONE
+                        : verifier.config().mode() == ClientAuthConfig.Mode.REQUIRED ? ClientAuth.REQUIRE
+                        : ClientAuth.OPTIONAL)
                 .protocols(o.protocols(tls.protocols()))
                 .sessionCacheSize(tls.sessionCacheSize())
                 .sessionTimeout(tls.sessionTimeout().toSeconds());
@@ -139,6 +213,10 @@ public final class ServerContextFactory {
             if (tls.sessionCacheSize() == 0 && ctx.sessionContext() instanceof OpenSslSessionContext s) {
                 // 0 means no server-side cache, as in HAProxy; Netty would read it as "default size".
                 s.setSessionCacheEnabled(false);
+            }
+            if (verifier != null && ctx.sessionContext() instanceof OpenSslServerSessionContext s
+                    && !s.setSessionIdContext(sessionIdContext(verifier.config()))) {
+                throw new TlsSetupException(cert.source() + ": cannot set the TLS session ID context");
             }
             return ctx;
         } catch (SSLException | RuntimeException e) {

@@ -20,6 +20,13 @@ public final class TlsAttributes {
     /** The selection made from the ClientHello; absent on a connection closed before one was read. */
     public static final AttributeKey<TlsSelection> SELECTION = AttributeKey.valueOf("stapled.tls.selection");
 
+    /**
+     * The client certificate of a connection to a frontend (or crt-list line) that asks for one, set
+     * when the handshake has finished; absent when the client sent none or none was asked for.
+     */
+    public static final AttributeKey<ClientCertificate> CLIENT_CERTIFICATE =
+            AttributeKey.valueOf("stapled.tls.client-certificate");
+
     private TlsAttributes() { }
 
     /**

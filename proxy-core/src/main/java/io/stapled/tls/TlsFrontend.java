@@ -59,11 +59,11 @@ public final class TlsFrontend implements AutoCloseable {
      * settings and ticket keys. Serve it with {@link #replace}, or {@link #retire} it if it is not used.
      */
     public ServingCertificate prepare(LoadedCertificate certificate) {
-        SslContext ctx = contexts.newContext(certificate);
+        ServingCertificate serving = contexts.newServing(certificate);
         if (tickets != null) {
-            tickets.register(ctx);
+            tickets.register(serving.sslContext());
         }
-        return new ServingCertificate(certificate, ctx);
+        return serving;
     }
 
     /**
@@ -126,6 +126,7 @@ public final class TlsFrontend implements AutoCloseable {
         if (tickets != null) {
             tickets.close();
         }
+        contexts.close();
         for (ServingCertificate s : store.current().certificates()) {
             ReferenceCountUtil.release(s.sslContext());
         }

@@ -71,7 +71,7 @@ public final class TlsFrontendFactory {
         List<ServingCertificate> serving = new ArrayList<>();
         try {
             for (LoadedCertificate c : loaded) {
-                ServingCertificate s = new ServingCertificate(c, contexts.newContext(c));
+                ServingCertificate s = contexts.newServing(c);
                 serving.add(s);
                 if (tickets != null) {
                     tickets.register(s.sslContext());
@@ -96,6 +96,7 @@ public final class TlsFrontendFactory {
             if (tickets != null) {
                 tickets.close();
             }
+            contexts.close();
             throw e;
         }
     }

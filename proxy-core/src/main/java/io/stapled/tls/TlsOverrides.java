@@ -1,7 +1,10 @@
 package io.stapled.tls;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+
+import io.stapled.config.ClientAuthConfig;
 
 /**
  * What one crt-list line changes in the TLS context of its certificate, over the frontend's
@@ -18,9 +21,14 @@ import java.util.List;
  * @param curves       key-exchange groups in preference order ({@code curves}, else {@code ecdhe}); empty
  *                     means BoringSSL's defaults
  * @param noAlpn       {@code no-alpn}: this certificate negotiates no ALPN at all
+ * @param verify       {@code verify none|optional|required}: the client certificate mode, or null for the
+ *                     frontend's {@code tls.client_auth.mode}
+ * @param caFile       {@code ca-file}, or null for the frontend's {@code client_auth.ca_file}
+ * @param crlFile      {@code crl-file}, or null for the frontend's {@code client_auth.crl_file}
  */
 public record TlsOverrides(String origin, String minVersion, String maxVersion, String ciphers,
-                           String ciphersuites, List<String> curves, boolean noAlpn) {
+                           String ciphersuites, List<String> curves, boolean noAlpn,
+                           ClientAuthConfig.Mode verify, Path caFile, Path crlFile) {
     /** The protocols stapled serves, oldest first: its floor is TLS 1.2 (see {@code tls.protocols}). */
     static final List<String> SERVED_PROTOCOLS = List.of("TLSv1.2", "TLSv1.3");
 
@@ -30,9 +38,39 @@ public record TlsOverrides(String origin, String minVersion, String maxVersion, 
         curves = List.copyOf(curves);
     }
 
+    /** Without client certificate options. */
+    public TlsOverrides(String origin, String minVersion, String maxVersion, String ciphers, String ciphersuites,
+                        List<String> curves, boolean noAlpn) {
+        this(origin, minVersion, maxVersion, ciphers, ciphersuites, curves, noAlpn, null, null, null);
+    }
+
     public boolean isEmpty() {
         return minVersion == null && maxVersion == null && ciphers == null && ciphersuites == null
-                && curves.isEmpty() && !noAlpn;
+                && curves.isEmpty() && !noAlpn && !overridesClientAuth();
+    }
+
+    boolean overridesClientAuth() {
+        return verify != null || caFile != null || crlFile != null;
+    }
+
+    /**
+     * The client certificate settings for this certificate: the frontend's, with what the line sets in
+     * their place (HAProxy's per-line {@code verify}, {@code ca-file}, {@code crl-file}).
+     *
+     * @throws TlsSetupException naming the line when it asks for verification without any CA file
+     */
+    ClientAuthConfig clientAuth(ClientAuthConfig frontend) {
+        if (!overridesClientAuth()) {
+            return frontend;
+        }
+        ClientAuthConfig c = new ClientAuthConfig(verify != null ? verify : frontend.mode(),
+                caFile != null ? caFile : frontend.caFile(), crlFile != null ? crlFile : frontend.crlFile(),
+                frontend.crlReloadInterval(), frontend.ocsp());
+        if (c.enabled() && c.caFile() == null) {
+            throw new TlsSetupException(origin + ": verify " + c.mode().name().toLowerCase(java.util.Locale.ROOT)
+                    + " needs a ca-file (on the line, or the frontend's tls.client_auth.ca_file)");
+        }
+        return c;
     }
 
     /** Whether the cipher lists differ from the frontend's. */
@@ -92,6 +130,15 @@ public record TlsOverrides(String origin, String minVersion, String maxVersion, 
         }
         if (noAlpn) {
             parts.add("no-alpn");
+        }
+        if (verify != null) {
+            parts.add("verify " + verify.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (caFile != null) {
+            parts.add("ca-file " + caFile);
+        }
+        if (crlFile != null) {
+            parts.add("crl-file " + crlFile);
         }
         return String.join(" ", parts);
     }

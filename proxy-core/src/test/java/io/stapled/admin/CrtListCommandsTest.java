@@ -243,7 +243,8 @@ class CrtListCommandsTest {
         assertEquals("Can't edit the crt-list: crt-list '/nope.list' does not exist!\n\n",
                 send("add ssl crt-list /nope.list " + other + "\n"));
         assertEquals("Can't edit the crt-list: parsing [CLI:1]: unsupported crt-list option 'bogus' (stapled "
-                        + "supports ocsp-update, alpn, no-alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, ecdhe; "
+                        + "supports ocsp-update, alpn, no-alpn, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, curves, ecdhe, "
+                        + "verify, ca-file, crl-file; "
                         + "accepted with a warning: npn, allow-0rtt, no-ca-names, client-sigalgs)\n\n",
                 send("add ssl crt-list " + list + " <<\n" + other + " [bogus 1] x.test\n\n"));
 

@@ -61,9 +61,12 @@ class CrtListOptionsCheckTest {
         Path config = dir.resolve("stapled.yaml");
         Path list = dir.resolve("certs/list.txt");
         String at = "stapled: " + config + ":7 frontends[0].certificates[0].crt_list: " + list;
+        assertEquals(1, check("a.pem\na.pem [ca-verify-file a.pem] b.test\n"));
+        assertEquals(at + ":2: crt-list option 'ca-verify-file' is not supported: put the CAs into ca-file (stapled "
+                + "sends no CA names, so the two files would be one)\n", line());
         assertEquals(1, check("a.pem\na.pem [verify required] b.test\n"));
-        assertEquals(at + ":2: crt-list option 'verify' is not supported: stapled does not support client "
-                + "certificates yet\n", line());
+        assertEquals("stapled: frontend https: " + list + ":2: verify required needs a ca-file (on the line, or the "
+                + "frontend's tls.client_auth.ca_file)\n", line());
         assertEquals(1, check("a.pem [ssl-min-ver TLSv1.1]\n"));
         assertEquals(at + ":1: ssl-min-ver TLSv1.1 is below stapled's floor TLSv1.2 (stapled serves TLSv1.2 and "
                 + "TLSv1.3 only)\n", line());
@@ -90,8 +93,8 @@ class CrtListOptionsCheckTest {
         Path list = dir.resolve("certs/list.txt");
         assertEquals(List.of(
                 "crt-list " + list + ":1: allow-0rtt is not applicable: 0-RTT is off in stapled; ignored",
-                "crt-list " + list + ":1: no-ca-names is not applicable: stapled requests no client certificates, "
-                        + "so it sends no CA names; ignored"),
+                "crt-list " + list + ":1: no-ca-names is not supported: when stapled asks for a client certificate it "
+                        + "names the ca-file's CAs; ignored"),
                 appender.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
                         .toList());
     }

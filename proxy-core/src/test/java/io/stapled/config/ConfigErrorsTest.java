@@ -93,7 +93,7 @@ class ConfigErrorsTest {
         List<String> errors = errors(BASE.replace("      - { name: s1, address: 127.0.0.1:8080 }",
                 "      - { name: s1, address: 127.0.0.1:8080, colour: blue }"));
         assertEquals(List.of("stapled.yaml:10 backends[0].servers[0].colour: unknown key \"colour\" "
-                + "(known keys here: name, address, weight, send_proxy)"), errors);
+                + "(known keys here: name, address, weight, send_proxy, tls)"), errors);
     }
 
     @Test
@@ -314,8 +314,11 @@ class ConfigErrorsTest {
                       protocols: [TLSv1.1, tlsv1.3]
                       alpn: [h2, http/1.1, spdy/3]
                 """,
-                "stapled.yaml:11 backends[0].tls: unknown key \"tls\" (known keys here: name, balance, servers, "
-                        + "health_check, connect_timeout, server_timeout, max_idle_per_server, idle_timeout)");
+                // A backend's tls is TLS to its servers, with keys of its own.
+                "stapled.yaml:12 backends[0].tls: verify: ca_file needs a ca_file with the CAs the server's "
+                        + "certificate must chain to (or verify: none, which accepts any certificate)",
+                "stapled.yaml:12 backends[0].tls.protocols: unknown key \"protocols\" (known keys here: ca_file, "
+                        + "verify, sni, alpn, client_certificate)");
         assertErrors(BASE.replace("backend: app", """
                 backend: app
                     tls:
@@ -365,6 +368,42 @@ class ConfigErrorsTest {
                     http2: { max_concurrent_streams: 10 }"""),
                 "stapled.yaml:6 frontends[0].http2: http2 settings only apply to frontends in mode http; this one "
                         + "is mode tcp");
+    }
+
+    @Test
+    void clientAuthKeys() {
+        assertErrors(BASE.replace("backend: app", """
+                backend: app
+                    tls:
+                      client_auth: { mode: required }"""),
+                "stapled.yaml:6 frontends[0].tls.client_auth.mode: mode required needs ca_file, the CAs client "
+                        + "certificates must chain to");
+        assertErrors(BASE.replace("backend: app", """
+                backend: app
+                    tls:
+                      client_auth: { mode: sometimes, crl_file: none.crl }"""),
+                "stapled.yaml:6 frontends[0].tls.client_auth.mode: expected one of none, optional, required, got "
+                        + "\"sometimes\"",
+                "stapled.yaml:6 frontends[0].tls.client_auth.crl_file: file not found: " + dir.resolve("none.crl"));
+    }
+
+    @Test
+    void backendTlsKeys() {
+        List<String> errors = errors(BASE.replace("      - { name: s1, address: 127.0.0.1:8080 }",
+                "      - name: s1\n"
+                + "        address: 127.0.0.1:8080\n"
+                + "        tls: { verify: sometimes, sni: \"bad name\", alpn: [\"\"], client_certificate: { key: k.pem } }"));
+        assertEquals(List.of(
+                "stapled.yaml:12 backends[0].servers[0].tls.verify: expected one of ca_file, none, got \"sometimes\"",
+                "stapled.yaml:12 backends[0].servers[0].tls.sni: expected a host name like app.internal, got \"bad name\"",
+                "stapled.yaml:12 backends[0].servers[0].tls.alpn[0]: must not be empty",
+                "stapled.yaml:12 backends[0].servers[0].tls.client_certificate.crt: missing required key",
+                "stapled.yaml:12 backends[0].servers[0].tls.client_certificate.key: file not found: "
+                        + dir.resolve("k.pem")), errors);
+        assertEquals(List.of("stapled.yaml:12 backends[0].servers[0].tls: verify: ca_file needs a ca_file with the "
+                + "CAs the server's certificate must chain to (or verify: none, which accepts any certificate)"),
+                errors(BASE.replace("      - { name: s1, address: 127.0.0.1:8080 }",
+                        "      - name: s1\n        address: 127.0.0.1:8080\n        tls: { sni: app.internal }")));
     }
 
     @Test

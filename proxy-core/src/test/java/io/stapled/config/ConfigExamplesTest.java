@@ -164,6 +164,21 @@ class ConfigExamplesTest {
     }
 
     @Test
+    void mtlsAndBackendTls() throws IOException {
+        StapledConfig c = loadInSandbox("mtls-and-backend-tls.yaml");
+        assertEquals(ClientAuthConfig.Mode.NONE, c.frontends().get(0).tls().clientAuth().mode());
+        ClientAuthConfig partners = c.frontends().get(1).tls().clientAuth();
+        assertEquals(ClientAuthConfig.Mode.REQUIRED, partners.mode());
+        assertEquals(sandbox.resolve("etc/stapled/partner.crl"), partners.crlFile());
+        assertEquals(ClientAuthConfig.OcspMode.SOFT, partners.ocsp());
+        for (BackendConfig.ServerConfig s : c.backend("app").servers()) {
+            assertEquals(new BackendTlsConfig(true, sandbox.resolve("etc/stapled/internal-ca.pem"), "app.internal",
+                    List.of("http/1.1"), sandbox.resolve("etc/stapled/stapled-client.pem"),
+                    sandbox.resolve("etc/stapled/stapled-client.pem")), s.tls(), s.name());
+        }
+    }
+
+    @Test
     void haproxyCertDir() throws IOException {
         StapledConfig c = loadInSandbox("haproxy-cert-dir.yaml");
         assertEquals(List.of(new CertificateSource.Directory(sandbox.resolve("etc/haproxy/certs"),
@@ -222,6 +237,24 @@ class ConfigExamplesTest {
             }
             if (f.defaultCertificate() != null && !Files.exists(Path.of(f.defaultCertificate()))) {
                 TestPki.bundle(inSandbox(Path.of(f.defaultCertificate())));
+            }
+            ClientAuthConfig auth = f.plain() ? ClientAuthConfig.NONE : f.tls().clientAuth();
+            if (auth.caFile() != null) {
+                TestPki.write(inSandbox(auth.caFile()), TestPki.ROOT.certificatePem());
+            }
+            if (auth.crlFile() != null) {
+                io.stapled.testing.Crls.write(inSandbox(auth.crlFile()), TestPki.ROOT, List.of());
+            }
+        }
+        for (BackendConfig b : unchecked.backends()) {
+            for (BackendConfig.ServerConfig server : b.servers()) {
+                BackendTlsConfig tls = server.tls();
+                if (tls != null && tls.caFile() != null) {
+                    TestPki.write(inSandbox(tls.caFile()), TestPki.ROOT.certificatePem());
+                }
+                if (tls != null && tls.clientCertificate() != null) {
+                    TestPki.bundle(inSandbox(tls.clientCertificate()));
+                }
             }
         }
         FleetConfig fleet = unchecked.fleet();

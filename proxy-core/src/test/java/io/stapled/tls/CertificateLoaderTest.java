@@ -166,10 +166,10 @@ class CertificateLoaderTest {
     @Test
     void crtListUnknownOptionNamesFileAndLine() {
         EC.writeBundle(dir.resolve("ec.pem"));
-        Path list = PemFiles.writeFile(dir.resolve("bad.list"), "# x\nec.pem\nec.pem [verify required] a.test\n");
+        Path list = PemFiles.writeFile(dir.resolve("bad.list"), "# x\nec.pem\nec.pem [ca-verify-file ec.pem] a.test\n");
         String m = assertThrows(TlsSetupException.class,
                 () -> CertificateLoader.load(new CertificateSource.CrtList(list, OcspOptions.DEFAULT))).getMessage();
-        assertTrue(m.startsWith(list + ":3: ") && m.contains("verify"), m);
+        assertTrue(m.startsWith(list + ":3: ") && m.contains("ca-verify-file"), m);
     }
 
     @Test

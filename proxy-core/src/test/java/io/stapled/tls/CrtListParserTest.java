@@ -117,12 +117,35 @@ class CrtListParserTest {
     }
 
     @Test
+    void clientCertificateOptionsBecomeTheLinesOverrides() {
+        PemFiles.writeFile(dir.resolve("ca.pem"), "x");
+        PemFiles.writeFile(dir.resolve("crl.pem"), "x");
+        List<CrtListEntry> entries = parse("""
+                a.pem [verify required ca-file ca.pem crl-file crl.pem] a.test
+                b.pem [verify none] b.test
+                c.pem [verify optional] c.test
+                """);
+        TlsOverrides a = entries.get(0).tls();
+        assertEquals(io.stapled.config.ClientAuthConfig.Mode.REQUIRED, a.verify());
+        assertEquals(dir.resolve("ca.pem"), a.caFile(), "relative to the crt-list's directory");
+        assertEquals(dir.resolve("crl.pem"), a.crlFile());
+        assertEquals("verify required ca-file " + dir.resolve("ca.pem") + " crl-file " + dir.resolve("crl.pem"),
+                a.describe());
+        assertEquals(io.stapled.config.ClientAuthConfig.Mode.NONE, entries.get(1).tls().verify());
+        // verify without a ca-file takes the frontend's; without one either, building the context refuses it
+        TlsOverrides c = entries.get(2).tls();
+        String m = assertThrows(TlsSetupException.class,
+                () -> c.clientAuth(io.stapled.config.ClientAuthConfig.NONE)).getMessage();
+        assertEquals(dir.resolve("certs.list") + ":3: verify optional needs a ca-file (on the line, or the "
+                + "frontend's tls.client_auth.ca_file)", m);
+    }
+
+    @Test
     void clientCertificateOptionsSigalgsAndContradictionsAreRefused() {
-        for (String option : List.of("verify required", "ca-file ca.pem", "ca-verify-file ca.pem", "crl-file crl.pem")) {
-            String name = option.substring(0, option.indexOf(' '));
-            assertEquals("crt-list option '" + name + "' is not supported: stapled does not support client "
-                    + "certificates yet", refusal(option));
-        }
+        assertEquals("verify must be 'none', 'optional' or 'required', not 'sometimes'", refusal("verify sometimes"));
+        assertEquals("ca-file " + dir.resolve("nope.pem") + ": not a readable file", refusal("ca-file nope.pem"));
+        assertEquals("crl-file " + dir.resolve("nope.crl") + ": not a readable file", refusal("crl-file nope.crl"));
+        assertTrue(refusal("ca-verify-file ca.pem").startsWith("crt-list option 'ca-verify-file' is not supported"));
         assertEquals("crt-list option 'sigalgs' is not supported: netty-tcnative cannot restrict the server's "
                 + "signature algorithms, and serving others than listed is not what the line asks",
                 refusal("sigalgs ECDSA+SHA256"));
@@ -156,10 +179,10 @@ class CrtListParserTest {
                 "crt-list " + list + ":1: npn is not applicable: stapled has no NPN (it negotiates with ALPN only); "
                         + "ignored",
                 "crt-list " + list + ":1: allow-0rtt is not applicable: 0-RTT is off in stapled; ignored",
-                "crt-list " + list + ":2: no-ca-names is not applicable: stapled requests no client certificates, "
-                        + "so it sends no CA names; ignored",
-                "crt-list " + list + ":2: client-sigalgs is not applicable: stapled requests no client "
-                        + "certificates; ignored",
+                "crt-list " + list + ":2: no-ca-names is not supported: when stapled asks for a client certificate it "
+                        + "names the ca-file's CAs; ignored",
+                "crt-list " + list + ":2: client-sigalgs is not supported: netty-tcnative cannot restrict the "
+                        + "signature algorithms asked of client certificates; ignored",
                 "crt-list " + list + ":3: ecdhe prime256v1 is ignored: curves is set on the same line",
                 "crt-list " + list + ":4: ciphersuites has no effect with BoringSSL, which serves its fixed TLS 1.3 "
                         + "suites (only global.tls_provider: jdk applies it)"), lines);

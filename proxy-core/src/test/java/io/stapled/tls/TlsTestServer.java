@@ -30,7 +30,7 @@ final class TlsTestServer implements AutoCloseable {
 
     /** What the server side of one finished handshake looked like. */
     record Seen(LoadedCertificate certificate, String serverName, boolean statusRequested, boolean stapled,
-                boolean reused, String protocol) { }
+                boolean reused, String protocol, ClientCertificate clientCertificate, boolean open) { }
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
@@ -74,7 +74,8 @@ final class TlsTestServer implements AutoCloseable {
                 TlsSelection selection = ch.attr(TlsAttributes.SELECTION).get();
                 handshakes.add(new Seen(selection.certificate(), selection.serverName(),
                         selection.statusRequested(), selection.stapled(),
-                        TlsAttributes.sessionReused(ssl.engine()), ssl.engine().getSession().getProtocol()));
+                        TlsAttributes.sessionReused(ssl.engine()), ssl.engine().getSession().getProtocol(),
+                        ch.attr(TlsAttributes.CLIENT_CERTIFICATE).get(), ch.isActive()));
                 ctx.writeAndFlush(Unpooled.copiedBuffer(GREETING, StandardCharsets.US_ASCII))
                         .addListener(ChannelFutureListener.CLOSE);
             }

@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.stapled.config.BackendConfig;
+import io.stapled.tls.BackendTlsContext;
 
 /**
  * A backend's servers and the policy that picks one. Health checks and the runtime API change the
@@ -33,8 +34,13 @@ public final class BackendPool implements AutoCloseable {
     public BackendPool(BackendConfig config) {
         this.config = config;
         List<BackendServer> list = new ArrayList<>();
-        for (BackendConfig.ServerConfig s : config.servers()) {
-            list.add(new BackendServer(s, list.size() + 1));
+        try {
+            for (BackendConfig.ServerConfig s : config.servers()) {
+                list.add(new BackendServer(s, list.size() + 1, tlsFor(s)));
+            }
+        } catch (RuntimeException e) {
+            list.forEach(BackendPool::closeTls);
+            throw e;
         }
         this.servers = List.copyOf(list);
         this.balancer = switch (config.balance()) {
@@ -83,7 +89,7 @@ public final class BackendPool implements AutoCloseable {
         while (hasId(now, id)) {
             id++;
         }
-        BackendServer added = new BackendServer(server, id);
+        BackendServer added = new BackendServer(server, id, tlsFor(server));
         added.setAdminState(state);
         List<BackendServer> next = new ArrayList<>(now);
         next.add(added);
@@ -125,6 +131,17 @@ public final class BackendPool implements AutoCloseable {
             return false;
         }
         return on ? healthChecker.enable(server) : healthChecker.disable(server);
+    }
+
+    private BackendTlsContext tlsFor(BackendConfig.ServerConfig server) {
+        return server.tls() == null ? null
+                : BackendTlsContext.build(server.tls(), "backend " + config.name() + " server " + server.name());
+    }
+
+    private static void closeTls(BackendServer server) {
+        if (server.tls() != null) {
+            server.tls().close();
+        }
     }
 
     private static boolean hasId(List<BackendServer> list, int id) {
@@ -179,11 +196,15 @@ public final class BackendPool implements AutoCloseable {
         }
     }
 
-    /** Stops the health checks; the servers keep their last state. */
+    /**
+     * Stops the health checks; the servers keep their last state. Their TLS contexts are freed: call it
+     * once no connection to them is made any more (at shutdown, after the event loops).
+     */
     @Override
     public synchronized void close() {
         if (healthChecker != null) {
             healthChecker.close();
         }
+        servers.forEach(BackendPool::closeTls);
     }
 }

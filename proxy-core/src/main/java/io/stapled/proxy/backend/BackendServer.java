@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 import io.stapled.config.BackendConfig.SendProxy;
 import io.stapled.config.BackendConfig.ServerConfig;
+import io.stapled.tls.BackendTlsContext;
 
 /**
  * One server of a backend and its live state. State changes (health, admin) are single volatile
@@ -44,6 +45,7 @@ public final class BackendServer {
     }
 
     private final int id;
+    private final BackendTlsContext tls;
     private final String name;
     private final int initialWeight;
     private final SendProxy sendProxy;
@@ -72,7 +74,13 @@ public final class BackendServer {
 
     /** A server with HAProxy's id {@code id} (1 and up, unique in its backend: {@code srv_id}, {@code sid}). */
     public BackendServer(ServerConfig config, int id) {
+        this(config, id, null);
+    }
+
+    /** As {@link #BackendServer(ServerConfig, int)}, reached over TLS with {@code tls} (null: plain TCP). */
+    public BackendServer(ServerConfig config, int id, BackendTlsContext tls) {
         this.id = id;
+        this.tls = tls;
         this.name = config.name();
         this.address = config.address().toSocketAddress();
         this.initialWeight = config.weight();
@@ -92,6 +100,11 @@ public final class BackendServer {
 
     public String name() {
         return name;
+    }
+
+    /** The TLS context connections to this server use, or null when they are plain TCP. */
+    public BackendTlsContext tls() {
+        return tls;
     }
 
     /** Where new connections go; {@link #setAddress} changes it, connections already open stay where they are. */

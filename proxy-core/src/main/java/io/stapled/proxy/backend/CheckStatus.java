@@ -13,6 +13,12 @@ public enum CheckStatus {
     L4CON(false),
     /** TCP connect did not finish within the check timeout. */
     L4TOUT(false),
+    /** TLS handshake succeeded (TCP check of a TLS server). */
+    L6OK(true),
+    /** TLS handshake did not finish within the check timeout. */
+    L6TOUT(false),
+    /** TLS handshake failed: no TLS server, or a certificate that does not verify. */
+    L6RSP(false),
     /** HTTP answered with the expected status. */
     L7OK(true),
     /** HTTP answered with another status. */

@@ -29,8 +29,10 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.handler.ssl.SslHandler;
 import io.stapled.config.BackendConfig.HealthCheckConfig;
 import io.stapled.proxy.proxyprotocol.ProxyHeaders;
+import io.stapled.tls.BackendTlsContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -257,6 +259,7 @@ public final class HealthChecker implements AutoCloseable {
         boolean done;
         boolean connected;
         Channel channel;
+        SslHandler tls;
         ScheduledFuture<?> timeout;
 
         Attempt(ServerCheck check) {
@@ -269,6 +272,7 @@ public final class HealthChecker implements AutoCloseable {
                 finish(CheckStatus.SOCKERR, "cannot resolve " + address.getHostString());
                 return;
             }
+            BackendTlsContext context = check.server.tls();
             Bootstrap bootstrap = new Bootstrap()
                     .group(check.loop)
                     .channel(channelClass)
@@ -277,8 +281,15 @@ public final class HealthChecker implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (context != null) {
+                                // Made here, where the pipeline takes it at once: its engine is never orphaned.
+                                tls = context.newHandler(ch.alloc(), address, timeoutMillis());
+                                ch.pipeline().addLast(tls);
+                            }
                             if (config.type() == HealthCheckConfig.Type.HTTP) {
                                 ch.pipeline().addLast(new HttpClientCodec(), new HttpCheckHandler(Attempt.this));
+                            } else if (tls != null) {
+                                ch.pipeline().addLast(new HandshakeFailureSink(Attempt.this));
                             }
                         }
                     });
@@ -291,7 +302,9 @@ public final class HealthChecker implements AutoCloseable {
             }
             channel = connect.channel();
             timeout = check.loop.schedule(() -> {
-                if (connected) {
+                if (connected && tls != null && !tls.handshakeFuture().isDone()) {
+                    finish(CheckStatus.L6TOUT, "TLS handshake timeout after " + timeoutMillis() + "ms");
+                } else if (connected) {
                     finish(CheckStatus.L7TOUT, "no HTTP response within " + timeoutMillis() + "ms");
                 } else {
                     finish(CheckStatus.L4TOUT, "connect timeout after " + timeoutMillis() + "ms");
@@ -311,15 +324,48 @@ public final class HealthChecker implements AutoCloseable {
                 if (check.server.sendProxy() != null) {
                     // A server behind send_proxy expects the header on every connection; a check's own is
                     // LOCAL (v1: UNKNOWN), as HAProxy's, so the server does not take it for a client.
+                    // Written to the socket before the TLS handler's ClientHello.
                     ProxyHeaders.write(f.channel(), ProxyHeaders.local(check.server.sendProxy()));
                     f.channel().flush();
                 }
-                if (config.type() == HealthCheckConfig.Type.TCP) {
-                    finish(CheckStatus.L4OK, "connected");
-                } else {
-                    f.channel().writeAndFlush(request(address));
+                if (tls == null) {
+                    afterConnect(f.channel(), address);
+                    return;
                 }
+                tls.handshakeFuture().addListener(h -> {
+                    if (h.isSuccess()) {
+                        afterConnect(f.channel(), address);
+                    } else if (h.cause() instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
+                        finish(CheckStatus.L6TOUT, "TLS handshake timeout after " + timeoutMillis() + "ms");
+                    } else {
+                        handshakeFailed(h.cause());
+                    }
+                });
             });
+        }
+
+        /**
+         * True (and reported) when this is a TLS check whose handshake has not succeeded: a close or an
+         * error then means the handshake failed, whichever of them the pipeline reports first.
+         */
+        boolean handshakeFailed(Throwable cause) {
+            if (tls == null || tls.handshakeFuture().isSuccess()) {
+                return false;
+            }
+            Throwable why = cause != null ? cause : tls.handshakeFuture().cause();
+            finish(CheckStatus.L6RSP, "TLS handshake failed: "
+                    + (why == null ? "connection closed" : connectFailure(why)));
+            return true;
+        }
+
+        /** Connected (and over TLS, handshake done): a TCP check has passed, an HTTP check asks. */
+        void afterConnect(Channel ch, InetSocketAddress address) {
+            if (config.type() == HealthCheckConfig.Type.TCP) {
+                finish(tls == null ? CheckStatus.L4OK : CheckStatus.L6OK,
+                        tls == null ? "connected" : "TLS handshake done");
+            } else {
+                ch.writeAndFlush(request(address));
+            }
         }
 
         FullHttpRequest request(InetSocketAddress address) {
@@ -397,12 +443,30 @@ public final class HealthChecker implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            attempt.finish(CheckStatus.L7RSP, "connection closed without an HTTP response");
+            if (!attempt.handshakeFailed(null)) {
+                attempt.finish(CheckStatus.L7RSP, "connection closed without an HTTP response");
+            }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            attempt.finish(CheckStatus.L7RSP, "error reading response: " + cause.getMessage());
+            if (!attempt.handshakeFailed(cause)) {
+                attempt.finish(CheckStatus.L7RSP, "error reading response: " + cause.getMessage());
+            }
+        }
+    }
+
+    /** Behind the TLS handler of a TCP check: the handshake's failure is reported by its future. */
+    private static final class HandshakeFailureSink extends ChannelInboundHandlerAdapter {
+        private final Attempt attempt;
+
+        HandshakeFailureSink(Attempt attempt) {
+            this.attempt = attempt;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            attempt.handshakeFailed(cause);
         }
     }
 }

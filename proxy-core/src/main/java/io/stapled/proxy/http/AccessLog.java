@@ -14,7 +14,8 @@ import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * One line per request on the {@code stapled.access} logger, in the combined log format followed by
- * frontend, backend/server and duration. Bodies are never logged. Configure the logger with an
+ * frontend, backend/server and duration, then, on a connection with a client certificate, its subject,
+ * serial and whether it verified. Bodies are never logged. Configure the logger with an
  * asynchronous appender: this is called on the event loop.
  */
 final class AccessLog implements HttpRequestObserver {
@@ -67,6 +68,13 @@ final class AccessLog implements HttpRequestObserver {
         line.append(' ').append(frontend).append(' ').append(backend).append('/')
                 .append(server == null ? "<NOSRV>" : server).append(' ')
                 .append(TimeUnit.NANOSECONDS.toMillis(completed.durationNanos())).append("ms");
+        io.stapled.tls.ClientCertificate cert = completed.clientCertificate();
+        if (cert != null) {
+            // Only on connections with a client certificate, so other lines keep their layout.
+            line.append(" client_cert=");
+            quoted(line, cert.subject());
+            line.append(" serial=").append(cert.serial()).append(" verified=").append(cert.verified());
+        }
         LOG.info(line.toString());
     }
 

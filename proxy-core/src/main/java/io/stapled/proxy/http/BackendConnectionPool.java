@@ -1,5 +1,7 @@
 package io.stapled.proxy.http;
 
+import static io.stapled.text.OneLine.oneLine;
+
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -19,6 +21,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -49,6 +52,7 @@ final class BackendConnectionPool implements BackendConnections {
     private static final Logger LOG = LoggerFactory.getLogger(BackendConnectionPool.class);
     static final String DECODER = "http-decoder";
     static final String ENCODER = "http-encoder";
+    static final String TLS = "tls";
     private static final int BACKEND_MAX_INITIAL_LINE = 16 * 1024;
     private static final int BACKEND_MAX_HEADER_SIZE = 64 * 1024;
     private static final int MAX_CHUNK_SIZE = 64 * 1024;
@@ -140,7 +144,8 @@ final class BackendConnectionPool implements BackendConnections {
     }
 
     /**
-     * The handlers of every backend connection: the response decoder (which also guards the pooled
+     * The handlers of every backend connection (behind the {@code tls} handler of a TLS server, added at
+     * connect): the response decoder (which also guards the pooled
      * connection), the request encoder, then the exchange's listener.
      */
     void initPipeline(ChannelPipeline pipeline) {
@@ -181,10 +186,7 @@ final class BackendConnectionPool implements BackendConnections {
                     entry.channel.close();
                 }
             }
-            java.net.InetSocketAddress target = server.address();
-            ChannelFuture connect = bootstrap(client).connect(target);
-            connect.channel().attr(TARGET).set(target);
-            return toChannelFuture(connect);
+            return connect(server, client, null);
         }
 
         /** A send_proxy connection: the client's own idle one to {@code server}, else a new one with its header. */
@@ -203,28 +205,53 @@ final class BackendConnectionPool implements BackendConnections {
                     }
                 }
             }
+            return connect(server, client, client);
+        }
+
+        /**
+         * A new connection to {@code server}, usable once connected and, over TLS, once the handshake is done.
+         * With {@code proxyFor} set it is that client's own, and its first bytes are the PROXY header for it
+         * (written straight to the socket on connect, ahead of the TLS handler's ClientHello).
+         */
+        private Future<Channel> connect(BackendServer server, Channel client, Channel proxyFor) {
             java.net.InetSocketAddress target = server.address();
             ChannelFuture connect = bootstrap(client).connect(target);
             connect.channel().attr(TARGET).set(target);
-            connect.channel().attr(OWNER).set(client);
-            return toChannelFuture(connect, server, client);
-        }
-
-        private Future<Channel> toChannelFuture(ChannelFuture connect) {
-            return toChannelFuture(connect, null, null);
-        }
-
-        /** With {@code proxyFor} set, the connection's first bytes are the PROXY header for that client. */
-        private Future<Channel> toChannelFuture(ChannelFuture connect, BackendServer server, Channel proxyFor) {
+            if (proxyFor != null) {
+                connect.channel().attr(OWNER).set(proxyFor);
+            }
+            SslHandler tls = null;
+            if (server.tls() != null && connect.channel().isRegistered()) {
+                // Added before the connect completes, so the handshake starts as soon as it does (a
+                // channel that failed to register has a failed connect and never gets a handler).
+                tls = server.tls().newHandler(connect.channel().alloc(), target, config.connectTimeout().toMillis());
+                connect.channel().pipeline().addFirst(TLS, tls);
+            }
+            SslHandler handshake = tls;
             io.netty.util.concurrent.Promise<Channel> promise = loop.newPromise();
             connect.addListener(f -> {
-                if (f.isSuccess()) {
-                    if (proxyFor != null) {
-                        ProxyHeaders.write(connect.channel(), ProxyHeaders.forClient(server.sendProxy(), proxyFor));
-                    }
+                if (!f.isSuccess()) {
+                    promise.tryFailure(f.cause());
+                    return;
+                }
+                if (proxyFor != null) {
+                    ProxyHeaders.write(connect.channel(), ProxyHeaders.forClient(server.sendProxy(), proxyFor));
+                }
+                if (handshake == null) {
                     promise.trySuccess(connect.channel());
                 } else {
-                    promise.tryFailure(f.cause());
+                    handshake.handshakeFuture().addListener(h -> {
+                        if (h.isSuccess()) {
+                            promise.trySuccess(connect.channel());
+                        } else {
+                            // A failed handshake is a failed connect (retry, then 503), and worth a line:
+                            // it is a certificate or configuration problem rather than a busy server.
+                            LOG.warn("backend {} server {}: TLS handshake failed: {}", config.name(), server,
+                                    oneLine(h.cause()));
+                            connect.channel().close();
+                            promise.tryFailure(h.cause());
+                        }
+                    });
                 }
             });
             return promise;

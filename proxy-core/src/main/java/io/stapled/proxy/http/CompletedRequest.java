@@ -42,6 +42,11 @@ public interface CompletedRequest {
         return null;
     }
 
+    /** The client certificate of the connection, or null when it sent none (or none was asked for). */
+    default io.stapled.tls.ClientCertificate clientCertificate() {
+        return null;
+    }
+
     /** From the request head to the end of the response. */
     long durationNanos();
 }

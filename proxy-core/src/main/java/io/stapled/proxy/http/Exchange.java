@@ -698,4 +698,9 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
     public long durationNanos() {
         return endNanos - startNanos;
     }
+
+    @Override
+    public io.stapled.tls.ClientCertificate clientCertificate() {
+        return client.channel().attr(io.stapled.tls.TlsAttributes.CLIENT_CERTIFICATE).get();
+    }
 }

@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements RouteRequest {
     private static final Logger log = LoggerFactory.getLogger(ClientRelayHandler.class);
 
+    private static final String RELAY = "relay";
+
     private final String frontendName;
     private final RouteTable<BackendPool> routes;
     /** The backend the routes picked once TLS was done. */
@@ -117,6 +119,7 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
         BackendConfig backend = pool.config();
         long connectMillis = TcpRelayInitializer.millis(backend.connectTimeout());
         long idleMillis = TcpRelayInitializer.millis(backend.serverTimeout());
+        SslHandler[] tls = new SslHandler[1];
         Bootstrap bootstrap = new Bootstrap()
                 .group(client.eventLoop())
                 .channel(Transport.socketChannelFor(client))
@@ -124,10 +127,17 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (target.tls() != null) {
+                            tls[0] = target.tls().newHandler(ch.alloc(), target.address(),
+                                    Math.max(1, connectMillis));
+                            ch.pipeline().addLast("tls", tls[0]);
+                        }
                         if (idleMillis > 0) {
                             ch.pipeline().addLast(new IdleStateHandler(true, 0, 0, idleMillis, TimeUnit.MILLISECONDS));
                         }
-                        ch.pipeline().addLast(new RelayHandler(client));
+                        // Over TLS the relay joins once the handshake is done: a failed handshake closes this
+                        // channel, which must not close the client, whose connect is retried.
+                        ch.pipeline().addLast(RELAY, tls[0] == null ? new RelayHandler(client) : new HandshakeWait());
                     }
                 });
         if (connectMillis > 0) {
@@ -136,10 +146,22 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
         ChannelFuture connect = bootstrap.connect(target.address());
         server = connect.channel();
         connect.addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
+            if (!f.isSuccess()) {
+                failed(target, f.cause(), mayRetry);
+            } else if (tls[0] == null) {
                 connected(target, f.channel());
             } else {
-                failed(target, f.cause(), mayRetry);
+                // Relay only once the backend's TLS is up; a failed handshake is a failed connect.
+                tls[0].handshakeFuture().addListener(h -> {
+                    if (h.isSuccess()) {
+                        f.channel().pipeline().replace(RELAY, RELAY, new RelayHandler(client));
+                        connected(target, f.channel());
+                    } else {
+                        f.channel().close();
+                        failed(target, new javax.net.ssl.SSLException("TLS handshake failed: "
+                                + h.cause().getMessage(), h.cause()), mayRetry);
+                    }
+                });
             }
         });
     }
@@ -175,6 +197,14 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
             connect(other, false);
         } else {
             client.close();
+        }
+    }
+
+    /** Stands in for the relay during the backend's handshake: its failure only closes the backend channel. */
+    private static final class HandshakeWait extends ChannelInboundHandlerAdapter {
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
         }
     }
 

@@ -49,10 +49,12 @@ public final class CertificateBuilder {
     private KeyPair keyPair;
     private boolean ca;
     private final List<String> dnsNames = new ArrayList<>();
+    private final List<String> ipAddresses = new ArrayList<>();
     private String ocspUrl;
     private boolean mustStaple;
     private boolean ocspSigning;
     private boolean serverAuth = true;
+    private boolean clientAuth;
     private Instant notBefore = Instant.now().minus(Duration.ofHours(1));
     private Instant notAfter = Instant.now().plus(Duration.ofDays(90));
     private BigInteger serial;
@@ -88,6 +90,12 @@ public final class CertificateBuilder {
         return this;
     }
 
+    /** IP address subject alternative names, e.g. {@code 127.0.0.1}. */
+    public CertificateBuilder ipAddresses(String... addresses) {
+        ipAddresses.addAll(List.of(addresses));
+        return this;
+    }
+
     /** Adds an AIA extension pointing at this OCSP responder. */
     public CertificateBuilder ocspUrl(String url) {
         this.ocspUrl = url;
@@ -103,6 +111,13 @@ public final class CertificateBuilder {
     /** Marks a delegated OCSP responder certificate: OCSPSigning EKU, no serverAuth. */
     public CertificateBuilder ocspSigning() {
         this.ocspSigning = true;
+        this.serverAuth = false;
+        return this;
+    }
+
+    /** A TLS client certificate: clientAuth EKU, no serverAuth. */
+    public CertificateBuilder clientAuth() {
+        this.clientAuth = true;
         this.serverAuth = false;
         return this;
     }
@@ -153,9 +168,11 @@ public final class CertificateBuilder {
                 b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
                 addExtendedKeyUsage(b);
             }
-            if (!dnsNames.isEmpty()) {
-                GeneralName[] names = dnsNames.stream()
-                        .map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new);
+            if (!dnsNames.isEmpty() || !ipAddresses.isEmpty()) {
+                GeneralName[] names = java.util.stream.Stream.concat(
+                        dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n)),
+                        ipAddresses.stream().map(n -> new GeneralName(GeneralName.iPAddress, n)))
+                        .toArray(GeneralName[]::new);
                 b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
             }
             if (ocspUrl != null) {
@@ -185,6 +202,9 @@ public final class CertificateBuilder {
         }
         if (ocspSigning) {
             purposes.add(KeyPurposeId.id_kp_OCSPSigning);
+        }
+        if (clientAuth) {
+            purposes.add(KeyPurposeId.id_kp_clientAuth);
         }
         if (!purposes.isEmpty()) {
             b.addExtension(Extension.extendedKeyUsage, false,
