@@ -27,6 +27,8 @@ final class BackendBinder {
 
     private static final Map<String, Balance> BALANCES =
             Choices.of("roundrobin", Balance.ROUNDROBIN, "leastconn", Balance.LEASTCONN, "source", Balance.SOURCE);
+    private static final Map<String, BackendConfig.Protocol> PROTOCOLS =
+            Choices.of("h1", BackendConfig.Protocol.H1, "h2", BackendConfig.Protocol.H2);
     private static final Map<String, HealthCheckConfig.Type> CHECK_TYPES =
             Choices.of("tcp", HealthCheckConfig.Type.TCP, "http", HealthCheckConfig.Type.HTTP);
 
@@ -56,9 +58,11 @@ final class BackendBinder {
         YamlMap m = value.map();
         String name = backendNames.read(m);
         Balance balance = m.choice("balance", BALANCES, Balance.ROUNDROBIN);
-        List<ServerConfig> servers = bindServers(m.required("servers"));
+        YamlValue serversValue = m.required("servers");
         YamlValue checkValue = m.get("health_check");
         HealthCheckConfig check = checkValue == null ? null : bindHealthCheck(checkValue);
+        List<ServerConfig> servers = bindServers(serversValue,
+                check != null && check.type() == HealthCheckConfig.Type.HTTP);
         Duration connectTimeout = m.duration("connect_timeout", DEFAULT_CONNECT_TIMEOUT);
         Duration serverTimeout = m.duration("server_timeout", DEFAULT_SERVER_TIMEOUT);
         int maxIdle = m.integer("max_idle_per_server", DEFAULT_MAX_IDLE_PER_SERVER, 0, 10_000);
@@ -68,7 +72,7 @@ final class BackendBinder {
                 idleTimeout);
     }
 
-    private static List<ServerConfig> bindServers(YamlValue value) {
+    private static List<ServerConfig> bindServers(YamlValue value, boolean httpCheck) {
         List<ServerConfig> servers = new ArrayList<>();
         if (value == null) {
             return servers;
@@ -84,8 +88,15 @@ final class BackendBinder {
             YamlValue addressValue = m.required("address");
             HostPort address = addressValue == null ? null : addressValue.hostPort(false);
             int weight = m.integer("weight", DEFAULT_WEIGHT, 0, MAX_WEIGHT);
+            BackendConfig.Protocol proto = m.choice("proto", PROTOCOLS, BackendConfig.Protocol.H1);
+            if (proto == BackendConfig.Protocol.H2 && httpCheck) {
+                // The check is an HTTP/1.1 GET, which a server speaking only HTTP/2 (a gRPC server)
+                // answers by closing: it would be marked down while it works.
+                m.error("proto", "the backend's http health check speaks HTTP/1.1, which an h2 server may"
+                        + " not; use health_check type tcp for a backend with h2 servers");
+            }
             m.finish();
-            servers.add(new ServerConfig(name, address, weight));
+            servers.add(new ServerConfig(name, address, weight, proto));
         }
         return servers;
     }

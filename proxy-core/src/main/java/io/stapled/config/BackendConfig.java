@@ -66,8 +66,30 @@ public record BackendConfig(
 
     public enum Balance { ROUNDROBIN, LEASTCONN, SOURCE }
 
-    /** One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic). */
-    public record ServerConfig(String name, HostPort address, int weight) { }
+    /**
+     * One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic) and
+     * the HTTP version spoken to it ({@code proto}, HTTP/1.1 unless told).
+     */
+    public record ServerConfig(String name, HostPort address, int weight, Protocol proto) {
+        public ServerConfig {
+            proto = proto == null ? Protocol.H1 : proto;
+        }
+
+        /** An HTTP/1.1 server. */
+        public ServerConfig(String name, HostPort address, int weight) {
+            this(name, address, weight, Protocol.H1);
+        }
+
+        public ServerConfig withProto(Protocol proto) {
+            return new ServerConfig(name, address, weight, proto);
+        }
+    }
+
+    /**
+     * What an HTTP frontend speaks to a server: HTTP/1.1, or HTTP/2 ({@code h2}: cleartext with prior
+     * knowledge, RFC 9113 section 3.3, on multiplexed connections). A TCP frontend relays bytes whatever it says.
+     */
+    public enum Protocol { H1, H2 }
 
     /**
      * Active health check.

@@ -93,7 +93,7 @@ class ConfigErrorsTest {
         List<String> errors = errors(BASE.replace("      - { name: s1, address: 127.0.0.1:8080 }",
                 "      - { name: s1, address: 127.0.0.1:8080, colour: blue }"));
         assertEquals(List.of("stapled.yaml:10 backends[0].servers[0].colour: unknown key \"colour\" "
-                + "(known keys here: name, address, weight)"), errors);
+                + "(known keys here: name, address, weight, proto)"), errors);
     }
 
     @Test
@@ -355,6 +355,20 @@ class ConfigErrorsTest {
                     http2: { max_concurrent_streams: 10 }"""),
                 "stapled.yaml:6 frontends[0].http2: http2 settings only apply to frontends in mode http; this one "
                         + "is mode tcp");
+    }
+
+    @Test
+    void serverProtoIsH1OrH2AndH2ServersCannotHaveAnHttpHealthCheck() {
+        assertErrors(BASE.replace("address: 127.0.0.1:8080 }", "address: 127.0.0.1:8080, proto: h3 }") + """
+                  - name: grpc
+                    servers:
+                      - { name: g1, address: 127.0.0.1:50051, proto: h2 }
+                      - { name: g2, address: 127.0.0.1:50052 }
+                    health_check: { type: http, path: /healthz }
+                """,
+                "stapled.yaml:10 backends[0].servers[0].proto: expected one of h1, h2, got \"h3\"",
+                "stapled.yaml:13 backends[1].servers[0].proto: the backend's http health check speaks HTTP/1.1, "
+                        + "which an h2 server may not; use health_check type tcp for a backend with h2 servers");
     }
 
     @Test

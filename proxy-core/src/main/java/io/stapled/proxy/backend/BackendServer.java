@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import io.stapled.config.BackendConfig;
 import io.stapled.config.BackendConfig.ServerConfig;
 
 /**
@@ -45,6 +46,7 @@ public final class BackendServer {
     private final int id;
     private final String name;
     private final int initialWeight;
+    private final BackendConfig.Protocol proto;
     private volatile InetSocketAddress address;
     private volatile boolean removed;
     private volatile int weight;
@@ -75,6 +77,12 @@ public final class BackendServer {
         this.address = config.address().toSocketAddress();
         this.initialWeight = config.weight();
         this.weight = config.weight();
+        this.proto = config.proto();
+    }
+
+    /** The HTTP version an HTTP frontend speaks to the server (fixed for the server's life). */
+    public BackendConfig.Protocol proto() {
+        return proto;
     }
 
     /** The server's id in its backend; ids of deleted servers are given to later added ones. */

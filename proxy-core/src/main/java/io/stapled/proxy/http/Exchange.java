@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -19,6 +20,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
+import io.stapled.config.BackendConfig;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.LazyDeadline;
 
@@ -63,6 +65,8 @@ final class Exchange implements BackendListener, CompletedRequest {
     /** The client spoke HTTP/1.0; the request itself is rewritten to 1.1 for the backend. */
     private boolean http10Client;
     private boolean upgradeRequested;
+    /** The client sent {@code te: trailers}: hop-by-hop, but an HTTP/2 server (gRPC) is told it too. */
+    private boolean teTrailers;
     private boolean keepAlive;
     private boolean requestDone;
     private boolean requestHasBody;
@@ -109,6 +113,7 @@ final class Exchange implements BackendListener, CompletedRequest {
         http10Client = request.protocolVersion() == HttpVersion.HTTP_1_0;
         keepAlive = HttpUtil.isKeepAlive(request) && !client.draining();
         upgradeRequested = HopByHopHeaders.isUpgrade(request.headers());
+        teTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         HopByHopHeaders.strip(request.headers(), upgradeRequested);
         if (client.address() != null) {
             frontend.forwardedHeaders().apply(request.headers(), client.address());
@@ -209,6 +214,12 @@ final class Exchange implements BackendListener, CompletedRequest {
         serverCounted = true;
         backendReused = Boolean.TRUE.equals(ch.attr(BackendConnectionPool.REUSED).get());
         ch.pipeline().get(BackendConnectionHandler.class).attach(this, headRequest);
+        if (teTrailers && picked.proto() == BackendConfig.Protocol.H2) {
+            // RFC 9113 section 8.2.2 lets it through HTTP/2; a replay may go to an HTTP/1.1 server.
+            request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        } else {
+            request.headers().remove(HttpHeaderNames.TE);
+        }
         ch.write(request);
         backendWritePending = true;
         if (requestDone) {
@@ -356,6 +367,10 @@ final class Exchange implements BackendListener, CompletedRequest {
         backendReusable = backendKeepAlive && !upgradeRequested && ResponseFraming.isDelimited(response, bodyless);
         keepAlive = ResponseFraming.frameForClient(response, bodyless, http10Client, keepAlive && !client.draining());
         client.writeHead(response, headRequest);
+        if (response instanceof LastHttpContent) {
+            // An HTTP/2 server's response that ended on its HEADERS frame (a gRPC error, a 204).
+            responseEnded();
+        }
     }
 
     private void switchProtocols(HttpResponse response) {
@@ -418,14 +433,18 @@ final class Exchange implements BackendListener, CompletedRequest {
         responseBytes += content.content().readableBytes();
         client.writeContent(content);
         if (last) {
-            if (!requestDone) {
-                // The server answered before reading the whole request: what the client still sends
-                // cannot be matched to anything, so neither connection can be reused.
-                keepAlive = false;
-                backendReusable = false;
-            }
-            finish();
+            responseEnded();
         }
+    }
+
+    private void responseEnded() {
+        if (!requestDone) {
+            // The server answered before reading the whole request: what the client still sends
+            // cannot be matched to anything, so neither connection can be reused.
+            keepAlive = false;
+            backendReusable = false;
+        }
+        finish();
     }
 
     @Override
