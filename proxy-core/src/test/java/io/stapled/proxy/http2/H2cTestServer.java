@@ -40,6 +40,7 @@ import io.netty.util.ReferenceCountUtil;
  * <ul>
  * <li>{@code /stall...}: nothing until {@link #release()};</li>
  * <li>{@code /end-on-headers}: a 404 on one HEADERS frame with END_STREAM;</li>
+ * <li>{@code /big/N}: N bytes of {@code x}, written as the stream's window allows;</li>
  * <li>{@code /trailers...}: the echo below, then trailers {@code x-result: done};</li>
  * <li>anything else: 200 with the request echoed, one {@code name: value} a line.</li>
  * </ul>
@@ -138,6 +139,8 @@ final class H2cTestServer implements AutoCloseable {
     private final class StreamHandler extends ChannelInboundHandlerAdapter {
         private Http2Headers head;
         private final StringBuilder body = new StringBuilder();
+        /** What is left of a /big response. */
+        private long bigLeft;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -163,6 +166,23 @@ final class H2cTestServer implements AutoCloseable {
         }
 
         @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            writeBig(ctx);
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        private void writeBig(ChannelHandlerContext ctx) {
+            while (bigLeft > 0 && ctx.channel().isWritable()) {
+                int n = (int) Math.min(16 * 1024, bigLeft);
+                bigLeft -= n;
+                byte[] chunk = new byte[n];
+                java.util.Arrays.fill(chunk, (byte) 'x');
+                ctx.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(chunk), bigLeft == 0));
+            }
+            ctx.flush();
+        }
+
+        @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof Http2ResetFrame reset) {
                 resets.add(reset.errorCode());
@@ -184,6 +204,13 @@ final class H2cTestServer implements AutoCloseable {
 
         private void respond(ChannelHandlerContext ctx, String path, Http2Headers trailers) {
             if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (path.startsWith("/big/")) {
+                bigLeft = Long.parseLong(path.substring("/big/".length()));
+                ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
+                        .add("content-length", Long.toString(bigLeft)), false));
+                writeBig(ctx);
                 return;
             }
             if (path.startsWith("/end-on-headers")) {

@@ -41,6 +41,8 @@ class Http2BackendTest {
     static final H2cTestServer BACKEND = new H2cTestServer(100);
     /** Two streams per connection: a third concurrent request needs another connection. */
     static final H2cTestServer NARROW = new H2cTestServer(2);
+    /** An HTTP/1.1 server, named proto: h2 by mistake. */
+    static final H2TestBackend HTTP11 = new H2TestBackend();
 
     @RegisterExtension
     static final StapledServerExtension STAPLED = StapledServerExtension.fromYaml("""
@@ -55,6 +57,16 @@ class Http2BackendTest {
                 backend: narrow
                 certificates:
                   - crt: ${cert:b.test}
+              - name: slow
+                bind: 127.0.0.1:0
+                backend: slow
+                certificates:
+                  - crt: ${cert:c.test}
+              - name: noth2
+                bind: 127.0.0.1:0
+                backend: noth2
+                certificates:
+                  - crt: ${cert:d.test}
             backends:
               - name: h2
                 servers:
@@ -63,12 +75,21 @@ class Http2BackendTest {
                 idle_timeout: 1s
                 servers:
                   - { name: n1, address: 127.0.0.1:${port:narrow}, proto: h2 }
-            """).port("be", BACKEND::port).port("narrow", NARROW::port);
+              - name: slow
+                server_timeout: 1s
+                servers:
+                  - { name: s1, address: 127.0.0.1:${port:be}, proto: h2 }
+              - name: noth2
+                connect_timeout: 1s
+                servers:
+                  - { name: x1, address: 127.0.0.1:${port:h1}, proto: h2 }
+            """).port("be", BACKEND::port).port("narrow", NARROW::port).port("h1", HTTP11::port);
 
     @AfterAll
     static void stopBackends() {
         BACKEND.close();
         NARROW.close();
+        HTTP11.close();
     }
 
     private static Path rootPem() throws Exception {
@@ -194,6 +215,29 @@ class Http2BackendTest {
         c.close();
         Poll.until(Duration.ofSeconds(10), "both streams reset", () -> BACKEND.resets().size() == resets + 2);
         assertTrue(BACKEND.resets().subList(resets, resets + 2).stream().allMatch(e -> e == Http2Error.CANCEL.code()));
+    }
+
+    /** The server timeout on a stream: 504 to the client, RST_STREAM(CANCEL) to the server. */
+    @Test
+    void aSilentStreamGets504AndIsCancelledAtTheServer() throws Exception {
+        int resets = BACKEND.resets().size();
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port("slow"), "c.test")) {
+            c.headers(1, H2FrameClient.get("/stall/timeout"), true);
+            assertEquals("504", c.awaitHeaders(1).status());
+        }
+        Poll.until(Duration.ofSeconds(10), "the stream reset at the server", () -> BACKEND.resets().size() == resets + 1);
+        assertEquals(Http2Error.CANCEL.code(), BACKEND.resets().get(resets));
+    }
+
+    /** A server that answers the HTTP/2 preface as HTTP/1.1 never sends SETTINGS: a failed connect, then 503. */
+    @Test
+    void anHttp11ServerNamedH2IsAFailedConnect() throws Exception {
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port("noth2"), "d.test")) {
+            c.headers(1, H2FrameClient.get("/x"), true);
+            assertEquals("503", c.await(Duration.ofSeconds(15), "the 503",
+                    f -> f.type().equals("HEADERS") && f.streamId() == 1).status());
+        }
+        assertTrue(HTTP11.received().stream().noneMatch(r -> r.path().equals("/x")));
     }
 
     @Test
