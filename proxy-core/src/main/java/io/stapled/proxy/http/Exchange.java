@@ -118,7 +118,8 @@ final class Exchange implements BackendListener, CompletedRequest {
         if (client.address() != null) {
             frontend.forwardedHeaders().apply(request.headers(), client.address());
         }
-        // The backend side always speaks HTTP/1.1 and keeps its connection alive.
+        // The backend side speaks HTTP/1.1 and keeps its connection alive (to an h2 server, the
+        // stream's codec turns the same messages into frames).
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         connectBackend();
     }

@@ -93,7 +93,7 @@ final class Http2BackendConnection extends ChannelInboundHandlerAdapter {
         return ready && !goingAway && !closed && open < capacity() && current();
     }
 
-    /** Still connecting, with room for {@code one} more waiting exchange among the streams assumed. */
+    /** Still connecting, with room for one more waiting exchange among the {@link #MAX_STREAMS} assumed. */
     boolean acceptsWaiter() {
         return !ready && !closed && waiting.size() < MAX_STREAMS;
     }
