@@ -21,6 +21,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
@@ -41,6 +43,7 @@ import io.netty.util.ReferenceCountUtil;
  * <li>{@code /stall...}: nothing until {@link #release()};</li>
  * <li>{@code /end-on-headers}: a 404 on one HEADERS frame with END_STREAM;</li>
  * <li>{@code /big/N}: N bytes of {@code x}, written as the stream's window allows;</li>
+ * <li>{@code /goaway...}: the echo, then GOAWAY(NO_ERROR) on the connection;</li>
  * <li>{@code /trailers...}: the echo below, then trailers {@code x-result: done};</li>
  * <li>anything else: 200 with the request echoed, one {@code name: value} a line.</li>
  * </ul>
@@ -65,6 +68,7 @@ final class H2cTestServer implements AutoCloseable {
     private final Channel server;
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
+    private final java.util.Set<String> closed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<Long> resets = new CopyOnWriteArrayList<>();
     private final AtomicInteger stalled = new AtomicInteger();
@@ -80,7 +84,10 @@ final class H2cTestServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         accepted.incrementAndGet();
                         open.incrementAndGet();
-                        ch.closeFuture().addListener(f -> open.decrementAndGet());
+                        ch.closeFuture().addListener(f -> {
+                            closed.add(ch.id().asShortText());
+                            open.decrementAndGet();
+                        });
                         ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
                                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxConcurrentStreams))
                                 .build());
@@ -107,6 +114,11 @@ final class H2cTestServer implements AutoCloseable {
     /** Connections open now. */
     int open() {
         return open.get();
+    }
+
+    /** Whether the connection with this id (a {@link Received#connection()}) has closed. */
+    boolean isClosed(String connection) {
+        return closed.contains(connection);
     }
 
     List<Received> received() {
@@ -237,6 +249,9 @@ final class H2cTestServer implements AutoCloseable {
                 ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().add("x-result", "done"), true));
             }
             ctx.flush();
+            if (path.startsWith("/goaway")) {
+                ctx.channel().parent().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+            }
         }
     }
 }

@@ -186,6 +186,21 @@ class Http2BackendTest {
         Poll.until(Duration.ofSeconds(10), "idle connections closed", () -> NARROW.open() == 0);
     }
 
+    /** After the server's GOAWAY the connection takes no new stream and is closed; the next stream gets a new one. */
+    @Test
+    void aServerGoawayMovesNewStreamsToANewConnection() throws Exception {
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test")) {
+            c.headers(1, H2FrameClient.get("/goaway/1"), true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            c.awaitBody(1);
+            String old = received(BACKEND, "/goaway/1").connection();
+            Poll.until(Duration.ofSeconds(10), "the connection closed after its last stream", () -> BACKEND.isClosed(old));
+            c.headers(3, H2FrameClient.get("/after-goaway"), true);
+            assertEquals("200", c.awaitHeaders(3).status());
+            assertTrue(!old.equals(received(BACKEND, "/after-goaway").connection()), "a new connection");
+        }
+    }
+
     /** A client's RST_STREAM reaches the server as RST_STREAM(CANCEL); the connection carries on. */
     @Test
     void aResetClientStreamCancelsTheBackendStream() throws Exception {
