@@ -67,6 +67,11 @@ class Http2BackendTest {
                 backend: noth2
                 certificates:
                   - crt: ${cert:d.test}
+              - name: dyn
+                bind: 127.0.0.1:0
+                backend: dyn
+                certificates:
+                  - crt: ${cert:e.test}
             backends:
               - name: h2
                 servers:
@@ -83,6 +88,11 @@ class Http2BackendTest {
                 connect_timeout: 1s
                 servers:
                   - { name: x1, address: 127.0.0.1:${port:h1}, proto: h2 }
+              - name: dyn
+                health_check: { type: http, interval: 1h }
+                servers:
+                  - { name: d0, address: 127.0.0.1:1, weight: 0 }
+            runtime_api: { socket: ${socket}, mode: "0600", level: admin }
             """).port("be", BACKEND::port).port("narrow", NARROW::port).port("h1", HTTP11::port);
 
     @AfterAll
@@ -230,6 +240,40 @@ class Http2BackendTest {
         c.close();
         Poll.until(Duration.ofSeconds(10), "both streams reset", () -> BACKEND.resets().size() == resets + 2);
         assertTrue(BACKEND.resets().subList(resets, resets + 2).stream().allMatch(e -> e == Http2Error.CANCEL.code()));
+    }
+
+    /** The runtime API's {@code add server ... proto h2} adds a server spoken to in HTTP/2. */
+    @Test
+    void aServerAddedWithProtoH2GetsHttp2() throws Exception {
+        assertEquals("'proto' expects h1 or h2 (the HTTP versions stapled speaks to servers), got 'h3'.\n\n",
+                cli("add server dyn/d2 127.0.0.1:" + BACKEND.port() + " proto h3\n"));
+        assertEquals("'check' on an h2 server: backend 'dyn' has an http health check, which speaks HTTP/1.1;"
+                + " add the server without 'check'.\n\n",
+                cli("add server dyn/d3 127.0.0.1:" + BACKEND.port() + " proto h2 check\n"));
+        assertEquals("New server registered.\n\n",
+                cli("add server dyn/d1 127.0.0.1:" + BACKEND.port() + " proto h2 enabled\n"));
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port("dyn"), "e.test")) {
+            c.headers(1, H2FrameClient.get("/added"), true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            assertTrue(c.awaitBody(1).contains(":scheme: http\n"));
+        }
+        assertTrue(received(BACKEND, "/added") != null, "reached the h2c server as HTTP/2");
+    }
+
+    /** One runtime API command over the unix socket; the answer up to the server's close. */
+    private static String cli(String command) throws Exception {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(STAPLED.runtimeApi().socket()))) {
+            ch.write(java.nio.ByteBuffer.wrap(command.getBytes(StandardCharsets.US_ASCII)));
+            ch.shutdownOutput();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4096);
+            while (ch.read(buf) > 0) {
+                all.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            return all.toString(StandardCharsets.US_ASCII);
+        }
     }
 
     /** The server timeout on a stream: 504 to the client, RST_STREAM(CANCEL) to the server. */
