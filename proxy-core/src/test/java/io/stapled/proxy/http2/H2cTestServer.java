@@ -44,6 +44,8 @@ import io.netty.util.ReferenceCountUtil;
  * <li>{@code /end-on-headers}: a 404 on one HEADERS frame with END_STREAM;</li>
  * <li>{@code /big/N}: N bytes of {@code x}, written as the stream's window allows;</li>
  * <li>{@code /goaway...}: the echo, then GOAWAY(NO_ERROR) on the connection;</li>
+ * <li>{@code /crlf-header}, {@code /upper-header}: a 200 whose header has a CR LF in its value, or an
+ * uppercase name (what an HTTP/2 response must not have);</li>
  * <li>{@code /trailers...}: the echo below, then trailers {@code x-result: done};</li>
  * <li>anything else: 200 with the request echoed, one {@code name: value} a line.</li>
  * </ul>
@@ -223,6 +225,16 @@ final class H2cTestServer implements AutoCloseable {
                 ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
                         .add("content-length", Long.toString(bigLeft)), false));
                 writeBig(ctx);
+                return;
+            }
+            if (path.startsWith("/crlf-header") || path.startsWith("/upper-header")) {
+                Http2Headers bad = new DefaultHttp2Headers(false).status("200");
+                if (path.startsWith("/crlf-header")) {
+                    bad.add("x-split", "a\r\nset-cookie: evil=1");
+                } else {
+                    bad.add("X-Upper", "1");
+                }
+                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(bad, true));
                 return;
             }
             if (path.startsWith("/end-on-headers")) {

@@ -276,6 +276,20 @@ class Http2BackendTest {
         }
     }
 
+    /** A response an HTTP/1.1 client would be split by, or that breaks HTTP/2's rules: 502, nothing of it relayed. */
+    @Test
+    void aMalformedResponseIs502() throws Exception {
+        String raw = http11("GET /crlf-header HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+        assertTrue(raw.startsWith("HTTP/1.1 502 "), raw);
+        assertFalse(raw.toLowerCase().contains("evil"), raw);
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test")) {
+            c.headers(1, H2FrameClient.get("/upper-header"), true);
+            H2FrameClient.Frame head = c.awaitHeaders(1);
+            assertEquals("502", head.status());
+            assertNull(head.headers().get("x-upper"));
+        }
+    }
+
     /** The server timeout on a stream: 504 to the client, RST_STREAM(CANCEL) to the server. */
     @Test
     void aSilentStreamGets504AndIsCancelledAtTheServer() throws Exception {
