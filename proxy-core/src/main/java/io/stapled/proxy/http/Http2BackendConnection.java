@@ -68,7 +68,7 @@ final class Http2BackendConnection extends ChannelInboundHandlerAdapter {
         this.streamInitializer = streamInitializer;
     }
 
-    /** The connection's streams, when the server opens one (it may not: push is off): refused by a close. */
+    /** For a stream the server opens (it may not: push is off and nothing else opens one): closed at once. */
     static ChannelHandler refusingInboundStreams() {
         return new ChannelInitializer<Http2StreamChannel>() {
             @Override
@@ -84,11 +84,7 @@ final class Http2BackendConnection extends ChannelInboundHandlerAdapter {
         return server;
     }
 
-    Channel channel() {
-        return channel;
-    }
-
-    /** Streams the connection may still take now: 0 while connecting, going away or closed. */
+    /** Whether the connection takes another stream now: not while connecting, going away or closed. */
     boolean hasRoom() {
         return ready && !goingAway && !closed && open < capacity() && current();
     }
