@@ -348,6 +348,25 @@ class Http2BackendTest {
         assertNull(got.header("connection"));
     }
 
+    /** An HTTP/2 client's streaming body without content-length, and its trailers, reach the h2 server as sent. */
+    @Test
+    void requestDataAndTrailersGoThroughAsFrames() throws Exception {
+        try (H2FrameClient c = H2FrameClient.connect(STAPLED.port(), "a.test")) {
+            c.headers(1, H2FrameClient.request("POST", "/upload").authority("a.test"), false);
+            c.data(1, "part one, ", false);
+            c.data(1, "part two", false);
+            c.headers(1, new io.netty.handler.codec.http2.DefaultHttp2Headers(false).add("x-checksum", "abc"), true);
+            assertEquals("200", c.awaitHeaders(1).status());
+            String echo = c.awaitBody(1);
+            assertTrue(echo.contains("body: part one, part two\n"), echo);
+            assertTrue(echo.contains("trailer x-checksum: abc\n"), echo);
+        }
+        H2cTestServer.Received got = received(BACKEND, "/upload");
+        assertNull(got.header("content-length"));
+        assertNull(got.header("transfer-encoding"));
+        assertEquals("abc", got.trailers().get("x-checksum").toString());
+    }
+
     @Test
     void anHttp11RequestWithoutBodyIsOneHeadersFrameWithEndStream() throws Exception {
         String raw = http11("GET /no-body HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
