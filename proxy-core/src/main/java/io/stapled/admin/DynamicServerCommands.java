@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.netty.util.NetUtil;
+import io.stapled.config.BackendConfig;
 import io.stapled.config.BackendConfig.SendProxy;
 import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.config.HostPort;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DynamicServerCommands {
     private static final Logger log = LoggerFactory.getLogger(DynamicServerCommands.class);
-    static final String SUPPORTED = "weight <n>, check, enabled, disabled, send-proxy and send-proxy-v2";
+    static final String SUPPORTED = "weight <n>, proto h1|h2, check, enabled, disabled, send-proxy and send-proxy-v2";
 
     private DynamicServerCommands() { }
 
@@ -69,6 +70,12 @@ final class DynamicServerCommands {
         if (r.check() && pool.config().healthCheck() == null) {
             return "'check' needs a health_check in backend '" + pool.name() + "': stapled checks servers"
                     + " with their backend's check.\n";
+        }
+        if (r.check() && r.server().proto() == BackendConfig.Protocol.H2
+                && pool.config().healthCheck().type() == BackendConfig.HealthCheckConfig.Type.HTTP) {
+            // As in the config: the HTTP/1.1 check would mark a server that speaks only HTTP/2 down.
+            return "'check' on an h2 server: backend '" + pool.name() + "' has an http health check, which"
+                    + " speaks HTTP/1.1; add the server without 'check'.\n";
         }
         BackendServer added;
         try {
@@ -121,6 +128,7 @@ final class DynamicServerCommands {
             return Request.error("invalid port '" + portText + "'\n");
         }
         int weight = 1;
+        BackendConfig.Protocol proto = BackendConfig.Protocol.H1;
         AdminState state = AdminState.MAINT;
         boolean check = false;
         SendProxy sendProxy = null;
@@ -137,6 +145,17 @@ final class DynamicServerCommands {
                         return Request.error("weight of server " + name + " is not within 0 and 256 (" + w + ")..\n");
                     }
                 }
+                case "proto" -> {
+                    String p = i + 1 < args.size() ? args.get(++i) : "";
+                    if (p.equals("h2")) {
+                        proto = BackendConfig.Protocol.H2;
+                    } else if (p.equals("h1")) {
+                        proto = BackendConfig.Protocol.H1;
+                    } else {
+                        return Request.error("'proto' expects h1 or h2 (the HTTP versions stapled speaks to"
+                                + " servers), got '" + p + "'.\n");
+                    }
+                }
                 case "check" -> check = true;
                 case "enabled" -> state = AdminState.READY;
                 case "disabled" -> state = AdminState.MAINT;
@@ -149,7 +168,12 @@ final class DynamicServerCommands {
             }
         }
         String literal = Addresses.host(new java.net.InetSocketAddress(ip, port));
-        return new Request(new ServerConfig(name, new HostPort(literal, port), weight, sendProxy, null), state, check, null);
+        if (proto == BackendConfig.Protocol.H2 && sendProxy != null) {
+            return Request.error("'proto h2' cannot be combined with send-proxy yet (the h2 pool speaks cleartext"
+                    + " h2c without a PROXY header).\n");
+        }
+        return new Request(new ServerConfig(name, new HostPort(literal, port), weight, sendProxy, null, proto), state,
+                check, null);
     }
 
     private static String delete(Map<String, BackendPool> backends, List<String> args) {

@@ -29,6 +29,8 @@ final class BackendBinder {
     private static final Map<String, Balance> BALANCES =
             Choices.of("roundrobin", Balance.ROUNDROBIN, "leastconn", Balance.LEASTCONN, "source", Balance.SOURCE);
     private static final Map<String, SendProxy> SEND_PROXY = Choices.of("v1", SendProxy.V1, "v2", SendProxy.V2);
+    private static final Map<String, BackendConfig.Protocol> PROTOCOLS =
+            Choices.of("h1", BackendConfig.Protocol.H1, "h2", BackendConfig.Protocol.H2);
     private static final Map<String, HealthCheckConfig.Type> CHECK_TYPES =
             Choices.of("tcp", HealthCheckConfig.Type.TCP, "http", HealthCheckConfig.Type.HTTP);
 
@@ -60,9 +62,11 @@ final class BackendBinder {
         Balance balance = m.choice("balance", BALANCES, Balance.ROUNDROBIN);
         YamlValue tlsValue = m.get("tls");
         BackendTlsConfig defaultTls = tlsValue == null ? null : bindTls(tlsValue);
-        List<ServerConfig> servers = bindServers(m.required("servers"), defaultTls);
+        YamlValue serversValue = m.required("servers");
         YamlValue checkValue = m.get("health_check");
         HealthCheckConfig check = checkValue == null ? null : bindHealthCheck(checkValue);
+        List<ServerConfig> servers = bindServers(serversValue, defaultTls,
+                check != null && check.type() == HealthCheckConfig.Type.HTTP);
         Duration connectTimeout = m.duration("connect_timeout", DEFAULT_CONNECT_TIMEOUT);
         Duration serverTimeout = m.duration("server_timeout", DEFAULT_SERVER_TIMEOUT);
         int maxIdle = m.integer("max_idle_per_server", DEFAULT_MAX_IDLE_PER_SERVER, 0, 10_000);
@@ -72,7 +76,7 @@ final class BackendBinder {
                 idleTimeout);
     }
 
-    private static List<ServerConfig> bindServers(YamlValue value, BackendTlsConfig defaultTls) {
+    private static List<ServerConfig> bindServers(YamlValue value, BackendTlsConfig defaultTls, boolean httpCheck) {
         List<ServerConfig> servers = new ArrayList<>();
         if (value == null) {
             return servers;
@@ -93,8 +97,21 @@ final class BackendBinder {
             // A server's own tls replaces the backend's as a whole; tls: false makes one server plain.
             BackendTlsConfig tls = tlsValue == null ? defaultTls
                     : tlsValue.isScalar() && "false".equals(tlsValue.scalar("")) ? null : bindTls(tlsValue);
+            BackendConfig.Protocol proto = m.choice("proto", PROTOCOLS, BackendConfig.Protocol.H1);
+            if (proto == BackendConfig.Protocol.H2 && httpCheck) {
+                // The check is an HTTP/1.1 GET, which a server speaking only HTTP/2 (a gRPC server)
+                // answers by closing: it would be marked down while it works.
+                m.error("proto", "the backend's http health check speaks HTTP/1.1, which an h2 server may"
+                        + " not; use health_check type tcp for a backend with h2 servers");
+            }
+            if (proto == BackendConfig.Protocol.H2 && (tls != null || sendProxy != null)) {
+                // The h2 pool speaks cleartext h2c with no PROXY header yet: refused rather than sending
+                // in the clear what the config asked to encrypt.
+                m.error("proto", "proto h2 is cleartext h2c for now: it cannot be combined with "
+                        + (tls != null ? "tls" : "send_proxy") + " on the same server");
+            }
             m.finish();
-            servers.add(new ServerConfig(name, address, weight, sendProxy, tls));
+            servers.add(new ServerConfig(name, address, weight, sendProxy, tls, proto));
         }
         return servers;
     }

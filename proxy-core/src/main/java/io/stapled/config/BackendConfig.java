@@ -67,28 +67,43 @@ public record BackendConfig(
     public enum Balance { ROUNDROBIN, LEASTCONN, SOURCE }
 
     /**
-     * One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic), and
+     * One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic),
      * {@code sendProxy}: the PROXY protocol header each connection to it starts with, or null for none;
-     * {@code tls} for TLS to it (null: plain TCP).
+     * {@code tls} for TLS to it (null: plain TCP); and the HTTP version spoken to it ({@code proto},
+     * HTTP/1.1 unless told).
      */
     public record ServerConfig(String name, HostPort address, int weight, SendProxy sendProxy,
-                               BackendTlsConfig tls) {
-        /** A plain-TCP server without a PROXY header. */
+                               BackendTlsConfig tls, Protocol proto) {
+        public ServerConfig {
+            proto = proto == null ? Protocol.H1 : proto;
+        }
+
+        /** A plain-TCP HTTP/1.1 server without a PROXY header. */
         public ServerConfig(String name, HostPort address, int weight) {
-            this(name, address, weight, null, null);
+            this(name, address, weight, null, null, Protocol.H1);
         }
 
         public ServerConfig withSendProxy(SendProxy sendProxy) {
-            return new ServerConfig(name, address, weight, sendProxy, tls);
+            return new ServerConfig(name, address, weight, sendProxy, tls, proto);
         }
 
         public ServerConfig withTls(BackendTlsConfig tls) {
-            return new ServerConfig(name, address, weight, sendProxy, tls);
+            return new ServerConfig(name, address, weight, sendProxy, tls, proto);
+        }
+
+        public ServerConfig withProto(Protocol proto) {
+            return new ServerConfig(name, address, weight, sendProxy, tls, proto);
         }
     }
 
     /** {@code send_proxy}: HAProxy's {@code send-proxy} (v1, text) and {@code send-proxy-v2} (binary, with TLVs). */
     public enum SendProxy { V1, V2 }
+
+    /**
+     * What an HTTP frontend speaks to a server: HTTP/1.1, or HTTP/2 ({@code h2}: cleartext with prior
+     * knowledge, RFC 9113 section 3.3, on multiplexed connections). A TCP frontend relays bytes whatever it says.
+     */
+    public enum Protocol { H1, H2 }
 
     /**
      * Active health check.

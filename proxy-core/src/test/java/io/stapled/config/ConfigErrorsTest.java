@@ -93,7 +93,7 @@ class ConfigErrorsTest {
         List<String> errors = errors(BASE.replace("      - { name: s1, address: 127.0.0.1:8080 }",
                 "      - { name: s1, address: 127.0.0.1:8080, colour: blue }"));
         assertEquals(List.of("stapled.yaml:10 backends[0].servers[0].colour: unknown key \"colour\" "
-                + "(known keys here: name, address, weight, send_proxy, tls)"), errors);
+                + "(known keys here: name, address, weight, send_proxy, tls, proto)"), errors);
     }
 
     @Test
@@ -404,6 +404,31 @@ class ConfigErrorsTest {
                 + "CAs the server's certificate must chain to (or verify: none, which accepts any certificate)"),
                 errors(BASE.replace("      - { name: s1, address: 127.0.0.1:8080 }",
                         "      - name: s1\n        address: 127.0.0.1:8080\n        tls: { sni: app.internal }")));
+    }
+
+    @Test
+    void anH2ServerCannotHaveTlsOrSendProxyYet() {
+        assertErrors(BASE.replace("address: 127.0.0.1:8080 }", "address: 127.0.0.1:8080, proto: h2, send_proxy: v2 }"),
+                "stapled.yaml:10 backends[0].servers[0].proto: proto h2 is cleartext h2c for now: it cannot be "
+                        + "combined with send_proxy on the same server");
+        assertErrors(BASE.replace("address: 127.0.0.1:8080 }",
+                        "address: 127.0.0.1:8080, proto: h2, tls: { verify: none } }"),
+                "stapled.yaml:10 backends[0].servers[0].proto: proto h2 is cleartext h2c for now: it cannot be "
+                        + "combined with tls on the same server");
+    }
+
+    @Test
+    void serverProtoIsH1OrH2AndH2ServersCannotHaveAnHttpHealthCheck() {
+        assertErrors(BASE.replace("address: 127.0.0.1:8080 }", "address: 127.0.0.1:8080, proto: h3 }") + """
+                  - name: grpc
+                    servers:
+                      - { name: g1, address: 127.0.0.1:50051, proto: h2 }
+                      - { name: g2, address: 127.0.0.1:50052 }
+                    health_check: { type: http, path: /healthz }
+                """,
+                "stapled.yaml:10 backends[0].servers[0].proto: expected one of h1, h2, got \"h3\"",
+                "stapled.yaml:13 backends[1].servers[0].proto: the backend's http health check speaks HTTP/1.1, "
+                        + "which an h2 server may not; use health_check type tcp for a backend with h2 servers");
     }
 
     @Test

@@ -260,6 +260,20 @@ class ConfigValuesTest {
     }
 
     @Test
+    void serverProtoIsH1UnlessToldH2() {
+        TestPki.bundle(dir.resolve("site.pem"));
+        StapledConfig config = ConfigLoader.parse(ConfigErrorsTest.BASE.replace(
+                "      - { name: s1, address: 127.0.0.1:8080 }",
+                "      - { name: s1, address: 127.0.0.1:8080 }\n"
+                        + "      - { name: s2, address: 127.0.0.1:8081, proto: h2 }\n"
+                        + "      - { name: s3, address: 127.0.0.1:8082, proto: H1 }"), dir.resolve("stapled.yaml"));
+        assertEquals(List.of(new ServerConfig("s1", new HostPort("127.0.0.1", 8080), 1, null, null, BackendConfig.Protocol.H1),
+                new ServerConfig("s2", new HostPort("127.0.0.1", 8081), 1, null, null, BackendConfig.Protocol.H2),
+                new ServerConfig("s3", new HostPort("127.0.0.1", 8082), 1, null, null, BackendConfig.Protocol.H1)),
+                config.backend("app").servers());
+    }
+
+    @Test
     void anchorsAndAliasesShareSettings() {
         TestPki.bundle(dir.resolve("site.pem"));
         StapledConfig config = ConfigLoader.parse("""

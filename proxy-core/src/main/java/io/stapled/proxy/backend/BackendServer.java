@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import io.stapled.config.BackendConfig;
 import io.stapled.config.BackendConfig.SendProxy;
 import io.stapled.config.BackendConfig.ServerConfig;
 import io.stapled.tls.BackendTlsContext;
@@ -49,6 +50,7 @@ public final class BackendServer {
     private final String name;
     private final int initialWeight;
     private final SendProxy sendProxy;
+    private final BackendConfig.Protocol proto;
     private volatile InetSocketAddress address;
     private volatile boolean removed;
     private volatile int weight;
@@ -86,11 +88,17 @@ public final class BackendServer {
         this.initialWeight = config.weight();
         this.weight = config.weight();
         this.sendProxy = config.sendProxy();
+        this.proto = config.proto();
     }
 
     /** The PROXY protocol header each connection to this server starts with ({@code send_proxy}), or null. */
     public SendProxy sendProxy() {
         return sendProxy;
+    }
+
+    /** The HTTP version an HTTP frontend speaks to the server (fixed for the server's life). */
+    public BackendConfig.Protocol proto() {
+        return proto;
     }
 
     /** The server's id in its backend; ids of deleted servers are given to later added ones. */

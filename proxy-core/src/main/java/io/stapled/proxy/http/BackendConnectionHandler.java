@@ -13,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 final class BackendConnectionHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "stapled-backend";
 
+    /** Null on an HTTP/2 stream, whose frames say where the response ends. */
     private final BackendResponseDecoder decoder;
     private BackendListener listener;
 
@@ -23,7 +24,9 @@ final class BackendConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Hands the connection to an exchange about to send its request ({@code head}: a HEAD request). */
     void attach(BackendListener listener, boolean head) {
         this.listener = listener;
-        decoder.expectResponse(head);
+        if (decoder != null) {
+            decoder.expectResponse(head);
+        }
     }
 
     void detach() {

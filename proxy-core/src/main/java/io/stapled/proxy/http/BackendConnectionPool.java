@@ -21,6 +21,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
@@ -69,10 +70,13 @@ final class BackendConnectionPool implements BackendConnections {
 
     private final BackendConfig config;
     private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
+    /** The servers with {@code proto: h2}: one stream per exchange on multiplexed connections. */
+    private final Http2BackendPool http2;
     private volatile boolean closed;
 
     BackendConnectionPool(BackendConfig config) {
         this.config = config;
+        this.http2 = new Http2BackendPool(config);
     }
 
     /**
@@ -81,6 +85,9 @@ final class BackendConnectionPool implements BackendConnections {
      */
     @Override
     public Future<Channel> acquire(BackendServer server, Channel client) {
+        if (server.proto() == BackendConfig.Protocol.H2) {
+            return http2.acquire(server, client);
+        }
         EventLoop loop = client.eventLoop();
         return pools.computeIfAbsent(loop, l -> new LoopPool(l)).acquire(server, client);
     }
@@ -88,6 +95,10 @@ final class BackendConnectionPool implements BackendConnections {
     /** Returns a connection whose exchange finished cleanly; it is kept idle or closed. On its event loop. */
     @Override
     public void release(BackendServer server, Channel channel) {
+        if (channel instanceof Http2StreamChannel) {
+            channel.close(); // a stream is used once; its connection stays with the HTTP/2 pool
+            return;
+        }
         BackendResponseDecoder decoder = channel.pipeline().get(BackendResponseDecoder.class);
         if (decoder == null) {
             channel.close();
@@ -124,6 +135,7 @@ final class BackendConnectionPool implements BackendConnections {
     @Override
     public void close() {
         closed = true;
+        http2.close();
         for (LoopPool pool : pools.values()) {
             try {
                 pool.loop.execute(pool::closeAll);
@@ -136,7 +148,7 @@ final class BackendConnectionPool implements BackendConnections {
     /** Idle connections across all loops, for tests and stats; reads racy sizes. */
     @Override
     public int idleCount() {
-        int n = 0;
+        int n = http2.idleCount();
         for (LoopPool pool : pools.values()) {
             n += pool.idleCount;
         }

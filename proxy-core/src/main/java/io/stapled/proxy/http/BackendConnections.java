@@ -12,7 +12,10 @@ import io.stapled.proxy.backend.BackendServer;
  */
 interface BackendConnections {
 
-    /** A connection to {@code server} on {@code client}'s event loop. Called on that event loop. */
+    /**
+     * A connection to {@code server} on {@code client}'s event loop, or for a {@code proto: h2} server
+     * a stream of a shared connection (a channel all the same). Called on that event loop.
+     */
     Future<Channel> acquire(BackendServer server, Channel client);
 
     /** Returns a connection whose exchange finished cleanly; it is kept idle or closed. On its event loop. */

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -22,6 +23,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
+import io.stapled.config.BackendConfig;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.LazyDeadline;
 import io.stapled.proxy.route.ConnectionFacts;
@@ -70,6 +72,8 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
     /** The client spoke HTTP/1.0; the request itself is rewritten to 1.1 for the backend. */
     private boolean http10Client;
     private boolean upgradeRequested;
+    /** The client sent {@code te: trailers}: hop-by-hop, but an HTTP/2 server (gRPC) is told it too. */
+    private boolean teTrailers;
     private boolean keepAlive;
     private boolean requestDone;
     private boolean requestHasBody;
@@ -120,6 +124,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         http10Client = request.protocolVersion() == HttpVersion.HTTP_1_0;
         keepAlive = HttpUtil.isKeepAlive(request) && !client.draining();
         upgradeRequested = HopByHopHeaders.isUpgrade(request.headers());
+        teTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         // Routes see the request as the client sent it, before the hop-by-hop and forwarding rewrite.
         RouteTable.Outcome<Upstream> route = frontend.routes().select(this);
         if (route.backend() == null) {
@@ -132,7 +137,8 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         if (client.address() != null) {
             frontend.forwardedHeaders().apply(request.headers(), client.address());
         }
-        // The backend side always speaks HTTP/1.1 and keeps its connection alive.
+        // The backend side speaks HTTP/1.1 and keeps its connection alive (to an h2 server, the
+        // stream's codec turns the same messages into frames).
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         connectBackend();
     }
@@ -228,6 +234,12 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         serverCounted = true;
         backendReused = Boolean.TRUE.equals(ch.attr(BackendConnectionPool.REUSED).get());
         ch.pipeline().get(BackendConnectionHandler.class).attach(this, headRequest);
+        if (teTrailers && picked.proto() == BackendConfig.Protocol.H2) {
+            // RFC 9113 section 8.2.2 lets it through HTTP/2; a replay may go to an HTTP/1.1 server.
+            request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        } else {
+            request.headers().remove(HttpHeaderNames.TE);
+        }
         ch.write(request);
         backendWritePending = true;
         if (requestDone) {
@@ -375,6 +387,10 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         backendReusable = backendKeepAlive && !upgradeRequested && ResponseFraming.isDelimited(response, bodyless);
         keepAlive = ResponseFraming.frameForClient(response, bodyless, http10Client, keepAlive && !client.draining());
         client.writeHead(response, headRequest);
+        if (response instanceof LastHttpContent) {
+            // An HTTP/2 server's response that ended on its HEADERS frame (a gRPC error, a 204).
+            responseEnded();
+        }
     }
 
     private void switchProtocols(HttpResponse response) {
@@ -437,14 +453,18 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         responseBytes += content.content().readableBytes();
         client.writeContent(content);
         if (last) {
-            if (!requestDone) {
-                // The server answered before reading the whole request: what the client still sends
-                // cannot be matched to anything, so neither connection can be reused.
-                keepAlive = false;
-                backendReusable = false;
-            }
-            finish();
+            responseEnded();
         }
+    }
+
+    private void responseEnded() {
+        if (!requestDone) {
+            // The server answered before reading the whole request: what the client still sends
+            // cannot be matched to anything, so neither connection can be reused.
+            keepAlive = false;
+            backendReusable = false;
+        }
+        finish();
     }
 
     @Override

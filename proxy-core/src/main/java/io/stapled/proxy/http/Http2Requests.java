@@ -118,9 +118,8 @@ final class Http2Requests {
                 cookies.append(e.getValue());
                 continue;
             }
-            if (AsciiString.contentEquals(name, HttpHeaderNames.TE)) {
-                continue; // only "trailers" is allowed here, and it is hop-by-hop
-            }
+            // te (only "trailers" gets this far) stays for the exchange: it removes it as hop-by-hop
+            // for an HTTP/1.1 server and sends it on to an HTTP/2 one (gRPC).
             out.add(name, e.getValue());
         }
         if (cookies != null) {
@@ -213,7 +212,7 @@ final class Http2Requests {
     }
 
     /** No NUL, CR or LF anywhere, no whitespace at either end (RFC 9113 section 8.2.1). */
-    private static boolean validValue(CharSequence value) {
+    static boolean validValue(CharSequence value) {
         int n = value.length();
         if (n > 0 && (isSpace(value.charAt(0)) || isSpace(value.charAt(n - 1)))) {
             return false;
