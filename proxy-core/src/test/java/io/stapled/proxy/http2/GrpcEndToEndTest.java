@@ -59,7 +59,8 @@ import io.stapled.testkit.pki.IssuedCertificate;
 
 /**
  * gRPC end to end through stapled: grpc-java's client over TLS (ALPN h2, trusting the test root) to
- * stapled, and stapled over cleartext HTTP/2 ({@code proto: h2}) to grpc-java's server on loopback.
+ * stapled, and stapled over cleartext HTTP/2 ({@code proto: h2}) to grpc-java's server on loopback, or
+ * over TLS ({@code proto: h2} with {@code tls:}) to another one with a certificate of a test CA.
  * The calls are the test service grpc-testing-proto ships ({@code SimpleService}): a unary call, one that
  * fails with a status, and a bidirectional stream whose messages go back and forth one at a time.
  */

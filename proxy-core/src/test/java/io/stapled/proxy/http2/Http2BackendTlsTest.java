@@ -85,6 +85,7 @@ class Http2BackendTlsTest {
               - name: h2
                 tls: { ca_file: backend-ca.pem, sni: h2.internal }
                 servers: [ { name: t1, address: 127.0.0.1:${port:h2}, proto: h2 } ]
+                health_check: { type: tcp, interval: 100ms, timeout: 1s, rise: 1, fall: 1 }
               - name: fresh
                 # No idle connection kept: every exchange opens a new TLS connection, which resumes.
                 max_idle_per_server: 0
@@ -191,6 +192,15 @@ class Http2BackendTlsTest {
             assertTrue(log.contains("backend noalpn server n1", "selected ALPN none"), log.toString());
         }
         assertEquals(List.of(), H11_ALPN.received());
+    }
+
+    /** The tcp check of an h2 server over TLS is a connect plus a handshake (offering ALPN h2). */
+    @Test
+    void aTcpHealthCheckHandshakesWithTheH2Server() {
+        io.stapled.proxy.backend.BackendServer t1 = STAPLED.server().backends().get("h2").server("t1");
+        Poll.until(Duration.ofSeconds(10), "t1 L6OK", () -> t1.lastCheck() != null
+                && t1.lastCheck().status() == io.stapled.proxy.backend.CheckStatus.L6OK);
+        assertTrue(t1.isHealthy());
     }
 
     @Test
