@@ -169,8 +169,8 @@ final class DynamicServerCommands {
         }
         String literal = Addresses.host(new java.net.InetSocketAddress(ip, port));
         if (proto == BackendConfig.Protocol.H2 && sendProxy != null) {
-            return Request.error("'proto h2' cannot be combined with send-proxy yet (the h2 pool speaks cleartext"
-                    + " h2c without a PROXY header).\n");
+            return Request.error("'proto h2' cannot be combined with send-proxy: an h2 connection is shared by"
+                    + " the streams of many clients, and a PROXY header names only one.\n");
         }
         return new Request(new ServerConfig(name, new HostPort(literal, port), weight, sendProxy, null, proto), state,
                 check, null);

@@ -76,6 +76,8 @@ final class BackendBinder {
                 idleTimeout);
     }
 
+    private static final String H2_ALPN = "h2";
+
     private static List<ServerConfig> bindServers(YamlValue value, BackendTlsConfig defaultTls, boolean httpCheck) {
         List<ServerConfig> servers = new ArrayList<>();
         if (value == null) {
@@ -104,11 +106,21 @@ final class BackendBinder {
                 m.error("proto", "the backend's http health check speaks HTTP/1.1, which an h2 server may"
                         + " not; use health_check type tcp for a backend with h2 servers");
             }
-            if (proto == BackendConfig.Protocol.H2 && (tls != null || sendProxy != null)) {
-                // The h2 pool speaks cleartext h2c with no PROXY header yet: refused rather than sending
-                // in the clear what the config asked to encrypt.
-                m.error("proto", "proto h2 is cleartext h2c for now: it cannot be combined with "
-                        + (tls != null ? "tls" : "send_proxy") + " on the same server");
+            if (proto == BackendConfig.Protocol.H2 && tls != null) {
+                // The connection speaks HTTP/2 only, so ALPN offers h2 only: a server that picks nothing
+                // or http/1.1 is a failed connect rather than a preface sent to an HTTP/1.1 server.
+                if (tls.alpn().isEmpty()) {
+                    tls = tls.withAlpn(List.of(H2_ALPN));
+                } else if (!tls.alpn().equals(List.of(H2_ALPN))) {
+                    m.error("proto", "proto h2 over tls offers ALPN h2 only: leave tls.alpn out or set it to [h2], got "
+                            + tls.alpn());
+                }
+            }
+            if (proto == BackendConfig.Protocol.H2 && sendProxy != null) {
+                // A PROXY header describes one client, and an h2 connection carries the streams of many:
+                // refused rather than telling the server every stream came from the first client.
+                m.error("proto", "proto h2 cannot be combined with send_proxy: an h2 connection is shared by the"
+                        + " streams of many clients, and a PROXY header names only one");
             }
             m.finish();
             servers.add(new ServerConfig(name, address, weight, sendProxy, tls, proto));

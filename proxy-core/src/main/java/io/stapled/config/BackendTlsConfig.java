@@ -20,4 +20,8 @@ public record BackendTlsConfig(boolean verify, Path caFile, String sni, List<Str
     public BackendTlsConfig {
         alpn = List.copyOf(alpn);
     }
+
+    public BackendTlsConfig withAlpn(List<String> protocols) {
+        return new BackendTlsConfig(verify, caFile, sni, protocols, clientCertificate, clientKey);
+    }
 }

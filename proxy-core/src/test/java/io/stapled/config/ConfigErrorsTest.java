@@ -407,14 +407,25 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void anH2ServerCannotHaveTlsOrSendProxyYet() {
+    void anH2ServerCannotHaveSendProxyAndOverTlsOffersAlpnH2Only() {
         assertErrors(BASE.replace("address: 127.0.0.1:8080 }", "address: 127.0.0.1:8080, proto: h2, send_proxy: v2 }"),
-                "stapled.yaml:10 backends[0].servers[0].proto: proto h2 is cleartext h2c for now: it cannot be "
-                        + "combined with send_proxy on the same server");
+                "stapled.yaml:10 backends[0].servers[0].proto: proto h2 cannot be combined with send_proxy: an h2 "
+                        + "connection is shared by the streams of many clients, and a PROXY header names only one");
         assertErrors(BASE.replace("address: 127.0.0.1:8080 }",
-                        "address: 127.0.0.1:8080, proto: h2, tls: { verify: none } }"),
-                "stapled.yaml:10 backends[0].servers[0].proto: proto h2 is cleartext h2c for now: it cannot be "
-                        + "combined with tls on the same server");
+                        "address: 127.0.0.1:8080, proto: h2, tls: { verify: none, alpn: [h2, http/1.1] } }"),
+                "stapled.yaml:10 backends[0].servers[0].proto: proto h2 over tls offers ALPN h2 only: leave "
+                        + "tls.alpn out or set it to [h2], got [h2, http/1.1]");
+        // Without alpn (here inherited from the backend's tls), proto h2 makes it h2; h1 servers keep none.
+        String yaml = BASE.replace("      - { name: s1, address: 127.0.0.1:8080 }",
+                "      - { name: s1, address: 127.0.0.1:8080, proto: h2 }\n"
+                        + "      - { name: s2, address: 127.0.0.1:8081, proto: h2, tls: { verify: none, alpn: [h2] } }\n"
+                        + "      - { name: s3, address: 127.0.0.1:8082 }\n"
+                        + "    tls: { verify: none }");
+        List<BackendConfig.ServerConfig> servers = ConfigLoader.load(TestPki.write(dir.resolve("stapled.yaml"), yaml))
+                .backends().get(0).servers();
+        assertEquals(List.of("h2"), servers.get(0).tls().alpn());
+        assertEquals(List.of("h2"), servers.get(1).tls().alpn());
+        assertEquals(List.of(), servers.get(2).tls().alpn());
     }
 
     @Test

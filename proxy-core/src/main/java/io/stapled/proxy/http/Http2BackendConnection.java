@@ -14,12 +14,18 @@ import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.text.OneLine;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One multiplexed HTTP/2 connection to a server, the last handler of its pipeline (after Netty's
@@ -40,6 +46,7 @@ final class Http2BackendConnection extends ChannelInboundHandlerAdapter {
      * client never holds the window the others need. Also the number assumed while connecting.
      */
     static final int MAX_STREAMS = 100;
+    private static final Logger LOG = LoggerFactory.getLogger(Http2BackendConnection.class);
 
     private final Http2BackendPool.LoopConnections owner;
     private final BackendServer server;
@@ -82,6 +89,10 @@ final class Http2BackendConnection extends ChannelInboundHandlerAdapter {
 
     BackendServer server() {
         return server;
+    }
+
+    InetSocketAddress target() {
+        return target;
     }
 
     /** Whether the connection takes another stream now: not while connecting, going away or closed. */
@@ -247,6 +258,32 @@ final class Http2BackendConnection extends ChannelInboundHandlerAdapter {
         if (open == 0) {
             becameIdle();
         }
+    }
+
+    /**
+     * Over TLS: a failed handshake, or one that selected no ALPN protocol or another than h2 (the
+     * server speaks HTTP/1.1 there), is a failed connect, logged as for HTTP/1.1 servers because it is
+     * a certificate or configuration problem rather than a busy server.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            if (!done.isSuccess()) {
+                LOG.warn("backend {} server {}: TLS handshake failed: {}", owner.backendName(), server,
+                        OneLine.oneLine(done.cause()));
+                fail(done.cause());
+            } else {
+                String selected = ctx.pipeline().get(SslHandler.class).applicationProtocol();
+                if (!"h2".equals(selected)) {
+                    LOG.warn("backend {} server {}: proto h2 over TLS, but the server selected ALPN {}: the"
+                                    + " connection is closed", owner.backendName(), server,
+                            selected == null ? "none" : selected);
+                    fail(new javax.net.ssl.SSLHandshakeException("the server selected ALPN "
+                            + (selected == null ? "none" : selected) + ", not h2"));
+                }
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -93,12 +93,18 @@ final class Http2BackendPool {
     }
 
     /**
-     * The pipeline of a new connection. TLS to an h2 server goes first here: an {@code SslHandler}
-     * offering ALPN {@code h2} only; the wait for the server's SETTINGS then covers its handshake (a
-     * server that selects another protocol never sends them), and the streams' {@code :scheme} follows
-     * from the handler's presence ({@link Http2BackendStreamCodec}).
+     * The pipeline of a new connection. TLS to an h2 server goes first: an {@code SslHandler} offering
+     * ALPN {@code h2} only, whose handshake the preface waits behind; the connection is handed out once
+     * the handshake selected h2 and the server's SETTINGS came ({@link Http2BackendConnection}), and the
+     * streams' {@code :scheme} follows from the handler's presence ({@link Http2BackendStreamCodec}).
      */
     private void initConnection(Channel ch, Http2BackendConnection connection) {
+        BackendServer server = connection.server();
+        if (server.tls() != null) {
+            // The binder made this context offer ALPN h2 only; the connection checks what was selected.
+            ch.pipeline().addLast(BackendConnectionPool.TLS, server.tls().newHandler(ch.alloc(),
+                    connection.target(), config.connectTimeout().toMillis()));
+        }
         Http2Settings settings = Http2Settings.defaultSettings()
                 .pushEnabled(false)
                 .initialWindowSize(STREAM_WINDOW)
@@ -129,6 +135,10 @@ final class Http2BackendPool {
 
         boolean isClosed() {
             return closed;
+        }
+
+        String backendName() {
+            return config.name();
         }
 
         long connectTimeoutNanos() {

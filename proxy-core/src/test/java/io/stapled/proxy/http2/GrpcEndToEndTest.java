@@ -37,6 +37,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -51,11 +53,14 @@ import io.grpc.testing.protobuf.SimpleResponse;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 
 import io.stapled.testing.StapledServerExtension;
+import io.stapled.testkit.TestPki;
+import io.stapled.testkit.pki.CertificateBuilder;
 import io.stapled.testkit.pki.IssuedCertificate;
 
 /**
  * gRPC end to end through stapled: grpc-java's client over TLS (ALPN h2, trusting the test root) to
- * stapled, and stapled over cleartext HTTP/2 ({@code proto: h2}) to grpc-java's server on loopback.
+ * stapled, and stapled over cleartext HTTP/2 ({@code proto: h2}) to grpc-java's server on loopback, or
+ * over TLS ({@code proto: h2} with {@code tls:}) to another one with a certificate of a test CA.
  * The calls are the test service grpc-testing-proto ships ({@code SimpleService}): a unary call, one that
  * fails with a status, and a bidirectional stream whose messages go back and forth one at a time.
  */
@@ -71,6 +76,10 @@ class GrpcEndToEndTest {
     private static final Logger SERVER_LOGGER = Logger.getLogger(NettyServerBuilder.class.getPackageName() + ".NettyServerHandler");
     static Server grpcServer;
 
+    private static final IssuedCertificate GRPC_CA = CertificateBuilder.subject("CN=grpc backend ca").ca().build();
+    private static final IssuedCertificate GRPC_CERT = CertificateBuilder.subject("CN=grpc.internal")
+            .issuer(GRPC_CA).dnsNames("grpc.internal").build();
+
     @RegisterExtension
     static final StapledServerExtension STAPLED = StapledServerExtension.fromYaml("""
             frontends:
@@ -79,11 +88,52 @@ class GrpcEndToEndTest {
                 backend: grpc
                 certificates:
                   - crt: ${cert:grpc.test}
+              - name: grpctls
+                bind: 127.0.0.1:0
+                backend: grpctls
+                certificates:
+                  - crt: ${cert:grpc.test}
             backends:
               - name: grpc
                 servers:
                   - { name: g1, address: 127.0.0.1:${port:grpc}, proto: h2 }
-            """).port("grpc", () -> startGrpcServer().getPort());
+              - name: grpctls
+                servers:
+                  - name: g1
+                    address: 127.0.0.1:${port:grpctls}
+                    proto: h2
+                    tls: { ca_file: grpc-ca.pem, sni: grpc.internal }
+            """).port("grpc", () -> startGrpcServer().getPort())
+            .port("grpctls", () -> startTlsGrpcServer().getPort())
+            .beforeServer(x -> TestPki.write(x.dir().resolve("grpc-ca.pem"), GRPC_CA.certificatePem()));
+
+    static Server tlsGrpcServer;
+    /** Whether each call the TLS server took came over TLS (it had an SSL session). */
+    static final List<Boolean> TLS_CALLS = new CopyOnWriteArrayList<>();
+
+    /** The same service behind grpc-java's own server TLS, with a certificate of the test PKI. */
+    private static Server startTlsGrpcServer() {
+        if (tlsGrpcServer == null) {
+            try {
+                ServerCredentials credentials = TlsServerCredentials.create(
+                        new ByteArrayInputStream(GRPC_CERT.chainPem().getBytes(StandardCharsets.US_ASCII)),
+                        new ByteArrayInputStream(GRPC_CERT.privateKeyPem().getBytes(StandardCharsets.US_ASCII)));
+                tlsGrpcServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), credentials)
+                        .addService(ServerInterceptors.intercept(new EchoService(), new AddTrailer(), new ServerInterceptor() {
+                            @Override
+                            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                                               ServerCallHandler<Q, R> next) {
+                                TLS_CALLS.add(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION) != null);
+                                return next.startCall(call, headers);
+                            }
+                        }))
+                        .build().start();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return tlsGrpcServer;
+    }
 
     private static Server startGrpcServer() {
         if (grpcServer == null) {
@@ -135,6 +185,9 @@ class GrpcEndToEndTest {
         }
         if (grpcServer != null) {
             grpcServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (tlsGrpcServer != null) {
+            tlsGrpcServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
@@ -249,6 +302,57 @@ class GrpcEndToEndTest {
         assertEquals(Status.Code.ABORTED, status.getCode(), status.toString());
         assertEquals("aborted at fail", status.getDescription());
         assertTrue(answers.isEmpty());
+    }
+
+    /**
+     * The same calls to a gRPC server behind TLS ({@code proto: h2} with {@code tls:}): stapled verifies
+     * its certificate against the test CA, offers ALPN h2, and the calls keep their trailers and status.
+     */
+    @Test
+    void callsReachAGrpcServerOverTls() throws Exception {
+        byte[] root = IssuedCertificate.pem(STAPLED.root()).getBytes(StandardCharsets.US_ASCII);
+        ManagedChannel tls = Grpc.newChannelBuilderForAddress("127.0.0.1", STAPLED.port("grpctls"),
+                        TlsChannelCredentials.newBuilder().trustManager(new ByteArrayInputStream(root)).build())
+                .overrideAuthority("grpc.test")
+                .build();
+        try {
+            SimpleResponse r = SimpleServiceGrpc.newBlockingStub(tls).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .unaryRpc(SimpleRequest.newBuilder().setRequestMessage("over tls").build());
+            assertEquals("echo: over tls", r.getResponseMessage());
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+                    SimpleServiceGrpc.newBlockingStub(tls).withDeadlineAfter(10, TimeUnit.SECONDS)
+                            .unaryRpc(SimpleRequest.newBuilder().setRequestMessage("fail").build()));
+            assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.toString());
+            BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+            CompletableFuture<Status> done = new CompletableFuture<>();
+            StreamObserver<SimpleRequest> requests = SimpleServiceGrpc.newStub(tls)
+                    .withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .bidiStreamingRpc(new StreamObserver<>() {
+                        @Override
+                        public void onNext(SimpleResponse value) {
+                            answers.add(value.getResponseMessage());
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            done.complete(Status.fromThrowable(t));
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.complete(Status.OK);
+                        }
+                    });
+            for (int i = 0; i < 3; i++) {
+                requests.onNext(SimpleRequest.newBuilder().setRequestMessage("t" + i).build());
+                assertEquals("echo: t" + i, answers.poll(10, TimeUnit.SECONDS));
+            }
+            requests.onCompleted();
+            assertEquals(Status.Code.OK, done.get(10, TimeUnit.SECONDS).getCode());
+            assertEquals(List.of(true, true, true), TLS_CALLS, "each call reached the server over TLS");
+        } finally {
+            tls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     /** Echoes; {@code fail} fails the call (NOT_FOUND unary, ABORTED in a stream). */

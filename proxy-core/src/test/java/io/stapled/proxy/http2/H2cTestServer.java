@@ -33,6 +33,10 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -76,8 +80,21 @@ final class H2cTestServer implements AutoCloseable {
     private final AtomicInteger stalled = new AtomicInteger();
     private final List<Runnable> stalledAnswers = new CopyOnWriteArrayList<>();
 
+    /** SNI names of the TLS handshakes ("" for none), and the ALPN protocols they selected ("" for none). */
+    private final List<String> serverNames = new CopyOnWriteArrayList<>();
+    private final List<String> selectedAlpn = new CopyOnWriteArrayList<>();
+    private final AtomicInteger resumed = new AtomicInteger();
+
     /** A server allowing {@code maxConcurrentStreams} streams per connection. */
     H2cTestServer(long maxConcurrentStreams) {
+        this(maxConcurrentStreams, null);
+    }
+
+    /**
+     * As {@link #H2cTestServer(long)}, over TLS with {@code tls} when it is not null (h2 rather than
+     * h2c: the context should offer ALPN h2), recording each handshake's SNI and selected ALPN.
+     */
+    H2cTestServer(long maxConcurrentStreams, SslContext tls) {
         server = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -90,22 +107,63 @@ final class H2cTestServer implements AutoCloseable {
                             closed.add(ch.id().asShortText());
                             open.decrementAndGet();
                         });
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
-                                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxConcurrentStreams))
-                                .build());
-                        ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                            @Override
-                            protected void initChannel(Http2StreamChannel stream) {
-                                stream.pipeline().addLast(new StreamHandler());
-                            }
-                        }));
+                        if (tls != null) {
+                            ch.pipeline().addLast(new SniHandler(name -> {
+                                serverNames.add(name == null ? "" : name);
+                                return tls;
+                            }));
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                    if (evt instanceof SslHandshakeCompletionEvent e && e.isSuccess()) {
+                                        String p = ctx.pipeline().get(SslHandler.class).applicationProtocol();
+                                        selectedAlpn.add(p == null ? "" : p);
+                                        // Only now: the server's SETTINGS written before the SniHandler has
+                                        // become an SslHandler would go out in the clear.
+                                        addHttp2(ctx.channel(), maxConcurrentStreams);
+                                        if (io.stapled.tls.TlsAttributes.sessionReused(
+                                                ctx.pipeline().get(SslHandler.class).engine())) {
+                                            resumed.incrementAndGet();
+                                        }
+                                    }
+                                    ctx.fireUserEventTriggered(evt);
+                                }
+                            });
+                        } else {
+                            addHttp2(ch, maxConcurrentStreams);
+                        }
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
     }
 
+    private void addHttp2(Channel ch, long maxConcurrentStreams) {
+        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxConcurrentStreams))
+                .build());
+        ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast(new StreamHandler());
+            }
+        }));
+    }
+
     int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    List<String> serverNames() {
+        return serverNames;
+    }
+
+    List<String> selectedAlpn() {
+        return selectedAlpn;
+    }
+
+    /** TLS handshakes that resumed a session. */
+    int resumed() {
+        return resumed.get();
     }
 
     /** Connections accepted since the start. */

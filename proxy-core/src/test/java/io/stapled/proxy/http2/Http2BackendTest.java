@@ -250,6 +250,9 @@ class Http2BackendTest {
         assertEquals("'check' on an h2 server: backend 'dyn' has an http health check, which speaks HTTP/1.1;"
                 + " add the server without 'check'.\n\n",
                 cli("add server dyn/d3 127.0.0.1:" + BACKEND.port() + " proto h2 check\n"));
+        assertEquals("'proto h2' cannot be combined with send-proxy: an h2 connection is shared by the streams of"
+                        + " many clients, and a PROXY header names only one.\n\n",
+                cli("add server dyn/d4 127.0.0.1:" + BACKEND.port() + " proto h2 send-proxy-v2\n"));
         assertEquals("New server registered.\n\n",
                 cli("add server dyn/d1 127.0.0.1:" + BACKEND.port() + " proto h2 enabled\n"));
         try (H2FrameClient c = H2FrameClient.connect(STAPLED.port("dyn"), "e.test")) {
