@@ -27,8 +27,10 @@ final class RouteBinder {
     private static final Map<String, Integer> REDIRECT_CODES = Choices.of("301", 301, "302", 302, "303", 303,
             "307", 307, "308", 308);
     /** The conditions a TCP frontend can test: nothing of HTTP is known there. */
-    private static final List<String> TCP_CONDITIONS = List.of("sni", "sni_regex", "source", "tls_version");
-    private static final List<String> TLS_CONDITIONS = List.of("sni", "sni_regex", "tls_version");
+    private static final List<String> TCP_CONDITIONS = List.of("sni", "sni_regex", "source", "tls_version",
+            "client_verified", "client_subject", "client_subject_regex");
+    private static final List<String> TLS_CONDITIONS = List.of("sni", "sni_regex", "tls_version", "client_verified",
+            "client_subject", "client_subject_regex");
 
     private final List<FrontendBinder.BackendReference> references;
 
@@ -106,7 +108,8 @@ final class RouteBinder {
         }
         List<RouteCondition> conditions = new ArrayList<>();
         for (String key : mode == Mode.TCP ? TCP_CONDITIONS : List.of("host", "host_regex", "path", "path_prefix",
-                "path_regex", "method", "header", "query", "source", "sni", "sni_regex", "tls_version")) {
+                "path_regex", "method", "header", "query", "source", "sni", "sni_regex", "tls_version", "client_verified",
+                "client_subject", "client_subject_regex")) {
             YamlValue v = m.get(key);
             if (v == null) {
                 continue;
@@ -128,10 +131,6 @@ final class RouteBinder {
                             + String.join(", ", TCP_CONDITIONS));
                 }
             }
-        }
-        if (m.get("client_verified") != null) {
-            m.error("client_verified", "client certificates are not verified by this build yet "
-                    + "(client_auth comes with mTLS); a route cannot test them");
         }
         YamlValue backend = m.get("backend");
         YamlValue redirect = mode == Mode.HTTP ? m.get("redirect") : null;
@@ -232,6 +231,24 @@ final class RouteBinder {
                     }
                 }
                 yield versions.isEmpty() ? null : new RouteCondition.TlsVersion(versions);
+            }
+            case "client_verified" -> {
+                Boolean verified = v.bool();
+                yield verified == null ? null : new RouteCondition.ClientVerified(verified);
+            }
+            case "client_subject" -> {
+                List<String> subjects = new ArrayList<>();
+                for (YamlValue item : oneOrList(v, "a subject DN or a list like [\"CN=alice,O=Example\"]")) {
+                    String s = item.string();
+                    if (s != null) {
+                        subjects.add(s);
+                    }
+                }
+                yield subjects.isEmpty() ? null : new RouteCondition.ClientSubject(subjects);
+            }
+            case "client_subject_regex" -> {
+                Pattern p = regex(v, 0);
+                yield p == null ? null : new RouteCondition.ClientSubjectRegex(p);
             }
             default -> throw new IllegalArgumentException(key);
         };
