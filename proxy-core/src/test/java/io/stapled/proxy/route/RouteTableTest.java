@@ -141,11 +141,11 @@ class RouteTableTest {
                 new RouteCondition.ClientSubjectRegex(Pattern.compile("^CN=ops-")),
                 new RouteCondition.ClientVerified(false));
         Request r = Request.of("h", "/");
-        ClientCertificate alice = new ClientCertificate("CN=alice,O=Example", "CN=ca", "1", "AA", true, null);
-        ClientCertificate ops = new ClientCertificate("CN=ops-1", "CN=ca", "2", "BB", true, null);
-        ClientCertificate carol = new ClientCertificate("CN=carol", "CN=ca", "3", "CC", true, null);
+        ClientCertificate alice = new ClientCertificate("CN=alice,O=Example", "CN=ca", "1", "AA", true, null, false);
+        ClientCertificate ops = new ClientCertificate("CN=ops-1", "CN=ca", "2", "BB", true, null, false);
+        ClientCertificate carol = new ClientCertificate("CN=carol", "CN=ca", "3", "CC", true, null, false);
         ClientCertificate forged = new ClientCertificate("CN=alice,O=Example", "CN=other", "4", "DD", false,
-                "unable to get local issuer certificate");
+                "unable to get local issuer certificate", false);
         assertEquals("r0", t.select(r.withClient(alice)).backend());
         assertEquals("r1", t.select(r.withClient(ops)).backend());
         assertEquals("default", t.select(r.withClient(carol)).backend(), "verified: client_verified false fails");
