@@ -165,7 +165,8 @@ public final class ProxyHeaders {
         }
         // As HAProxy: CERT_SESS whenever the session holds a certificate, CERT_CONN when it was sent (and
         // checked) in this connection's own handshake rather than carried over by resumption.
-        ClientCertificate cert = client.attr(TlsAttributes.CLIENT_CERTIFICATE).get();
+        ClientCertificate cert = client.hasAttr(TlsAttributes.CLIENT_CERTIFICATE)
+                ? client.attr(TlsAttributes.CLIENT_CERTIFICATE).get() : null;
         byte bits = CLIENT_SSL;
         int verify = NOT_VERIFIED;
         if (cert != null) {

@@ -34,6 +34,9 @@ public final class ConnectionFacts {
      * no TLS). Set before the connection's first request or relayed byte, so a route always sees it.
      */
     public static ClientCertificate clientCertificate(Channel client) {
-        return client.attr(TlsAttributes.CLIENT_CERTIFICATE).get();
+        // hasAttr first: attr() of an absent key creates it, which a connection without a certificate
+        // would pay on its first route test.
+        return client.hasAttr(TlsAttributes.CLIENT_CERTIFICATE) ? client.attr(TlsAttributes.CLIENT_CERTIFICATE).get()
+                : null;
     }
 }
