@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,8 @@ import io.netty.channel.EventLoopGroup;
 import io.stapled.net.Transport;
 import io.stapled.proxy.proxyprotocol.RecordingBackend.Header;
 import io.stapled.testing.ExternalTool;
+import io.stapled.testing.HaproxyProcess;
+import io.stapled.testing.OpenSslOcspResponder;
 import io.stapled.testing.StapledServerExtension;
 import io.stapled.testkit.Poll;
 import io.stapled.testkit.TestPki;
@@ -84,9 +87,12 @@ class SendProxyClientCertificateTest {
 
     /** The PROXY header of the backend connection one curl request made, as {@code client} when not null. */
     private static Header viaCurl(IssuedCertificate client) throws Exception {
+        return viaCurl(stapled.port("web"), client);
+    }
+
+    private static Header viaCurl(int port, IssuedCertificate client) throws Exception {
         ExternalTool.assumeInstalled("curl");
         int before = proxied().size();
-        int port = stapled.port("web");
         List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--http1.1", "--max-time", "10", "--cacert",
                 stapled.dir().resolve("root.pem").toString(), "--resolve", "site.test:" + port + ":127.0.0.1"));
         if (client != null) {
@@ -127,27 +133,75 @@ class SendProxyClientCertificateTest {
 
     /** openssl s_client sending one request, saving or resuming its session. */
     private static String sClient(String sessionArg, Path session, boolean withCertificate) throws Exception {
+        return sClient(stapled.port("web"), sessionArg, session, withCertificate);
+    }
+
+    private static String sClient(int port, String sessionArg, Path session, boolean withCertificate)
+            throws Exception {
         ExternalTool.assumeInstalled("openssl");
         String cert = withCertificate ? " -cert " + stapled.dir().resolve("alice.crt") + " -key "
                 + stapled.dir().resolve("alice.key") : "";
         return ExternalTool.run(20, List.of("sh", "-c", "printf 'GET / HTTP/1.1\\r\\nHost: site.test\\r\\n"
                 + "Connection: close\\r\\n\\r\\n' | timeout 10 openssl s_client -tls1_2 -ign_eof -connect 127.0.0.1:"
-                + stapled.port("web") + " -servername site.test -CAfile " + stapled.dir().resolve("root.pem")
+                + port + " -servername site.test -CAfile " + stapled.dir().resolve("root.pem")
                 + " " + sessionArg + " " + session + cert + " 2>&1")).output();
+    }
+
+    /** The headers of a full handshake with alice's certificate and of its resumption, through {@code port}. */
+    private static List<Header> fullThenResumed(int port, String file) throws Exception {
+        Path session = stapled.dir().resolve(file);
+        int before = proxied().size();
+        String first = sClient(port, "-sess_out", session, true);
+        assertTrue(first.contains("cert 127.0.0.1"), first);
+        String resumed = sClient(port, "-sess_in", session, false);
+        assertTrue(resumed.contains("Reused, TLSv1.2"), resumed);
+        assertTrue(resumed.contains("cert 127.0.0.1"), resumed);
+        Poll.until(Duration.ofSeconds(5), "both headers", () -> proxied().size() >= before + 2);
+        return List.of(proxied().get(before), proxied().get(before + 1));
+    }
+
+    /** What a receiver tests: the two certificate bits and whether verify is 0. */
+    private static String bits(Header h) {
+        return (h.certConn() ? "CONN " : "") + (h.certSess() ? "SESS " : "") + "verify0=" + (h.verify() == 0);
+    }
+
+    @Test
+    void haproxySendsTheSameBitsForTheSameClients() throws Exception {
+        ExternalTool.assumeInstalled("haproxy");
+        int port = OpenSslOcspResponder.freePort();
+        try (HaproxyProcess haproxy = HaproxyProcess.start(Files.createDirectories(stapled.dir().resolve("haproxy")),
+                """
+                global
+                  stats socket ${socket} level admin
+                defaults
+                  mode http
+                  option forwardfor
+                  timeout client 5s
+                  timeout connect 5s
+                  timeout server 5s
+                frontend web
+                  bind 127.0.0.1:%d ssl crt %s verify optional ca-file %s alpn http/1.1
+                  default_backend app
+                backend app
+                  server s1 127.0.0.1:%d send-proxy-v2-ssl
+                """.formatted(port, stapled.certificateFile("site.test"), stapled.dir().resolve("client-ca.pem"),
+                        BACKEND.port()))) {
+            assertEquals(bits(viaCurl(port, ALICE)), bits(viaCurl(ALICE)), "a verified certificate");
+            // Differs, documented: without a certificate HAProxy leaves verify 0 (it sets the field only when
+            // a certificate was used); stapled says 1, "not verified", as the PROXY protocol spec asks.
+            assertEquals("verify0=true", bits(viaCurl(port, null)), "HAProxy, no certificate");
+            assertEquals("verify0=false", bits(viaCurl(null)), "stapled, no certificate");
+            List<Header> fromHaproxy = fullThenResumed(port, "haproxy.session");
+            List<Header> fromStapled = fullThenResumed(stapled.port("web"), "stapled.session");
+            assertEquals(bits(fromHaproxy.get(1)), bits(fromStapled.get(1)), "a resumed session");
+        }
     }
 
     @Test
     void aResumedSessionSetsCertSessOnly() throws Exception {
-        Path session = stapled.dir().resolve("alice.session");
-        int before = proxied().size();
-        String first = sClient("-sess_out", session, true);
-        assertTrue(first.contains("cert 127.0.0.1"), first);
-        String resumed = sClient("-sess_in", session, false);
-        assertTrue(resumed.contains("Reused, TLSv1.2"), resumed);
-        assertTrue(resumed.contains("cert 127.0.0.1"), resumed);
-        Poll.until(Duration.ofSeconds(5), "both headers", () -> proxied().size() >= before + 2);
-        Header full = proxied().get(before);
-        Header again = proxied().get(before + 1);
+        List<Header> both = fullThenResumed(stapled.port("web"), "alice.session");
+        Header full = both.get(0);
+        Header again = both.get(1);
         assertTrue(full.certConn() && full.certSess() && full.verify() == 0, full.toString());
         assertFalse(again.certConn(), again.toString());
         assertTrue(again.certSess(), again.toString());
