@@ -17,8 +17,14 @@ import io.stapled.config.FrontendConfig.Mode;
  */
 final class RouteBinder {
 
-    /** The frontend's default backend (null when it has none) and its routes. */
-    record Bound(String defaultBackend, RoutingConfig routing) { }
+    /**
+     * The frontend's default backend (null when it has none), its routes, and the route keys that test
+     * the client certificate (for the frontend binder to warn about when nothing asks for one).
+     */
+    record Bound(String defaultBackend, RoutingConfig routing, List<YamlValue> clientCertificateKeys) { }
+
+    private static final List<String> CLIENT_CERTIFICATE_CONDITIONS = List.of("client_verified", "client_subject",
+            "client_subject_regex");
 
     private static final Pattern HOST_NAME = Pattern.compile(
             "^(\\*\\.)?([a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)(\\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*$|^\\[[0-9a-f:.]+\\]$");
@@ -33,6 +39,7 @@ final class RouteBinder {
             "client_subject", "client_subject_regex");
 
     private final List<FrontendBinder.BackendReference> references;
+    private final List<YamlValue> clientCertificateKeys = new ArrayList<>();
 
     RouteBinder(List<FrontendBinder.BackendReference> references) {
         this.references = references;
@@ -71,7 +78,7 @@ final class RouteBinder {
                 && redirect == null && ret == null) {
             frontend.required("backend"); // the name every existing config uses
         }
-        return new Bound(defaultName, new RoutingConfig(routes, fallback));
+        return new Bound(defaultName, new RoutingConfig(routes, fallback), List.copyOf(clientCertificateKeys));
     }
 
     private String reference(YamlValue value) {
@@ -121,6 +128,9 @@ final class RouteBinder {
             RouteCondition c = condition(key, v);
             if (c != null) {
                 conditions.add(c);
+                if (CLIENT_CERTIFICATE_CONDITIONS.contains(key)) {
+                    clientCertificateKeys.add(v);
+                }
             }
         }
         if (mode == Mode.TCP) {

@@ -217,6 +217,22 @@ class RouteConfigTest {
     }
 
     @Test
+    void clientCertificateConditionsWithoutClientAuthAreAWarning() {
+        String routes = """
+                default_backend: app
+                routes:
+                  - client_verified: true
+                    backend: api
+                """;
+        assertEquals(List.of("stapled.yaml:8 frontends[0].routes[0].client_verified: this frontend asks for no "
+                + "client certificate (tls.client_auth), so no connection has a verified one: this condition is "
+                + "decided before any client connects"),
+                load(routes).warnings().stream().map(ConfigError::format).toList());
+        assertEquals(List.of(), load(routes + "tls: { client_auth: { mode: optional, ca_file: ca.pem } }\n")
+                .warnings());
+    }
+
+    @Test
     void aRouteAfterACatchAllIsAWarning() {
         StapledConfig c = load("""
                 default_backend: app
