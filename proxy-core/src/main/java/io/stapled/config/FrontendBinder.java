@@ -101,6 +101,16 @@ final class FrontendBinder {
                         + "certificates (a crt, or a file in one of its dirs)");
             }
             tls = TlsBinder.bind(tlsMap, mode);
+            // A crt-list line may ask for certificates itself ([verify ...]); it is read later, so only a
+            // frontend with neither is known to ask for none.
+            boolean mayAsk = (tls != null && tls.clientAuth().enabled())
+                    || certificates.stream().anyMatch(c -> c instanceof CertificateSource.CrtList);
+            if (!mayAsk) {
+                for (YamlValue key : routing.clientCertificateKeys()) {
+                    key.warn("this frontend asks for no client certificate (tls.client_auth), so no connection "
+                            + "has a verified one: this condition is decided before any client connects");
+                }
+            }
         }
         YamlValue httpValue = m.get("http");
         if (httpValue != null && mode == Mode.TCP) {

@@ -17,8 +17,14 @@ import io.stapled.config.FrontendConfig.Mode;
  */
 final class RouteBinder {
 
-    /** The frontend's default backend (null when it has none) and its routes. */
-    record Bound(String defaultBackend, RoutingConfig routing) { }
+    /**
+     * The frontend's default backend (null when it has none), its routes, and the route keys that test
+     * the client certificate (for the frontend binder to warn about when nothing asks for one).
+     */
+    record Bound(String defaultBackend, RoutingConfig routing, List<YamlValue> clientCertificateKeys) { }
+
+    private static final List<String> CLIENT_CERTIFICATE_CONDITIONS = List.of("client_verified", "client_subject",
+            "client_subject_regex");
 
     private static final Pattern HOST_NAME = Pattern.compile(
             "^(\\*\\.)?([a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)(\\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*$|^\\[[0-9a-f:.]+\\]$");
@@ -27,10 +33,13 @@ final class RouteBinder {
     private static final Map<String, Integer> REDIRECT_CODES = Choices.of("301", 301, "302", 302, "303", 303,
             "307", 307, "308", 308);
     /** The conditions a TCP frontend can test: nothing of HTTP is known there. */
-    private static final List<String> TCP_CONDITIONS = List.of("sni", "sni_regex", "source", "tls_version");
-    private static final List<String> TLS_CONDITIONS = List.of("sni", "sni_regex", "tls_version");
+    private static final List<String> TCP_CONDITIONS = List.of("sni", "sni_regex", "source", "tls_version",
+            "client_verified", "client_subject", "client_subject_regex");
+    private static final List<String> TLS_CONDITIONS = List.of("sni", "sni_regex", "tls_version", "client_verified",
+            "client_subject", "client_subject_regex");
 
     private final List<FrontendBinder.BackendReference> references;
+    private final List<YamlValue> clientCertificateKeys = new ArrayList<>();
 
     RouteBinder(List<FrontendBinder.BackendReference> references) {
         this.references = references;
@@ -69,7 +78,7 @@ final class RouteBinder {
                 && redirect == null && ret == null) {
             frontend.required("backend"); // the name every existing config uses
         }
-        return new Bound(defaultName, new RoutingConfig(routes, fallback));
+        return new Bound(defaultName, new RoutingConfig(routes, fallback), List.copyOf(clientCertificateKeys));
     }
 
     private String reference(YamlValue value) {
@@ -106,7 +115,8 @@ final class RouteBinder {
         }
         List<RouteCondition> conditions = new ArrayList<>();
         for (String key : mode == Mode.TCP ? TCP_CONDITIONS : List.of("host", "host_regex", "path", "path_prefix",
-                "path_regex", "method", "header", "query", "source", "sni", "sni_regex", "tls_version")) {
+                "path_regex", "method", "header", "query", "source", "sni", "sni_regex", "tls_version", "client_verified",
+                "client_subject", "client_subject_regex")) {
             YamlValue v = m.get(key);
             if (v == null) {
                 continue;
@@ -118,6 +128,9 @@ final class RouteBinder {
             RouteCondition c = condition(key, v);
             if (c != null) {
                 conditions.add(c);
+                if (CLIENT_CERTIFICATE_CONDITIONS.contains(key)) {
+                    clientCertificateKeys.add(v);
+                }
             }
         }
         if (mode == Mode.TCP) {
@@ -128,10 +141,6 @@ final class RouteBinder {
                             + String.join(", ", TCP_CONDITIONS));
                 }
             }
-        }
-        if (m.get("client_verified") != null) {
-            m.error("client_verified", "client certificates are not verified by this build yet "
-                    + "(client_auth comes with mTLS); a route cannot test them");
         }
         YamlValue backend = m.get("backend");
         YamlValue redirect = mode == Mode.HTTP ? m.get("redirect") : null;
@@ -232,6 +241,24 @@ final class RouteBinder {
                     }
                 }
                 yield versions.isEmpty() ? null : new RouteCondition.TlsVersion(versions);
+            }
+            case "client_verified" -> {
+                Boolean verified = v.bool();
+                yield verified == null ? null : new RouteCondition.ClientVerified(verified);
+            }
+            case "client_subject" -> {
+                List<String> subjects = new ArrayList<>();
+                for (YamlValue item : oneOrList(v, "a subject DN or a list like [\"CN=alice,O=Example\"]")) {
+                    String s = item.string();
+                    if (s != null) {
+                        subjects.add(s);
+                    }
+                }
+                yield subjects.isEmpty() ? null : new RouteCondition.ClientSubject(subjects);
+            }
+            case "client_subject_regex" -> {
+                Pattern p = regex(v, 0);
+                yield p == null ? null : new RouteCondition.ClientSubjectRegex(p);
             }
             default -> throw new IllegalArgumentException(key);
         };

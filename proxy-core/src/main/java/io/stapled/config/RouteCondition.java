@@ -9,9 +9,8 @@ import com.google.re2j.Pattern;
  * of values holds when any of them does. Regexes are RE2/J patterns compiled at load, so a bad one is
  * a config error and a hostile Host or path runs in linear time.
  *
- * <p>A new fact a route can test (the verified client certificate, once frontends have client
- * authentication) is a new record here, its key in {@code RouteBinder} and its test in the route
- * package's {@code Conditions}, reading what its {@code RouteRequest} says of the request.
+ * <p>A new fact a route can test is a new record here, its key in {@code RouteBinder} and its test in
+ * the route package's {@code Conditions}, reading what its {@code RouteRequest} says of the request.
  */
 public sealed interface RouteCondition {
 
@@ -81,4 +80,20 @@ public sealed interface RouteCondition {
             versions = List.copyOf(versions);
         }
     }
+
+    /**
+     * Whether the client presented a certificate that verified ({@code true}), or did not ({@code false}:
+     * none sent, or one that did not verify under {@code client_auth: optional}).
+     */
+    record ClientVerified(boolean verified) implements RouteCondition { }
+
+    /** The verified client certificate's subject DN (RFC 2253, as logged) is one of these, exactly. */
+    record ClientSubject(List<String> subjects) implements RouteCondition {
+        public ClientSubject {
+            subjects = List.copyOf(subjects);
+        }
+    }
+
+    /** The verified client certificate's subject DN matches the pattern somewhere. */
+    record ClientSubjectRegex(Pattern pattern) implements RouteCondition { }
 }

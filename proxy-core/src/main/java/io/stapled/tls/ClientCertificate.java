@@ -24,9 +24,11 @@ import javax.net.ssl.SSLSession;
  * @param sha256      the SHA-256 fingerprint of the DER certificate, upper-case hex without colons
  * @param verified    whether it verified against the CA and CRL files when the connection was made
  * @param failure     why it did not verify, or null when it did
+ * @param resumed     the certificate came with a resumed session: the client did not send it on this
+ *                    connection (PROXY v2's PP2_CLIENT_CERT_SESS without PP2_CLIENT_CERT_CONN)
  */
 public record ClientCertificate(String subject, String issuer, String serial, String sha256, boolean verified,
-                                String failure) {
+                                String failure, boolean resumed) {
 
     /**
      * The client certificate of a finished handshake, or null when the client sent none. The result
@@ -46,6 +48,8 @@ public record ClientCertificate(String subject, String issuer, String serial, St
         }
         Object recorded = session.getValue(ClientCertificateVerifier.RESULT);
         String failure;
+        // The verifier records its result only when it ran, in a full handshake: none means resumed.
+        boolean resumed = !(recorded instanceof String);
         if (recorded instanceof String s) {
             failure = ClientCertificateVerifier.VERIFIED.equals(s) ? null : s;
         } else {
@@ -57,7 +61,7 @@ public record ClientCertificate(String subject, String issuer, String serial, St
         }
         return new ClientCertificate(leaf.getSubjectX500Principal().getName(),
                 leaf.getIssuerX500Principal().getName(), leaf.getSerialNumber().toString(16).toUpperCase(Locale.ROOT),
-                sha256(leaf), failure == null, failure);
+                sha256(leaf), failure == null, failure, resumed);
     }
 
     private static String sha256(X509Certificate c) {

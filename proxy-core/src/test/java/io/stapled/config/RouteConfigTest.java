@@ -74,6 +74,27 @@ class RouteConfigTest {
     }
 
     @Test
+    void clientCertificateConditionsBind() {
+        List<RouteConfig> routes = load("""
+                default_backend: app
+                routes:
+                  - client_verified: false
+                    path_prefix: /admin/
+                    return: { status: 403 }
+                  - client_subject: ["CN=alice,O=Example", "CN=bob"]
+                    backend: api
+                  - client_subject_regex: "^CN=ops-"
+                    backend: api
+                """).frontends().get(0).routing().routes();
+        assertEquals(List.of(new RouteCondition.PathPrefix(List.of("/admin/")), new RouteCondition.ClientVerified(false)),
+                routes.get(0).conditions());
+        assertEquals(List.of(new RouteCondition.ClientSubject(List.of("CN=alice,O=Example", "CN=bob"))),
+                routes.get(1).conditions());
+        assertEquals("^CN=ops-", ((RouteCondition.ClientSubjectRegex) routes.get(2).conditions().get(0)).pattern()
+                .pattern());
+    }
+
+    @Test
     void theOldBackendKeyIsTheDefaultBackend() {
         assertEquals("app", load("backend: app").frontends().get(0).backend());
     }
@@ -172,7 +193,8 @@ class RouteConfigTest {
                   - return: { body: "no type" }
                   - redirect: { location: /x, drop_query: true }
                   - backend: api
-                    client_verified: true
+                    client_verified: maybe
+                    client_subject_regex: "CN=(a"
                 """);
         assertEquals(List.of(
                 "stapled.yaml:8 frontends[0].routes[0].host: expected a host name like www.example.com or "
@@ -189,8 +211,25 @@ class RouteConfigTest {
                         + "return asks for content-type)",
                 "stapled.yaml:17 frontends[0].routes[4].redirect.drop_query: a location is used as written, without "
                         + "the request's query; drop_query applies to scheme and prefix redirects",
-                "stapled.yaml:19 frontends[0].routes[5].client_verified: client certificates are not verified by "
-                        + "this build yet (client_auth comes with mTLS); a route cannot test them"), e);
+                "stapled.yaml:19 frontends[0].routes[5].client_verified: expected true or false, got \"maybe\"",
+                "stapled.yaml:20 frontends[0].routes[5].client_subject_regex: invalid regex (RE2 syntax): "
+                        + "error parsing regexp: missing closing ): `CN=(a`"), e);
+    }
+
+    @Test
+    void clientCertificateConditionsWithoutClientAuthAreAWarning() {
+        String routes = """
+                default_backend: app
+                routes:
+                  - client_verified: true
+                    backend: api
+                """;
+        assertEquals(List.of("stapled.yaml:8 frontends[0].routes[0].client_verified: this frontend asks for no "
+                + "client certificate (tls.client_auth), so no connection has a verified one: this condition is "
+                + "decided before any client connects"),
+                load(routes).warnings().stream().map(ConfigError::format).toList());
+        assertEquals(List.of(), load(routes + "tls: { client_auth: { mode: optional, ca_file: ca.pem } }\n")
+                .warnings());
     }
 
     @Test
@@ -211,7 +250,7 @@ class RouteConfigTest {
     void tcpFrontendsRouteOnTheConnectionOnly() {
         assertEquals(List.of(
                 "stapled.yaml:10 frontends[0].routes[0].path: path needs HTTP; a mode tcp frontend routes on sni, "
-                        + "sni_regex, source, tls_version",
+                        + "sni_regex, source, tls_version, client_verified, client_subject, client_subject_regex",
                 "stapled.yaml:12 frontends[0].redirect: redirect and return answer HTTP requests; this frontend is "
                         + "mode tcp"), errors("""
                 mode: tcp
@@ -251,13 +290,16 @@ class RouteConfigTest {
         assertEquals(List.of(), fe.certificates());
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(plain.replace(
                 "    backend: app\n", "    backend: app\n    certificates:\n      - crt: site.pem\n"
-                        + "    routes:\n      - sni: a.example.com\n        backend: app\n"), FILE,
+                        + "    routes:\n      - sni: a.example.com\n        backend: app\n"
+                        + "      - client_verified: true\n        backend: app\n"), FILE,
                 ConfigLoader.Option.SKIP_FILE_CHECKS));
         assertEquals(List.of(
                 "stapled.yaml:6 frontends[0].certificates: certificates belongs to a TLS frontend; this one is plain "
                         + "HTTP (tls: false)",
                 "stapled.yaml:9 frontends[0].routes[0].sni: sni tests the TLS connection; this frontend is plain "
-                        + "HTTP (tls: false)"), e.errors().stream().map(ConfigError::format).toList());
+                        + "HTTP (tls: false)",
+                "stapled.yaml:11 frontends[0].routes[1].client_verified: client_verified tests the TLS connection; "
+                        + "this frontend is plain HTTP (tls: false)"), e.errors().stream().map(ConfigError::format).toList());
         // Leaving certificates out of a TLS frontend is still an error, not a plain listener.
         ConfigException missing = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
                 plain.replace("    tls: false\n", ""), FILE));

@@ -666,6 +666,12 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         return ConnectionFacts.tlsVersion(client.channel());
     }
 
+    @Override
+    public io.stapled.tls.ClientCertificate clientCertificate() {
+        // For HTTP/2 the client channel is the connection, not the stream: the certificate is kept there.
+        return ConnectionFacts.clientCertificate(client.channel());
+    }
+
     // ---------------------------------------------------------------- CompletedRequest
 
     @Override
@@ -719,8 +725,4 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         return endNanos - startNanos;
     }
 
-    @Override
-    public io.stapled.tls.ClientCertificate clientCertificate() {
-        return client.channel().attr(io.stapled.tls.TlsAttributes.CLIENT_CERTIFICATE).get();
-    }
 }

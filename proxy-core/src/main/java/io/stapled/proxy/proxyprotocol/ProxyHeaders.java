@@ -24,6 +24,7 @@ import io.netty.handler.codec.haproxy.HAProxyTLV;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
 import io.stapled.config.BackendConfig.SendProxy;
+import io.stapled.tls.ClientCertificate;
 import io.stapled.tls.TlsAttributes;
 import io.stapled.tls.TlsSelection;
 
@@ -32,17 +33,22 @@ import io.stapled.tls.TlsSelection;
  * (HAProxy's {@code send-proxy} / {@code send-proxy-v2}): the client's address and the address it
  * connected to, from {@link ClientAddress}, so a chain of proxies passes the real client on. Version 2
  * also carries what HAProxy's {@code proxy-v2-options ssl,authority,alpn} add: {@code PP2_TYPE_SSL}
- * (the client-on-TLS bit, the verify field and the TLS version and cipher), the SNI as
+ * (the client-on-TLS and client-certificate bits, the verify field and the TLS version and cipher), the SNI as
  * {@code PP2_TYPE_AUTHORITY} and the negotiated ALPN protocol.
  */
 public final class ProxyHeaders {
     /** PP2_CLIENT_SSL: the client connected over TLS. */
     private static final byte CLIENT_SSL = 0x01;
+    /** PP2_CLIENT_CERT_CONN: the client sent a certificate on this connection. */
+    private static final byte CLIENT_CERT_CONN = 0x02;
+    /** PP2_CLIENT_CERT_SESS: the TLS session (perhaps resumed) holds a client certificate. */
+    private static final byte CLIENT_CERT_SESS = 0x04;
     /**
-     * The verify field is 0 only when the client presented a certificate that was verified; with no
-     * client certificates yet it is always "not verified". Client authentication sets CERT_CONN and 0.
+     * The verify field is 0 only when the client presented a certificate that was verified, as in
+     * HAProxy; any other value means "not verified" (none sent, or one that failed under optional).
      */
     private static final int NOT_VERIFIED = 1;
+    private static final int VERIFIED = 0;
     private static final byte SUBTYPE_SSL_CIPHER = 0x23;
     private static final String ENCODER_NAME = "proxy-protocol-encoder";
     private static final byte[] V1_UNKNOWN = "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -157,7 +163,20 @@ public final class ProxyHeaders {
         if (session != null && session.getCipherSuite() != null && !"SSL_NULL_WITH_NULL_NULL".equals(session.getCipherSuite())) {
             sub.add(new HAProxyTLV(SUBTYPE_SSL_CIPHER, Unpooled.copiedBuffer(session.getCipherSuite(), StandardCharsets.US_ASCII)));
         }
-        tlvs.add(new HAProxySSLTLV(NOT_VERIFIED, CLIENT_SSL, sub));
+        // As HAProxy: CERT_SESS whenever the session holds a certificate, CERT_CONN when it was sent (and
+        // checked) in this connection's own handshake rather than carried over by resumption.
+        ClientCertificate cert = client.hasAttr(TlsAttributes.CLIENT_CERTIFICATE)
+                ? client.attr(TlsAttributes.CLIENT_CERTIFICATE).get() : null;
+        byte bits = CLIENT_SSL;
+        int verify = NOT_VERIFIED;
+        if (cert != null) {
+            bits |= CLIENT_CERT_SESS;
+            if (!cert.resumed()) {
+                bits |= CLIENT_CERT_CONN;
+            }
+            verify = cert.verified() ? VERIFIED : NOT_VERIFIED;
+        }
+        tlvs.add(new HAProxySSLTLV(verify, bits, sub));
         return tlvs;
     }
 

@@ -8,12 +8,15 @@ import com.google.re2j.Pattern;
 
 import io.stapled.config.Cidr;
 import io.stapled.config.RouteCondition;
+import io.stapled.tls.ClientCertificate;
 
 /**
  * Compiles {@link RouteCondition}s into {@link Condition}s. The host, path, method and header-equality
  * tests compare regions of the strings the request already holds ({@code regionMatches}), so they
  * allocate nothing; a regex test allocates its RE2/J matcher (and the host without its port, when one
- * was sent), a header test the iterator over its field lines, a source test the address's bytes.
+ * was sent), a header test the iterator over its field lines, a source test the address's bytes. The
+ * client certificate tests read the channel attribute the handshake left and allocate nothing (but
+ * the subject regex's matcher).
  */
 final class Conditions {
     private Conditions() { }
@@ -86,8 +89,36 @@ final class Conditions {
                 }
                 return false;
             };
+        } else if (c instanceof RouteCondition.ClientVerified v) {
+            boolean verified = v.verified();
+            return r -> verified(r) == verified;
+        } else if (c instanceof RouteCondition.ClientSubject s) {
+            String[] subjects = s.subjects().toArray(new String[0]);
+            return r -> {
+                ClientCertificate cert = r.clientCertificate();
+                if (cert == null || !cert.verified()) {
+                    return false;
+                }
+                for (String each : subjects) {
+                    if (each.equals(cert.subject())) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+        } else if (c instanceof RouteCondition.ClientSubjectRegex s) {
+            Pattern p = s.pattern();
+            return r -> {
+                ClientCertificate cert = r.clientCertificate();
+                return cert != null && cert.verified() && p.matcher(cert.subject()).find();
+            };
         }
         throw new IllegalArgumentException("no test for " + c);
+    }
+
+    private static boolean verified(RouteRequest r) {
+        ClientCertificate cert = r.clientCertificate();
+        return cert != null && cert.verified();
     }
 
     /** Where the host ends in a Host value: before its {@code :port}; an IPv6 literal keeps its brackets. */

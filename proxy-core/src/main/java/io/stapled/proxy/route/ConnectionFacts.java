@@ -5,6 +5,7 @@ import javax.net.ssl.SSLSession;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 
+import io.stapled.tls.ClientCertificate;
 import io.stapled.tls.TlsAttributes;
 import io.stapled.tls.TlsSelection;
 
@@ -26,5 +27,16 @@ public final class ConnectionFacts {
         }
         SSLSession session = ssl.engine().getSession();
         return session == null ? null : session.getProtocol();
+    }
+
+    /**
+     * The client certificate recorded when the handshake finished, or null (none sent or asked for, or
+     * no TLS). Set before the connection's first request or relayed byte, so a route always sees it.
+     */
+    public static ClientCertificate clientCertificate(Channel client) {
+        // hasAttr first: attr() of an absent key creates it, which a connection without a certificate
+        // would pay on its first route test.
+        return client.hasAttr(TlsAttributes.CLIENT_CERTIFICATE) ? client.attr(TlsAttributes.CLIENT_CERTIFICATE).get()
+                : null;
     }
 }

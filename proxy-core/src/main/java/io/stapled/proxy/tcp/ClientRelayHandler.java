@@ -297,6 +297,12 @@ final class ClientRelayHandler extends ChannelInboundHandlerAdapter implements R
         return ConnectionFacts.tlsVersion(client);
     }
 
+    @Override
+    public io.stapled.tls.ClientCertificate clientCertificate() {
+        // Routed on the handshake-completion event, after the handshake listener recorded it.
+        return ConnectionFacts.clientCertificate(client);
+    }
+
     private InetAddress clientAddress() {
         return ClientAddress.of(client);
     }

@@ -36,7 +36,8 @@ import io.stapled.testing.LoopbackServer;
 final class RecordingBackend implements AutoCloseable {
     /** What one decoded PROXY header said. */
     record Header(String command, String protocol, String source, int sourcePort, String destination,
-                  String authority, String alpn, String sslVersion, String cipher, boolean clientSsl, int verify) { }
+                  String authority, String alpn, String sslVersion, String cipher, boolean clientSsl, int verify,
+                  boolean certConn, boolean certSess) { }
 
     final String name;
     final LoopbackServer server;
@@ -99,6 +100,8 @@ final class RecordingBackend implements AutoCloseable {
                 String version = null;
                 String cipher = null;
                 boolean clientSsl = false;
+                boolean certConn = false;
+                boolean certSess = false;
                 int verify = -1;
                 for (HAProxyTLV tlv : m.tlvs()) {
                     switch (tlv.type()) {
@@ -108,6 +111,8 @@ final class RecordingBackend implements AutoCloseable {
                             HAProxySSLTLV ssl = (HAProxySSLTLV) tlv;
                             clientSsl = ssl.isPP2ClientSSL();
                             verify = ssl.verify();
+                            certConn = ssl.isPP2ClientCertConn();
+                            certSess = ssl.isPP2ClientCertSess();
                             for (HAProxyTLV sub : ssl.encapsulatedTLVs()) {
                                 if (sub.type() == HAProxyTLV.Type.PP2_TYPE_SSL_VERSION) {
                                     version = text(sub.content());
@@ -124,7 +129,8 @@ final class RecordingBackend implements AutoCloseable {
                     ctx.channel().closeFuture().addListener(f -> openProxied.decrementAndGet());
                 }
                 headers.add(new Header(m.command().name(), m.proxiedProtocol().name(), m.sourceAddress(),
-                        m.sourcePort(), m.destinationAddress(), authority, alpn, version, cipher, clientSsl, verify));
+                        m.sourcePort(), m.destinationAddress(), authority, alpn, version, cipher, clientSsl, verify,
+                        certConn, certSess));
             } finally {
                 ReferenceCountUtil.release(msg);
             }

@@ -15,6 +15,7 @@ import io.stapled.config.RouteAction;
 import io.stapled.config.RouteCondition;
 import io.stapled.config.RouteConfig;
 import io.stapled.config.RoutingConfig;
+import io.stapled.tls.ClientCertificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,10 +24,14 @@ class RouteTableTest {
 
     /** A request as the matcher sees it. */
     record Request(String methodName, String host, String uri, HttpHeaders headers, InetAddress source, String sni,
-                   String tlsVersion) implements RouteRequest {
+                   String tlsVersion, ClientCertificate clientCertificate) implements RouteRequest {
         static Request of(String host, String uri) {
             return new Request("GET", host, uri, new DefaultHttpHeaders(), InetAddress.getLoopbackAddress(), null,
-                    null);
+                    null, null);
+        }
+
+        Request withClient(ClientCertificate cert) {
+            return new Request(methodName, host, uri, headers, source, sni, tlsVersion, cert);
         }
     }
 
@@ -128,6 +133,29 @@ class RouteTableTest {
                 assertEquals(expected, t.select(r).backend(), host + path);
             }
         }
+    }
+
+    @Test
+    void clientCertificateConditionsTestTheVerifiedCertificateOnly() {
+        RouteTable<String> t = table(new RouteCondition.ClientSubject(List.of("CN=alice,O=Example")),
+                new RouteCondition.ClientSubjectRegex(Pattern.compile("^CN=ops-")),
+                new RouteCondition.ClientVerified(false));
+        Request r = Request.of("h", "/");
+        ClientCertificate alice = new ClientCertificate("CN=alice,O=Example", "CN=ca", "1", "AA", true, null, false);
+        ClientCertificate ops = new ClientCertificate("CN=ops-1", "CN=ca", "2", "BB", true, null, false);
+        ClientCertificate carol = new ClientCertificate("CN=carol", "CN=ca", "3", "CC", true, null, false);
+        ClientCertificate forged = new ClientCertificate("CN=alice,O=Example", "CN=other", "4", "DD", false,
+                "unable to get local issuer certificate", false);
+        assertEquals("r0", t.select(r.withClient(alice)).backend());
+        assertEquals("r1", t.select(r.withClient(ops)).backend());
+        assertEquals("default", t.select(r.withClient(carol)).backend(), "verified: client_verified false fails");
+        assertEquals("r2", t.select(r.withClient(forged)).backend(), "an unverified certificate's subject is not "
+                + "trusted, and it counts as not verified");
+        assertEquals("r2", t.select(r).backend(), "no certificate: not verified");
+        RouteTable<String> verified = table(new RouteCondition.ClientVerified(true));
+        assertEquals("r0", verified.select(r.withClient(carol)).backend());
+        assertEquals("default", verified.select(r.withClient(forged)).backend());
+        assertEquals("default", verified.select(r).backend());
     }
 
     @Test
