@@ -28,6 +28,7 @@ import io.stapled.config.ConfigLoader;
 import io.stapled.ocsp.ManagedCertificate;
 import io.stapled.ocsp.Staple;
 import io.stapled.server.StapleService;
+import io.stapled.server.StapledServer;
 import io.stapled.testing.ExternalTool;
 import io.stapled.testing.HaproxyProcess;
 import io.stapled.testing.OpenSslOcspResponder;
@@ -236,6 +237,42 @@ class StapleFleetHaproxyTest {
                 Poll.until(Duration.ofSeconds(15), "both rejoin",
                         () -> nodes.stream().allMatch(n -> n.staple.fleet().status().connected()
                                 && n.staple.fleet().status().rejoins() == 1));
+            }
+        }
+    }
+
+    @Test
+    void aStapleInstanceAndAProxyInstanceShareOneFleet() throws Exception {
+        try (Fleet fleet = new Fleet(dir, Duration.ofHours(1))) {
+            StapledServer proxy = fleet.start("proxy"); // fetches at start-up: the fleet's first staple
+            assertEquals(1, fleet.responder.requestCount());
+            try (Node a = new Node("haproxy-a", fleet.leaf)) {
+                a.start(fleet.redis);
+                assertEquals(1, fleet.responder.requestCount(), "the staple instance takes the proxy's staple");
+                assertEquals(Staple.Origin.FLEET, a.held().origin());
+                assertArrayEquals(fleet.held("proxy").der(), a.held().der());
+                assertStapledEverywhere(List.of(a), a.held());
+
+                // the staple instance's own refresh (max_refresh) feeds the proxy ...
+                Instant before = a.held().thisUpdate();
+                Poll.until(Duration.ofSeconds(20), "the staple instance's refresh reaches the proxy",
+                        () -> a.held().thisUpdate().isAfter(before) && fleet.held("proxy").thisUpdate().isAfter(before));
+                assertEquals(2, fleet.responder.requestCount());
+                assertEquals(Staple.Origin.FETCHED, a.held().origin());
+                assertEquals(Staple.Origin.FLEET, fleet.held("proxy").origin());
+                assertArrayEquals(a.held().der(), fleet.handshakeStaple("proxy"), "the proxy staples it");
+
+                // ... and the proxy's fetch (update ssl ocsp-response) feeds HAProxy
+                Instant second = a.held().thisUpdate();
+                // a response of the next second: thisUpdate is what makes a staple newer
+                Poll.until(Duration.ofSeconds(5), "2.5 s on", () -> Instant.now().isAfter(second.plusMillis(2500)));
+                String id = proxy.ocsp().certificates().iterator().next().id();
+                assertEquals(io.stapled.ocsp.RefreshOutcome.Result.UPDATED, proxy.ocsp().refreshNow(id).get().result());
+                Poll.until(Duration.ofSeconds(10), "the proxy's staple reaches the staple instance",
+                        () -> a.held().thisUpdate().isAfter(second));
+                assertEquals(3, fleet.responder.requestCount());
+                assertEquals(Staple.Origin.FLEET, a.held().origin());
+                assertStapledEverywhere(List.of(a), fleet.held("proxy"));
             }
         }
     }
