@@ -60,6 +60,11 @@ final class StapleCommand implements Callable<Integer> {
                     + "words like a shell would, but run without one; the certificate is in $STAPLED_CERT")
     String onChange;
 
+    @Option(names = "--fleet-config", paramLabel = "FILE",
+            description = "a YAML file with a fleet: section, as in the proxy's config: share staples with the "
+                    + "fleet through its Redis, so one fetch feeds every node (docs/FLEET.md)")
+    Path fleetConfig;
+
     @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "1d",
             description = "fetch each staple at least this often (default: ${DEFAULT-VALUE}; staples are also "
                     + "refreshed around the middle of their validity, whichever is sooner)")
@@ -123,9 +128,10 @@ final class StapleCommand implements Callable<Integer> {
     StapleConfig config() {
         if (config != null) {
             if (!dirs.isEmpty() || !crtLists.isEmpty() || haproxySocket != null || onChange != null
-                    || adminHttp != null || responder != null) {
+                    || adminHttp != null || responder != null || fleetConfig != null) {
                 throw new ParameterException(spec.commandLine(), "--config takes everything from the file; "
-                        + "put --dir, --crt-list, --haproxy-socket, --on-change, --admin-http and --responder there");
+                        + "put --dir, --crt-list, --haproxy-socket, --on-change, --admin-http, --responder and "
+                        + "--fleet-config (its fleet: section) there");
             }
             return ConfigLoader.loadStaple(config);
         }
@@ -170,7 +176,8 @@ final class StapleCommand implements Callable<Integer> {
                 .withPushTimeout(pushTimeout)
                 .withAdminHttp(adminHttp == null ? null : new AdminHttpConfig(adminHttp, true, readyMinValidity))
                 .withLogLevel(logLevel)
-                .withRescan(rescan);
+                .withRescan(rescan)
+                .withFleet(fleetConfig == null ? null : ConfigLoader.loadStapleFleet(fleetConfig));
     }
 
     static final class DurationConverter implements ITypeConverter<Duration> {

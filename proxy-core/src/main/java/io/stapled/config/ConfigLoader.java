@@ -116,6 +116,28 @@ public final class ConfigLoader {
         return config;
     }
 
+    /**
+     * Loads the file of {@code stapled staple --fleet-config}: a {@code fleet:} section exactly as in the
+     * proxy's config, and nothing else.
+     *
+     * @throws ConfigException listing every problem found
+     */
+    public static FleetConfig loadStapleFleet(Path file) {
+        return parseStapleFleet(read(file), file);
+    }
+
+    /** {@link #loadStapleFleet(Path)} from text, as if read from {@code nameForMessages}. */
+    public static FleetConfig parseStapleFleet(String yaml, Path nameForMessages, Option... options) {
+        Set<Option> set = options.length == 0 ? EnumSet.noneOf(Option.class) : EnumSet.copyOf(List.of(options));
+        LoadContext context = new LoadContext(nameForMessages, !set.contains(Option.SKIP_FILE_CHECKS));
+        YamlValue root = root(yaml, context, "the file is empty; it needs a fleet: section");
+        FleetConfig fleet = new StapleConfigBinder(context).bindFleetOnly(root);
+        if (context.hasErrors()) {
+            throw new ConfigException(context.errors());
+        }
+        return fleet;
+    }
+
     /** The composed document, checked for tags; throws with every error found so far. */
     private static YamlValue root(String yaml, LoadContext context, String whenEmpty) {
         Node root = compose(yaml, context);

@@ -20,10 +20,12 @@ import java.util.Objects;
  * @param adminHttp        the {@code /metrics}, {@code /readyz} listener, or null
  * @param logLevel         root log level
  * @param rescan           how often to look for certificates added, renewed or removed on disk; zero: never
+ * @param fleet            the proxy's {@code fleet:} section: staples shared with other members through Redis
+ *                         (docs/FLEET.md), or null for none; its ticket-key part means nothing here
  */
 public record StapleConfig(List<CertificateSource> certificates, CertificateFiles files, OcspConfig ocsp,
                            Path haproxySocket, List<String> onChange, Duration onChangeTimeout, Duration pushTimeout,
-                           AdminHttpConfig adminHttp, String logLevel, Duration rescan) {
+                           AdminHttpConfig adminHttp, String logLevel, Duration rescan, FleetConfig fleet) {
 
     public StapleConfig {
         certificates = List.copyOf(certificates);
@@ -39,56 +41,61 @@ public record StapleConfig(List<CertificateSource> certificates, CertificateFile
     /** The certificates of {@code certificates}, everything else at its default: no HAProxy, no hook, no listener. */
     public static StapleConfig of(List<CertificateSource> certificates) {
         return new StapleConfig(certificates, CertificateFiles.DEFAULT, OcspConfig.defaults(), null, List.of(),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), null, "info", Duration.ofMinutes(1));
+                Duration.ofSeconds(30), Duration.ofSeconds(5), null, "info", Duration.ofMinutes(1), null);
     }
 
     public StapleConfig withCertificates(List<CertificateSource> v) {
         return new StapleConfig(v, files, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel, rescan);
+                logLevel, rescan, fleet);
     }
 
     public StapleConfig withFiles(CertificateFiles v) {
         return new StapleConfig(certificates, v, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel, rescan);
+                logLevel, rescan, fleet);
     }
 
     public StapleConfig withOcsp(OcspConfig v) {
         return new StapleConfig(certificates, files, v, haproxySocket, onChange, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel, rescan);
+                logLevel, rescan, fleet);
     }
 
     public StapleConfig withHaproxySocket(Path v) {
         return new StapleConfig(certificates, files, ocsp, v, onChange, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel, rescan);
+                logLevel, rescan, fleet);
     }
 
     public StapleConfig withOnChange(List<String> v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, v, onChangeTimeout, pushTimeout, adminHttp,
-                logLevel, rescan);
+                logLevel, rescan, fleet);
     }
 
     public StapleConfig withOnChangeTimeout(Duration v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, v, pushTimeout, adminHttp,
-                logLevel, rescan);
+                logLevel, rescan, fleet);
     }
 
     public StapleConfig withPushTimeout(Duration v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, onChangeTimeout, v, adminHttp,
-                logLevel, rescan);
+                logLevel, rescan, fleet);
     }
 
     public StapleConfig withAdminHttp(AdminHttpConfig v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout, v,
-                logLevel, rescan);
+                logLevel, rescan, fleet);
     }
 
     public StapleConfig withLogLevel(String v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout,
-                adminHttp, v, rescan);
+                adminHttp, v, rescan, fleet);
     }
 
     public StapleConfig withRescan(Duration v) {
         return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout,
-                adminHttp, logLevel, v);
+                adminHttp, logLevel, v, fleet);
+    }
+
+    public StapleConfig withFleet(FleetConfig v) {
+        return new StapleConfig(certificates, files, ocsp, haproxySocket, onChange, onChangeTimeout, pushTimeout,
+                adminHttp, logLevel, rescan, v);
     }
 }

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Binds the file of {@code stapled staple --config}: {@code staple:} (what to staple and where the staples
  * go), and the proxy's own {@code ocsp:} and {@code admin_http:} sections and the certificate-file part of
- * {@code global:}, read by the proxy's binders so that they mean exactly what they mean there.
+ * {@code global:}, read by the proxy's binders so that they mean exactly what they mean there; and the
+ * proxy's {@code fleet:} section ({@link FleetBinder}), so that a staple instance joins the same fleet.
  */
 final class StapleConfigBinder {
     private final LoadContext context;
@@ -31,13 +32,15 @@ final class StapleConfigBinder {
         }
         OcspConfig ocsp = OcspBinder.bind(m.get("ocsp"));
         AdminHttpConfig admin = new StapledConfigBinder(context).bindAdminHttp(m.get("admin_http"));
+        FleetConfig fleet = bindFleet(m.get("fleet"));
         YamlValue stapleValue = m.required("staple");
         m.finish();
         if (admin != null && admin.readyMinStapleValidity() == null) {
             // Here staples are the whole job: not ready while one is missing or expired.
             admin = new AdminHttpConfig(admin.bind(), admin.readyRequiresMustStaple(), Duration.ZERO);
         }
-        StapleConfig config = d.withFiles(files).withOcsp(ocsp).withAdminHttp(admin).withLogLevel(logLevel);
+        StapleConfig config = d.withFiles(files).withOcsp(ocsp).withAdminHttp(admin).withLogLevel(logLevel)
+                .withFleet(fleet);
         if (stapleValue == null) {
             return config;
         }
@@ -57,6 +60,26 @@ final class StapleConfigBinder {
         s.finish();
         return config.withCertificates(certificates).withHaproxySocket(socket).withOnChange(onChange)
                 .withOnChangeTimeout(onChangeTimeout).withPushTimeout(pushTimeout).withRescan(rescan);
+    }
+
+    /** The file of {@code stapled staple --fleet-config}: a {@code fleet:} section and nothing else. */
+    FleetConfig bindFleetOnly(YamlValue root) {
+        YamlMap m = root.map();
+        YamlValue fleetValue = m.required("fleet");
+        m.finish();
+        return bindFleet(fleetValue);
+    }
+
+    /** The proxy's {@code fleet:} section, read by its own binder, less what needs listeners. */
+    private static FleetConfig bindFleet(YamlValue fleetValue) {
+        FleetConfig fleet = FleetBinder.bind(fleetValue);
+        if (fleet != null && fleet.ticketKeyFile() != null) {
+            // Refused rather than ignored: with no listeners there are no session tickets, and an operator who
+            // copied the proxy's section should not believe this instance takes part in rotating them.
+            fleetValue.map().error("ticket_key_file", "stapled staple has no TLS listeners, so no session-ticket "
+                    + "keys to share; remove it here (the proxy's fleet members use it)");
+        }
+        return fleet;
     }
 
     /** A command line split into words ({@link CommandWords}), or a YAML list of the words themselves. */

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import io.netty.channel.EventLoopGroup;
 import io.stapled.config.CertificateSource;
 import io.stapled.config.StapleConfig;
+import io.stapled.fleet.RedisFleet;
 import io.stapled.metrics.AdminHttpServer;
 import io.stapled.metrics.ReadinessCheck;
 import io.stapled.metrics.StapledMetrics;
@@ -29,7 +30,8 @@ import io.stapled.tls.LoadedCertificate;
  * certificates load exactly as the proxy's do ({@link CertificateLoader}, HAProxy's layouts, no TLS
  * contexts), the engine fetches, verifies, schedules and writes each {@code <cert>.ocsp} atomically, and
  * its listeners push each new staple to HAProxy ({@link HaproxyStaplePusher}) and run the operator's
- * command ({@link OnChangeHook}). Start-up order: certificates, issuer check, listeners, the engine's
+ * command ({@link OnChangeHook}). With {@code fleet:} the engine shares its staples through Redis
+ * ({@link RedisFleet}, as the proxy's does), so one fetch feeds every HAProxy node. Start-up order: certificates, issuer check, listeners, the engine's
  * first round (up to {@code startup_wait}), then the admin listener.
  */
 public final class StapleService implements AutoCloseable {
@@ -52,7 +54,14 @@ public final class StapleService implements AutoCloseable {
             if (config.certificates().isEmpty()) {
                 throw new StartupException("nothing to staple: give --dir or --crt-list");
             }
-            s.ocsp = OcspManager.builder().settings(config.ocsp().settings()).clock(clock).build();
+            OcspManager.Builder engine = OcspManager.builder().settings(config.ocsp().settings()).clock(clock);
+            if (config.fleet() != null) {
+                // As the proxy does (StapledServer), minus the ticket keys: there are no listeners.
+                s.fleet = new RedisFleet(config.fleet(), clock);
+                s.fleet.connect(); // wrong credentials stop start-up here; Redis away does not
+                engine.shared(s.fleet);
+            }
+            s.ocsp = engine.build();
             CertificateLayout layout = CertificateLayout.of(config.files());
             List<LoadedCertificate> certificates = new ArrayList<>();
             for (CertificateSource source : config.certificates()) {
@@ -68,6 +77,9 @@ public final class StapleService implements AutoCloseable {
             s.metrics = new StapledMetrics(clock);
             s.ocsp.addListener(s.metrics.ocspListener());
             s.metrics.bindOcsp(s.ocsp, config.adminHttp());
+            if (s.fleet != null) {
+                s.metrics.bindFleet(s.fleet.status());
+            }
             if (config.haproxySocket() != null) {
                 s.pusher = new HaproxyStaplePusher(config.haproxySocket(), config.pushTimeout());
                 s.pusher.bindMetrics(s.metrics.registry());
@@ -94,8 +106,10 @@ public final class StapleService implements AutoCloseable {
             // No listeners of its own: "open" is "the engine runs", and the staple checks decide the rest.
             s.metrics.readiness().listenersOpen(true);
             long stapled = s.ocsp.certificates().stream().filter(c -> valid(c, clock.instant())).count();
-            log.info("staple: {} certificate(s) from {}, {} stapled now; staples go to the .ocsp files{}{}",
+            log.info("staple: {} certificate(s) from {}, {} stapled now; staples go to the .ocsp files{}{}{}",
                     s.ocsp.certificates().size(), describe(config.certificates()), stapled,
+                    s.fleet != null ? ", shared with the fleet at " + config.fleet().url() + " as "
+                            + config.fleet().nodeName() : "",
                     s.pusher != null ? " and to HAProxy at " + config.haproxySocket() : "",
                     s.hook != null ? ", then " + config.onChange().get(0) + " runs" : "");
             return new StapleService(s);
@@ -163,6 +177,11 @@ public final class StapleService implements AutoCloseable {
         return parts.hook;
     }
 
+    /** Fleet mode's store, or null without {@code fleet:}. */
+    public RedisFleet fleet() {
+        return parts.fleet;
+    }
+
     /** The admin listener, or null without {@code --admin-http}. */
     public AdminHttpServer admin() {
         return parts.admin;
@@ -176,6 +195,7 @@ public final class StapleService implements AutoCloseable {
 
     private static final class Parts {
         OcspManager ocsp;
+        RedisFleet fleet;
         StapledMetrics metrics;
         HaproxyStaplePusher pusher;
         OnChangeHook hook;
@@ -189,6 +209,9 @@ public final class StapleService implements AutoCloseable {
             }
             if (admin != null) {
                 admin.close();
+            }
+            if (fleet != null) {
+                fleet.close();
             }
             if (ocsp != null) {
                 ocsp.close();

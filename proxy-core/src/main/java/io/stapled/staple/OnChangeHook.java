@@ -22,8 +22,8 @@ import io.stapled.ocsp.OcspListener;
 import io.stapled.ocsp.Staple;
 
 /**
- * {@code --on-change}: runs the operator's command after each new staple stapled fetched (and so wrote to
- * its {@code .ocsp} file), for servers that only read the file at a reload (nginx's
+ * {@code --on-change}: runs the operator's command after each new staple stapled fetched or took from its
+ * fleet (and so wrote to its {@code .ocsp} file), for servers that only read the file at a reload (nginx's
  * {@code ssl_stapling_file}). The command is run directly, never through a shell; the certificate is
  * passed in the environment ({@code STAPLED_CERT}, {@code STAPLED_OCSP_FILE}, {@code STAPLED_THIS_UPDATE},
  * {@code STAPLED_NEXT_UPDATE}). Runs one at a time on a thread of its own (the engine's callbacks must not
@@ -72,7 +72,8 @@ public final class OnChangeHook implements OcspListener, AutoCloseable {
 
     @Override
     public void stapleChanged(ManagedCertificate c, Staple old, Staple now) {
-        if (now == null || now.origin() != Staple.Origin.FETCHED) {
+        // A fleet member's staple is written to the file like a fetched one: the server must read it too.
+        if (now == null || (now.origin() != Staple.Origin.FETCHED && now.origin() != Staple.Origin.FLEET)) {
             return;
         }
         Path cert = c.subject().certFile();

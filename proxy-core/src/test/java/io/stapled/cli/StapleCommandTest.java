@@ -161,4 +161,25 @@ class StapleCommandTest {
         assertEquals(1, run("staple", "-c", file.toString()));
         assertEquals("stapled: " + file + ":2 staple.certificates[0].dir: directory not found: " + dir.resolve("nowhere") + "\n", err.toString());
     }
+
+    @Test
+    void aFleetConfigFileJoinsTheFleetBesideTheOptions() throws Exception {
+        Path fleet = io.stapled.testkit.TestPki.write(dir.resolve("fleet.yaml"), """
+                fleet:
+                  redis: redis://10.0.0.5:6379/1
+                  node_name: haproxy-2
+                """);
+        StapleConfig c = parse("--dir", "certs", "--fleet-config", fleet.toString());
+        assertEquals("redis://10.0.0.5:6379/1", c.fleet().url());
+        assertEquals("haproxy-2", c.fleet().nodeName());
+        assertEquals(null, parse("--dir", "certs").fleet());
+
+        Path bad = io.stapled.testkit.TestPki.write(dir.resolve("bad-fleet.yaml"), "fleet:\n  redis: http://x\n");
+        assertEquals(1, run("staple", "--dir", "certs", "--fleet-config", bad.toString()));
+        assertTrue(err.toString().contains(bad + ":2 fleet.redis: expected a redis:// or rediss:// URL"), err.toString());
+
+        Path file = io.stapled.testkit.TestPki.write(dir.resolve("staple.yaml"), "staple: {}\n");
+        assertEquals(2, run("staple", "--config", file.toString(), "--fleet-config", fleet.toString()));
+        assertTrue(err.toString().contains("--fleet-config (its fleet: section) there"), err.toString());
+    }
 }

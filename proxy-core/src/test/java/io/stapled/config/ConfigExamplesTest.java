@@ -109,6 +109,16 @@ class ConfigExamplesTest {
         assertEquals(new AdminHttpConfig(new HostPort("127.0.0.1", 9100), true, Duration.ofHours(1)), c.adminHttp());
     }
 
+    @Test
+    void stapleFleet() throws IOException {
+        StapleConfig c = loadStapleInSandbox("staple-fleet.yaml");
+        assertEquals(sandbox.resolve("run/haproxy/admin.sock"), c.haproxySocket());
+        assertEquals("redis://redis.internal:6379/0", c.fleet().url());
+        assertEquals(sandbox.resolve("etc/stapled/redis.pass"), c.fleet().passwordFile());
+        assertEquals("haproxy-1", c.fleet().nodeName());
+        assertEquals(null, c.fleet().ticketKeyFile());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("allExampleNames")
     void opensWithACommentHeaderNamingItself(String name) throws IOException {
@@ -204,6 +214,10 @@ class ConfigExamplesTest {
             } else if (source instanceof CertificateSource.File crt) {
                 TestPki.bundle(inSandbox(crt.crt()));
             }
+        }
+        FleetConfig fleet = unchecked.fleet();
+        if (fleet != null && fleet.passwordFile() != null) {
+            TestPki.write(inSandbox(fleet.passwordFile()), "secret\n");
         }
         return ConfigLoader.loadStaple(file);
     }

@@ -88,4 +88,57 @@ class StapleConfigTest {
                 "staple.yaml:5 global.workers: unknown key \"workers\" (known keys here: log_level, crt_base, key_base,"
                         + " load_extra_del_ext, issuers_chain_path)"), List.of(e.split("\n")));
     }
+
+    @Test
+    void takesTheProxysFleetSection() {
+        TestPki.directory(dir.resolve("certs"));
+        StapleConfig c = parse("""
+                staple:
+                  certificates: [ { dir: certs } ]
+                fleet:
+                  redis: redis://10.0.0.5:6380/2
+                  node_name: haproxy-1
+                  lease: 5s
+                """);
+        assertEquals("redis://10.0.0.5:6380/2", c.fleet().url());
+        assertEquals("haproxy-1", c.fleet().nodeName());
+        assertEquals(Duration.ofSeconds(5), c.fleet().lease());
+        assertEquals(null, parse("staple:\n  certificates: [ { dir: certs } ]\n").fleet(), "no fleet: no fleet");
+    }
+
+    @Test
+    void aFleetErrorIsTheProxysAndTicketKeysAreRefused() throws Exception {
+        TestPki.directory(dir.resolve("certs"));
+        java.nio.file.Files.writeString(dir.resolve("fleet.key"), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
+        assertEquals(dir.resolve("staple.yaml") + ":4 fleet.redis: expected a redis:// or rediss:// URL, got "
+                + "\"http://redis\"", errors("""
+                staple:
+                  certificates: [ { dir: certs } ]
+                fleet:
+                  redis: http://redis
+                """).lines().filter(l -> l.contains("fleet")).findFirst().orElseThrow().strip());
+        String ticket = errors("""
+                staple:
+                  certificates: [ { dir: certs } ]
+                fleet:
+                  redis: redis://127.0.0.1:6379/0
+                  ticket_key_file: fleet.key
+                """);
+        org.junit.jupiter.api.Assertions.assertTrue(ticket.contains(dir.resolve("staple.yaml")
+                + ":5 fleet.ticket_key_file: stapled staple has no TLS listeners"), ticket);
+    }
+
+    @Test
+    void aFleetConfigFileHoldsTheFleetSectionOnly() {
+        FleetConfig f = ConfigLoader.parseStapleFleet("fleet: { redis: rediss://redis.test/0, node_name: n1 }\n",
+                dir.resolve("fleet.yaml"));
+        assertEquals("rediss://redis.test:6379/0", f.url());
+        String other = assertThrows(ConfigException.class, () -> ConfigLoader.parseStapleFleet(
+                "fleet: { redis: redis://redis.test/0 }\nstaple: {}\n", dir.resolve("fleet.yaml"))).getMessage();
+        org.junit.jupiter.api.Assertions.assertTrue(other.contains(dir.resolve("fleet.yaml") + ":2 staple: unknown key"),
+                other);
+        String none = assertThrows(ConfigException.class, () -> ConfigLoader.parseStapleFleet(
+                "global: {}\n", dir.resolve("fleet.yaml"))).getMessage();
+        org.junit.jupiter.api.Assertions.assertTrue(none.contains("fleet: missing required key"), none);
+    }
 }
