@@ -183,6 +183,10 @@ final class H2FrameClient implements AutoCloseable {
         channel.eventLoop().submit(() -> channel.config().setAutoRead(false)).syncUninterruptibly();
     }
 
+    void resumeReading() {
+        channel.eventLoop().submit(() -> channel.config().setAutoRead(true)).syncUninterruptibly();
+    }
+
     /** PING acknowledgements read so far. */
     long pingAcks() {
         return pingAcks.get();
