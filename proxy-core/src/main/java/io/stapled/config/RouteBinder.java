@@ -69,7 +69,19 @@ final class RouteBinder {
                 && redirect == null && ret == null) {
             frontend.required("backend"); // the name every existing config uses
         }
-        return new Bound(defaultName, new RoutingConfig(routes, fallback));
+        HeaderRules headers = HeaderRules.none();
+        RequestIdConfig requestId = null;
+        if (mode == Mode.TCP) {
+            for (String key : List.of("request_headers", "response_headers", "hsts", "request_id")) {
+                if (frontend.get(key) != null) {
+                    frontend.error(key, key + " needs HTTP; this frontend is mode tcp");
+                }
+            }
+        } else {
+            headers = HeaderRulesBinder.bind(frontend, plain, HeaderRulesBinder.hsts(frontend, plain));
+            requestId = HeaderRulesBinder.requestId(frontend);
+        }
+        return new Bound(defaultName, new RoutingConfig(routes, fallback, headers, requestId));
     }
 
     private String reference(YamlValue value) {
@@ -136,6 +148,10 @@ final class RouteBinder {
         YamlValue backend = m.get("backend");
         YamlValue redirect = mode == Mode.HTTP ? m.get("redirect") : null;
         YamlValue ret = mode == Mode.HTTP ? m.get("return") : null;
+        HeaderRules headers = HeaderRules.none();
+        if (mode == Mode.HTTP) {
+            headers = HeaderRulesBinder.bind(m, plain, null);
+        }
         m.finish();
         List<String> actions = new ArrayList<>();
         if (backend != null) {
@@ -166,7 +182,12 @@ final class RouteBinder {
         } else {
             action = ret(ret);
         }
-        return action == null ? null : new RouteConfig(conditions, action, value.origin());
+        if (!headers.isEmpty() && !(action instanceof RouteAction.UseBackend)) {
+            value.error("request_headers and response_headers apply to proxied requests; this route answers "
+                    + "with a " + (redirect != null ? "redirect" : "return"));
+            return null;
+        }
+        return action == null ? null : new RouteConfig(conditions, action, value.origin(), headers);
     }
 
     private static RouteCondition condition(String key, YamlValue v) {

@@ -9,10 +9,18 @@ import java.util.List;
  * @param conditions all must hold
  * @param action     a backend, a redirect or a local answer
  * @param origin     where the route was written, for messages
+ * @param headers    the route's own header rules, applied after the frontend's to the request and
+ *                   before them to the response (as a HAProxy backend's rules are)
  */
-public record RouteConfig(List<RouteCondition> conditions, RouteAction action, ConfigOrigin origin) {
+public record RouteConfig(List<RouteCondition> conditions, RouteAction action, ConfigOrigin origin,
+                          HeaderRules headers) {
     public RouteConfig {
         conditions = List.copyOf(conditions);
+        headers = headers == null ? HeaderRules.none() : headers;
+    }
+
+    public RouteConfig(List<RouteCondition> conditions, RouteAction action, ConfigOrigin origin) {
+        this(conditions, action, origin, null);
     }
 
     /** No conditions: every request matches. */

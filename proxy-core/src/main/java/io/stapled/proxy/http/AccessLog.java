@@ -68,6 +68,12 @@ final class AccessLog implements HttpRequestObserver {
         line.append(' ').append(frontend).append(' ').append(backend).append('/')
                 .append(server == null ? "<NOSRV>" : server).append(' ')
                 .append(TimeUnit.NANOSECONDS.toMillis(completed.durationNanos())).append("ms");
+        String requestId = completed.requestId();
+        if (requestId != null) {
+            // Only on frontends with request_id, so other lines keep their layout.
+            line.append(" request_id=");
+            quoted(line, requestId);
+        }
         io.stapled.tls.ClientCertificate cert = completed.clientCertificate();
         if (cert != null) {
             // Only on connections with a client certificate, so other lines keep their layout.

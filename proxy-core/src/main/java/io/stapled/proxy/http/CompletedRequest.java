@@ -37,6 +37,11 @@ public interface CompletedRequest {
         return false;
     }
 
+    /** The request's unique id ({@code request_id}), or null when the frontend gives none. */
+    default String requestId() {
+        return null;
+    }
+
     /** The backend server {@link #serverName()} names, or null. */
     default io.stapled.proxy.backend.BackendServer server() {
         return null;

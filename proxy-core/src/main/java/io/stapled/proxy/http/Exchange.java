@@ -24,6 +24,9 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
 import io.stapled.config.BackendConfig;
+import io.stapled.config.RequestIdConfig;
+import io.stapled.proxy.headers.HeaderRequest;
+import io.stapled.proxy.headers.HeaderRewriter;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.LazyDeadline;
 import io.stapled.proxy.route.ConnectionFacts;
@@ -53,7 +56,7 @@ import io.stapled.proxy.route.RouteTable;
  * the backend pool ({@link BackendConnections}), the tunnel after a 101 ({@link UpgradeTunnel}) and
  * the timers ({@link LazyDeadline}). One Exchange is the one allocation per request besides Netty's own.
  */
-final class Exchange implements BackendListener, CompletedRequest, RouteRequest {
+final class Exchange implements BackendListener, CompletedRequest, RouteRequest, HeaderRequest {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     /** Connection attempts per request (HAProxy's default {@code retries 3} with redispatch). */
     static final int MAX_CONNECT_ATTEMPTS = 3;
@@ -99,6 +102,10 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
     private int status;
     private long responseBytes;
     private long endNanos;
+    /** The route's response header rules; null until a route sent the request to a backend. */
+    private HeaderRewriter routeResponseRules;
+    /** {@code %[unique-id]} and the request id header: made on first use, or taken from the client. */
+    private String uniqueId;
 
     Exchange(HttpProxyInitializer frontend, ExchangeClient client, HttpRequest request) {
         this.frontend = frontend;
@@ -125,6 +132,15 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         keepAlive = HttpUtil.isKeepAlive(request) && !client.draining();
         upgradeRequested = HopByHopHeaders.isUpgrade(request.headers());
         teTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+        RequestIdConfig requestId = frontend.requestId();
+        if (requestId != null) {
+            String incoming = requestId.trustIncoming() ? request.headers().get(frontend.requestIdHeader()) : null;
+            if (incoming != null && !incoming.isEmpty()) {
+                uniqueId = incoming;
+            } else {
+                request.headers().set(frontend.requestIdHeader(), uniqueId());
+            }
+        }
         // Routes see the request as the client sent it, before the hop-by-hop and forwarding rewrite.
         RouteTable.Outcome<Upstream> route = frontend.routes().select(this);
         if (route.backend() == null) {
@@ -137,6 +153,11 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         if (client.address() != null) {
             frontend.forwardedHeaders().apply(request.headers(), client.address());
         }
+        // After the forwarded headers, so a rule can override them; the frontend's first, then the
+        // route's, as HAProxy runs a frontend's http-request rules before its backend's.
+        frontend.requestRules().apply(request.headers(), this);
+        route.requestRules().apply(request.headers(), this);
+        routeResponseRules = route.responseRules();
         // The backend side speaks HTTP/1.1 and keeps its connection alive (to an h2 server, the
         // stream's codec turns the same messages into frames).
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -384,6 +405,10 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
             // next response as this one's body.
             response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
         }
+        // Before framing, so a rule cannot touch the framing headers after they were checked; the
+        // route's rules first, then the frontend's (with HSTS), as HAProxy's backend then frontend.
+        routeResponseRules.apply(response.headers(), this);
+        frontend.responseRules().apply(response.headers(), this);
         backendReusable = backendKeepAlive && !upgradeRequested && ResponseFraming.isDelimited(response, bodyless);
         keepAlive = ResponseFraming.frameForClient(response, bodyless, http10Client, keepAlive && !client.draining());
         client.writeHead(response, headRequest);
@@ -666,7 +691,32 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         return ConnectionFacts.tlsVersion(client.channel());
     }
 
+    // ---------------------------------------------------------------- HeaderRequest
+
+    @Override
+    public Channel connection() {
+        return client.channel();
+    }
+
+    @Override
+    public HttpHeaders requestHeaders() {
+        return request.headers();
+    }
+
+    @Override
+    public String uniqueId() {
+        if (uniqueId == null) {
+            uniqueId = RequestIds.next();
+        }
+        return uniqueId;
+    }
+
     // ---------------------------------------------------------------- CompletedRequest
+
+    @Override
+    public String requestId() {
+        return frontend.requestId() == null ? null : uniqueId;
+    }
 
     @Override
     public String clientIp() {

@@ -5,10 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import io.stapled.config.HeaderRules;
 import io.stapled.config.RouteAction;
 import io.stapled.config.RouteCondition;
 import io.stapled.config.RouteConfig;
 import io.stapled.config.RoutingConfig;
+import io.stapled.proxy.headers.HeaderRewriter;
 
 /**
  * A frontend's routes compiled once per config: tried in order, the first whose conditions all hold
@@ -32,8 +34,16 @@ public final class RouteTable<B> {
         private final RouteAction.Redirect redirect;
         private final RouteAction.Return answer;
         private final byte[] body;
+        private final HeaderRewriter requestRules;
+        private final HeaderRewriter responseRules;
 
         private Outcome(B backend, String backendName, RouteAction action) {
+            this(backend, backendName, action, HeaderRules.none());
+        }
+
+        private Outcome(B backend, String backendName, RouteAction action, HeaderRules headers) {
+            this.requestRules = HeaderRewriter.request(headers);
+            this.responseRules = HeaderRewriter.response(headers);
             this.backend = backend;
             this.backendName = backendName;
             this.redirect = action instanceof RouteAction.Redirect r ? r : null;
@@ -57,6 +67,16 @@ public final class RouteTable<B> {
 
         public RouteAction.Return answer() {
             return answer;
+        }
+
+        /** The route's own request header rules (none for the fallback: the frontend's apply to all). */
+        public HeaderRewriter requestRules() {
+            return requestRules;
+        }
+
+        /** The route's own response header rules. */
+        public HeaderRewriter responseRules() {
+            return responseRules;
         }
 
         /** The {@link #answer()}'s body, encoded once; do not modify. */
@@ -96,11 +116,11 @@ public final class RouteTable<B> {
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig route = routes.get(i);
             conditions[i] = route.conditions().stream().map(Conditions::compile).toArray(Condition[]::new);
-            outcomes.add(outcome(route.action(), backends));
+            outcomes.add(outcome(route.action(), route.headers(), backends));
         }
         Outcome<B> fallback;
         if (routing.fallback() != null) {
-            fallback = outcome(routing.fallback(), backends);
+            fallback = outcome(routing.fallback(), HeaderRules.none(), backends);
         } else if (defaultBackend != null) {
             fallback = new Outcome<>(backends.apply(defaultBackend), defaultBackend, null);
         } else {
@@ -139,9 +159,9 @@ public final class RouteTable<B> {
                 new Outcome<>(backend, name, null));
     }
 
-    private static <B> Outcome<B> outcome(RouteAction action, Function<String, B> backends) {
+    private static <B> Outcome<B> outcome(RouteAction action, HeaderRules headers, Function<String, B> backends) {
         if (action instanceof RouteAction.UseBackend use) {
-            return new Outcome<>(backends.apply(use.backend()), use.backend(), null);
+            return new Outcome<>(backends.apply(use.backend()), use.backend(), null, headers);
         }
         return new Outcome<>(null, null, action);
     }
