@@ -149,8 +149,14 @@ final class RouteBinder {
         YamlValue redirect = mode == Mode.HTTP ? m.get("redirect") : null;
         YamlValue ret = mode == Mode.HTTP ? m.get("return") : null;
         HeaderRules headers = HeaderRules.none();
+        PathRewrite rewrite = null;
+        YamlValue strip = null;
+        YamlValue replace = null;
         if (mode == Mode.HTTP) {
             headers = HeaderRulesBinder.bind(m, plain, null);
+            strip = m.get("strip_prefix");
+            replace = m.get("replace_prefix");
+            rewrite = pathRewrite(m, strip, replace);
         }
         m.finish();
         List<String> actions = new ArrayList<>();
@@ -182,12 +188,12 @@ final class RouteBinder {
         } else {
             action = ret(ret);
         }
-        if (!headers.isEmpty() && !(action instanceof RouteAction.UseBackend)) {
-            value.error("request_headers and response_headers apply to proxied requests; this route answers "
-                    + "with a " + (redirect != null ? "redirect" : "return"));
+        if ((!headers.isEmpty() || strip != null || replace != null) && !(action instanceof RouteAction.UseBackend)) {
+            value.error("request_headers, response_headers, strip_prefix and replace_prefix apply to proxied "
+                    + "requests; this route answers with a " + (redirect != null ? "redirect" : "return"));
             return null;
         }
-        return action == null ? null : new RouteConfig(conditions, action, value.origin(), headers);
+        return action == null ? null : new RouteConfig(conditions, action, value.origin(), headers, rewrite);
     }
 
     private static RouteCondition condition(String key, YamlValue v) {
@@ -322,6 +328,47 @@ final class RouteBinder {
             paths.add(s);
         }
         return paths;
+    }
+
+    /** {@code strip_prefix: /api} or {@code replace_prefix: { prefix: /old/, with: /new/ }}, or null. */
+    private static PathRewrite pathRewrite(YamlMap route, YamlValue strip, YamlValue replace) {
+        if (strip != null && replace != null) {
+            route.error("replace_prefix", "conflicting keys: a route takes one of strip_prefix or replace_prefix");
+            return null;
+        }
+        if (strip != null) {
+            String prefix = rewritePath(strip);
+            if (prefix != null && prefix.equals("/")) {
+                strip.error("stripping / leaves every path as it is; name a prefix like /api");
+                return null;
+            }
+            return prefix == null ? null : new PathRewrite(prefix, "");
+        }
+        if (replace == null) {
+            return null;
+        }
+        YamlMap m = replace.map();
+        if (!m.isValid()) {
+            return null;
+        }
+        YamlValue prefixValue = m.required("prefix");
+        YamlValue withValue = m.required("with");
+        m.finish();
+        String prefix = prefixValue == null ? null : rewritePath(prefixValue);
+        String with = withValue == null ? null : rewritePath(withValue);
+        return prefix == null || with == null ? null : new PathRewrite(prefix, with);
+    }
+
+    private static String rewritePath(YamlValue v) {
+        String s = v.string();
+        if (s == null) {
+            return null;
+        }
+        if (!s.startsWith("/") || s.indexOf('?') >= 0 || s.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
+            v.error("expected a path starting with / (no query, no spaces), got " + v.describe());
+            return null;
+        }
+        return s;
     }
 
     static Pattern regex(YamlValue v, int flags) {

@@ -11,16 +11,22 @@ import java.util.List;
  * @param origin     where the route was written, for messages
  * @param headers    the route's own header rules, applied after the frontend's to the request and
  *                   before them to the response (as a HAProxy backend's rules are)
+ * @param pathRewrite the route's {@code strip_prefix} / {@code replace_prefix}, or null
  */
 public record RouteConfig(List<RouteCondition> conditions, RouteAction action, ConfigOrigin origin,
-                          HeaderRules headers) {
+                          HeaderRules headers, PathRewrite pathRewrite) {
     public RouteConfig {
         conditions = List.copyOf(conditions);
         headers = headers == null ? HeaderRules.none() : headers;
     }
 
     public RouteConfig(List<RouteCondition> conditions, RouteAction action, ConfigOrigin origin) {
-        this(conditions, action, origin, null);
+        this(conditions, action, origin, null, null);
+    }
+
+    public RouteConfig(List<RouteCondition> conditions, RouteAction action, ConfigOrigin origin,
+                       HeaderRules headers) {
+        this(conditions, action, origin, headers, null);
     }
 
     /** No conditions: every request matches. */

@@ -153,6 +153,55 @@ class HeaderRulesConfigTest {
     }
 
     @Test
+    void pathRewrites() {
+        FrontendConfig fe = load("""
+                routes:
+                  - path_prefix: /api/
+                    backend: app
+                    strip_prefix: /api
+                  - path_prefix: /old/
+                    backend: app
+                    replace_prefix: { prefix: /old/, with: /new/ }
+                """);
+        assertEquals(new PathRewrite("/api", ""), fe.routing().routes().get(0).pathRewrite());
+        assertEquals(new PathRewrite("/old/", "/new/"), fe.routing().routes().get(1).pathRewrite());
+        assertEquals(List.of("stapled.yaml:10 frontends[0].routes[0].replace_prefix: conflicting keys: a route "
+                + "takes one of strip_prefix or replace_prefix"), errors("""
+                routes:
+                  - path_prefix: /api/
+                    backend: app
+                    strip_prefix: /api
+                    replace_prefix: { prefix: /api/, with: /v1/ }
+                """, false));
+        assertEquals(List.of("stapled.yaml:9 frontends[0].routes[0].strip_prefix: expected a path starting with / "
+                + "(no query, no spaces), got \"api\""), errors("""
+                routes:
+                  - path_prefix: /api/
+                    backend: app
+                    strip_prefix: api
+                """, false));
+        assertEquals(List.of("stapled.yaml:9 frontends[0].routes[0].replace_prefix.with: missing required key"),
+                errors("""
+                routes:
+                  - path_prefix: /api/
+                    backend: app
+                    replace_prefix: { prefix: /api/ }
+                """, false));
+    }
+
+    @Test
+    void pathRewriteMatchesWholeSegments() {
+        PathRewrite strip = new PathRewrite("/api", "");
+        assertEquals("/v1/x?q", strip.apply("/api/v1/x?q"));
+        assertEquals("/", strip.apply("/api"));
+        assertEquals("/?q", strip.apply("/api?q"));
+        assertEquals("/apix", strip.apply("/apix"));
+        assertEquals("/other", strip.apply("/other"));
+        assertEquals("http://h/x", strip.apply("http://h/api/x"), "absolute form keeps its authority");
+        assertEquals("/new/x", new PathRewrite("/old/", "/new/").apply("/old/x"));
+    }
+
+    @Test
     void routeRulesOnlyOnProxyingRoutes() {
         FrontendConfig fe = load("""
                 routes:
@@ -162,8 +211,8 @@ class HeaderRulesConfigTest {
                 """);
         assertEquals(List.of(new HeaderRule.Set("x-route", new HeaderTemplate(List.of(
                 new HeaderTemplate.Literal("api"))))), fe.routing().routes().get(0).headers().request());
-        assertEquals(List.of("stapled.yaml:7 frontends[0].routes[0]: request_headers and response_headers apply to "
-                + "proxied requests; this route answers with a return"), errors("""
+        assertEquals(List.of("stapled.yaml:7 frontends[0].routes[0]: request_headers, response_headers, strip_prefix and "
+                + "replace_prefix apply to proxied requests; this route answers with a return"), errors("""
                 routes:
                   - path: /health
                     return: { status: 200 }

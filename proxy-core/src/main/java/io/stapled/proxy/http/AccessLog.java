@@ -50,7 +50,7 @@ final class AccessLog implements HttpRequestObserver {
         line.append(completed.clientIp()).append(" - - [")
                 .append(TIME.format(Instant.ofEpochMilli(completed.startMillis()))).append("] \"");
         if (request != null) {
-            line.append(request.method().name()).append(' ').append(sanitize(request.uri())).append(' ')
+            line.append(request.method().name()).append(' ').append(sanitize(completed.requestUri())).append(' ')
                     .append(completed.protocol());
         } else {
             line.append("<BADREQ>");

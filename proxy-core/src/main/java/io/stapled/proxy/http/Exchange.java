@@ -106,6 +106,8 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     private HeaderRewriter routeResponseRules;
     /** {@code %[unique-id]} and the request id header: made on first use, or taken from the client. */
     private String uniqueId;
+    /** The request target before a route's path rewrite; null when it was not rewritten. */
+    private String clientUri;
 
     Exchange(HttpProxyInitializer frontend, ExchangeClient client, HttpRequest request) {
         this.frontend = frontend;
@@ -158,6 +160,11 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         frontend.requestRules().apply(request.headers(), this);
         route.requestRules().apply(request.headers(), this);
         routeResponseRules = route.responseRules();
+        if (route.pathRewrite() != null) {
+            // The access log keeps the request line the client sent, as HAProxy's %r does.
+            clientUri = request.uri();
+            request.setUri(route.pathRewrite().apply(clientUri));
+        }
         // The backend side speaks HTTP/1.1 and keeps its connection alive (to an h2 server, the
         // stream's codec turns the same messages into frames).
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -712,6 +719,11 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     }
 
     // ---------------------------------------------------------------- CompletedRequest
+
+    @Override
+    public String requestUri() {
+        return clientUri != null ? clientUri : request.uri();
+    }
 
     @Override
     public String requestId() {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Function;
 
 import io.stapled.config.HeaderRules;
+import io.stapled.config.PathRewrite;
 import io.stapled.config.RouteAction;
 import io.stapled.config.RouteCondition;
 import io.stapled.config.RouteConfig;
@@ -36,12 +37,15 @@ public final class RouteTable<B> {
         private final byte[] body;
         private final HeaderRewriter requestRules;
         private final HeaderRewriter responseRules;
+        private final PathRewrite pathRewrite;
 
         private Outcome(B backend, String backendName, RouteAction action) {
-            this(backend, backendName, action, HeaderRules.none());
+            this(backend, backendName, action, HeaderRules.none(), null);
         }
 
-        private Outcome(B backend, String backendName, RouteAction action, HeaderRules headers) {
+        private Outcome(B backend, String backendName, RouteAction action, HeaderRules headers,
+                        PathRewrite pathRewrite) {
+            this.pathRewrite = pathRewrite;
             this.requestRules = HeaderRewriter.request(headers);
             this.responseRules = HeaderRewriter.response(headers);
             this.backend = backend;
@@ -72,6 +76,11 @@ public final class RouteTable<B> {
         /** The route's own request header rules (none for the fallback: the frontend's apply to all). */
         public HeaderRewriter requestRules() {
             return requestRules;
+        }
+
+        /** The route's {@code strip_prefix} / {@code replace_prefix}, or null. */
+        public PathRewrite pathRewrite() {
+            return pathRewrite;
         }
 
         /** The route's own response header rules. */
@@ -116,11 +125,11 @@ public final class RouteTable<B> {
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig route = routes.get(i);
             conditions[i] = route.conditions().stream().map(Conditions::compile).toArray(Condition[]::new);
-            outcomes.add(outcome(route.action(), route.headers(), backends));
+            outcomes.add(outcome(route.action(), route.headers(), route.pathRewrite(), backends));
         }
         Outcome<B> fallback;
         if (routing.fallback() != null) {
-            fallback = outcome(routing.fallback(), HeaderRules.none(), backends);
+            fallback = outcome(routing.fallback(), HeaderRules.none(), null, backends);
         } else if (defaultBackend != null) {
             fallback = new Outcome<>(backends.apply(defaultBackend), defaultBackend, null);
         } else {
@@ -159,9 +168,10 @@ public final class RouteTable<B> {
                 new Outcome<>(backend, name, null));
     }
 
-    private static <B> Outcome<B> outcome(RouteAction action, HeaderRules headers, Function<String, B> backends) {
+    private static <B> Outcome<B> outcome(RouteAction action, HeaderRules headers, PathRewrite pathRewrite,
+                                          Function<String, B> backends) {
         if (action instanceof RouteAction.UseBackend use) {
-            return new Outcome<>(backends.apply(use.backend()), use.backend(), null, headers);
+            return new Outcome<>(backends.apply(use.backend()), use.backend(), null, headers, pathRewrite);
         }
         return new Outcome<>(null, null, action);
     }

@@ -99,6 +99,12 @@ class HeaderRulesTest {
                     response_headers:
                       - { set: X-Frontend, value: route }
                       - { set: X-Route-Response, value: "yes" }
+                  - path_prefix: /strip
+                    backend: echo
+                    strip_prefix: /strip
+                  - path_prefix: /old/
+                    backend: echo
+                    replace_prefix: { prefix: /old/, with: /new/v2/ }
               - name: trusting
                 bind: 127.0.0.1:0
                 backend: echo
@@ -271,6 +277,19 @@ class HeaderRulesTest {
         assertNotEquals(id, one(get("web", "/", proto), "x-request-id"), "one per request");
         io.stapled.testkit.Poll.until(java.time.Duration.ofSeconds(5), "access log line", () -> access.list.stream()
                 .anyMatch(e -> e.getFormattedMessage().contains(" request_id=\"" + id + "\"")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--http1.1", "--http2"})
+    void routesRewriteThePathBeforeForwarding(String proto) throws Exception {
+        assertEquals("/a/b?q=1", one(get("web", "/strip/a/b?q=1", proto), "uri"));
+        assertEquals("/", one(get("web", "/strip", proto), "uri"), "nothing left is /");
+        assertEquals("/?x=y", one(get("web", "/strip?x=y", proto), "uri"));
+        assertEquals("/stripped", one(get("web", "/stripped", proto), "uri"), "whole segments only");
+        assertEquals("/new/v2/x?y=1", one(get("web", "/old/x?y=1", proto), "uri"));
+        io.stapled.testkit.Poll.until(java.time.Duration.ofSeconds(5),
+                "the access log line with the request as the client sent it", () -> access.list.stream()
+                .anyMatch(e -> e.getFormattedMessage().contains("\"GET /old/x?y=1 HTTP/")));
     }
 
     @Test
