@@ -16,6 +16,9 @@ import com.google.re2j.Pattern;
 final class HeaderRulesBinder {
     private static final Pattern TOKEN = Pattern.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$");
     private static final Map<String, HeaderTemplate.Kind> FETCHES;
+    /** Headers that frame the message or the connection: a rule changing them would desynchronise it. */
+    static final java.util.Set<String> FRAMING = java.util.Set.of("content-length", "transfer-encoding",
+            "connection", "upgrade", "keep-alive", "te", "trailer", "proxy-connection");
     /** HSTS preload lists refuse less than a year (hstspreload.org). */
     private static final long YEAR_SECONDS = 365L * 24 * 3600;
 
@@ -90,6 +93,10 @@ final class HeaderRulesBinder {
         }
         YamlValue nameValue = set != null ? set : add != null ? add : delete;
         String name = headerName(nameValue);
+        if (name != null && FRAMING.contains(name)) {
+            nameValue.error(name + " frames the message and is stapled's to set; a rule cannot change it");
+            return null;
+        }
         if (delete != null) {
             if (value != null) {
                 m.error("value", "delete removes a header; it takes no value");

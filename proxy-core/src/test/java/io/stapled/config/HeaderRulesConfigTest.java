@@ -134,6 +134,20 @@ class HeaderRulesConfigTest {
     }
 
     @Test
+    void framingHeadersAreNotForRules() {
+        assertEquals(List.of("stapled.yaml:7 frontends[0].response_headers[0].delete: content-length frames the "
+                + "message and is stapled's to set; a rule cannot change it"), errors("""
+                response_headers:
+                  - { delete: Content-Length }
+                """, false));
+        assertEquals(List.of("stapled.yaml:7 frontends[0].request_headers[0].set: transfer-encoding frames the "
+                + "message and is stapled's to set; a rule cannot change it"), errors("""
+                request_headers:
+                  - { set: Transfer-Encoding, value: chunked }
+                """, false));
+    }
+
+    @Test
     void tlsOnlyThingsOnAPlainFrontend() {
         assertEquals(List.of("stapled.yaml:6 frontends[0].hsts: Strict-Transport-Security is ignored by browsers "
                 + "over plain HTTP (RFC 6797 section 8.1); this frontend is tls: false - redirect it to https "

@@ -87,7 +87,7 @@ public final class HeaderRewriter {
         return (h, r) -> {
             List<String> matched = null;
             for (Map.Entry<String, String> e : h) {
-                if (d.names().matcher(e.getKey()).find()) {
+                if (d.names().matcher(e.getKey()).find() && !isFraming(e.getKey())) {
                     if (matched == null) {
                         matched = new ArrayList<>(2);
                     }
@@ -100,6 +100,12 @@ public final class HeaderRewriter {
                 }
             }
         };
+    }
+
+    /** A regex may name these by accident ({@code ^content-}); they frame the message, so they stay. */
+    private static boolean isFraming(String name) {
+        return name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding")
+                || name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("upgrade");
     }
 
     static String evaluate(List<HeaderTemplate.Part> parts, HeaderRequest request) {

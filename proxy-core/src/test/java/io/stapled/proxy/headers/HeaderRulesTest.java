@@ -88,6 +88,7 @@ class HeaderRulesTest {
                 response_headers:
                   - { delete: X-Powered-By }
                   - { delete_regex: "^x-debug-" }
+                  - { delete_regex: "^content-" }
                   - { set: X-Frontend, value: web }
                   - { set: X-Echo-Host, value: "%[req.hdr(host)]" }
                 routes:
@@ -246,6 +247,9 @@ class HeaderRulesTest {
         Curl.Response r = get("web", "/", proto);
         assertNull(r.header("x-powered-by"));
         assertNull(r.header("x-debug-trace"));
+        assertNull(r.header("content-type"), "^content- removes Content-Type");
+        assertTrue(r.body().startsWith("uri: /\n"), "but not Content-Length: the body is framed: " + r.body());
+        assertTrue(r.header("content-length") != null || "--http2".equals(proto), r.headers().toString());
         assertEquals("echo", r.header("x-backend"), "other headers stay");
         assertEquals("web", r.header("x-frontend"));
         assertEquals("site.test:" + stapled.port("web"), r.header("x-echo-host"), "req.hdr in a response rule");
