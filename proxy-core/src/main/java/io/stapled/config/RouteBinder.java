@@ -71,8 +71,10 @@ final class RouteBinder {
         }
         HeaderRules headers = HeaderRules.none();
         RequestIdConfig requestId = null;
+        long maxBody = -1;
         if (mode == Mode.TCP) {
-            for (String key : List.of("request_headers", "response_headers", "hsts", "request_id")) {
+            for (String key : List.of("request_headers", "response_headers", "hsts", "request_id",
+                    "max_request_body")) {
                 if (frontend.get(key) != null) {
                     frontend.error(key, key + " needs HTTP; this frontend is mode tcp");
                 }
@@ -80,8 +82,9 @@ final class RouteBinder {
         } else {
             headers = HeaderRulesBinder.bind(frontend, plain, HeaderRulesBinder.hsts(frontend, plain));
             requestId = HeaderRulesBinder.requestId(frontend);
+            maxBody = maxRequestBody(frontend);
         }
-        return new Bound(defaultName, new RoutingConfig(routes, fallback, headers, requestId));
+        return new Bound(defaultName, new RoutingConfig(routes, fallback, headers, requestId, maxBody));
     }
 
     private String reference(YamlValue value) {
@@ -158,6 +161,8 @@ final class RouteBinder {
             replace = m.get("replace_prefix");
             rewrite = pathRewrite(m, strip, replace);
         }
+        YamlValue maxBodyValue = mode == Mode.HTTP ? m.get("max_request_body") : null;
+        long maxBody = maxBodyValue == null ? -1 : maxRequestBody(m);
         m.finish();
         List<String> actions = new ArrayList<>();
         if (backend != null) {
@@ -188,12 +193,15 @@ final class RouteBinder {
         } else {
             action = ret(ret);
         }
-        if ((!headers.isEmpty() || strip != null || replace != null) && !(action instanceof RouteAction.UseBackend)) {
-            value.error("request_headers, response_headers, strip_prefix and replace_prefix apply to proxied "
-                    + "requests; this route answers with a " + (redirect != null ? "redirect" : "return"));
+        if ((!headers.isEmpty() || strip != null || replace != null || maxBodyValue != null)
+                && !(action instanceof RouteAction.UseBackend)) {
+            value.error("request_headers, response_headers, strip_prefix, replace_prefix and max_request_body "
+                    + "apply to proxied requests; this route answers with a " + (redirect != null ? "redirect"
+                    : "return"));
             return null;
         }
-        return action == null ? null : new RouteConfig(conditions, action, value.origin(), headers, rewrite);
+        return action == null ? null
+                : new RouteConfig(conditions, action, value.origin(), headers, rewrite, maxBody);
     }
 
     private static RouteCondition condition(String key, YamlValue v) {
@@ -328,6 +336,14 @@ final class RouteBinder {
             paths.add(s);
         }
         return paths;
+    }
+
+    /** {@code max_request_body: 10m} in bytes, or -1 when absent (or invalid: the error is recorded). */
+    private static long maxRequestBody(YamlMap m) {
+        if (m.get("max_request_body") == null) {
+            return -1;
+        }
+        return m.size("max_request_body", -1, 0, Integer.MAX_VALUE);
     }
 
     /** {@code strip_prefix: /api} or {@code replace_prefix: { prefix: /old/, with: /new/ }}, or null. */

@@ -12,9 +12,10 @@ import java.util.List;
  * @param headers  the frontend's {@code request_headers} / {@code response_headers} (with its
  *                 {@code hsts} as the last response rule), applied to every proxied request
  * @param requestId the frontend's {@code request_id}, or null (none)
+ * @param maxRequestBody the frontend's {@code max_request_body} in bytes, or -1 (no limit)
  */
 public record RoutingConfig(List<RouteConfig> routes, RouteAction fallback, HeaderRules headers,
-                            RequestIdConfig requestId) {
+                            RequestIdConfig requestId, long maxRequestBody) {
     private static final RoutingConfig NONE = new RoutingConfig(List.of(), null);
 
     public RoutingConfig {
@@ -24,7 +25,7 @@ public record RoutingConfig(List<RouteConfig> routes, RouteAction fallback, Head
 
     /** No header rules, no request id. */
     public RoutingConfig(List<RouteConfig> routes, RouteAction fallback) {
-        this(routes, fallback, null, null);
+        this(routes, fallback, null, null, -1);
     }
 
     /** No routes: everything goes to the default backend. */

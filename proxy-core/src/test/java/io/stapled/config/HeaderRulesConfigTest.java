@@ -204,6 +204,25 @@ class HeaderRulesConfigTest {
     }
 
     @Test
+    void maxRequestBody() {
+        FrontendConfig fe = load("""
+                max_request_body: 1m
+                routes:
+                  - path_prefix: /upload/
+                    backend: app
+                    max_request_body: 1g
+                  - path_prefix: /x/
+                    backend: app
+                """);
+        assertEquals(1 << 20, fe.routing().maxRequestBody());
+        assertEquals(1L << 30, fe.routing().routes().get(0).maxRequestBody());
+        assertEquals(-1, fe.routing().routes().get(1).maxRequestBody(), "the frontend's applies");
+        assertEquals(-1, load("").routing().maxRequestBody(), "no limit by default");
+        List<String> e = errors("max_request_body: lots", false);
+        assertTrue(e.size() == 1 && e.get(0).startsWith("stapled.yaml:6 frontends[0].max_request_body: "), e.toString());
+    }
+
+    @Test
     void pathRewriteMatchesWholeSegments() {
         PathRewrite strip = new PathRewrite("/api", "");
         assertEquals("/v1/x?q", strip.apply("/api/v1/x?q"));
@@ -225,8 +244,8 @@ class HeaderRulesConfigTest {
                 """);
         assertEquals(List.of(new HeaderRule.Set("x-route", new HeaderTemplate(List.of(
                 new HeaderTemplate.Literal("api"))))), fe.routing().routes().get(0).headers().request());
-        assertEquals(List.of("stapled.yaml:7 frontends[0].routes[0]: request_headers, response_headers, strip_prefix and "
-                + "replace_prefix apply to proxied requests; this route answers with a return"), errors("""
+        assertEquals(List.of("stapled.yaml:7 frontends[0].routes[0]: request_headers, response_headers, strip_prefix, "
+                + "replace_prefix and max_request_body apply to proxied requests; this route answers with a return"), errors("""
                 routes:
                   - path: /health
                     return: { status: 200 }

@@ -108,6 +108,9 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     private String uniqueId;
     /** The request target before a route's path rewrite; null when it was not rewritten. */
     private String clientUri;
+    /** {@code max_request_body} for this request, or -1; and the body bytes forwarded so far. */
+    private long maxRequestBody = -1;
+    private long requestBodyBytes;
 
     Exchange(HttpProxyInitializer frontend, ExchangeClient client, HttpRequest request) {
         this.frontend = frontend;
@@ -151,6 +154,16 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         }
         upstream = route.backend();
         serverDeadline.timeout(upstream.serverTimeoutNanos());
+        maxRequestBody = route.maxRequestBody() >= 0 ? route.maxRequestBody() : frontend.maxRequestBody();
+        if (maxRequestBody >= 0 && HttpUtil.getContentLength(request, -1L) > maxRequestBody) {
+            // Refused before a backend is picked. The body is read and dropped (as nginx does) rather
+            // than the connection closed under it: a close with unread bytes is a TCP reset, which
+            // can reach the client before the 413 does.
+            LOG.debug("client {}: content-length {} over max_request_body {}", client.ip(),
+                    HttpUtil.getContentLength(request, -1L), maxRequestBody);
+            respondLocally(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, true);
+            return;
+        }
         HopByHopHeaders.strip(request.headers(), upgradeRequested);
         if (client.address() != null) {
             frontend.forwardedHeaders().apply(request.headers(), client.address());
@@ -307,6 +320,17 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         }
         if (content.content().isReadable()) {
             requestHasBody = true;
+            requestBodyBytes += content.content().readableBytes();
+            if (maxRequestBody >= 0 && requestBodyBytes > maxRequestBody) {
+                // A streamed body: what was forwarded stays partial, so the backend connection is
+                // closed (the server sees the request aborted) and the client gets 413 if nothing was
+                // answered yet (the rest of its body is read and dropped), else its connection is cut.
+                LOG.debug("client {}: request body over max_request_body {}", client.ip(), maxRequestBody);
+                content.release();
+                backendReusable = false;
+                respondLocally(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, true); // the rest is dropped
+                return;
+            }
         }
         backend.write(content);
         backendWritePending = true;

@@ -284,6 +284,11 @@ public final class HttpProxyInitializer {
         return requestId;
     }
 
+    /** The frontend's {@code max_request_body} in bytes, or -1. */
+    long maxRequestBody() {
+        return frontend.routing().maxRequestBody();
+    }
+
     AsciiString requestIdHeader() {
         return requestIdHeader;
     }

@@ -38,14 +38,16 @@ public final class RouteTable<B> {
         private final HeaderRewriter requestRules;
         private final HeaderRewriter responseRules;
         private final PathRewrite pathRewrite;
+        private final long maxRequestBody;
 
         private Outcome(B backend, String backendName, RouteAction action) {
-            this(backend, backendName, action, HeaderRules.none(), null);
+            this(backend, backendName, action, HeaderRules.none(), null, -1);
         }
 
         private Outcome(B backend, String backendName, RouteAction action, HeaderRules headers,
-                        PathRewrite pathRewrite) {
+                        PathRewrite pathRewrite, long maxRequestBody) {
             this.pathRewrite = pathRewrite;
+            this.maxRequestBody = maxRequestBody;
             this.requestRules = HeaderRewriter.request(headers);
             this.responseRules = HeaderRewriter.response(headers);
             this.backend = backend;
@@ -81,6 +83,11 @@ public final class RouteTable<B> {
         /** The route's {@code strip_prefix} / {@code replace_prefix}, or null. */
         public PathRewrite pathRewrite() {
             return pathRewrite;
+        }
+
+        /** The route's {@code max_request_body} in bytes, or -1 (the frontend's applies). */
+        public long maxRequestBody() {
+            return maxRequestBody;
         }
 
         /** The route's own response header rules. */
@@ -125,11 +132,11 @@ public final class RouteTable<B> {
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig route = routes.get(i);
             conditions[i] = route.conditions().stream().map(Conditions::compile).toArray(Condition[]::new);
-            outcomes.add(outcome(route.action(), route.headers(), route.pathRewrite(), backends));
+            outcomes.add(outcome(route, backends));
         }
         Outcome<B> fallback;
         if (routing.fallback() != null) {
-            fallback = outcome(routing.fallback(), HeaderRules.none(), null, backends);
+            fallback = new Outcome<>(null, null, routing.fallback());
         } else if (defaultBackend != null) {
             fallback = new Outcome<>(backends.apply(defaultBackend), defaultBackend, null);
         } else {
@@ -168,10 +175,11 @@ public final class RouteTable<B> {
                 new Outcome<>(backend, name, null));
     }
 
-    private static <B> Outcome<B> outcome(RouteAction action, HeaderRules headers, PathRewrite pathRewrite,
-                                          Function<String, B> backends) {
+    private static <B> Outcome<B> outcome(RouteConfig route, Function<String, B> backends) {
+        RouteAction action = route.action();
         if (action instanceof RouteAction.UseBackend use) {
-            return new Outcome<>(backends.apply(use.backend()), use.backend(), null, headers, pathRewrite);
+            return new Outcome<>(backends.apply(use.backend()), use.backend(), null, route.headers(),
+                    route.pathRewrite(), route.maxRequestBody());
         }
         return new Outcome<>(null, null, action);
     }
