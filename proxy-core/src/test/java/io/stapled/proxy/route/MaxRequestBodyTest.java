@@ -162,7 +162,12 @@ class MaxRequestBodyTest {
         assertEquals("200 got 1000", send(proto, "/s", 1000, true));
         int before = COMPLETE.get();
         String over = send(proto, "/s", 200_000, true);
-        assertTrue(over.startsWith("413") || over.startsWith("000"), over); // curl may see the cut first
+        if (proto.equals("--http1.1")) {
+            assertEquals("413 -", over, "the rest of the chunked body is dropped, the 413 arrives");
+        } else {
+            // curl 7.88 drops an HTTP/2 answer followed by RST_STREAM(NO_ERROR) while it uploads (see nghttp()).
+            assertTrue(over.startsWith("413") || over.contains("curl: (92)"), over);
+        }
         assertEquals(before, COMPLETE.get(), "the backend never got the whole body");
     }
 
