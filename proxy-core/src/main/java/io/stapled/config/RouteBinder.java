@@ -137,7 +137,8 @@ final class RouteBinder {
         }
         if (mode == Mode.TCP) {
             for (String httpKey : List.of("host", "host_regex", "path", "path_prefix", "path_regex", "method",
-                    "header", "query", "redirect", "return")) {
+                    "header", "query", "redirect", "return", "request_headers", "response_headers", "strip_prefix",
+                    "replace_prefix", "max_request_body")) {
                 if (m.get(httpKey) != null) {
                     m.error(httpKey, httpKey + " needs HTTP; a mode tcp frontend routes on "
                             + String.join(", ", TCP_CONDITIONS));

@@ -160,6 +160,32 @@ class HeaderRulesConfigTest {
     }
 
     @Test
+    void tcpFrontendsHaveNoHeaders() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                frontends:
+                  - name: tcp
+                    bind: 127.0.0.1:0
+                    mode: tcp
+                    backend: app
+                    certificates: [ { crt: site.pem } ]
+                    hsts: { max_age: 1y }
+                    request_headers: [ { delete: X-A } ]
+                    routes:
+                      - sni: a.test
+                        backend: app
+                        strip_prefix: /a
+                backends:
+                  - name: app
+                    servers: [ { name: s1, address: 127.0.0.1:8080 } ]
+                """, FILE, ConfigLoader.Option.SKIP_FILE_CHECKS));
+        assertEquals(List.of("stapled.yaml:7 frontends[0].hsts: hsts needs HTTP; this frontend is mode tcp",
+                "stapled.yaml:8 frontends[0].request_headers: request_headers needs HTTP; this frontend is mode tcp",
+                "stapled.yaml:12 frontends[0].routes[0].strip_prefix: strip_prefix needs HTTP; a mode tcp frontend "
+                        + "routes on sni, sni_regex, source, tls_version"),
+                e.errors().stream().map(ConfigError::format).toList());
+    }
+
+    @Test
     void preloadNeedsAYearAndSubdomains() {
         assertEquals(List.of("stapled.yaml:6 frontends[0].hsts.preload: the HSTS preload list requires "
                 + "include_subdomains: true and a max_age of at least 1y"),
