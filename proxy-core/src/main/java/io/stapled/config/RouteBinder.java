@@ -78,7 +78,23 @@ final class RouteBinder {
                 && redirect == null && ret == null) {
             frontend.required("backend"); // the name every existing config uses
         }
-        return new Bound(defaultName, new RoutingConfig(routes, fallback), List.copyOf(clientCertificateKeys));
+        HeaderRules headers = HeaderRules.none();
+        RequestIdConfig requestId = null;
+        long maxBody = -1;
+        if (mode == Mode.TCP) {
+            for (String key : List.of("request_headers", "response_headers", "hsts", "request_id",
+                    "max_request_body")) {
+                if (frontend.get(key) != null) {
+                    frontend.error(key, key + " needs HTTP; this frontend is mode tcp");
+                }
+            }
+        } else {
+            headers = HeaderRulesBinder.bind(frontend, plain, HeaderRulesBinder.hsts(frontend, plain));
+            requestId = HeaderRulesBinder.requestId(frontend);
+            maxBody = maxRequestBody(frontend);
+        }
+        return new Bound(defaultName, new RoutingConfig(routes, fallback, headers, requestId, maxBody),
+                List.copyOf(clientCertificateKeys));
     }
 
     private String reference(YamlValue value) {
@@ -135,7 +151,8 @@ final class RouteBinder {
         }
         if (mode == Mode.TCP) {
             for (String httpKey : List.of("host", "host_regex", "path", "path_prefix", "path_regex", "method",
-                    "header", "query", "redirect", "return")) {
+                    "header", "query", "redirect", "return", "request_headers", "response_headers", "strip_prefix",
+                    "replace_prefix", "max_request_body")) {
                 if (m.get(httpKey) != null) {
                     m.error(httpKey, httpKey + " needs HTTP; a mode tcp frontend routes on "
                             + String.join(", ", TCP_CONDITIONS));
@@ -145,6 +162,18 @@ final class RouteBinder {
         YamlValue backend = m.get("backend");
         YamlValue redirect = mode == Mode.HTTP ? m.get("redirect") : null;
         YamlValue ret = mode == Mode.HTTP ? m.get("return") : null;
+        HeaderRules headers = HeaderRules.none();
+        PathRewrite rewrite = null;
+        YamlValue strip = null;
+        YamlValue replace = null;
+        if (mode == Mode.HTTP) {
+            headers = HeaderRulesBinder.bind(m, plain, null);
+            strip = m.get("strip_prefix");
+            replace = m.get("replace_prefix");
+            rewrite = pathRewrite(m, strip, replace);
+        }
+        YamlValue maxBodyValue = mode == Mode.HTTP ? m.get("max_request_body") : null;
+        long maxBody = maxBodyValue == null ? -1 : maxRequestBody(m);
         m.finish();
         List<String> actions = new ArrayList<>();
         if (backend != null) {
@@ -175,7 +204,15 @@ final class RouteBinder {
         } else {
             action = ret(ret);
         }
-        return action == null ? null : new RouteConfig(conditions, action, value.origin());
+        if ((!headers.isEmpty() || strip != null || replace != null || maxBodyValue != null)
+                && !(action instanceof RouteAction.UseBackend)) {
+            value.error("request_headers, response_headers, strip_prefix, replace_prefix and max_request_body "
+                    + "apply to proxied requests; this route answers with a " + (redirect != null ? "redirect"
+                    : "return"));
+            return null;
+        }
+        return action == null ? null
+                : new RouteConfig(conditions, action, value.origin(), headers, rewrite, maxBody);
     }
 
     private static RouteCondition condition(String key, YamlValue v) {
@@ -328,6 +365,55 @@ final class RouteBinder {
             paths.add(s);
         }
         return paths;
+    }
+
+    /** {@code max_request_body: 10m} in bytes, or -1 when absent (or invalid: the error is recorded). */
+    private static long maxRequestBody(YamlMap m) {
+        if (m.get("max_request_body") == null) {
+            return -1;
+        }
+        return m.size("max_request_body", -1, 0, Integer.MAX_VALUE);
+    }
+
+    /** {@code strip_prefix: /api} or {@code replace_prefix: { prefix: /old/, with: /new/ }}, or null. */
+    private static PathRewrite pathRewrite(YamlMap route, YamlValue strip, YamlValue replace) {
+        if (strip != null && replace != null) {
+            route.error("replace_prefix", "conflicting keys: a route takes one of strip_prefix or replace_prefix");
+            return null;
+        }
+        if (strip != null) {
+            String prefix = rewritePath(strip);
+            if (prefix != null && prefix.equals("/")) {
+                strip.error("stripping / leaves every path as it is; name a prefix like /api");
+                return null;
+            }
+            return prefix == null ? null : new PathRewrite(prefix, "");
+        }
+        if (replace == null) {
+            return null;
+        }
+        YamlMap m = replace.map();
+        if (!m.isValid()) {
+            return null;
+        }
+        YamlValue prefixValue = m.required("prefix");
+        YamlValue withValue = m.required("with");
+        m.finish();
+        String prefix = prefixValue == null ? null : rewritePath(prefixValue);
+        String with = withValue == null ? null : rewritePath(withValue);
+        return prefix == null || with == null ? null : new PathRewrite(prefix, with);
+    }
+
+    private static String rewritePath(YamlValue v) {
+        String s = v.string();
+        if (s == null) {
+            return null;
+        }
+        if (!s.startsWith("/") || s.indexOf('?') >= 0 || s.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
+            v.error("expected a path starting with / (no query, no spaces), got " + v.describe());
+            return null;
+        }
+        return s;
     }
 
     static Pattern regex(YamlValue v, int flags) {

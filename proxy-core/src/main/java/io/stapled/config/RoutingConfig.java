@@ -9,12 +9,23 @@ import java.util.List;
  * @param routes   tried in order; the first that matches decides
  * @param fallback a frontend-level {@code redirect} or {@code return} for requests no route matched, or
  *                 null (then the default backend, or 503 when there is none)
+ * @param headers  the frontend's {@code request_headers} / {@code response_headers} (with its
+ *                 {@code hsts} as the last response rule), applied to every proxied request
+ * @param requestId the frontend's {@code request_id}, or null (none)
+ * @param maxRequestBody the frontend's {@code max_request_body} in bytes, or -1 (no limit)
  */
-public record RoutingConfig(List<RouteConfig> routes, RouteAction fallback) {
+public record RoutingConfig(List<RouteConfig> routes, RouteAction fallback, HeaderRules headers,
+                            RequestIdConfig requestId, long maxRequestBody) {
     private static final RoutingConfig NONE = new RoutingConfig(List.of(), null);
 
     public RoutingConfig {
         routes = List.copyOf(routes);
+        headers = headers == null ? HeaderRules.none() : headers;
+    }
+
+    /** No header rules, no request id. */
+    public RoutingConfig(List<RouteConfig> routes, RouteAction fallback) {
+        this(routes, fallback, null, null, -1);
     }
 
     /** No routes: everything goes to the default backend. */

@@ -75,7 +75,12 @@ class ConfigExamplesTest {
                 http.routing().routes().get(0).conditions());
         FrontendConfig https = c.frontends().get(1);
         assertEquals("app", https.backend());
-        assertEquals(8, https.routing().routes().size());
+        assertEquals(10, https.routing().routes().size());
+        assertEquals(new RequestIdConfig("x-request-id", false), https.routing().requestId());
+        assertEquals(10L << 20, https.routing().maxRequestBody());
+        assertEquals(2, https.routing().headers().request().size());
+        assertEquals(3, https.routing().headers().response().size(), "two deletes and the HSTS set");
+        assertEquals(new PathRewrite("/legacy-api/", "/v1/"), https.routing().routes().get(4).pathRewrite());
         FrontendConfig imaps = c.frontends().get(2);
         assertEquals(FrontendConfig.Mode.TCP, imaps.mode());
         assertEquals(new RouteAction.UseBackend("imap-legacy"), imaps.routing().routes().get(0).action());

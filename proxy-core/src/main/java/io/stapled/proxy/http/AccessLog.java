@@ -50,7 +50,7 @@ final class AccessLog implements HttpRequestObserver {
         line.append(completed.clientIp()).append(" - - [")
                 .append(TIME.format(Instant.ofEpochMilli(completed.startMillis()))).append("] \"");
         if (request != null) {
-            line.append(request.method().name()).append(' ').append(sanitize(request.uri())).append(' ')
+            line.append(request.method().name()).append(' ').append(sanitize(completed.requestUri())).append(' ')
                     .append(completed.protocol());
         } else {
             line.append("<BADREQ>");
@@ -68,6 +68,12 @@ final class AccessLog implements HttpRequestObserver {
         line.append(' ').append(frontend).append(' ').append(backend).append('/')
                 .append(server == null ? "<NOSRV>" : server).append(' ')
                 .append(TimeUnit.NANOSECONDS.toMillis(completed.durationNanos())).append("ms");
+        String requestId = completed.requestId();
+        if (requestId != null) {
+            // Only on frontends with request_id, so other lines keep their layout.
+            line.append(" request_id=");
+            quoted(line, requestId);
+        }
         io.stapled.tls.ClientCertificate cert = completed.clientCertificate();
         if (cert != null) {
             // Only on connections with a client certificate, so other lines keep their layout.

@@ -37,6 +37,16 @@ public interface CompletedRequest {
         return false;
     }
 
+    /** The request target as the client sent it (before a route's path rewrite), or null without a request. */
+    default String requestUri() {
+        return request() == null ? null : request().uri();
+    }
+
+    /** The request's unique id ({@code request_id}), or null when the frontend gives none. */
+    default String requestId() {
+        return null;
+    }
+
     /** The backend server {@link #serverName()} names, or null. */
     default io.stapled.proxy.backend.BackendServer server() {
         return null;

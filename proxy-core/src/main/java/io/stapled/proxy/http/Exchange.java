@@ -24,6 +24,9 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
 import io.stapled.config.BackendConfig;
+import io.stapled.config.RequestIdConfig;
+import io.stapled.proxy.headers.HeaderRequest;
+import io.stapled.proxy.headers.HeaderRewriter;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.LazyDeadline;
 import io.stapled.proxy.route.ConnectionFacts;
@@ -53,7 +56,7 @@ import io.stapled.proxy.route.RouteTable;
  * the backend pool ({@link BackendConnections}), the tunnel after a 101 ({@link UpgradeTunnel}) and
  * the timers ({@link LazyDeadline}). One Exchange is the one allocation per request besides Netty's own.
  */
-final class Exchange implements BackendListener, CompletedRequest, RouteRequest {
+final class Exchange implements BackendListener, CompletedRequest, RouteRequest, HeaderRequest {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     /** Connection attempts per request (HAProxy's default {@code retries 3} with redispatch). */
     static final int MAX_CONNECT_ATTEMPTS = 3;
@@ -99,6 +102,15 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
     private int status;
     private long responseBytes;
     private long endNanos;
+    /** The route's response header rules; null until a route sent the request to a backend. */
+    private HeaderRewriter routeResponseRules;
+    /** {@code %[unique-id]} and the request id header: made on first use, or taken from the client. */
+    private String uniqueId;
+    /** The request target before a route's path rewrite; null when it was not rewritten. */
+    private String clientUri;
+    /** {@code max_request_body} for this request, or -1; and the body bytes forwarded so far. */
+    private long maxRequestBody = -1;
+    private long requestBodyBytes;
 
     Exchange(HttpProxyInitializer frontend, ExchangeClient client, HttpRequest request) {
         this.frontend = frontend;
@@ -125,6 +137,15 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         keepAlive = HttpUtil.isKeepAlive(request) && !client.draining();
         upgradeRequested = HopByHopHeaders.isUpgrade(request.headers());
         teTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+        RequestIdConfig requestId = frontend.requestId();
+        if (requestId != null) {
+            String incoming = requestId.trustIncoming() ? request.headers().get(frontend.requestIdHeader()) : null;
+            if (incoming != null && !incoming.isEmpty()) {
+                uniqueId = incoming;
+            } else {
+                request.headers().set(frontend.requestIdHeader(), uniqueId());
+            }
+        }
         // Routes see the request as the client sent it, before the hop-by-hop and forwarding rewrite.
         RouteTable.Outcome<Upstream> route = frontend.routes().select(this);
         if (route.backend() == null) {
@@ -133,9 +154,29 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         }
         upstream = route.backend();
         serverDeadline.timeout(upstream.serverTimeoutNanos());
+        maxRequestBody = route.maxRequestBody() >= 0 ? route.maxRequestBody() : frontend.maxRequestBody();
+        if (maxRequestBody >= 0 && HttpUtil.getContentLength(request, -1L) > maxRequestBody) {
+            // Refused before a backend is picked. The body is read and dropped (as nginx does) rather
+            // than the connection closed under it: a close with unread bytes is a TCP reset, which
+            // can reach the client before the 413 does.
+            LOG.debug("client {}: content-length {} over max_request_body {}", client.ip(),
+                    HttpUtil.getContentLength(request, -1L), maxRequestBody);
+            respondLocally(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, true);
+            return;
+        }
         HopByHopHeaders.strip(request.headers(), upgradeRequested);
         if (client.address() != null) {
             frontend.forwardedHeaders().apply(request.headers(), client.address());
+        }
+        // After the forwarded headers, so a rule can override them; the frontend's first, then the
+        // route's, as HAProxy runs a frontend's http-request rules before its backend's.
+        frontend.requestRules().apply(request.headers(), this);
+        route.requestRules().apply(request.headers(), this);
+        routeResponseRules = route.responseRules();
+        if (route.pathRewrite() != null) {
+            // The access log keeps the request line the client sent, as HAProxy's %r does.
+            clientUri = request.uri();
+            request.setUri(route.pathRewrite().apply(clientUri));
         }
         // The backend side speaks HTTP/1.1 and keeps its connection alive (to an h2 server, the
         // stream's codec turns the same messages into frames).
@@ -279,6 +320,17 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         }
         if (content.content().isReadable()) {
             requestHasBody = true;
+            requestBodyBytes += content.content().readableBytes();
+            if (maxRequestBody >= 0 && requestBodyBytes > maxRequestBody) {
+                // A streamed body: what was forwarded stays partial, so the backend connection is
+                // closed (the server sees the request aborted) and the client gets 413 if nothing was
+                // answered yet (the rest of its body is read and dropped), else its connection is cut.
+                LOG.debug("client {}: request body over max_request_body {}", client.ip(), maxRequestBody);
+                content.release();
+                backendReusable = false;
+                respondLocally(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, true); // the rest is dropped
+                return;
+            }
         }
         backend.write(content);
         backendWritePending = true;
@@ -384,6 +436,10 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
             // next response as this one's body.
             response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
         }
+        // Before framing, so a rule cannot touch the framing headers after they were checked; the
+        // route's rules first, then the frontend's (with HSTS), as HAProxy's backend then frontend.
+        routeResponseRules.apply(response.headers(), this);
+        frontend.responseRules().apply(response.headers(), this);
         backendReusable = backendKeepAlive && !upgradeRequested && ResponseFraming.isDelimited(response, bodyless);
         keepAlive = ResponseFraming.frameForClient(response, bodyless, http10Client, keepAlive && !client.draining());
         client.writeHead(response, headRequest);
@@ -672,7 +728,37 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest 
         return ConnectionFacts.clientCertificate(client.channel());
     }
 
+    // ---------------------------------------------------------------- HeaderRequest
+
+    @Override
+    public Channel connection() {
+        return client.channel();
+    }
+
+    @Override
+    public HttpHeaders requestHeaders() {
+        return request.headers();
+    }
+
+    @Override
+    public String uniqueId() {
+        if (uniqueId == null) {
+            uniqueId = RequestIds.next();
+        }
+        return uniqueId;
+    }
+
     // ---------------------------------------------------------------- CompletedRequest
+
+    @Override
+    public String requestUri() {
+        return clientUri != null ? clientUri : request.uri();
+    }
+
+    @Override
+    public String requestId() {
+        return frontend.requestId() == null ? null : uniqueId;
+    }
 
     @Override
     public String clientIp() {

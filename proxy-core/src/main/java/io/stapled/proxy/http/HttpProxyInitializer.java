@@ -27,6 +27,9 @@ import io.stapled.config.HttpConfig;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.IdleTimeoutHandler;
 import io.stapled.proxy.route.RouteTable;
+import io.stapled.proxy.headers.HeaderRewriter;
+import io.stapled.config.RequestIdConfig;
+import io.netty.util.AsciiString;
 
 /**
  * The HTTP reverse proxy of one frontend: HTTP/1.1, and HTTP/2 when the client picks it by ALPN. The
@@ -61,6 +64,12 @@ public final class HttpProxyInitializer {
     private final List<Upstream> upstreams;
     private final ForwardedHeaders forwardedHeaders;
     private final RequestValidator requestValidator;
+    /** The frontend's own {@code request_headers} / {@code response_headers} (with its HSTS). */
+    private final HeaderRewriter requestRules;
+    private final HeaderRewriter responseRules;
+    /** {@code request_id}, or null. */
+    private final RequestIdConfig requestId;
+    private final AsciiString requestIdHeader;
     /** Told of requests no backend served: local answers, and connections that never sent a request. */
     private final HttpRequestObserver observer;
     private volatile boolean draining;
@@ -107,6 +116,10 @@ public final class HttpProxyInitializer {
         this.forwardedHeaders = new ForwardedHeaders(http.forwardedHeaders(), http.trustedUpstreams(),
                 http.clientIpHeader(), frontend.plain() ? "http" : "https");
         this.requestValidator = new RequestValidator(http);
+        this.requestRules = HeaderRewriter.request(frontend.routing().headers());
+        this.responseRules = HeaderRewriter.response(frontend.routing().headers());
+        this.requestId = frontend.routing().requestId();
+        this.requestIdHeader = requestId == null ? null : AsciiString.cached(requestId.header());
         Map<String, Upstream> byName = new LinkedHashMap<>();
         Function<String, Upstream> resolve = name -> byName.computeIfAbsent(name, n -> {
             BackendPool pool = Objects.requireNonNull(pools.get(n), () -> "no backend named " + n);
@@ -256,6 +269,28 @@ public final class HttpProxyInitializer {
 
     RouteTable<Upstream> routes() {
         return routes;
+    }
+
+    HeaderRewriter requestRules() {
+        return requestRules;
+    }
+
+    HeaderRewriter responseRules() {
+        return responseRules;
+    }
+
+    /** {@code request_id}, or null when the frontend has none. */
+    RequestIdConfig requestId() {
+        return requestId;
+    }
+
+    /** The frontend's {@code max_request_body} in bytes, or -1. */
+    long maxRequestBody() {
+        return frontend.routing().maxRequestBody();
+    }
+
+    AsciiString requestIdHeader() {
+        return requestIdHeader;
     }
 
     ForwardedHeaders forwardedHeaders() {

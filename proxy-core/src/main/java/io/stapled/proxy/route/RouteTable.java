@@ -5,10 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import io.stapled.config.HeaderRules;
+import io.stapled.config.PathRewrite;
 import io.stapled.config.RouteAction;
 import io.stapled.config.RouteCondition;
 import io.stapled.config.RouteConfig;
 import io.stapled.config.RoutingConfig;
+import io.stapled.proxy.headers.HeaderRewriter;
 
 /**
  * A frontend's routes compiled once per config: tried in order, the first whose conditions all hold
@@ -32,8 +35,21 @@ public final class RouteTable<B> {
         private final RouteAction.Redirect redirect;
         private final RouteAction.Return answer;
         private final byte[] body;
+        private final HeaderRewriter requestRules;
+        private final HeaderRewriter responseRules;
+        private final PathRewrite pathRewrite;
+        private final long maxRequestBody;
 
         private Outcome(B backend, String backendName, RouteAction action) {
+            this(backend, backendName, action, HeaderRules.none(), null, -1);
+        }
+
+        private Outcome(B backend, String backendName, RouteAction action, HeaderRules headers,
+                        PathRewrite pathRewrite, long maxRequestBody) {
+            this.pathRewrite = pathRewrite;
+            this.maxRequestBody = maxRequestBody;
+            this.requestRules = HeaderRewriter.request(headers);
+            this.responseRules = HeaderRewriter.response(headers);
             this.backend = backend;
             this.backendName = backendName;
             this.redirect = action instanceof RouteAction.Redirect r ? r : null;
@@ -57,6 +73,26 @@ public final class RouteTable<B> {
 
         public RouteAction.Return answer() {
             return answer;
+        }
+
+        /** The route's own request header rules (none for the fallback: the frontend's apply to all). */
+        public HeaderRewriter requestRules() {
+            return requestRules;
+        }
+
+        /** The route's {@code strip_prefix} / {@code replace_prefix}, or null. */
+        public PathRewrite pathRewrite() {
+            return pathRewrite;
+        }
+
+        /** The route's {@code max_request_body} in bytes, or -1 (the frontend's applies). */
+        public long maxRequestBody() {
+            return maxRequestBody;
+        }
+
+        /** The route's own response header rules. */
+        public HeaderRewriter responseRules() {
+            return responseRules;
         }
 
         /** The {@link #answer()}'s body, encoded once; do not modify. */
@@ -96,11 +132,11 @@ public final class RouteTable<B> {
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig route = routes.get(i);
             conditions[i] = route.conditions().stream().map(Conditions::compile).toArray(Condition[]::new);
-            outcomes.add(outcome(route.action(), backends));
+            outcomes.add(outcome(route, backends));
         }
         Outcome<B> fallback;
         if (routing.fallback() != null) {
-            fallback = outcome(routing.fallback(), backends);
+            fallback = new Outcome<>(null, null, routing.fallback());
         } else if (defaultBackend != null) {
             fallback = new Outcome<>(backends.apply(defaultBackend), defaultBackend, null);
         } else {
@@ -139,9 +175,11 @@ public final class RouteTable<B> {
                 new Outcome<>(backend, name, null));
     }
 
-    private static <B> Outcome<B> outcome(RouteAction action, Function<String, B> backends) {
+    private static <B> Outcome<B> outcome(RouteConfig route, Function<String, B> backends) {
+        RouteAction action = route.action();
         if (action instanceof RouteAction.UseBackend use) {
-            return new Outcome<>(backends.apply(use.backend()), use.backend(), null);
+            return new Outcome<>(backends.apply(use.backend()), use.backend(), null, route.headers(),
+                    route.pathRewrite(), route.maxRequestBody());
         }
         return new Outcome<>(null, null, action);
     }
