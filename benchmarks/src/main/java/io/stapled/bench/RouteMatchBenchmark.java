@@ -123,6 +123,11 @@ public class RouteMatchBenchmark extends ShortRun {
         public String tlsVersion() {
             return null;
         }
+
+        @Override
+        public io.stapled.tls.ClientCertificate clientCertificate() {
+            return null;
+        }
     }
 
     @Benchmark
