@@ -1,0 +1,93 @@
+package io.stapled.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.stapled.ocsp.Staple;
+import io.stapled.testing.RedisProcess;
+import io.stapled.testing.SentinelProcess;
+import io.stapled.testkit.Poll;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Fleet mode through Redis Sentinel: a real master, a real replica and a real sentinel; two stapled
+ * instances find the master through the sentinel, share their staples, and follow a failover.
+ */
+class FleetSentinelTest {
+    private static final List<String> NODES = List.of("a", "b");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoMembersShareThroughSentinelAndKeepSharingAfterAFailover() throws Exception {
+        RedisProcess master = RedisProcess.start(dir);
+        try (RedisProcess replica = RedisProcess.startReplicaOf(dir, master);
+             SentinelProcess sentinel = SentinelProcess.start(dir, master);
+             Fleet fleet = new Fleet(dir, Duration.ofSeconds(6), master)) {
+            Poll.until(Duration.ofSeconds(15), "the replica in sync and known to the sentinel", () -> {
+                try (Jedis r = replica.client()) {
+                    return r.info("replication").contains("master_link_status:up") && sentinel.replicas() == 1;
+                }
+            });
+            fleet.store = """
+                    sentinel:
+                      master: %s
+                      nodes: [127.0.0.1:%d]""".formatted(SentinelProcess.MASTER, sentinel.port());
+            for (String n : NODES) {
+                fleet.start(n);
+                assertNotNull(fleet.handshakeStaple(n), n + " opened its listener without a staple");
+            }
+            assertEquals(1, fleet.responder.requestCount(), "b must take a's staple from the master");
+            assertEquals(Staple.Origin.FLEET, fleet.held("b").origin());
+            assertTrue(fleet.cli("b", "show fleet").contains("redis: sentinel://mymaster@127.0.0.1:"
+                    + sentinel.port() + "/0 connected since "), fleet.cli("b", "show fleet"));
+            assertOneRequestPerRefresh(fleet);
+
+            master.stop();
+            Poll.until(Duration.ofSeconds(30), "the sentinel's failover to the replica",
+                    () -> sentinel.master() != null && sentinel.master().getPort() == replica.port());
+            // Both members rejoin on the new master (the subscription follows it) and share again: the same
+            // staple, on both, and in the new master's store.
+            Poll.until(Duration.ofSeconds(30), "both members connected to the new master, holding one staple", () ->
+                    NODES.stream().allMatch(n -> fleet.status(n).connected())
+                            && java.util.Arrays.equals(fleet.held("a").der(), fleet.held("b").der()));
+            assertOneRequestPerRefresh(fleet);
+            try (Jedis r = replica.client()) {
+                String certId = fleet.servers.get("a").ocsp().certificates().iterator().next().certIdentity().derHex();
+                Poll.until(Duration.ofSeconds(10), "the shared staple in the new master",
+                        () -> java.util.Arrays.equals(r.hget(("stapled:staple:" + certId).getBytes(),
+                                "der".getBytes()), fleet.held("a").der()));
+            }
+            for (String n : NODES) {
+                assertArrayEquals(fleet.held(n).der(), fleet.handshakeStaple(n), n + " staples another response");
+            }
+        }
+    }
+
+    /**
+     * The next refresh on both members costs the responder at most one request (one, unless a refresh was
+     * already in flight when counted) and leaves both holding the same staple.
+     */
+    private static void assertOneRequestPerRefresh(Fleet fleet) {
+        int requests = fleet.responder.requestCount();
+        Instant before = fleet.held("a").thisUpdate().isAfter(fleet.held("b").thisUpdate())
+                ? fleet.held("a").thisUpdate() : fleet.held("b").thisUpdate();
+        Poll.until(Duration.ofSeconds(20), "a refresh on both members",
+                () -> NODES.stream().allMatch(n -> fleet.held(n).thisUpdate().isAfter(before)));
+        Poll.until(Duration.ofSeconds(5), "both members on the same staple",
+                () -> java.util.Arrays.equals(fleet.held("a").der(), fleet.held("b").der()));
+        int made = fleet.responder.requestCount() - requests;
+        assertTrue(made <= 1, made + " responder requests for one refresh of the fleet");
+    }
+}
