@@ -25,7 +25,7 @@ final class FleetBinder {
         YamlValue redisValue = m.get("redis");
         YamlValue sentinelValue = m.get("sentinel");
         if (redisValue == null && sentinelValue == null) {
-            value.error("fleet needs redis (redis://host:port/db) or sentinel (master and nodes)");
+            m.error("redis", "missing required key: give redis (redis://host:port/db) or sentinel (master and nodes)");
         } else if (redisValue != null && sentinelValue != null) {
             sentinelValue.error("give redis or sentinel, not both");
         }
