@@ -75,6 +75,50 @@ class FleetSentinelTest {
         }
     }
 
+    @Test
+    void theSubscriptionMovesToTheNewMasterWhenTheOldOneIsDemotedNotStopped() throws Exception {
+        RedisProcess master = RedisProcess.start(dir);
+        try (RedisProcess replica = RedisProcess.startReplicaOf(dir, master);
+             SentinelProcess sentinel = SentinelProcess.start(dir, master);
+             Fleet fleet = new Fleet(dir, Duration.ofSeconds(6), master)) {
+            Poll.until(Duration.ofSeconds(15), "the replica in sync and known to the sentinel", () -> {
+                try (Jedis r = replica.client()) {
+                    return r.info("replication").contains("master_link_status:up") && sentinel.replicas() == 1;
+                }
+            });
+            fleet.store = """
+                    sentinel:
+                      master: %s
+                      nodes: [127.0.0.1:%d]""".formatted(SentinelProcess.MASTER, sentinel.port());
+            for (String n : NODES) {
+                fleet.start(n);
+            }
+            assertEquals(1, fleet.responder.requestCount());
+            try (Jedis m = master.client()) {
+                Poll.until(Duration.ofSeconds(5), "both subscriptions on the master", () -> subscribers(m) == 2);
+            }
+            sentinel.failover();
+            Poll.until(Duration.ofSeconds(30), "the sentinel's failover to the replica",
+                    () -> sentinel.master() != null && sentinel.master().getPort() == replica.port());
+            // The demoted master keeps running (a subscription there would still hear replicated messages,
+            // until it is cut off): each member must move its subscription to the new master.
+            try (Jedis r = replica.client(); Jedis m = master.client()) {
+                Poll.until(Duration.ofSeconds(15), "both subscriptions moved to the new master",
+                        () -> subscribers(r) == 2 && subscribers(m) == 0);
+            }
+            assertOneRequestPerRefresh(fleet);
+            for (String n : NODES) {
+                assertTrue(fleet.status(n).connected(), n + " is not connected");
+                assertArrayEquals(fleet.held(n).der(), fleet.handshakeStaple(n), n + " staples another response");
+            }
+        }
+    }
+
+    /** The stapled members' subscriptions on this server (by their client names). */
+    private static long subscribers(Jedis server) {
+        return server.clientList().lines().filter(l -> l.contains(" name=stapled-") && !l.contains(" sub=0 ")).count();
+    }
+
     /**
      * The next refresh on both members costs the responder at most one request (one, unless a refresh was
      * already in flight when counted) and leaves both holding the same staple.

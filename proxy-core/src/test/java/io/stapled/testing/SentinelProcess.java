@@ -83,6 +83,13 @@ public final class SentinelProcess implements AutoCloseable {
         }
     }
 
+    /** {@code SENTINEL FAILOVER mymaster}: promotes the replica and demotes the master, which keeps running. */
+    public void failover() {
+        try (Jedis j = new Jedis("127.0.0.1", port)) {
+            j.sentinelFailover(MASTER);
+        }
+    }
+
     @Override
     public void close() {
         process.destroy();
