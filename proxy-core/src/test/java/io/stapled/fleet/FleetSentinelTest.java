@@ -114,6 +114,34 @@ class FleetSentinelTest {
         }
     }
 
+    @Test
+    void noSentinelAtStartUpMeansOwnFetchesUntilOneAnswers() throws Exception {
+        RedisProcess master = RedisProcess.start(dir);
+        int port = SentinelProcess.freePort();
+        try (Fleet fleet = new Fleet(dir, Duration.ofHours(1), master)) {
+            fleet.store = """
+                    sentinel:
+                      master: %s
+                      nodes: [127.0.0.1:%d]""".formatted(SentinelProcess.MASTER, port);
+            fleet.start("a");
+            assertNotNull(fleet.handshakeStaple("a"), "a opened its listener without a staple");
+            assertEquals(Staple.Origin.FETCHED, fleet.held("a").origin());
+            assertTrue(!fleet.status("a").connected(), "connected with no sentinel answering");
+            try (SentinelProcess sentinel = SentinelProcess.start(dir, master, port)) {
+                Poll.until(Duration.ofSeconds(15), "a joins once the sentinel answers", () -> fleet.status("a").connected());
+                // rejoining offered its own staple to the store: b takes it without a request
+                Poll.until(Duration.ofSeconds(5), "a's staple in the store", () -> {
+                    try (Jedis m = master.client()) {
+                        return !m.keys("stapled:staple:*").isEmpty();
+                    }
+                });
+                fleet.start("b");
+                assertEquals(Staple.Origin.FLEET, fleet.held("b").origin());
+                assertEquals(1, fleet.responder.requestCount());
+            }
+        }
+    }
+
     /** The stapled members' subscriptions on this server (by their client names). */
     private static long subscribers(Jedis server) {
         return server.clientList().lines().filter(l -> l.contains(" name=stapled-") && !l.contains(" sub=0 ")).count();

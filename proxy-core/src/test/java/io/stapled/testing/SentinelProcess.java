@@ -29,8 +29,17 @@ public final class SentinelProcess implements AutoCloseable {
 
     /** Starts a sentinel monitoring {@code master}; returns once it answers and knows the master. */
     public static SentinelProcess start(Path dir, RedisProcess master) throws IOException, InterruptedException {
+        return start(dir, master, freePort());
+    }
+
+    /** A free loopback port, for a sentinel started later ({@link #start(Path, RedisProcess, int)}). */
+    public static int freePort() throws IOException {
+        return RedisProcess.freePort();
+    }
+
+    /** Starts a sentinel on {@code port} monitoring {@code master}. */
+    public static SentinelProcess start(Path dir, RedisProcess master, int port) throws IOException, InterruptedException {
         ExternalTool.assumeInstalled("redis-sentinel");
-        int port = RedisProcess.freePort();
         Path conf = dir.resolve("sentinel-" + port + ".conf");
         Files.writeString(conf, """
                 port %d
