@@ -54,6 +54,8 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisFleet.class);
     private static final Duration RECONNECT = Duration.ofMillis(500);
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    /** The end of JedisSentinelPool's message when a sentinel answers but monitors no master of the name. */
+    private static final String NOT_MONITORED = " seems to be not monitored...";
 
     /** KEYS: staple, channel; ARGV: der, thisUpdate, nextUpdate, node, message, force. */
     private static final byte[] STORE = bytes("""
@@ -125,6 +127,11 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
                 throw config.passwordOrigin().error("Redis at " + config.url() + " refused the credentials"
                         + (config.username() != null ? " of user " + config.username() : "") + ": "
                         + OneLine.oneLine(e.getMessage()));
+            }
+            if (config.sentinel() != null && String.valueOf(e.getMessage()).endsWith(NOT_MONITORED)) {
+                // a sentinel answered, and knows no master of that name: a typo, not an outage
+                throw config.origin().error("the sentinels at " + config.url() + " monitor no master named \""
+                        + config.sentinel().master() + "\"");
             }
             status.down(OneLine.oneLine(String.valueOf(e.getMessage())));
         }

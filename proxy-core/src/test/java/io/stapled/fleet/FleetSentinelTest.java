@@ -142,6 +142,24 @@ class FleetSentinelTest {
         }
     }
 
+    @Test
+    void aMasterNameTheSentinelsDoNotMonitorIsAStartUpError() throws Exception {
+        RedisProcess master = RedisProcess.start(dir);
+        try (SentinelProcess sentinel = SentinelProcess.start(dir, master);
+             Fleet fleet = new Fleet(dir, Duration.ofHours(1), master)) {
+            fleet.store = """
+                    sentinel:
+                      master: yourmaster
+                      nodes: [127.0.0.1:%d]""".formatted(sentinel.port());
+            io.stapled.server.StartupException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.stapled.server.StartupException.class, () -> fleet.start("a"));
+            assertTrue(e.getMessage().matches("(?s).*stapled\\.yaml:\\d+ fleet\\.sentinel: the sentinels at "
+                    + "sentinel://yourmaster@127\\.0\\.0\\.1:\\d+/0 monitor no master named \"yourmaster\".*"),
+                    e.getMessage());
+            assertEquals(0, fleet.responder.requestCount());
+        }
+    }
+
     /** The stapled members' subscriptions on this server (by their client names). */
     private static long subscribers(Jedis server) {
         return server.clientList().lines().filter(l -> l.contains(" name=stapled-") && !l.contains(" sub=0 ")).count();
