@@ -160,6 +160,27 @@ class FleetSentinelTest {
         }
     }
 
+    @Test
+    void wrongMasterPasswordThroughSentinelIsAStartUpError() throws Exception {
+        RedisProcess master = RedisProcess.start(dir, "right-password");
+        try (SentinelProcess sentinel = SentinelProcess.start(dir, master, SentinelProcess.freePort(), "right-password");
+             Fleet fleet = new Fleet(dir, Duration.ofHours(1), master)) {
+            fleet.store = """
+                    sentinel:
+                      master: %s
+                      nodes: [127.0.0.1:%d]""".formatted(SentinelProcess.MASTER, sentinel.port());
+            fleet.fleetExtra = "password: wrong-password\n";
+            io.stapled.server.StartupException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.stapled.server.StartupException.class, () -> fleet.start("a"));
+            assertTrue(e.getMessage().matches("(?s).*stapled\\.yaml:\\d+ fleet\\.password: Redis at sentinel://mymaster@"
+                    + "127\\.0\\.0\\.1:\\d+/0 refused the credentials: .*"), e.getMessage());
+            fleet.fleetExtra = "password: right-password\n";
+            fleet.start("a");
+            assertTrue(fleet.status("a").connected());
+            assertNotNull(fleet.handshakeStaple("a"));
+        }
+    }
+
     /** The stapled members' subscriptions on this server (by their client names). */
     private static long subscribers(Jedis server) {
         return server.clientList().lines().filter(l -> l.contains(" name=stapled-") && !l.contains(" sub=0 ")).count();

@@ -39,6 +39,12 @@ public final class SentinelProcess implements AutoCloseable {
 
     /** Starts a sentinel on {@code port} monitoring {@code master}. */
     public static SentinelProcess start(Path dir, RedisProcess master, int port) throws IOException, InterruptedException {
+        return start(dir, master, port, null);
+    }
+
+    /** Starts a sentinel on {@code port} monitoring {@code master}, which asks for {@code masterPassword} (or none). */
+    public static SentinelProcess start(Path dir, RedisProcess master, int port, String masterPassword)
+            throws IOException, InterruptedException {
         ExternalTool.assumeInstalled("redis-sentinel");
         Path conf = dir.resolve("sentinel-" + port + ".conf");
         Files.writeString(conf, """
@@ -50,7 +56,8 @@ public final class SentinelProcess implements AutoCloseable {
                 sentinel down-after-milliseconds %s 1000
                 sentinel failover-timeout %s 3000
                 sentinel parallel-syncs %s 1
-                """.formatted(port, dir, MASTER, master.port(), MASTER, MASTER, MASTER));
+                """.formatted(port, dir, MASTER, master.port(), MASTER, MASTER, MASTER)
+                + (masterPassword == null ? "" : "sentinel auth-pass " + MASTER + " " + masterPassword + "\n"));
         Path log = dir.resolve("sentinel-" + port + ".log");
         Process p = ExternalTool.start(log, List.of("redis-sentinel", conf.toString()));
         SentinelProcess s = new SentinelProcess(port, p);
