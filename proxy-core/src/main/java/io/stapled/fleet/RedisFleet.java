@@ -311,17 +311,13 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
 
     private void subscribeLoop() {
         while (!closed) {
-            HostAndPort master;
             try {
-                master = store.master();
-            } catch (JedisException e) {
-                lost(e); // no sentinel answers: try again
-                master = null;
-            }
-            if (master != null) try (Jedis jedis = store.connect(master)) {
-                subscribedTo = master;
-                subscriberConnection = jedis;
-                jedis.subscribe(subscription, channel);
+                HostAndPort master = store.master(); // with Sentinel: the one the sentinels name now
+                try (Jedis jedis = store.connect(master)) {
+                    subscribedTo = master;
+                    subscriberConnection = jedis;
+                    jedis.subscribe(subscription, channel);
+                }
             } catch (JedisException | IllegalStateException e) {
                 if (!closed) {
                     if (RedisStore.isAuthFailure(e)) {
