@@ -22,8 +22,15 @@ final class FleetBinder {
             return null;
         }
         YamlMap m = value.map();
-        YamlValue redisValue = m.required("redis");
-        URI redis = redisValue == null ? null : redisUrl(redisValue);
+        YamlValue redisValue = m.get("redis");
+        YamlValue sentinelValue = m.get("sentinel");
+        if (redisValue == null && sentinelValue == null) {
+            m.error("redis", "missing required key: give redis (redis://host:port/db) or sentinel (master and nodes)");
+        } else if (redisValue != null && sentinelValue != null) {
+            sentinelValue.error("give redis or sentinel, not both");
+        }
+        URI redis = redisValue == null || sentinelValue != null ? null : redisUrl(redisValue);
+        FleetConfig.Sentinel sentinel = sentinelValue == null || redisValue != null ? null : sentinel(sentinelValue);
         String username = m.string("username", null);
         YamlValue passwordValue = m.get("password");
         String password = passwordValue == null ? null : passwordValue.string();
@@ -47,22 +54,73 @@ final class FleetBinder {
         Path ticketKeyFile = ticketKeyValue == null ? null : ticketKeyValue.existingFile();
         YamlValue caValue = m.get("ca_file");
         Path caFile = caValue == null ? null : caValue.existingFile();
-        if (caValue != null && redis != null && !redis.getScheme().equalsIgnoreCase("rediss")) {
+        if (caValue != null && sentinelValue != null) {
+            caValue.error("ca_file is for rediss:// (TLS) only; TLS through Sentinel is not supported");
+        } else if (caValue != null && redis != null && !redis.getScheme().equalsIgnoreCase("rediss")) {
             caValue.error("ca_file is for rediss:// (TLS) only; fleet.redis is " + redis.getScheme() + "://");
         } else if (caFile != null && caValue.context().checkFiles() && java.nio.file.Files.isRegularFile(caFile)) {
             checkCertificates(caValue, caFile);
         }
         m.finish();
-        if (redis == null || !m.isValid()) {
+        if ((redis == null && sentinel == null) || !m.isValid()) {
             return null;
         }
-        ConfigOrigin origin = redisValue.origin();
+        ConfigOrigin origin = redis != null ? redisValue.origin() : sentinelValue.origin();
         ConfigOrigin passwordOrigin = passwordValue != null ? passwordValue.origin()
                 : passwordFileValue != null ? passwordFileValue.origin() : origin;
+        String node = nodeName != null ? nodeName : defaultNodeName();
+        ConfigOrigin ticketOrigin = ticketKeyValue == null ? null : ticketKeyValue.origin();
+        if (sentinel != null) {
+            HostPort first = sentinel.nodes().get(0);
+            return new FleetConfig(first.host(), first.port(), sentinel.database(), false, username, password,
+                    passwordFile, keyPrefix, node, lease, origin, passwordOrigin, ticketKeyFile, ticketOrigin, null,
+                    sentinel);
+        }
         int port = redis.getPort() < 0 ? FleetConfig.DEFAULT_PORT : redis.getPort();
         return new FleetConfig(host(redis), port, database(redis), redis.getScheme().equalsIgnoreCase("rediss"),
-                username, password, passwordFile, keyPrefix, nodeName != null ? nodeName : defaultNodeName(),
-                lease, origin, passwordOrigin, ticketKeyFile, ticketKeyValue == null ? null : ticketKeyValue.origin(), caFile);
+                username, password, passwordFile, keyPrefix, node, lease, origin, passwordOrigin, ticketKeyFile,
+                ticketOrigin, caFile, null);
+    }
+
+    /** {@code fleet.sentinel: {master, nodes: [host:port, ...], database, username, password}}; the
+     * username and password are the sentinels' own (the master's are fleet.username/password). */
+    private static FleetConfig.Sentinel sentinel(YamlValue v) {
+        YamlMap s = v.map();
+        if (s == null) {
+            return null;
+        }
+        YamlValue masterValue = s.required("master");
+        String master = masterValue == null ? null : masterValue.string();
+        YamlValue nodesValue = s.required("nodes");
+        java.util.List<HostPort> nodes = new java.util.ArrayList<>();
+        if (nodesValue != null) {
+            java.util.List<YamlValue> list = nodesValue.list("a list of host:port");
+            if (list != null) {
+                for (YamlValue n : list) {
+                    String text = n.string();
+                    HostPort hp = n.hostPort(false);
+                    if (hp != null && text != null && text.strip().startsWith(":")) {
+                        n.error("a sentinel needs a host, got " + n.describe());
+                    } else if (hp != null) {
+                        nodes.add(hp);
+                    }
+                }
+                if (list.isEmpty()) {
+                    nodesValue.error("sentinel.nodes needs at least one host:port");
+                }
+            }
+        }
+        int database = s.integer("database", 0, 0, 99_999);
+        String username = s.string("username", null);
+        String password = s.string("password", null);
+        if (username != null && password == null) {
+            s.error("username", "a sentinel username needs sentinel.password");
+        }
+        s.finish();
+        if (master == null || nodes.isEmpty() || !s.isValid()) {
+            return null;
+        }
+        return new FleetConfig.Sentinel(master, nodes, database, username, password);
     }
 
     /** The CA file must hold PEM certificates: said at its line (and by {@code stapled check}), not at connect time. */

@@ -2,6 +2,7 @@ package io.stapled.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -26,11 +27,13 @@ import java.util.Objects;
  * @param ticketKeyOrigin where {@code ticket_key_file} was written, or null
  * @param caFile         for {@code rediss://}: the PEM CA certificates Redis's certificate must chain to,
  *                       or null for the JVM's trust store
+ * @param sentinel       {@code fleet.sentinel}: the master is found through Redis Sentinel (then {@code host}
+ *                       and {@code port} are the first sentinel's, for messages only), or null for {@code redis}
  */
 public record FleetConfig(
         String host, int port, int database, boolean tls, String username, String password, Path passwordFile,
         String keyPrefix, String nodeName, Duration lease, ConfigOrigin origin, ConfigOrigin passwordOrigin,
-        Path ticketKeyFile, ConfigOrigin ticketKeyOrigin, Path caFile) {
+        Path ticketKeyFile, ConfigOrigin ticketKeyOrigin, Path caFile, Sentinel sentinel) {
 
     public static final int DEFAULT_PORT = 6379;
     public static final String DEFAULT_KEY_PREFIX = "stapled:";
@@ -43,19 +46,37 @@ public record FleetConfig(
         Objects.requireNonNull(lease, "lease");
     }
 
-    /** {@code redis://host:port/db} or {@code rediss://...}, without credentials, for messages. */
+    /**
+     * {@code fleet.sentinel}: the master's name, the sentinels ({@code host:port}), the database on the master, and the credentials the
+     * sentinels ask for (null when they ask none; the master's are {@code fleet.username/password}).
+     */
+    public record Sentinel(String master, List<HostPort> nodes, int database, String username, String password) {
+        public Sentinel {
+            Objects.requireNonNull(master, "master");
+            nodes = List.copyOf(nodes);
+        }
+    }
+
+    /**
+     * {@code redis://host:port/db} or {@code rediss://...}, without credentials, for messages; with Sentinel
+     * {@code sentinel://master@host:port,host:port/db}.
+     */
     public String url() {
+        if (sentinel != null) {
+            return "sentinel://" + sentinel.master() + "@" + sentinel.nodes().stream().map(HostPort::toString)
+                    .collect(java.util.stream.Collectors.joining(",")) + "/" + database;
+        }
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         return (tls ? "rediss://" : "redis://") + h + ":" + port + "/" + database;
     }
 
     public FleetConfig withLease(Duration v) {
         return new FleetConfig(host, port, database, tls, username, password, passwordFile, keyPrefix, nodeName, v,
-                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin, caFile);
+                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin, caFile, sentinel);
     }
 
     public FleetConfig withNodeName(String v) {
         return new FleetConfig(host, port, database, tls, username, password, passwordFile, keyPrefix, v, lease,
-                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin, caFile);
+                origin, passwordOrigin, ticketKeyFile, ticketKeyOrigin, caFile, sentinel);
     }
 }

@@ -28,6 +28,7 @@ import io.stapled.ocsp.VerifiedResponse;
 import io.stapled.text.OneLine;
 import io.stapled.tls.TicketKeyRotator;
 import redis.clients.jedis.BinaryJedisPubSub;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
@@ -53,6 +54,8 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisFleet.class);
     private static final Duration RECONNECT = Duration.ofMillis(500);
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    /** The end of JedisSentinelPool's message when a sentinel answers but monitors no master of the name. */
+    private static final String NOT_MONITORED = " seems to be not monitored...";
 
     /** KEYS: staple, channel; ARGV: der, thisUpdate, nextUpdate, node, message, force. */
     private static final byte[] STORE = bytes("""
@@ -81,6 +84,8 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
     private final Subscription subscription = new Subscription();
     private volatile OcspManager engine;
     private volatile Jedis subscriberConnection;
+    /** The server the subscription is on: with Sentinel, moved when the sentinels name another master. */
+    private volatile HostAndPort subscribedTo;
     private volatile FleetTicketKeys tickets;
     private volatile boolean closed;
 
@@ -122,6 +127,11 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
                 throw config.passwordOrigin().error("Redis at " + config.url() + " refused the credentials"
                         + (config.username() != null ? " of user " + config.username() : "") + ": "
                         + OneLine.oneLine(e.getMessage()));
+            }
+            if (config.sentinel() != null && String.valueOf(e.getMessage()).endsWith(NOT_MONITORED)) {
+                // a sentinel answered, and knows no master of that name: a typo, not an outage
+                throw config.origin().error("the sentinels at " + config.url() + " monitor no master named \""
+                        + config.sentinel().master() + "\"");
             }
             status.down(OneLine.oneLine(String.valueOf(e.getMessage())));
         }
@@ -301,9 +311,13 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
 
     private void subscribeLoop() {
         while (!closed) {
-            try (Jedis jedis = store.connect()) {
-                subscriberConnection = jedis;
-                jedis.subscribe(subscription, channel);
+            try {
+                HostAndPort master = store.master(); // with Sentinel: the one the sentinels name now
+                try (Jedis jedis = store.connect(master)) {
+                    subscribedTo = master;
+                    subscriberConnection = jedis;
+                    jedis.subscribe(subscription, channel);
+                }
             } catch (JedisException | IllegalStateException e) {
                 if (!closed) {
                     if (RedisStore.isAuthFailure(e)) {
@@ -314,6 +328,7 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
                 }
             } finally {
                 subscriberConnection = null;
+                subscribedTo = null;
             }
             if (!closed) {
                 try {
@@ -397,6 +412,7 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
             // the member's heartbeat (show fleet's members): gone three beats after it stops
             store.call(j -> j.set(config.keyPrefix() + "member:" + config.nodeName(), clock.instant().toString(),
                     SetParams.setParams().px(3 * HEARTBEAT.toMillis())));
+            followMaster();
             if (!status.connected() && subscription.isSubscribed()) {
                 // A command failed (a timeout) while the subscription held: nothing will resubscribe, so
                 // rejoin from here.
@@ -404,13 +420,31 @@ public final class RedisFleet implements SharedStaples, AutoCloseable {
             }
         } catch (JedisException e) {
             lost(e);
-            Jedis sub = subscriberConnection;
-            if (sub != null) {
-                try {
-                    sub.disconnect(); // a half-open subscription would never notice: make it reconnect
-                } catch (RuntimeException ignored) {
-                    // closing a broken connection
-                }
+            dropSubscription(); // a half-open subscription would never notice: make it reconnect
+        }
+    }
+
+    /**
+     * With Sentinel: after a failover the commands already go to the new master (the pool follows the
+     * sentinels), but a subscription still open on the old one (demoted to a replica, not stopped) would
+     * hear only what is replicated to it, and nothing once it is cut off: move it to the new master, which
+     * also rejoins (re-reads every staple).
+     */
+    private void followMaster() {
+        HostAndPort on = subscribedTo;
+        if (config.sentinel() != null && on != null && !on.equals(store.master())) {
+            log.info("fleet: the sentinels name {} as master; moving the subscription from {}", store.master(), on);
+            dropSubscription();
+        }
+    }
+
+    private void dropSubscription() {
+        Jedis sub = subscriberConnection;
+        if (sub != null) {
+            try {
+                sub.disconnect();
+            } catch (RuntimeException ignored) {
+                // closing a broken connection
             }
         }
     }

@@ -14,6 +14,8 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
@@ -25,13 +27,15 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.JedisSentinelPool;
+import redis.clients.jedis.util.Pool;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * The connections to the fleet's Redis: a small pool for commands and a dedicated connection for the
- * subscription. Blocking (Jedis): used on the fleet's and the OCSP engine's threads only, never on an
+ * The connections to the fleet's Redis (the configured server, or the master Redis Sentinel names): a
+ * small pool for commands and a dedicated connection for the subscription. Blocking (Jedis): used on the fleet's and the OCSP engine's threads only, never on an
  * event loop.
  */
 final class RedisStore implements AutoCloseable {
@@ -41,7 +45,11 @@ final class RedisStore implements AutoCloseable {
     private final FleetConfig config;
     private final HostAndPort address;
     private final JedisClientConfig clientConfig;
-    private final JedisPool pool;
+    private final JedisClientConfig sentinelClientConfig;
+    private final GenericObjectPoolConfig<Jedis> poolConfig;
+    /** With Sentinel: null until a sentinel has named the master (its constructor asks them, and throws when none answers). */
+    private volatile Pool<Jedis> pool;
+    private boolean closed;
 
     RedisStore(FleetConfig config) {
         this.config = config;
@@ -66,12 +74,64 @@ final class RedisStore implements AutoCloseable {
             b.user(config.username());
         }
         this.clientConfig = b.build();
-        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
+        this.poolConfig = new GenericObjectPoolConfig<>();
         poolConfig.setMaxTotal(8);
         poolConfig.setMaxIdle(4);
         poolConfig.setMinIdle(0);
         poolConfig.setJmxEnabled(false);
-        this.pool = new JedisPool(poolConfig, address, clientConfig);
+        FleetConfig.Sentinel sentinel = config.sentinel();
+        if (sentinel == null) {
+            this.sentinelClientConfig = null;
+            this.pool = new JedisPool(poolConfig, address, clientConfig);
+        } else {
+            DefaultJedisClientConfig.Builder sb = DefaultJedisClientConfig.builder()
+                    .connectionTimeoutMillis(TIMEOUT_MILLIS).socketTimeoutMillis(TIMEOUT_MILLIS)
+                    .clientName(clientName(config.nodeName()));
+            if (sentinel.password() != null) {
+                sb.password(sentinel.password());
+            }
+            if (sentinel.username() != null) {
+                sb.user(sentinel.username());
+            }
+            this.sentinelClientConfig = sb.build();
+            try {
+                this.pool = sentinelPool();
+            } catch (JedisException e) {
+                // no sentinel answers yet: asked again on the next command (the member starts on its own fetches)
+            }
+        }
+    }
+
+    /**
+     * Jedis's Sentinel pool asks the sentinels for the master, and follows {@code +switch-master} (it
+     * subscribes on every sentinel), so a failover moves the pool's connections to the new master.
+     */
+    private Pool<Jedis> sentinelPool() {
+        FleetConfig.Sentinel sentinel = config.sentinel();
+        Set<HostAndPort> nodes = new LinkedHashSet<>();
+        sentinel.nodes().forEach(n -> nodes.add(new HostAndPort(n.host(), n.port())));
+        return new JedisSentinelPool(sentinel.master(), nodes, poolConfig, clientConfig, sentinelClientConfig);
+    }
+
+    private Pool<Jedis> pool() {
+        Pool<Jedis> p = pool;
+        if (p != null) {
+            return p;
+        }
+        synchronized (this) {
+            if (pool == null && !closed) {
+                pool = sentinelPool();
+            }
+            if (pool == null) {
+                throw new JedisException("fleet store closed");
+            }
+            return pool;
+        }
+    }
+
+    /** Where the commands go now: the configured server, or the master the sentinels name. */
+    HostAndPort master() {
+        return pool() instanceof JedisSentinelPool s ? s.getCurrentHostMaster() : address;
     }
 
     /** CLIENT SETNAME takes no spaces. */
@@ -119,14 +179,14 @@ final class RedisStore implements AutoCloseable {
 
     /** Runs {@code command} on a pooled connection; throws {@link JedisException} when Redis does not answer. */
     <T> T call(Function<Jedis, T> command) {
-        try (Jedis jedis = pool.getResource()) {
+        try (Jedis jedis = pool().getResource()) {
             return command.apply(jedis);
         }
     }
 
     /** A new connection of its own (the subscription's), authenticated and on the database. */
-    Jedis connect() {
-        return new Jedis(address, clientConfig);
+    Jedis connect(HostAndPort server) {
+        return new Jedis(server, clientConfig);
     }
 
     /**
@@ -153,6 +213,13 @@ final class RedisStore implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.close();
+        Pool<Jedis> p;
+        synchronized (this) {
+            closed = true;
+            p = pool;
+        }
+        if (p != null) {
+            p.close();
+        }
     }
 }

@@ -125,4 +125,49 @@ class FleetConfigTest {
         assertEquals(List.of("stapled.yaml:13 fleet.leese: unknown key \"leese\", did you mean \"lease\"?"),
                 errors("fleet:\n  redis: redis://x\n  leese: 1s\n"));
     }
+
+    @Test
+    void bindsASentinelSection() {
+        FleetConfig f = load("""
+                fleet:
+                  sentinel:
+                    master: mymaster
+                    nodes: [10.0.0.1:26379, "sentinel-2.internal:26380"]
+                    database: 3
+                    username: watcher
+                    password: w
+                  password: m
+                """).fleet();
+        FleetConfig.Sentinel s = f.sentinel();
+        assertEquals("mymaster", s.master());
+        assertEquals(List.of(new HostPort("10.0.0.1", 26379), new HostPort("sentinel-2.internal", 26380)), s.nodes());
+        assertEquals(3, f.database());
+        assertEquals("watcher", s.username());
+        assertEquals("w", s.password());
+        assertEquals("m", f.password());
+        assertEquals("sentinel://mymaster@10.0.0.1:26379,sentinel-2.internal:26380/3", f.url());
+        assertNull(load("fleet:\n  redis: redis://x\n").fleet().sentinel());
+    }
+
+    @Test
+    void sentinelMistakesAreErrorsAtTheirLine() {
+        assertEquals(List.of("stapled.yaml:13 fleet.sentinel: give redis or sentinel, not both"),
+                errors("fleet:\n  redis: redis://x\n  sentinel: { master: m, nodes: [a:1] }\n"));
+        assertEquals(List.of("stapled.yaml:13 fleet.sentinel.master: missing required key"),
+                errors("fleet:\n  sentinel:\n    nodes: [a:1]\n"));
+        assertEquals(List.of("stapled.yaml:13 fleet.sentinel.nodes: missing required key"),
+                errors("fleet:\n  sentinel:\n    master: m\n"));
+        assertEquals(List.of("stapled.yaml:14 fleet.sentinel.nodes: sentinel.nodes needs at least one host:port"),
+                errors("fleet:\n  sentinel:\n    master: m\n    nodes: []\n"));
+        assertEquals(1, errors("fleet:\n  sentinel:\n    master: m\n    nodes: [a]\n").size());
+        assertTrue(errors("fleet:\n  sentinel:\n    master: m\n    nodes: [a]\n").get(0)
+                .startsWith("stapled.yaml:14 fleet.sentinel.nodes[0]: expected host:port"),
+                errors("fleet:\n  sentinel:\n    master: m\n    nodes: [a]\n").toString());
+        assertEquals(List.of("stapled.yaml:14 fleet.sentinel.nodes[0]: a sentinel needs a host, got \":26379\""),
+                errors("fleet:\n  sentinel:\n    master: m\n    nodes: [\":26379\"]\n"));
+        assertEquals(List.of("stapled.yaml:15 fleet.sentinel.username: a sentinel username needs sentinel.password"),
+                errors("fleet:\n  sentinel:\n    master: m\n    nodes: [a:1]\n    username: u\n"));
+        assertEquals(List.of("stapled.yaml:13 fleet.ca_file: ca_file is for rediss:// (TLS) only; TLS through Sentinel is not supported"),
+                errors("fleet:\n  sentinel: { master: m, nodes: [a:1] }\n  ca_file: stapled.yaml\n"));
+    }
 }

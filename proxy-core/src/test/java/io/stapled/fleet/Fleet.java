@@ -43,6 +43,8 @@ final class Fleet implements AutoCloseable {
     String frontendExtra = "";
     String lease = "2s";
     String redisUrl;
+    /** The store's lines in {@code fleet:} instead of {@code redis: <url>} (a {@code sentinel:} section). */
+    String store;
 
     Fleet(Path dir, Duration validity) throws IOException, InterruptedException {
         this(dir, validity, (String) null);
@@ -95,11 +97,12 @@ final class Fleet implements AutoCloseable {
                 admin_http: { bind: 127.0.0.1:0 }
                 runtime_api: { socket: %s }
                 fleet:
-                  redis: %s
+                  %s
                   node_name: %s
                   lease: %s
                 %s""".formatted(bundle, frontendExtra.indent(4).stripTrailing(), startupWait,
-                certs.resolve("admin.sock"), redisUrl != null ? redisUrl : redis.url(), name, lease, fleetExtra.indent(2));
+                certs.resolve("admin.sock"),
+                store != null ? store.indent(2).strip() : "redis: " + (redisUrl != null ? redisUrl : redis.url()), name, lease, fleetExtra.indent(2));
     }
 
     StapledServer start(String name) {

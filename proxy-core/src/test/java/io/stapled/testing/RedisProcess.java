@@ -54,6 +54,15 @@ public final class RedisProcess implements AutoCloseable {
         return redis;
     }
 
+    /** Starts a replica of {@code master} ({@code --replicaof}), for Sentinel to promote. */
+    public static RedisProcess startReplicaOf(Path dir, RedisProcess master) throws IOException, InterruptedException {
+        ExternalTool.assumeInstalled("redis-server");
+        RedisProcess redis = new RedisProcess(dir, freePort(), null,
+                List.of("--replicaof", "127.0.0.1", Integer.toString(master.port())), null);
+        redis.startProcess();
+        return redis;
+    }
+
     /**
      * Starts redis-server speaking only TLS ({@code --port 0 --tls-port}) with {@code server}'s certificate
      * (issued for {@code localhost}) and {@code requirepass password}; clients are not asked for one.
@@ -88,7 +97,7 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
