@@ -51,7 +51,8 @@ HAPROXY_PORT=${HAPROXY_PORT:-43443} STAPLED_PORT=${STAPLED_PORT:-44443} BACKEND_
 mkdir -p "$OUT"
 RAW=$OUT/raw.txt
 : > "$RAW"
-log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$OUT/run.log" >&2; }
+# shellcheck source=proxies.sh
+. "$HERE/proxies.sh"
 ulimit -n "$(ulimit -Hn)"
 
 # ---------------------------------------------------------------- PKI and configs (as run-e2e.sh)
@@ -59,40 +60,9 @@ OCSP_PORT=${OCSP_PORT:-43888} timeout 120 bash "$HERE/make-pki.sh" "$OUT/pki" >>
 CERTS=$OUT/pki/certs
 MAXCONN=$((IDLE + 2000))
 
-cat > "$OUT/backend.cfg" <<EOF
-# The backend both proxies forward to (HTTP/1.1): a fixed 200 answered by HAProxy itself.
-global
-  nbthread 1
-  maxconn $MAXCONN
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 120s
-  timeout server 30s
-  timeout http-keep-alive 120s
-frontend backend
-  bind 127.0.0.1:$BACKEND_PORT
-  http-request return status 200 content-type text/plain string "hello from the benchmark backend"
-EOF
-
-cat > "$OUT/haproxy.cfg" <<EOF
-global
-  nbthread $WORKERS
-  maxconn $MAXCONN
-  ssl-default-bind-options ssl-min-ver TLSv1.2
-  # tune.h2.max-concurrent-streams: default 100, as stapled's http2.max_concurrent_streams
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 120s
-  timeout server 30s
-  timeout http-keep-alive 120s
-frontend tls
-  bind 127.0.0.1:$HAPROXY_PORT ssl crt $CERTS/ alpn h2,http/1.1
-  default_backend be
-backend be
-  server b1 127.0.0.1:$BACKEND_PORT
-EOF
+write_backend_cfg
+# tune.h2.max-concurrent-streams: HAProxy's default 100, as stapled's http2.max_concurrent_streams
+write_haproxy_cfg h2,http/1.1
 
 cat > "$OUT/stapled.yaml" <<EOF
 # As run-e2e.sh's stapled.yaml, with tls.alpn [h2, http/1.1] (also the default in mode http).
@@ -123,39 +93,7 @@ backends:
 EOF
 
 # ---------------------------------------------------------------- processes (as run-e2e.sh)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    sleep 0.5
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-}
 trap cleanup EXIT
-wait_port() {
-    local deadline=$((SECONDS + $2))
-    while [ $SECONDS -lt $deadline ]; do
-        if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "nothing listening on 127.0.0.1:$1 after $2 s" >&2; return 1
-}
-start_backend() {
-    taskset -c "$CLIENT_CPUS" haproxy -f "$OUT/backend.cfg" -db >> "$OUT/backend.log" 2>&1 &
-    BACKEND_PID=$!; PIDS+=("$BACKEND_PID"); wait_port $BACKEND_PORT 10
-}
-start_haproxy() {
-    taskset -c "$PROXY_CPUS" haproxy -f "$OUT/haproxy.cfg" -db >> "$OUT/haproxy.log" 2>&1 &
-    HAPROXY_PID=$!; PIDS+=("$HAPROXY_PID"); wait_port $HAPROXY_PORT 20
-}
-start_stapled() {
-    taskset -c "$PROXY_CPUS" bash "$HERE/run-stapled.sh" "$OUT/stapled.yaml" "$JAR" >> "$OUT/stapled.log" 2>&1 &
-    STAPLED_PID=$!; PIDS+=("$STAPLED_PID"); wait_port $STAPLED_PORT 60
-}
-stop_pid() { kill "$1" 2>/dev/null || true; timeout 10 tail --pid="$1" -f /dev/null || kill -9 "$1" 2>/dev/null || true; }
-pid_of() { if [ "$1" = stapled ]; then echo "$STAPLED_PID"; else echo "$HAPROXY_PID"; fi; }
-port_of() { if [ "$1" = stapled ]; then echo $STAPLED_PORT; else echo $HAPROXY_PORT; fi; }
-alive() { kill -0 "$(pid_of "$1")" 2>/dev/null || { log "$1 exited"; tail -20 "$OUT/$1.log" >&2; exit 1; }; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 url_of() { echo "https://127.0.0.1:$(port_of "$1")/"; }
 h2l() { taskset -c "$CLIENT_CPUS" timeout $((DURATION + WARMUP + 60)) h2load -t 1 "$@"; }
 
@@ -211,8 +149,8 @@ measure_hs() { # test round target h2load-proto-args...: batches of one-request 
 cat "$OUT/env.txt" >&2
 
 start_backend
-start_haproxy
-start_stapled
+start_haproxy; wait_port $HAPROXY_PORT 20
+start_stapled; wait_port $STAPLED_PORT 60
 
 log "warm-up: ${JIT_WARMUP}s of each kind of traffic per proxy"
 for target in stapled haproxy; do
@@ -245,7 +183,7 @@ done
 if wants memory; then
     for round in $(seq 1 "$ROUNDS"); do
         for target in $(order_for_round "$round"); do
-            if [ "$target" = stapled ]; then stop_pid "$STAPLED_PID"; start_stapled; else stop_pid "$HAPROXY_PID"; start_haproxy; fi
+            if [ "$target" = stapled ]; then stop_pid "$STAPLED_PID"; start_stapled; wait_port $STAPLED_PORT 60; else stop_pid "$HAPROXY_PID"; start_haproxy; wait_port $HAPROXY_PORT 20; fi
             pid=$(pid_of "$target")
             h2l -c 10 -m 100 -D 3 "$(url_of "$target")" > /dev/null 2>&1 || true
             h2l -c 100 -n 300 -m 1 "$(url_of "$target")" > /dev/null 2>&1 || true
