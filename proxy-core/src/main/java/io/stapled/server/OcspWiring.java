@@ -1,12 +1,15 @@
 package io.stapled.server;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.stapled.config.FleetConfig;
 import io.stapled.config.OcspConfig;
+import io.stapled.fleet.RedisFleet;
 import io.stapled.ocsp.OcspManager;
 import io.stapled.ocsp.OcspSettings;
 import io.stapled.tls.LoadedCertificate;
@@ -19,6 +22,20 @@ final class OcspWiring {
     private static final Logger log = LoggerFactory.getLogger(OcspWiring.class);
 
     private OcspWiring() { }
+
+    /**
+     * Fleet mode's store, connected and given to the engine being built as its shared staples, or null
+     * without {@code fleet:}. Wrong credentials stop start-up here; an unreachable Redis does not.
+     */
+    static RedisFleet joinFleet(FleetConfig fleet, Clock clock, OcspManager.Builder engine) {
+        if (fleet == null) {
+            return null;
+        }
+        RedisFleet store = new RedisFleet(fleet, clock);
+        store.connect();
+        engine.shared(store);
+        return store;
+    }
 
     /**
      * A certificate that names an OCSP responder but whose issuer cannot be found can never be

@@ -55,12 +55,8 @@ public final class StapleService implements AutoCloseable {
                 throw new StartupException("nothing to staple: give --dir or --crt-list");
             }
             OcspManager.Builder engine = OcspManager.builder().settings(config.ocsp().settings()).clock(clock);
-            if (config.fleet() != null) {
-                // As the proxy does (StapledServer), minus the ticket keys: there are no listeners.
-                s.fleet = new RedisFleet(config.fleet(), clock);
-                s.fleet.connect(); // wrong credentials stop start-up here; Redis away does not
-                engine.shared(s.fleet);
-            }
+            // As the proxy does (StapledServer), minus the ticket keys: there are no listeners.
+            s.fleet = OcspWiring.joinFleet(config.fleet(), clock, engine);
             s.ocsp = engine.build();
             CertificateLayout layout = CertificateLayout.of(config.files());
             List<LoadedCertificate> certificates = new ArrayList<>();

@@ -227,11 +227,7 @@ public final class StapledServer implements AutoCloseable {
                 TlsProviders.resolve(config.global().tlsProvider());
                 // Made first (nothing runs before start()) so the certificates load with its slots.
                 OcspManager.Builder engine = OcspManager.builder().settings(config.ocsp().settings()).clock(clock);
-                if (config.fleet() != null) {
-                    s.fleet = new RedisFleet(config.fleet(), clock);
-                    s.fleet.connect(); // wrong credentials stop start-up here; Redis away does not
-                    engine.shared(s.fleet);
-                }
+                s.fleet = OcspWiring.joinFleet(config.fleet(), clock, engine);
                 s.ocsp = engine.build();
                 List<LoadedCertificate> certificates = new ArrayList<>();
                 for (FrontendConfig fe : config.frontends()) {
