@@ -42,6 +42,11 @@ final class HeaderRulesBinder {
         return new HeaderRules(request, response);
     }
 
+    /** A frontend's {@code after_response_headers}: the same rules, run on every response it sends. */
+    static List<HeaderRule> afterResponse(YamlMap frontend, boolean plain) {
+        return rules(frontend.get("after_response_headers"), plain);
+    }
+
     private static List<HeaderRule> rules(YamlValue value, boolean plain) {
         List<HeaderRule> rules = new ArrayList<>();
         if (value == null) {

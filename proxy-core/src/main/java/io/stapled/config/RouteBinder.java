@@ -81,9 +81,11 @@ final class RouteBinder {
         HeaderRules headers = HeaderRules.none();
         RequestIdConfig requestId = null;
         long maxBody = -1;
+        CompressionConfig compression = null;
+        List<HeaderRule> afterResponse = List.of();
         if (mode == Mode.TCP) {
             for (String key : List.of("request_headers", "response_headers", "hsts", "request_id",
-                    "max_request_body")) {
+                    "max_request_body", "compression", "after_response_headers")) {
                 if (frontend.get(key) != null) {
                     frontend.error(key, key + " needs HTTP; this frontend is mode tcp");
                 }
@@ -92,8 +94,14 @@ final class RouteBinder {
             headers = HeaderRulesBinder.bind(frontend, plain, HeaderRulesBinder.hsts(frontend, plain));
             requestId = HeaderRulesBinder.requestId(frontend);
             maxBody = maxRequestBody(frontend);
+            compression = CompressionBinder.bind(frontend.get("compression"));
+            if (compression != null && compression.off()) {
+                compression = null; // a frontend's false is its default
+            }
+            afterResponse = HeaderRulesBinder.afterResponse(frontend, plain);
         }
-        return new Bound(defaultName, new RoutingConfig(routes, fallback, headers, requestId, maxBody),
+        return new Bound(defaultName, new RoutingConfig(routes, fallback, headers, requestId, maxBody,
+                compression, afterResponse),
                 List.copyOf(clientCertificateKeys));
     }
 
@@ -152,7 +160,7 @@ final class RouteBinder {
         if (mode == Mode.TCP) {
             for (String httpKey : List.of("host", "host_regex", "path", "path_prefix", "path_regex", "method",
                     "header", "query", "redirect", "return", "request_headers", "response_headers", "strip_prefix",
-                    "replace_prefix", "max_request_body")) {
+                    "replace_prefix", "max_request_body", "compression")) {
                 if (m.get(httpKey) != null) {
                     m.error(httpKey, httpKey + " needs HTTP; a mode tcp frontend routes on "
                             + String.join(", ", TCP_CONDITIONS));
@@ -174,6 +182,8 @@ final class RouteBinder {
         }
         YamlValue maxBodyValue = mode == Mode.HTTP ? m.get("max_request_body") : null;
         long maxBody = maxBodyValue == null ? -1 : maxRequestBody(m);
+        YamlValue compressionValue = mode == Mode.HTTP ? m.get("compression") : null;
+        CompressionConfig compression = CompressionBinder.bind(compressionValue);
         m.finish();
         List<String> actions = new ArrayList<>();
         if (backend != null) {
@@ -204,15 +214,15 @@ final class RouteBinder {
         } else {
             action = ret(ret);
         }
-        if ((!headers.isEmpty() || strip != null || replace != null || maxBodyValue != null)
-                && !(action instanceof RouteAction.UseBackend)) {
-            value.error("request_headers, response_headers, strip_prefix, replace_prefix and max_request_body "
-                    + "apply to proxied requests; this route answers with a " + (redirect != null ? "redirect"
-                    : "return"));
+        if ((!headers.isEmpty() || strip != null || replace != null || maxBodyValue != null
+                || compressionValue != null) && !(action instanceof RouteAction.UseBackend)) {
+            value.error("request_headers, response_headers, strip_prefix, replace_prefix, max_request_body and "
+                    + "compression apply to proxied requests; this route answers with a "
+                    + (redirect != null ? "redirect" : "return"));
             return null;
         }
         return action == null ? null
-                : new RouteConfig(conditions, action, value.origin(), headers, rewrite, maxBody);
+                : new RouteConfig(conditions, action, value.origin(), headers, rewrite, maxBody, compression);
     }
 
     private static RouteCondition condition(String key, YamlValue v) {

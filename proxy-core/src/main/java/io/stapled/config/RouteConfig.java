@@ -14,21 +14,24 @@ import java.util.List;
  * @param pathRewrite the route's {@code strip_prefix} / {@code replace_prefix}, or null
  * @param maxRequestBody the route's {@code max_request_body} in bytes (instead of the frontend's), or
  *                   -1 (the frontend's)
+ * @param compression the route's {@code compression} (instead of the frontend's; {@link CompressionConfig#OFF}
+ *                   for none), or null (the frontend's)
  */
 public record RouteConfig(List<RouteCondition> conditions, RouteAction action, ConfigOrigin origin,
-                          HeaderRules headers, PathRewrite pathRewrite, long maxRequestBody) {
+                          HeaderRules headers, PathRewrite pathRewrite, long maxRequestBody,
+                          CompressionConfig compression) {
     public RouteConfig {
         conditions = List.copyOf(conditions);
         headers = headers == null ? HeaderRules.none() : headers;
     }
 
     public RouteConfig(List<RouteCondition> conditions, RouteAction action, ConfigOrigin origin) {
-        this(conditions, action, origin, null, null, -1);
+        this(conditions, action, origin, null, null, -1, null);
     }
 
     public RouteConfig(List<RouteCondition> conditions, RouteAction action, ConfigOrigin origin,
                        HeaderRules headers) {
-        this(conditions, action, origin, headers, null, -1);
+        this(conditions, action, origin, headers, null, -1, null);
     }
 
     /** No conditions: every request matches. */

@@ -24,6 +24,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
 import io.stapled.config.BackendConfig;
+import io.stapled.config.CompressionConfig;
 import io.stapled.config.RequestIdConfig;
 import io.stapled.proxy.headers.HeaderRequest;
 import io.stapled.proxy.headers.HeaderRewriter;
@@ -111,6 +112,10 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     /** {@code max_request_body} for this request, or -1; and the body bytes forwarded so far. */
     private long maxRequestBody = -1;
     private long requestBodyBytes;
+    /** The route's or frontend's compression, null for none; what the client accepts of it; the body's coder. */
+    private Compression compression;
+    private CompressionConfig.Algorithm acceptedCoding;
+    private CompressedBody compressor;
 
     Exchange(HttpProxyInitializer frontend, ExchangeClient client, HttpRequest request) {
         this.frontend = frontend;
@@ -173,6 +178,11 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         frontend.requestRules().apply(request.headers(), this);
         route.requestRules().apply(request.headers(), this);
         routeResponseRules = route.responseRules();
+        compression = headRequest ? null : frontend.compression(route.compression());
+        if (compression != null) {
+            // The client's own header, before a rule could change it; it is forwarded as sent.
+            acceptedCoding = compression.negotiate(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
+        }
         if (route.pathRewrite() != null) {
             // The access log keeps the request line the client sent, as HAProxy's %r does.
             clientUri = request.uri();
@@ -441,7 +451,12 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         routeResponseRules.apply(response.headers(), this);
         frontend.responseRules().apply(response.headers(), this);
         backendReusable = backendKeepAlive && !upgradeRequested && ResponseFraming.isDelimited(response, bodyless);
+        if (compression != null && !bodyless && !http10Client) {
+            // After the rules, so it sees the headers the client will; before framing, which it changes.
+            compressor = compression.begin(response, acceptedCoding, client.channel());
+        }
         keepAlive = ResponseFraming.frameForClient(response, bodyless, http10Client, keepAlive && !client.draining());
+        frontend.afterResponseRules().apply(response.headers(), this);
         client.writeHead(response, headRequest);
         if (response instanceof LastHttpContent) {
             // An HTTP/2 server's response that ended on its HEADERS frame (a gRPC error, a 204).
@@ -505,6 +520,13 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         if (!responseStarted) {
             content.release();
             return;
+        }
+        if (compressor != null) {
+            HttpContent coded = compressor.encode(content);
+            if (coded == null) {
+                return; // the coder keeps it until it has output, at the latest with the last part
+            }
+            content = coded;
         }
         responseBytes += content.content().readableBytes();
         client.writeContent(content);
@@ -603,7 +625,9 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         refused = status < 500; // our own 4xx: the request was invalid or too slow
         responseStarted = true;
         backendReusable = false;
-        client.writeHead(ErrorResponses.create(client.alloc(), errorStatus, !keep), headRequest);
+        FullHttpResponse response = ErrorResponses.create(client.alloc(), errorStatus, !keep);
+        frontend.afterResponseRules().apply(response.headers(), this);
+        client.writeHead(response, headRequest);
         keepAlive = keep;
         finish();
     }
@@ -630,6 +654,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         }
         status = response.status().code();
         responseStarted = true;
+        frontend.afterResponseRules().apply(response.headers(), this);
         client.writeHead(response, headRequest);
         keepAlive = keep;
         finish();
@@ -654,6 +679,9 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         finished = true;
         endNanos = System.nanoTime();
         serverDeadline.disarm();
+        if (compressor != null) {
+            compressor.close();
+        }
         observer().requestCompleted(this);
         Channel b = backend;
         backend = null;

@@ -12,7 +12,10 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -23,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.LazyDeadline;
+import io.stapled.proxy.headers.HeaderRequest;
 import io.stapled.proxy.proxyprotocol.ClientAddress;
 
 /**
@@ -248,16 +252,33 @@ final class Http1ConnectionHandler extends ChannelDuplexHandler implements Excha
     /** A status of our own with no request to answer (408): logged, then the connection closes. */
     private void respondBetweenRequests(HttpResponseStatus status) {
         encoder.nextResponseIsHead(false);
-        writeClient(ErrorResponses.create(ctx.alloc(), status, true));
-        frontend.observer().requestCompleted(new NoRequest(clientIp, System.currentTimeMillis(), status.code()));
+        NoRequest none = new NoRequest(clientIp, System.currentTimeMillis(), status.code(), ctx.channel());
+        FullHttpResponse response = ErrorResponses.create(ctx.alloc(), status, true);
+        frontend.afterResponseRules().apply(response.headers(), none);
+        writeClient(response);
+        frontend.observer().requestCompleted(none);
         closeClient();
     }
 
-    /** The access-log record of a connection that ended before a request head was read. */
-    private record NoRequest(String clientIp, long startMillis, int status) implements CompletedRequest {
+    /**
+     * The access-log record of a connection that ended before a request head was read, and what
+     * {@code after_response_headers} read for its response: no request headers, a fresh unique id.
+     */
+    private record NoRequest(String clientIp, long startMillis, int status, Channel connection)
+            implements CompletedRequest, HeaderRequest {
         @Override
         public HttpRequest request() {
             return null;
+        }
+
+        @Override
+        public HttpHeaders requestHeaders() {
+            return EmptyHttpHeaders.INSTANCE;
+        }
+
+        @Override
+        public String uniqueId() {
+            return RequestIds.next();
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.stapled.proxy.http;
 
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +22,11 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslClientHelloHandler;
 import io.netty.handler.ssl.SslHandler;
 
+import io.stapled.config.CompressionConfig;
 import io.stapled.config.FrontendConfig;
 import io.stapled.config.Http2Config;
 import io.stapled.config.HttpConfig;
+import io.stapled.config.RouteConfig;
 import io.stapled.proxy.backend.BackendPool;
 import io.stapled.proxy.conn.IdleTimeoutHandler;
 import io.stapled.proxy.route.RouteTable;
@@ -67,6 +70,11 @@ public final class HttpProxyInitializer {
     /** The frontend's own {@code request_headers} / {@code response_headers} (with its HSTS). */
     private final HeaderRewriter requestRules;
     private final HeaderRewriter responseRules;
+    /** The frontend's {@code after_response_headers}: run on every response it sends, last. */
+    private final HeaderRewriter afterResponseRules;
+    /** The frontend's {@code compression}, or null; and each route's own, by its config. */
+    private final Compression compression;
+    private final Map<CompressionConfig, Compression> routeCompression = new IdentityHashMap<>();
     /** {@code request_id}, or null. */
     private final RequestIdConfig requestId;
     private final AsciiString requestIdHeader;
@@ -118,6 +126,13 @@ public final class HttpProxyInitializer {
         this.requestValidator = new RequestValidator(http);
         this.requestRules = HeaderRewriter.request(frontend.routing().headers());
         this.responseRules = HeaderRewriter.response(frontend.routing().headers());
+        this.afterResponseRules = HeaderRewriter.of(frontend.routing().afterResponse());
+        this.compression = Compression.of(frontend.routing().compression(), frontend.name());
+        for (RouteConfig route : frontend.routing().routes()) {
+            if (route.compression() != null) {
+                routeCompression.put(route.compression(), Compression.of(route.compression(), frontend.name()));
+            }
+        }
         this.requestId = frontend.routing().requestId();
         this.requestIdHeader = requestId == null ? null : AsciiString.cached(requestId.header());
         Map<String, Upstream> byName = new LinkedHashMap<>();
@@ -277,6 +292,15 @@ public final class HttpProxyInitializer {
 
     HeaderRewriter responseRules() {
         return responseRules;
+    }
+
+    HeaderRewriter afterResponseRules() {
+        return afterResponseRules;
+    }
+
+    /** The compression of a request the route {@code routeConfig} (its {@code compression}, or null) took; null for none. */
+    Compression compression(CompressionConfig routeConfig) {
+        return routeConfig == null ? compression : routeCompression.get(routeConfig);
     }
 
     /** {@code request_id}, or null when the frontend has none. */

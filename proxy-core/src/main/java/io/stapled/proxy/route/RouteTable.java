@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import io.stapled.config.CompressionConfig;
 import io.stapled.config.HeaderRules;
 import io.stapled.config.PathRewrite;
 import io.stapled.config.RouteAction;
@@ -39,13 +40,15 @@ public final class RouteTable<B> {
         private final HeaderRewriter responseRules;
         private final PathRewrite pathRewrite;
         private final long maxRequestBody;
+        private final CompressionConfig compression;
 
         private Outcome(B backend, String backendName, RouteAction action) {
-            this(backend, backendName, action, HeaderRules.none(), null, -1);
+            this(backend, backendName, action, HeaderRules.none(), null, -1, null);
         }
 
         private Outcome(B backend, String backendName, RouteAction action, HeaderRules headers,
-                        PathRewrite pathRewrite, long maxRequestBody) {
+                        PathRewrite pathRewrite, long maxRequestBody, CompressionConfig compression) {
+            this.compression = compression;
             this.pathRewrite = pathRewrite;
             this.maxRequestBody = maxRequestBody;
             this.requestRules = HeaderRewriter.request(headers);
@@ -88,6 +91,11 @@ public final class RouteTable<B> {
         /** The route's {@code max_request_body} in bytes, or -1 (the frontend's applies). */
         public long maxRequestBody() {
             return maxRequestBody;
+        }
+
+        /** The route's {@code compression} (instead of the frontend's), or null (the frontend's applies). */
+        public CompressionConfig compression() {
+            return compression;
         }
 
         /** The route's own response header rules. */
@@ -179,7 +187,7 @@ public final class RouteTable<B> {
         RouteAction action = route.action();
         if (action instanceof RouteAction.UseBackend use) {
             return new Outcome<>(backends.apply(use.backend()), use.backend(), null, route.headers(),
-                    route.pathRewrite(), route.maxRequestBody());
+                    route.pathRewrite(), route.maxRequestBody(), route.compression());
         }
         return new Outcome<>(null, null, action);
     }
