@@ -271,7 +271,8 @@ class HeaderRulesConfigTest {
         assertEquals(List.of(new HeaderRule.Set("x-route", new HeaderTemplate(List.of(
                 new HeaderTemplate.Literal("api"))))), fe.routing().routes().get(0).headers().request());
         assertEquals(List.of("stapled.yaml:7 frontends[0].routes[0]: request_headers, response_headers, strip_prefix, "
-                + "replace_prefix and max_request_body apply to proxied requests; this route answers with a return"), errors("""
+                + "replace_prefix, max_request_body and compression apply to proxied requests; this route answers "
+                + "with a return"), errors("""
                 routes:
                   - path: /health
                     return: { status: 200 }
