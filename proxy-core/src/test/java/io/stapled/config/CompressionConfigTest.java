@@ -94,7 +94,7 @@ class CompressionConfigTest {
                 errors("compression: { types: [\"text/html; charset=utf-8\"] }"));
         assertEquals(List.of("stapled.yaml:6 frontends[0].compression.min_size: expected a size like 512, 16k or 1m, got \"big\""),
                 errors("compression: { min_size: big }"));
-        assertEquals(List.of("stapled.yaml:6 frontends[0].compression: unknown key \"level\" (known keys here: "
+        assertEquals(List.of("stapled.yaml:6 frontends[0].compression.level: unknown key \"level\" (known keys here: "
                 + "algorithms, types, min_size)"), errors("compression: { level: 9 }"));
         assertEquals(List.of("stapled.yaml:7 frontends[0].routes[0]: request_headers, response_headers, strip_prefix, "
                 + "replace_prefix, max_request_body and compression apply to proxied requests; this route answers "
