@@ -48,6 +48,39 @@ class HttpRequestMetricsTest {
         }
     }
 
+    /** A compressed response: {@code in} bytes from the backend, {@code out} to the client. */
+    private record Compressed(long uncompressedBytes, long responseBytes) implements CompletedRequest {
+        @Override
+        public HttpRequest request() {
+            return GET;
+        }
+
+        @Override
+        public String clientIp() {
+            return "127.0.0.1";
+        }
+
+        @Override
+        public long startMillis() {
+            return 0;
+        }
+
+        @Override
+        public int status() {
+            return 200;
+        }
+
+        @Override
+        public String serverName() {
+            return "s1";
+        }
+
+        @Override
+        public long durationNanos() {
+            return 1;
+        }
+    }
+
     private static CompletedRequest done(int status, long durationNanos) {
         return new Done(GET, status, durationNanos);
     }
@@ -66,14 +99,20 @@ class HttpRequestMetricsTest {
             web.requestCompleted(done(0, 5));
             web.requestCompleted(done(101, 5));
             api.requestCompleted(done(302, TimeUnit.MILLISECONDS.toNanos(2)));
+            web.requestCompleted(new Compressed(10_000, 2_000));
+            web.requestCompleted(new Compressed(5_000, 1_000));
             AdminHttpServer admin = metrics.startAdmin(new AdminHttpConfig(new HostPort("127.0.0.1", 0), false, null),
                     group, NioServerSocketChannel.class);
             try {
                 PrometheusText t = new AdminClient(admin.localAddress()).scrape();
                 String name = "stapled_http_request_duration_seconds";
                 assertEquals("histogram", t.family(name).type());
-                assertEquals(2, t.value(name + "_count", "frontend", "web", "backend", "app", "status_class", "2xx"));
-                assertEquals(0.043, t.value(name + "_sum", "frontend", "web", "backend", "app", "status_class", "2xx"), 1e-9);
+                assertEquals(4, t.value(name + "_count", "frontend", "web", "backend", "app", "status_class", "2xx"));
+                String bytes = "stapled_http_compression_bytes_total";
+                assertEquals(15_000, t.value(bytes, "frontend", "web", "backend", "app", "direction", "in"));
+                assertEquals(3_000, t.value(bytes, "frontend", "web", "backend", "app", "direction", "out"));
+                assertEquals(0, t.value(bytes, "frontend", "api", "backend", "app", "direction", "in"));
+                assertEquals(0.043 + 2e-9, t.value(name + "_sum", "frontend", "web", "backend", "app", "status_class", "2xx"), 1e-9);
                 assertEquals(1, t.value(name + "_count", "frontend", "web", "backend", "app", "status_class", "4xx"));
                 assertEquals(1, t.value(name + "_count", "frontend", "web", "backend", "app", "status_class", "5xx"));
                 assertEquals(1, t.value(name + "_count", "frontend", "web", "backend", "app", "status_class", "1xx"));

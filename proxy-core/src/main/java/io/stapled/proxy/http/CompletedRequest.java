@@ -26,6 +26,14 @@ public interface CompletedRequest {
     /** Body bytes of the response relayed to the client. */
     long responseBytes();
 
+    /**
+     * For a compressed response, the body bytes the backend sent ({@link #responseBytes()} is then what the
+     * client got); -1 when the response was not compressed.
+     */
+    default long uncompressedBytes() {
+        return -1;
+    }
+
     /** The backend server that answered, or null when none was picked. */
     String serverName();
 

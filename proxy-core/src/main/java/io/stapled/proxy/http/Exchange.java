@@ -820,6 +820,11 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     }
 
     @Override
+    public long uncompressedBytes() {
+        return compressor == null ? -1 : compressor.bytesIn();
+    }
+
+    @Override
     public String serverName() {
         return server == null ? null : server.name();
     }
