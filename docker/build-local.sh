@@ -4,7 +4,8 @@
 #   1. a local base image, stapled-base:bookworm: Debian bookworm (minbase + OpenJDK 17 JRE) made by
 #      debootstrap from the mirror apt already uses, imported with `docker import`; kept if it exists
 #      (--rebuild-base makes it again);
-#   2. the jar, built on the host with Maven (the image's Maven stage would have to download);
+#   2. the jar, built on the host with Maven (the image's Maven stage would have to download); SKIP_JAR=1
+#      takes proxy-core/target/stapled.jar as it is (.ci/run, right after `mvn verify` built it);
 #   3. `docker build --target prebuilt` of docker/Dockerfile on that base, copying the jar.
 # Run as root (debootstrap) from anywhere; the image is tagged stapled:local unless IMAGE says otherwise.
 set -euo pipefail
@@ -59,7 +60,11 @@ else
   echo "build-local: base image $BASE_IMAGE exists (--rebuild-base makes it again)"
 fi
 
-timed "jar (mvn package)" mvn -B -ntp -q -pl proxy-core -am package -DskipTests
+if [ "${SKIP_JAR:-}" = 1 ] && [ -s proxy-core/target/stapled.jar ]; then
+  echo "build-local: SKIP_JAR=1: using proxy-core/target/stapled.jar as built"
+else
+  timed "jar (mvn package)" mvn -B -ntp -q -pl proxy-core -am package -DskipTests
+fi
 
 timed "image $IMAGE (docker build)" docker build --network host -f docker/Dockerfile --target prebuilt \
   --build-arg RUNTIME_IMAGE="$BASE_IMAGE" -t "$IMAGE" .
