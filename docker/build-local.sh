@@ -37,11 +37,12 @@ timed() {
   echo "build-local: $what took $((SECONDS - start)) s"
 }
 
+rootfs=
+trap '[ -z "$rootfs" ] || rm -rf "$rootfs"' EXIT
+
 make_base() {
-  local dir
-  dir=$(mktemp -d /tmp/stapled-rootfs.XXXXXX)
-  trap 'rm -rf "$dir"' RETURN
-  local url
+  rootfs=$(mktemp -d /tmp/stapled-rootfs.XXXXXX)
+  local dir=$rootfs url
   url=$(mirror)
   echo "build-local: debootstrap $SUITE from $url"
   debootstrap --variant=minbase --include=openjdk-17-jre-headless,ca-certificates "$SUITE" "$dir" "$url" \
