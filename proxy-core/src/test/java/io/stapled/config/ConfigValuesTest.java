@@ -126,6 +126,12 @@ class ConfigValuesTest {
         assertEquals(List.of(dir.resolve("stapled.yaml") + ":11 admin_http.bind: admin_http is exposed on [::]:9100 without "
                 + "bearer_token_file: anyone who reaches it can read /metrics"),
                 config.warnings().stream().map(ConfigError::format).toList());
+
+        StapledConfig loopback = ConfigLoader.parse(ConfigErrorsTest.BASE
+                + "admin_http: { bind: 127.0.0.1:9100, expose: true }\n", dir.resolve("stapled.yaml"));
+        assertEquals(new AdminHttpConfig(new HostPort("127.0.0.1", 9100), true, null, true, null, null),
+                loopback.adminHttp());
+        assertEquals(List.of(), loopback.warnings(), "exposing a loopback bind exposes nothing");
     }
 
     @Test
