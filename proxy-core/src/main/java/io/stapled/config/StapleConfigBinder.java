@@ -37,7 +37,7 @@ final class StapleConfigBinder {
         m.finish();
         if (admin != null && admin.readyMinStapleValidity() == null) {
             // Here staples are the whole job: not ready while one is missing or expired.
-            admin = new AdminHttpConfig(admin.bind(), admin.readyRequiresMustStaple(), Duration.ZERO);
+            admin = admin.withReadyMinStapleValidity(Duration.ZERO);
         }
         StapleConfig config = d.withFiles(files).withOcsp(ocsp).withAdminHttp(admin).withLogLevel(logLevel)
                 .withFleet(fleet);

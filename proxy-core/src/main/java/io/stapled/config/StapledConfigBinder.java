@@ -141,13 +141,23 @@ final class StapledConfigBinder {
             return null;
         }
         YamlMap m = value.map();
+        boolean expose = m.bool("expose", false);
         YamlValue bindValue = m.required("bind");
-        HostPort bind = bindValue == null ? null : loopback(bindValue, "admin_http.bind",
-                "/metrics and /readyz are for local scrapers and probes, not the network");
+        HostPort bind = bindValue == null ? null
+                : expose ? listener(bindValue)
+                : loopback(bindValue, "admin_http.bind",
+                        "/metrics and /readyz are for local scrapers and probes unless admin_http.expose is true");
         boolean readyRequiresMustStaple = m.bool("ready_requires_must_staple", DEFAULT_READY_REQUIRES_MUST_STAPLE);
         Duration readyMinValidity = m.duration("ready_min_staple_validity", null);
+        YamlValue tokenValue = m.get("bearer_token_file");
+        Path tokenFile = tokenValue == null ? null : tokenValue.existingFile();
         m.finish();
-        return new AdminHttpConfig(bind, readyRequiresMustStaple, readyMinValidity);
+        if (expose && tokenValue == null && bind != null && !bind.isLoopback()) {
+            bindValue.warn("admin_http is exposed on " + bind + " without bearer_token_file: anyone who reaches it "
+                    + "can read /metrics");
+        }
+        return new AdminHttpConfig(bind, readyRequiresMustStaple, readyMinValidity, expose, tokenFile,
+                tokenValue == null ? null : tokenValue.origin());
     }
 
     private HostPort loopback(YamlValue value, String what, String why) {
@@ -159,6 +169,15 @@ final class StapledConfigBinder {
             value.error(what + " must be a loopback address (127.0.0.1, [::1] or localhost) because " + why
                     + ", got " + address);
         } else {
+            listeners.add(new FrontendBinder.Listener(address, value));
+        }
+        return address;
+    }
+
+    /** Any address, checked for clashes with the other listeners. */
+    private HostPort listener(YamlValue value) {
+        HostPort address = value.hostPort(true);
+        if (address != null) {
             listeners.add(new FrontendBinder.Listener(address, value));
         }
         return address;

@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * Answers the admin paths: {@code /metrics} (Prometheus text), {@code /healthz}, {@code /readyz};
  * 404 for any other path, 405 for any method but GET. The scrape only formats numbers already in
  * memory, so it runs on the event loop.
+ *
+ * <p>With a {@link BearerToken}, {@code /metrics} answers 401 without it, and {@code /readyz} answers only
+ * its status line ({@code ready} or {@code not ready}), not the problem and detail lines. {@code /healthz}
+ * and {@code /readyz}'s status stay open, as the Kubernetes API server keeps its own probes: a kubelet
+ * probe carries no secret.
  */
 @Sharable
 final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -38,10 +43,13 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
     private final Readiness readiness;
     private final PrometheusMeterRegistry registry;
+    private final BearerToken token;
 
-    AdminHttpHandler(Readiness readiness, PrometheusMeterRegistry registry) {
+    /** @param token what {@code /metrics} and {@code /readyz}'s details need, or null: open */
+    AdminHttpHandler(Readiness readiness, PrometheusMeterRegistry registry, BearerToken token) {
         this.readiness = readiness;
         this.registry = registry;
+        this.token = token;
     }
 
     @Override
@@ -62,11 +70,24 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
             write(ctx, request, r, true);
             return;
         }
+        boolean authorized = token == null || token.accepts(request.headers().get(HttpHeaderNames.AUTHORIZATION));
         switch (path) {
-            case "/metrics" -> metrics(ctx, request);
+            case "/metrics" -> {
+                if (authorized) {
+                    metrics(ctx, request);
+                } else {
+                    unauthorized(ctx, request);
+                }
+            }
             case "/healthz" -> send(ctx, request, HttpResponseStatus.OK, text("ok\n"), PLAIN, true);
-            default -> ready(ctx, request);
+            default -> ready(ctx, request, authorized);
         }
+    }
+
+    private static void unauthorized(ChannelHandlerContext ctx, FullHttpRequest request) {
+        FullHttpResponse r = response(HttpResponseStatus.UNAUTHORIZED, text("unauthorized\n"), PLAIN);
+        r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"stapled\"");
+        write(ctx, request, r, true);
     }
 
     private void metrics(ChannelHandlerContext ctx, FullHttpRequest request) {
@@ -82,8 +103,13 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         send(ctx, request, HttpResponseStatus.OK, body, PROMETHEUS_TEXT, true);
     }
 
-    private void ready(ChannelHandlerContext ctx, FullHttpRequest request) {
+    private void ready(ChannelHandlerContext ctx, FullHttpRequest request, boolean authorized) {
         List<String> problems = readiness.problems();
+        if (!authorized) {
+            send(ctx, request, problems.isEmpty() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    text(problems.isEmpty() ? "ready\n" : "not ready\n"), PLAIN, true);
+            return;
+        }
         List<String> details = readiness.details();
         StringBuilder sb = new StringBuilder();
         if (problems.isEmpty()) {

@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin HTTP listener ({@code /metrics}, {@code /healthz}, {@code /readyz}) on the event loop
- * group the proxy already runs. Small requests only: the paths take no body.
+ * The admin HTTP listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, nothing else) on the
+ * event loop group the proxy already runs. Small requests only: the paths take no body.
  */
 public final class AdminHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminHttpServer.class);
@@ -43,11 +43,14 @@ public final class AdminHttpServer implements AutoCloseable {
      * the event loops.
      *
      * @throws IllegalStateException naming the address when the bind fails
+     * @throws io.stapled.config.ConfigException when the bearer token file cannot be read
      */
     public static AdminHttpServer start(AdminHttpConfig config, Readiness readiness, PrometheusMeterRegistry registry,
                                         EventLoopGroup group, Class<? extends ServerChannel> channelClass) {
         Objects.requireNonNull(config, "config");
-        AdminHttpHandler handler = new AdminHttpHandler(readiness, registry);
+        BearerToken token = config.bearerTokenFile() == null ? null
+                : BearerToken.read(config.bearerTokenFile(), config.bearerTokenOrigin());
+        AdminHttpHandler handler = new AdminHttpHandler(readiness, registry, token);
         ChannelGroup connections = new DefaultChannelGroup("stapled-admin", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -71,7 +74,8 @@ public final class AdminHttpServer implements AutoCloseable {
                     + bound.cause().getMessage(), bound.cause());
         }
         AdminHttpServer server = new AdminHttpServer(bound.channel(), connections);
-        log.info("admin HTTP listener on {} (/metrics, /healthz, /readyz)", server.localAddress());
+        log.info("admin HTTP listener on {} (/metrics, /healthz, /readyz{})", server.localAddress(),
+                token == null ? "" : "; /metrics and /readyz details need the bearer token");
         return server;
     }
 

@@ -471,8 +471,23 @@ class ConfigErrorsTest {
                 "stapled.yaml:11 runtime_api.tcp: runtime_api.tcp must be a loopback address (127.0.0.1, [::1] or "
                         + "localhost) because the runtime API has no authentication, got 0.0.0.0:9999",
                 "stapled.yaml:12 admin_http.bind: admin_http.bind must be a loopback address (127.0.0.1, [::1] or "
-                        + "localhost) because /metrics and /readyz are for local scrapers and probes, not the "
-                        + "network, got 0.0.0.0:9100");
+                        + "localhost) because /metrics and /readyz are for local scrapers and probes unless "
+                        + "admin_http.expose is true, got 0.0.0.0:9100");
+    }
+
+    @Test
+    void exposedAdminHttp() {
+        assertErrors(BASE + """
+                admin_http:
+                  bind: 0.0.0.0:9100
+                  expose: sometimes
+                  bearer_token_file: no-such-token
+                """,
+                "stapled.yaml:12 admin_http.bind: admin_http.bind must be a loopback address (127.0.0.1, [::1] or "
+                        + "localhost) because /metrics and /readyz are for local scrapers and probes unless "
+                        + "admin_http.expose is true, got 0.0.0.0:9100",
+                "stapled.yaml:13 admin_http.expose: expected true or false, got \"sometimes\"",
+                "stapled.yaml:14 admin_http.bearer_token_file: file not found: " + dir.resolve("no-such-token"));
     }
 
     @Test

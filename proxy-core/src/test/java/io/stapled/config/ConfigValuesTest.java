@@ -106,6 +106,35 @@ class ConfigValuesTest {
     }
 
     @Test
+    void exposedAdminHttpWithAToken() {
+        TestPki.bundle(dir.resolve("site.pem"));
+        TestPki.write(dir.resolve("token"), "s3cret\n");
+        StapledConfig config = ConfigLoader.parse(ConfigErrorsTest.BASE
+                + "admin_http: { bind: 0.0.0.0:9100, expose: true, bearer_token_file: token }\n",
+                dir.resolve("stapled.yaml"));
+        assertEquals(new AdminHttpConfig(new HostPort("0.0.0.0", 9100), true, null, true, dir.resolve("token"),
+                new ConfigOrigin(dir.resolve("stapled.yaml"), 11, "admin_http.bearer_token_file")), config.adminHttp());
+        assertEquals(List.of(), config.warnings());
+    }
+
+    @Test
+    void exposedAdminHttpWithoutATokenIsWarnedAbout() {
+        TestPki.bundle(dir.resolve("site.pem"));
+        StapledConfig config = ConfigLoader.parse(ConfigErrorsTest.BASE
+                + "admin_http: { bind: \"[::]:9100\", expose: true }\n", dir.resolve("stapled.yaml"));
+        assertEquals(new AdminHttpConfig(new HostPort("::", 9100), true, null, true, null, null), config.adminHttp());
+        assertEquals(List.of(dir.resolve("stapled.yaml") + ":11 admin_http.bind: admin_http is exposed on [::]:9100 without "
+                + "bearer_token_file: anyone who reaches it can read /metrics"),
+                config.warnings().stream().map(ConfigError::format).toList());
+
+        StapledConfig loopback = ConfigLoader.parse(ConfigErrorsTest.BASE
+                + "admin_http: { bind: 127.0.0.1:9100, expose: true }\n", dir.resolve("stapled.yaml"));
+        assertEquals(new AdminHttpConfig(new HostPort("127.0.0.1", 9100), true, null, true, null, null),
+                loopback.adminHttp());
+        assertEquals(List.of(), loopback.warnings(), "exposing a loopback bind exposes nothing");
+    }
+
+    @Test
     void everyKeyOfTheSchemaIsRead() {
         Path certs = dir.resolve("certs");
         TestPki.withSiblingKey(certs.resolve("site.pem"));

@@ -17,11 +17,21 @@ final class AdminClient {
     private final String base;
 
     AdminClient(InetSocketAddress address) {
-        this.base = "http://127.0.0.1:" + address.getPort();
+        this("127.0.0.1", address.getPort());
+    }
+
+    /** To {@code host} (an IPv6 literal in brackets), on {@code port}. */
+    AdminClient(String host, int port) {
+        this.base = "http://" + host + ":" + port;
     }
 
     HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    /** GET with this {@code Authorization} header. */
+    HttpResponse<String> get(String path, String authorization) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", authorization).GET());
     }
 
     HttpResponse<String> send(String method, String path) {
