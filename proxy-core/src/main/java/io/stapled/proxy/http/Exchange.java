@@ -169,6 +169,11 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             respondLocally(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, true);
             return;
         }
+        compression = headRequest ? null : frontend.compression(route.compression());
+        if (compression != null) {
+            // The client's own header, before any rule could change it (it is forwarded as the rules leave it).
+            acceptedCoding = compression.negotiate(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
+        }
         HopByHopHeaders.strip(request.headers(), upgradeRequested);
         if (client.address() != null) {
             frontend.forwardedHeaders().apply(request.headers(), client.address());
@@ -178,11 +183,6 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         frontend.requestRules().apply(request.headers(), this);
         route.requestRules().apply(request.headers(), this);
         routeResponseRules = route.responseRules();
-        compression = headRequest ? null : frontend.compression(route.compression());
-        if (compression != null) {
-            // The client's own header, before a rule could change it; it is forwarded as sent.
-            acceptedCoding = compression.negotiate(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
-        }
         if (route.pathRewrite() != null) {
             // The access log keeps the request line the client sent, as HAProxy's %r does.
             clientUri = request.uri();

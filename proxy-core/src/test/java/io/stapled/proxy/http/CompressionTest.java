@@ -78,6 +78,9 @@ class CompressionTest {
                   - path_prefix: /off/
                     backend: app
                     compression: false
+                  - path_prefix: /offload/
+                    backend: app
+                    request_headers: [ { delete: Accept-Encoding } ]
                   - path_prefix: /zstd-only/
                     backend: app
                     compression: { algorithms: [zstd], types: [text/*] }
@@ -163,6 +166,7 @@ class CompressionTest {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
                 status == 204 || status == 304 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        res.headers().set("X-Backend-Accept-Encoding", req.headers().get(HttpHeaderNames.ACCEPT_ENCODING, "none"));
         for (String h : q.parameters().getOrDefault("h", java.util.List.of())) {
             int colon = h.indexOf(':');
             res.headers().add(h.substring(0, colon), h.substring(colon + 1).strip());
@@ -297,6 +301,16 @@ class CompressionTest {
         assertEquals(text(5000), r.body());
         Curl.Response json = curl("/zstd-only/page?type=application/json", "--compressed");
         assertNull(json.header("content-encoding"), "its own types: text/* only");
+    }
+
+    @Test
+    void theClientsAcceptEncodingIsReadBeforeTheRequestRules() throws Exception {
+        Curl.Response r = curl("/offload/page", "--compressed");
+        assertEquals("none", r.header("x-backend-accept-encoding"), "the rule removed it towards the backend");
+        assertEquals("gzip", r.header("content-encoding"), "HAProxy's compression offload, as a rule");
+        assertEquals(text(5000), r.body());
+        assertEquals("deflate, gzip, br, zstd", curl("/page", "--compressed").header("x-backend-accept-encoding"),
+                "forwarded as sent otherwise");
     }
 
     @Test
