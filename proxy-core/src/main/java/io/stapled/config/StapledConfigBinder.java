@@ -26,6 +26,8 @@ final class StapledConfigBinder {
                     "jdk", GlobalConfig.TlsProvider.JDK);
     private static final Map<String, String> LOG_LEVELS = Choices.of("error", "ERROR", "warn", "WARN", "info", "INFO",
             "debug", "DEBUG", "trace", "TRACE");
+    private static final Map<String, GlobalConfig.LogFormat> LOG_FORMATS = Choices.of("text", GlobalConfig.LogFormat.TEXT,
+            "json", GlobalConfig.LogFormat.JSON);
     private static final Map<String, String> LEVELS = Choices.of("user", "user", "operator", "operator",
             "admin", "admin");
 
@@ -73,9 +75,10 @@ final class StapledConfigBinder {
         GlobalConfig.TlsProvider provider = m.choice("tls_provider", PROVIDERS, d.tlsProvider());
         Duration shutdownGrace = m.durationOrZero("shutdown_grace", d.shutdownGrace());
         String logLevel = m.choice("log_level", LOG_LEVELS, d.logLevel());
+        GlobalConfig.LogFormat logFormat = m.choice("log_format", LOG_FORMATS, d.logFormat());
         CertificateFiles files = bindCertificateFiles(m);
         m.finish();
-        return new GlobalConfig(workers, provider, shutdownGrace, logLevel, files);
+        return new GlobalConfig(workers, provider, shutdownGrace, logLevel, files, logFormat);
     }
 
     /** The global log level; shared with {@code stapled staple}'s file ({@link StapleConfigBinder}). */

@@ -170,6 +170,11 @@ public final class StapledMetrics implements AutoCloseable {
         readiness.addCheck(new CertificateExpiryCheck(List.copyOf(frontends)));
     }
 
+    /** {@code stapled_access_log_dropped_total{frontend}}: access log lines dropped on a full queue. */
+    public void bindAccessLog(String frontend, io.stapled.proxy.http.AccessLogWriter writer) {
+        FrontendMetrics.bind(registry, frontend, writer);
+    }
+
     /** The observer the HTTP proxy of {@code frontend} calls once per finished request. */
     public HttpRequestObserver httpObserver(String frontend, String backend) {
         return new HttpRequestMetrics(registry, frontend, backend);
