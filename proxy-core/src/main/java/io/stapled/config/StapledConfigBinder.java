@@ -140,6 +140,11 @@ final class StapledConfigBinder {
     }
 
     AdminHttpConfig bindAdminHttp(YamlValue value) {
+        return bindAdminHttp(value, true);
+    }
+
+    /** @param servesCertificates false for {@code stapled staple}, which has no TLS frontend to check */
+    AdminHttpConfig bindAdminHttp(YamlValue value, boolean servesCertificates) {
         if (value == null) {
             return null;
         }
@@ -149,8 +154,15 @@ final class StapledConfigBinder {
                 "/metrics and /readyz are for local scrapers and probes, not the network");
         boolean readyRequiresMustStaple = m.bool("ready_requires_must_staple", DEFAULT_READY_REQUIRES_MUST_STAPLE);
         Duration readyMinValidity = m.duration("ready_min_staple_validity", null);
+        Duration readyMinCertificateValidity = null;
+        if (servesCertificates) {
+            readyMinCertificateValidity = m.duration("ready_min_certificate_validity", null);
+        } else if (m.get("ready_min_certificate_validity") != null) {
+            m.error("ready_min_certificate_validity", "ready_min_certificate_validity is for stapled run: "
+                    + "stapled staple serves no certificate over TLS");
+        }
         m.finish();
-        return new AdminHttpConfig(bind, readyRequiresMustStaple, readyMinValidity);
+        return new AdminHttpConfig(bind, readyRequiresMustStaple, readyMinValidity, readyMinCertificateValidity);
     }
 
     private HostPort loopback(YamlValue value, String what, String why) {

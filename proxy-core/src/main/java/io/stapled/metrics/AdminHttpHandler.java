@@ -38,10 +38,13 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
     private final Readiness readiness;
     private final PrometheusMeterRegistry registry;
+    private final Runnable beforeScrape;
 
-    AdminHttpHandler(Readiness readiness, PrometheusMeterRegistry registry) {
+    /** @param beforeScrape brings meters that follow run-time state (served certificates) up to date */
+    AdminHttpHandler(Readiness readiness, PrometheusMeterRegistry registry, Runnable beforeScrape) {
         this.readiness = readiness;
         this.registry = registry;
+        this.beforeScrape = beforeScrape;
     }
 
     @Override
@@ -72,6 +75,7 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
     private void metrics(ChannelHandlerContext ctx, FullHttpRequest request) {
         ByteBuf body = ctx.alloc().buffer(16 * 1024);
         try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
+            beforeScrape.run();
             registry.scrape(out);
         } catch (IOException | RuntimeException e) {
             body.release();

@@ -45,9 +45,10 @@ public final class AdminHttpServer implements AutoCloseable {
      * @throws IllegalStateException naming the address when the bind fails
      */
     public static AdminHttpServer start(AdminHttpConfig config, Readiness readiness, PrometheusMeterRegistry registry,
-                                        EventLoopGroup group, Class<? extends ServerChannel> channelClass) {
+                                        Runnable beforeScrape, EventLoopGroup group,
+                                        Class<? extends ServerChannel> channelClass) {
         Objects.requireNonNull(config, "config");
-        AdminHttpHandler handler = new AdminHttpHandler(readiness, registry);
+        AdminHttpHandler handler = new AdminHttpHandler(readiness, registry, beforeScrape);
         ChannelGroup connections = new DefaultChannelGroup("stapled-admin", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)

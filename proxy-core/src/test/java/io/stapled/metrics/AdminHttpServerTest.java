@@ -116,7 +116,7 @@ class AdminHttpServerTest {
         Path onlyExpired = Files.createDirectories(dir.resolve("old"));
         Path oldFile = expired.writeBundle(onlyExpired.resolve("old.pem"));
         try (TlsFrontend web = frontend("web", mixed); TlsFrontend legacy = frontend("legacy", onlyExpired)) {
-            metrics.bindCertificates(List.of(web));
+            metrics.bindCertificates(List.of(web), null);
             metrics.readiness().listenersOpen(true);
             HttpResponse<String> r = client.get("/readyz");
             assertEquals(200, r.statusCode(), r.body());
@@ -127,7 +127,7 @@ class AdminHttpServerTest {
 
             // a second metrics/readiness over a frontend whose only certificate has expired
             try (StapledMetrics other = new StapledMetrics(Clock.systemUTC())) {
-                other.bindCertificates(List.of(legacy));
+                other.bindCertificates(List.of(legacy), null);
                 other.readiness().listenersOpen(true);
                 assertEquals(List.of("every certificate served has expired (1)"), other.readiness().problems());
                 assertEquals(List.of("certificate " + oldFile + " expired at "
@@ -143,7 +143,7 @@ class AdminHttpServerTest {
         Path d = Files.createDirectories(dir.resolve("gone"));
         Path file = expired.writeBundle(d.resolve("gone.pem"));
         try (TlsFrontend web = frontend("web", d)) {
-            metrics.bindCertificates(List.of(web));
+            metrics.bindCertificates(List.of(web), null);
             metrics.readiness().listenersOpen(true);
             HttpResponse<String> r = client.get("/readyz");
             assertEquals(503, r.statusCode(), r.body());
