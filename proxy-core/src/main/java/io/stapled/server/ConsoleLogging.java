@@ -72,6 +72,14 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
         if (format == GlobalConfig.LogFormat.JSON) {
             JsonEncoder json = new JsonEncoder();
             json.setContext(context);
+            // The message as a reader sees it, not the pattern and its arguments apart; no per-process
+            // context object or sequence number repeated on every line.
+            json.setWithFormattedMessage(true);
+            json.setWithMessage(false);
+            json.setWithArguments(false);
+            json.setWithContext(false);
+            json.setWithSequenceNumber(false);
+            json.setWithNanoseconds(false);
             json.start();
             encoder = json;
         } else {
