@@ -249,15 +249,22 @@ final class Http1ConnectionHandler extends ChannelDuplexHandler implements Excha
     private void respondBetweenRequests(HttpResponseStatus status) {
         encoder.nextResponseIsHead(false);
         writeClient(ErrorResponses.create(ctx.alloc(), status, true));
-        frontend.observer().requestCompleted(new NoRequest(clientIp, System.currentTimeMillis(), status.code()));
+        frontend.observer().requestCompleted(new NoRequest(clientIp, System.currentTimeMillis(), status.code(),
+                ctx.channel()));
         closeClient();
     }
 
     /** The access-log record of a connection that ended before a request head was read. */
-    private record NoRequest(String clientIp, long startMillis, int status) implements CompletedRequest {
+    private record NoRequest(String clientIp, long startMillis, int status, Channel connection)
+            implements CompletedRequest {
         @Override
         public HttpRequest request() {
             return null;
+        }
+
+        @Override
+        public java.net.InetSocketAddress clientAddress() {
+            return ClientAddress.source(connection);
         }
 
         @Override
