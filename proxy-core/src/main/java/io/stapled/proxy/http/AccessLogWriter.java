@@ -76,6 +76,8 @@ public final class AccessLogWriter implements AutoCloseable {
                 return;
             }
             idle = true;
+            // An appender may leave the interrupt flag set; park would then return at once, in a spin.
+            Thread.interrupted();
             // Checked again after idle is set: an offer made before it saw idle false, so its line is here.
             if (lines.isEmpty() && !closed) {
                 LockSupport.park(this);
