@@ -1,5 +1,6 @@
 package io.stapled.admin;
 
+import io.stapled.text.Json;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.stapled.admin;
 
+import io.stapled.text.Json;
 import static io.stapled.text.OneLine.oneLine;
 
 import java.time.Duration;

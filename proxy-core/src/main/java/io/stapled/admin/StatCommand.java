@@ -1,5 +1,6 @@
 package io.stapled.admin;
 
+import io.stapled.text.Json;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

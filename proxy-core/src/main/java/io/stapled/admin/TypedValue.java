@@ -1,5 +1,7 @@
 package io.stapled.admin;
 
+import io.stapled.text.Json;
+
 /**
  * HAProxy's typed-output vocabulary ({@code show info typed|json}, {@code show stat typed|json}): the
  * three tag letters (origin, nature, scope) and the value types ({@code str}, {@code u32}, {@code u64},

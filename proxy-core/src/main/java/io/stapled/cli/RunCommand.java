@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 
 import io.stapled.config.ConfigLoader;
 import io.stapled.config.StapledConfig;
+import io.stapled.server.ConsoleLogging;
 import io.stapled.server.LogLevels;
 import io.stapled.server.StapledServer;
 import picocli.CommandLine.Command;
@@ -20,6 +21,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         StapledConfig cfg = ConfigLoader.load(config);
         LogLevels.apply(cfg.global().logLevel());
+        ConsoleLogging.useFormat(cfg.global().logFormat());
         TerminationSignals signals = TerminationSignals.install();
         try (StapledServer server = StapledServer.start(cfg)) {
             signals.await(); // then close(): stop accepting, drain for shutdown_grace, release

@@ -124,7 +124,7 @@ final class FrontendBinder {
         Http2Config http2 = Http2Binder.bind(http2Value, http);
         int maxConnections = m.integer("max_connections", DEFAULT_MAX_CONNECTIONS, 1, 1_000_000);
         Duration clientTimeout = m.duration("client_timeout", DEFAULT_CLIENT_TIMEOUT);
-        boolean accessLog = m.bool("access_log", false);
+        AccessLogConfig accessLog = AccessLogBinder.bind(m.get("access_log"), plain);
         int maxHandshakesPerSource = m.integer("max_handshakes_per_source",
                 FrontendConfig.DEFAULT_MAX_HANDSHAKES_PER_SOURCE, 0, 1_000_000);
         AcceptProxyConfig acceptProxy = bindAcceptProxy(m.get("accept_proxy"));

@@ -19,7 +19,7 @@ import java.util.List;
  * @param maxConnections     cap on concurrent client connections; at the cap the listener stops
  *                           accepting and more wait in the listen backlog
  * @param clientTimeout      idle timeout on the client side
- * @param accessLog          log one line per HTTP request
+ * @param accessLog          one line per HTTP request in this layout ({@code access_log}), or null for none
  * @param maxHandshakesPerSource connections one client address may have in the TLS handshake at
  *                           once; more are closed at accept (0: no limit)
  * @param http2              HTTP/2 settings for clients that pick {@code h2} by ALPN (HTTP mode only)
@@ -37,7 +37,7 @@ public record FrontendConfig(
         HttpConfig http,
         int maxConnections,
         java.time.Duration clientTimeout,
-        boolean accessLog,
+        AccessLogConfig accessLog,
         int maxHandshakesPerSource,
         Http2Config http2,
         RoutingConfig routing,
@@ -59,7 +59,7 @@ public record FrontendConfig(
                           String defaultCertificate, TlsConfig tls, HttpConfig http, int maxConnections,
                           java.time.Duration clientTimeout, boolean accessLog, int maxHandshakesPerSource) {
         this(name, bind, mode, backend, certificates, defaultCertificate, tls, http, maxConnections, clientTimeout,
-                accessLog, maxHandshakesPerSource, null, null, null);
+                AccessLogConfig.of(accessLog), maxHandshakesPerSource, null, null, null);
     }
 
     /** With the default {@code max_handshakes_per_source}. */
@@ -67,7 +67,7 @@ public record FrontendConfig(
                           String defaultCertificate, TlsConfig tls, HttpConfig http, int maxConnections,
                           java.time.Duration clientTimeout, boolean accessLog) {
         this(name, bind, mode, backend, certificates, defaultCertificate, tls, http, maxConnections, clientTimeout,
-                accessLog, DEFAULT_MAX_HANDSHAKES_PER_SOURCE, null, null, null);
+                AccessLogConfig.of(accessLog), DEFAULT_MAX_HANDSHAKES_PER_SOURCE, null, null, null);
     }
 
     /** No TLS: a plain-HTTP listener. */
@@ -122,7 +122,12 @@ public record FrontendConfig(
                 maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }
 
+    /** {@code access_log: true} or {@code false}. */
     public FrontendConfig withAccessLog(boolean accessLog) {
+        return withAccessLog(AccessLogConfig.of(accessLog));
+    }
+
+    public FrontendConfig withAccessLog(AccessLogConfig accessLog) {
         return new FrontendConfig(name, bind, mode, backend, certificates, defaultCertificate, tls, http,
                 maxConnections, clientTimeout, accessLog, maxHandshakesPerSource, http2, routing, acceptProxy);
     }

@@ -184,7 +184,8 @@ final class HeaderRulesBinder {
         return new HeaderTemplate(parts);
     }
 
-    private static HeaderTemplate.Fetch fetch(YamlValue v, String expr, boolean plain) {
+    /** One {@code %[...]} expression (without the brackets), or null after an error on {@code v}. */
+    static HeaderTemplate.Fetch fetch(YamlValue v, String expr, boolean plain) {
         String name = expr;
         String arg = null;
         int open = expr.indexOf('(');

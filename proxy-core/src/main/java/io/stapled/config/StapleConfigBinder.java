@@ -31,7 +31,7 @@ final class StapleConfigBinder {
             g.finish();
         }
         OcspConfig ocsp = OcspBinder.bind(m.get("ocsp"));
-        AdminHttpConfig admin = new StapledConfigBinder(context).bindAdminHttp(m.get("admin_http"));
+        AdminHttpConfig admin = new StapledConfigBinder(context).bindAdminHttp(m.get("admin_http"), false);
         FleetConfig fleet = bindFleet(m.get("fleet"));
         YamlValue stapleValue = m.required("staple");
         m.finish();

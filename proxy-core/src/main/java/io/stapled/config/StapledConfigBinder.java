@@ -26,6 +26,8 @@ final class StapledConfigBinder {
                     "jdk", GlobalConfig.TlsProvider.JDK);
     private static final Map<String, String> LOG_LEVELS = Choices.of("error", "ERROR", "warn", "WARN", "info", "INFO",
             "debug", "DEBUG", "trace", "TRACE");
+    private static final Map<String, GlobalConfig.LogFormat> LOG_FORMATS = Choices.of("text", GlobalConfig.LogFormat.TEXT,
+            "json", GlobalConfig.LogFormat.JSON);
     private static final Map<String, String> LEVELS = Choices.of("user", "user", "operator", "operator",
             "admin", "admin");
 
@@ -73,9 +75,10 @@ final class StapledConfigBinder {
         GlobalConfig.TlsProvider provider = m.choice("tls_provider", PROVIDERS, d.tlsProvider());
         Duration shutdownGrace = m.durationOrZero("shutdown_grace", d.shutdownGrace());
         String logLevel = m.choice("log_level", LOG_LEVELS, d.logLevel());
+        GlobalConfig.LogFormat logFormat = m.choice("log_format", LOG_FORMATS, d.logFormat());
         CertificateFiles files = bindCertificateFiles(m);
         m.finish();
-        return new GlobalConfig(workers, provider, shutdownGrace, logLevel, files);
+        return new GlobalConfig(workers, provider, shutdownGrace, logLevel, files, logFormat);
     }
 
     /** The global log level; shared with {@code stapled staple}'s file ({@link StapleConfigBinder}). */
@@ -137,6 +140,11 @@ final class StapledConfigBinder {
     }
 
     AdminHttpConfig bindAdminHttp(YamlValue value) {
+        return bindAdminHttp(value, true);
+    }
+
+    /** @param servesCertificates false for {@code stapled staple}, which has no TLS frontend to check */
+    AdminHttpConfig bindAdminHttp(YamlValue value, boolean servesCertificates) {
         if (value == null) {
             return null;
         }
@@ -151,13 +159,20 @@ final class StapledConfigBinder {
         Duration readyMinValidity = m.duration("ready_min_staple_validity", null);
         YamlValue tokenValue = m.get("bearer_token_file");
         Path tokenFile = tokenValue == null ? null : tokenValue.existingFile();
+        Duration readyMinCertificateValidity = null;
+        if (servesCertificates) {
+            readyMinCertificateValidity = m.duration("ready_min_certificate_validity", null);
+        } else if (m.get("ready_min_certificate_validity") != null) {
+            m.error("ready_min_certificate_validity", "ready_min_certificate_validity is for stapled run: "
+                    + "stapled staple serves no certificate over TLS");
+        }
         m.finish();
         if (expose && tokenValue == null && bind != null && !bind.isLoopback()) {
             bindValue.warn("admin_http is exposed on " + bind + " without bearer_token_file: anyone who reaches it "
                     + "can read /metrics");
         }
         return new AdminHttpConfig(bind, readyRequiresMustStaple, readyMinValidity, expose, tokenFile,
-                tokenValue == null ? null : tokenValue.origin());
+                tokenValue == null ? null : tokenValue.origin(), readyMinCertificateValidity);
     }
 
     private HostPort loopback(YamlValue value, String what, String why) {

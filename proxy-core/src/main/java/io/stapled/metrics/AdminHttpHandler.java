@@ -44,12 +44,17 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
     private final Readiness readiness;
     private final PrometheusMeterRegistry registry;
     private final BearerToken token;
+    private final Runnable beforeScrape;
 
-    /** @param token what {@code /metrics} and {@code /readyz}'s details need, or null: open */
-    AdminHttpHandler(Readiness readiness, PrometheusMeterRegistry registry, BearerToken token) {
+    /**
+     * @param token        what {@code /metrics} and {@code /readyz}'s details need, or null: open
+     * @param beforeScrape brings meters that follow run-time state (served certificates) up to date
+     */
+    AdminHttpHandler(Readiness readiness, PrometheusMeterRegistry registry, BearerToken token, Runnable beforeScrape) {
         this.readiness = readiness;
         this.registry = registry;
         this.token = token;
+        this.beforeScrape = beforeScrape;
     }
 
     @Override
@@ -93,6 +98,7 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
     private void metrics(ChannelHandlerContext ctx, FullHttpRequest request) {
         ByteBuf body = ctx.alloc().buffer(16 * 1024);
         try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
+            beforeScrape.run();
             registry.scrape(out);
         } catch (IOException | RuntimeException e) {
             body.release();

@@ -46,11 +46,12 @@ public final class AdminHttpServer implements AutoCloseable {
      * @throws io.stapled.config.ConfigException when the bearer token file cannot be read
      */
     public static AdminHttpServer start(AdminHttpConfig config, Readiness readiness, PrometheusMeterRegistry registry,
-                                        EventLoopGroup group, Class<? extends ServerChannel> channelClass) {
+                                        Runnable beforeScrape, EventLoopGroup group,
+                                        Class<? extends ServerChannel> channelClass) {
         Objects.requireNonNull(config, "config");
         BearerToken token = config.bearerTokenFile() == null ? null
                 : BearerToken.read(config.bearerTokenFile(), config.bearerTokenOrigin());
-        AdminHttpHandler handler = new AdminHttpHandler(readiness, registry, token);
+        AdminHttpHandler handler = new AdminHttpHandler(readiness, registry, token, beforeScrape);
         ChannelGroup connections = new DefaultChannelGroup("stapled-admin", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)

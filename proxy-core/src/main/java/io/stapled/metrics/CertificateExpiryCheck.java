@@ -1,5 +1,6 @@
 package io.stapled.metrics;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -16,16 +17,26 @@ import io.stapled.tls.TlsFrontend;
  * taking every replica out of a load balancer for one bad name would turn a partial outage into a
  * full one. Only when every certificate served has expired is the proxy not ready, since then no
  * client can complete a handshake it would accept.
+ *
+ * <p>With {@code ready_min_certificate_validity} the operator chooses the other way: any certificate a
+ * frontend serves with less than that left makes the proxy not ready, so that a replica whose
+ * renewal did not arrive leaves the load balancer before its clients see an expired certificate.
  */
 final class CertificateExpiryCheck implements ReadinessCheck {
     private final List<TlsFrontend> frontends;
+    private final Duration minValidity;
 
-    CertificateExpiryCheck(List<TlsFrontend> frontends) {
+    /** @param minValidity {@code ready_min_certificate_validity}, or null */
+    CertificateExpiryCheck(List<TlsFrontend> frontends, Duration minValidity) {
         this.frontends = frontends;
+        this.minValidity = minValidity;
     }
 
     @Override
     public void check(Instant now, List<String> problems) {
+        if (minValidity != null) {
+            checkMinValidity(now, problems);
+        }
         int served = 0;
         for (TlsFrontend f : frontends) {
             for (LoadedCertificate c : f.servedCertificates()) {
@@ -37,6 +48,22 @@ final class CertificateExpiryCheck implements ReadinessCheck {
         }
         if (served > 0) {
             problems.add("every certificate served has expired (" + served + ")");
+        }
+    }
+
+    private void checkMinValidity(Instant now, List<String> problems) {
+        for (TlsFrontend f : frontends) {
+            Set<Path> seen = new HashSet<>();
+            for (LoadedCertificate c : f.servedCertificates()) {
+                Instant notAfter = c.leaf().getNotAfter().toInstant();
+                Duration left = Duration.between(now, notAfter);
+                if (left.compareTo(minValidity) < 0 && seen.add(c.source())) {
+                    problems.add("certificate " + c.source() + " of frontend " + f.name()
+                            + (left.isNegative() || left.isZero() ? " expired at " + notAfter
+                                    : " expires at " + notAfter + " (in " + left.toSeconds() + "s)")
+                            + ", less than ready_min_certificate_validity " + minValidity.toSeconds() + "s");
+                }
+            }
         }
     }
 

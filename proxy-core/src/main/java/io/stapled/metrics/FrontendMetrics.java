@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.stapled.proxy.conn.ConnectionLimiter;
 import io.stapled.proxy.conn.ConnectionTracker;
+import io.stapled.proxy.http.AccessLogWriter;
 import io.stapled.proxy.proxyprotocol.ProxyProtocolAcceptor;
 
 /**
@@ -21,6 +22,7 @@ final class FrontendMetrics {
     static final String PAUSES = "stapled.frontend.accept.pauses";
     static final String PAUSED = "stapled.frontend.accept.paused";
     static final String PROXY_REFUSED = "stapled.frontend.proxy.protocol.refused";
+    static final String ACCESS_LOG_DROPPED = "stapled.access.log.dropped";
 
     private FrontendMetrics() { }
 
@@ -53,5 +55,11 @@ final class FrontendMetrics {
                 ProxyProtocolAcceptor::invalid,
                 "Connections closed by accept_proxy: from a peer outside trusted_sources, or with a missing,"
                         + " malformed or late PROXY header (reason bad_header)");
+    }
+
+    /** With {@code access_log}: lines its writer dropped because its queue was full. */
+    static void bind(MeterRegistry registry, String frontend, AccessLogWriter writer) {
+        counter(registry, ACCESS_LOG_DROPPED, Tags.of("frontend", frontend), writer, AccessLogWriter::dropped,
+                "Access log lines dropped because access_log.queue lines were waiting for the writer");
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -46,6 +47,8 @@ public final class StapledMetrics implements AutoCloseable {
     private final CertificateMeters certificates;
     private final OcspMetrics ocsp;
     private final Map<ByteBufAllocatorMetricProvider, Boolean> boundAllocators = new ConcurrentHashMap<>();
+    /** Meters whose series follow state that changes at run time, brought up to date before each scrape. */
+    private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
 
     public StapledMetrics(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -164,10 +167,22 @@ public final class StapledMetrics implements AutoCloseable {
     /**
      * The certificate part of {@code /readyz} over the certificates {@code frontends} serve now (runtime
      * swaps included): expired and expiring ones as detail lines, and not ready once every one has
-     * expired ({@link CertificateExpiryCheck}). Call once, with the frontends the server runs.
+     * expired, or, when {@code admin} sets {@code ready_min_certificate_validity}, once one has less than
+     * that left ({@link CertificateExpiryCheck}); and {@code stapled_certificate_not_after_seconds} per
+     * served certificate. Call once, with the frontends the server runs; {@code admin} may be null.
      */
-    public void bindCertificates(Collection<TlsFrontend> frontends) {
-        readiness.addCheck(new CertificateExpiryCheck(List.copyOf(frontends)));
+    public void bindCertificates(Collection<TlsFrontend> frontends, AdminHttpConfig admin) {
+        List<TlsFrontend> all = List.copyOf(frontends);
+        readiness.addCheck(new CertificateExpiryCheck(all,
+                admin == null ? null : admin.readyMinCertificateValidity()));
+        CertificateExpiryMeters meters = new CertificateExpiryMeters(registry, all);
+        beforeScrape.add(meters::refresh);
+        meters.refresh();
+    }
+
+    /** {@code stapled_access_log_dropped_total{frontend}}: access log lines dropped on a full queue. */
+    public void bindAccessLog(String frontend, io.stapled.proxy.http.AccessLogWriter writer) {
+        FrontendMetrics.bind(registry, frontend, writer);
     }
 
     /** The observer the HTTP proxy of {@code frontend} calls once per finished request. */
@@ -178,7 +193,11 @@ public final class StapledMetrics implements AutoCloseable {
     /** Starts the admin listener on the proxy's event loop group; close it before the group. */
     public AdminHttpServer startAdmin(AdminHttpConfig config, EventLoopGroup group,
                                       Class<? extends ServerChannel> channelClass) {
-        return AdminHttpServer.start(config, readiness, registry, group, channelClass);
+        return AdminHttpServer.start(config, readiness, registry, this::refreshBeforeScrape, group, channelClass);
+    }
+
+    private void refreshBeforeScrape() {
+        beforeScrape.forEach(Runnable::run);
     }
 
     /** Stops the GC notification listener and closes the registry. */

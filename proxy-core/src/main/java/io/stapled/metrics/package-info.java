@@ -10,7 +10,7 @@
  * OcspManager ocsp = OcspManager.builder()...clock(clock).listener(metrics.ocspListener()).build();
  * // ... manage the certificates, then:
  * metrics.bindOcsp(ocsp, config.adminHttp());           // gauges per certificate; /readyz staple checks
- * metrics.bindCertificates(tlsFrontends);                // /readyz: expired and expiring certificates
+ * metrics.bindCertificates(tlsFrontends, config.adminHttp()); // /readyz and notAfter gauges of certificates
  * metrics.bindBackends(pools.values());                  // after the BackendPools exist
  * metrics.bindEventLoops("io", workers);                  // optional: event loop queue lengths
  * // per frontend:

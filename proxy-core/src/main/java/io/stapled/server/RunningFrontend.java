@@ -49,6 +49,9 @@ public final class RunningFrontend {
             this.http = new HttpProxyInitializer(config, pools,
                     backend -> metrics.httpObserver(config.name(), backend).andThen(requests));
             installer = http::install;
+            if (http.accessLog() != null) {
+                metrics.bindAccessLog(config.name(), http.accessLog());
+            }
         } else {
             this.http = null;
             this.requests = null;

@@ -252,7 +252,7 @@ public final class StapledServer implements AutoCloseable {
                     s.ocsp.addListener(ocspListener);
                 }
                 s.metrics.bindOcsp(s.ocsp, config.adminHttp());
-                s.metrics.bindCertificates(s.tls.stream().filter(Objects::nonNull).toList());
+                s.metrics.bindCertificates(s.tls.stream().filter(Objects::nonNull).toList(), config.adminHttp());
                 if (s.fleet != null) {
                     s.metrics.bindFleet(s.fleet.status());
                 }

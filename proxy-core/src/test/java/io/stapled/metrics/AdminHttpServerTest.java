@@ -29,6 +29,7 @@ import io.stapled.config.HttpConfig;
 import io.stapled.config.TlsConfig;
 import io.stapled.testkit.pki.CertificateBuilder;
 import io.stapled.testkit.pki.IssuedCertificate;
+import io.stapled.testkit.MutableClock;
 import io.stapled.testkit.TestPki;
 import io.stapled.tls.TlsFrontend;
 import io.stapled.tls.TlsFrontendFactory;
@@ -116,7 +117,7 @@ class AdminHttpServerTest {
         Path onlyExpired = Files.createDirectories(dir.resolve("old"));
         Path oldFile = expired.writeBundle(onlyExpired.resolve("old.pem"));
         try (TlsFrontend web = frontend("web", mixed); TlsFrontend legacy = frontend("legacy", onlyExpired)) {
-            metrics.bindCertificates(List.of(web));
+            metrics.bindCertificates(List.of(web), null);
             metrics.readiness().listenersOpen(true);
             HttpResponse<String> r = client.get("/readyz");
             assertEquals(200, r.statusCode(), r.body());
@@ -127,7 +128,7 @@ class AdminHttpServerTest {
 
             // a second metrics/readiness over a frontend whose only certificate has expired
             try (StapledMetrics other = new StapledMetrics(Clock.systemUTC())) {
-                other.bindCertificates(List.of(legacy));
+                other.bindCertificates(List.of(legacy), null);
                 other.readiness().listenersOpen(true);
                 assertEquals(List.of("every certificate served has expired (1)"), other.readiness().problems());
                 assertEquals(List.of("certificate " + oldFile + " expired at "
@@ -143,12 +144,68 @@ class AdminHttpServerTest {
         Path d = Files.createDirectories(dir.resolve("gone"));
         Path file = expired.writeBundle(d.resolve("gone.pem"));
         try (TlsFrontend web = frontend("web", d)) {
-            metrics.bindCertificates(List.of(web));
+            metrics.bindCertificates(List.of(web), null);
             metrics.readiness().listenersOpen(true);
             HttpResponse<String> r = client.get("/readyz");
             assertEquals(503, r.statusCode(), r.body());
             assertEquals("every certificate served has expired (1)\ncertificate " + file + " expired at "
                     + expired.certificate().getNotAfter().toInstant() + "\n", r.body());
+        }
+    }
+
+    @Test
+    void readyMinCertificateValidityFailsReadinessBeforeAServedCertificateExpires() throws Exception {
+        Instant start = Instant.now();
+        IssuedCertificate soon = leaf("soon.test", start.minus(Duration.ofDays(80)), start.plus(Duration.ofDays(5)));
+        IssuedCertificate good = leaf("good.test", start.minus(Duration.ofDays(1)), start.plus(Duration.ofDays(60)));
+        Path d = Files.createDirectories(dir.resolve("renewing"));
+        Path soonFile = soon.writeBundle(d.resolve("a-soon.pem"));
+        good.writeBundle(d.resolve("b-good.pem"));
+        MutableClock clock = new MutableClock(start);
+        AdminHttpConfig admin = new AdminHttpConfig(new HostPort("127.0.0.1", 0), true, null).withReadyMinCertificateValidity(Duration.ofDays(3));
+        try (TlsFrontend web = frontend("web", d); StapledMetrics m = new StapledMetrics(clock)) {
+            m.bindCertificates(List.of(web), admin);
+            m.readiness().listenersOpen(true);
+            assertEquals(List.of(), m.readiness().problems(), "5 days left, 3 required");
+
+            clock.advance(Duration.ofDays(2).plusHours(1)); // 2d 23h left
+            Instant notAfter = soon.certificate().getNotAfter().toInstant();
+            assertEquals(List.of("certificate " + soonFile + " of frontend web expires at " + notAfter + " (in "
+                    + Duration.between(clock.instant(), notAfter).toSeconds()
+                    + "s), less than ready_min_certificate_validity 259200s"), m.readiness().problems());
+
+            clock.set(notAfter.plusSeconds(1));
+            assertEquals(List.of("certificate " + soonFile + " of frontend web expired at " + notAfter
+                    + ", less than ready_min_certificate_validity 259200s"), m.readiness().problems());
+        }
+        try (TlsFrontend web = frontend("web", d); StapledMetrics m = new StapledMetrics(clock)) {
+            m.bindCertificates(List.of(web), null);
+            m.readiness().listenersOpen(true);
+            assertEquals(List.of(), m.readiness().problems(), "without the key one good certificate keeps it ready");
+        }
+    }
+
+    @Test
+    void notAfterIsAGaugePerFrontendAndServedCertificate() throws Exception {
+        Instant now = Instant.now();
+        IssuedCertificate soon = leaf("soon.test", now.minus(Duration.ofDays(80)), now.plus(Duration.ofDays(5)));
+        IssuedCertificate good = leaf("good.test", now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(60)));
+        Path d = Files.createDirectories(dir.resolve("gauged"));
+        Path soonFile = soon.writeBundle(d.resolve("a-soon.pem"));
+        Path goodFile = good.writeBundle(d.resolve("b-good.pem"));
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Path otherFile = good.writeBundle(other.resolve("good.pem"));
+        try (TlsFrontend web = frontend("web", d); TlsFrontend api = frontend("api", other)) {
+            metrics.bindCertificates(List.of(web, api), null);
+            PrometheusText text = client.scrape();
+            assertEquals("gauge", text.family("stapled_certificate_not_after_seconds").type());
+            assertEquals(soon.certificate().getNotAfter().getTime() / 1000.0, text.value(
+                    "stapled_certificate_not_after_seconds", "frontend", "web", "certificate", soonFile.toString()));
+            assertEquals(good.certificate().getNotAfter().getTime() / 1000.0, text.value(
+                    "stapled_certificate_not_after_seconds", "frontend", "web", "certificate", goodFile.toString()));
+            assertEquals(good.certificate().getNotAfter().getTime() / 1000.0, text.value(
+                    "stapled_certificate_not_after_seconds", "frontend", "api", "certificate", otherFile.toString()));
+            assertEquals(3, text.find("stapled_certificate_not_after_seconds").size());
         }
     }
 

@@ -141,8 +141,11 @@ public final class HeaderRewriter {
         return ssl == null ? null : ssl.engine().getSession();
     }
 
-    /** What HAProxy's fetch of the same name gives; empty when there is nothing (no TLS, no certificate). */
-    private static String fetch(HeaderTemplate.Fetch fetch, HeaderRequest request) {
+    /**
+     * What HAProxy's fetch of the same name gives; null when there is nothing (no TLS, no certificate).
+     * The access log's {@code %[fetch]} reads it too, so both speak of a request alike.
+     */
+    public static String fetch(HeaderTemplate.Fetch fetch, HeaderRequest request) {
         switch (fetch.fetch()) {
             case SRC -> {
                 InetSocketAddress src = ClientAddress.source(request.connection());

@@ -1,6 +1,11 @@
 package io.stapled.proxy.http;
 
+import java.net.InetSocketAddress;
+
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
+
+import io.stapled.proxy.headers.HeaderRequest;
 
 /** What an {@link HttpRequestObserver} is told of a finished request. Read it during the call only. */
 public interface CompletedRequest {
@@ -67,4 +72,34 @@ public interface CompletedRequest {
 
     /** From the request head to the end of the response. */
     long durationNanos();
+
+    /** The client's address and port (the PROXY header's when there was one), or null when unknown. */
+    default InetSocketAddress clientAddress() {
+        return null;
+    }
+
+    /** The client connection (for HTTP/2 the connection, not the stream), or null. */
+    default Channel connection() {
+        return null;
+    }
+
+    /** From the request head to holding a backend connection (retries included), or -1 without one. */
+    default long connectNanos() {
+        return -1;
+    }
+
+    /** From the request head to the backend's response head, or -1 when none came. */
+    default long responseHeadNanos() {
+        return -1;
+    }
+
+    /** Body bytes of the request forwarded to the backend. */
+    default long requestBytes() {
+        return 0;
+    }
+
+    /** The request as a header template reads it, for the access log's {@code %[fetch]}; null without one. */
+    default HeaderRequest fetchSource() {
+        return null;
+    }
 }

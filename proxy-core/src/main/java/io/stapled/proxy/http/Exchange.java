@@ -1,6 +1,7 @@
 package io.stapled.proxy.http;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Set;
 
 import org.slf4j.Logger;
@@ -30,6 +31,7 @@ import io.stapled.proxy.headers.HeaderRequest;
 import io.stapled.proxy.headers.HeaderRewriter;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.conn.LazyDeadline;
+import io.stapled.proxy.proxyprotocol.ClientAddress;
 import io.stapled.proxy.route.ConnectionFacts;
 import io.stapled.proxy.route.RouteRequest;
 import io.stapled.proxy.route.RouteTable;
@@ -103,6 +105,9 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     private int status;
     private long responseBytes;
     private long endNanos;
+    /** {@link System#nanoTime()} when a backend connection was held, and when its response head came; 0 before. */
+    private long connectedAt;
+    private long responseHeadAt;
     /** The route's response header rules; null until a route sent the request to a backend. */
     private HeaderRewriter routeResponseRules;
     /** {@code %[unique-id]} and the request id header: made on first use, or taken from the client. */
@@ -281,6 +286,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             return;
         }
         backend = ch;
+        connectedAt = System.nanoTime();
         picked.connectionOpened();
         serverCounted = true;
         backendReused = Boolean.TRUE.equals(ch.attr(BackendConnectionPool.REUSED).get());
@@ -438,6 +444,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             return;
         }
         responseStarted = true;
+        responseHeadAt = System.nanoTime();
         status = code;
         boolean backendKeepAlive = HttpUtil.isKeepAlive(response);
         HopByHopHeaders.strip(response.headers(), false);
@@ -473,6 +480,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         }
         HopByHopHeaders.strip(response.headers(), true);
         responseStarted = true;
+        responseHeadAt = System.nanoTime();
         status = 101;
         serverDeadline.disarm();
         client.writeHead(response, false);
@@ -842,6 +850,31 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     @Override
     public long durationNanos() {
         return endNanos - startNanos;
+    }
+
+    @Override
+    public InetSocketAddress clientAddress() {
+        return ClientAddress.source(client.channel());
+    }
+
+    @Override
+    public long connectNanos() {
+        return connectedAt == 0 ? -1 : connectedAt - startNanos;
+    }
+
+    @Override
+    public long responseHeadNanos() {
+        return responseHeadAt == 0 ? -1 : responseHeadAt - startNanos;
+    }
+
+    @Override
+    public long requestBytes() {
+        return requestBodyBytes;
+    }
+
+    @Override
+    public HeaderRequest fetchSource() {
+        return this;
     }
 
 }

@@ -282,6 +282,11 @@ final class Http1ConnectionHandler extends ChannelDuplexHandler implements Excha
         }
 
         @Override
+        public java.net.InetSocketAddress clientAddress() {
+            return ClientAddress.source(connection);
+        }
+
+        @Override
         public long responseBytes() {
             return 0;
         }

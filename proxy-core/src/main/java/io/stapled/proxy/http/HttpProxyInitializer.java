@@ -80,6 +80,8 @@ public final class HttpProxyInitializer {
     private final AsciiString requestIdHeader;
     /** Told of requests no backend served: local answers, and connections that never sent a request. */
     private final HttpRequestObserver observer;
+    /** The access log's writer thread; null without {@code access_log}. */
+    private final AccessLogWriter accessLog;
     private volatile boolean draining;
 
     /**
@@ -120,6 +122,8 @@ public final class HttpProxyInitializer {
                                  Function<String, HttpRequestObserver> observers,
                                  Function<BackendPool, BackendConnections> connectionsFor, String defaultBackend) {
         this.frontend = frontend;
+        this.accessLog = frontend.accessLog() == null ? null
+                : new AccessLogWriter(frontend.name(), frontend.accessLog().queue());
         this.http = frontend.http() == null ? HttpConfig.defaults() : frontend.http();
         this.forwardedHeaders = new ForwardedHeaders(http.forwardedHeaders(), http.trustedUpstreams(),
                 http.clientIpHeader(), frontend.plain() ? "http" : "https");
@@ -150,9 +154,11 @@ public final class HttpProxyInitializer {
                 : logged(frontend, local, Objects.requireNonNull(observers.apply(local), "observer"));
     }
 
-    private static HttpRequestObserver logged(FrontendConfig frontend, String backend, HttpRequestObserver observer) {
+    private HttpRequestObserver logged(FrontendConfig frontend, String backend, HttpRequestObserver observer) {
         Objects.requireNonNull(observer, "observer");
-        return frontend.accessLog() ? new AccessLog(true, frontend.name(), backend).andThen(observer) : observer;
+        return accessLog == null ? observer
+                : new AccessLog(AccessLogFormat.of(frontend.accessLog(), frontend.name(), backend), accessLog)
+                        .andThen(observer);
     }
 
     private static long nanos(Duration d) {
@@ -260,9 +266,20 @@ public final class HttpProxyInitializer {
         return draining;
     }
 
-    /** Closes the pooled idle backend connections; connections in use close when their exchange ends. */
+    /**
+     * Closes the pooled idle backend connections (connections in use close when their exchange ends)
+     * and stops the access log's writer once it wrote what was queued.
+     */
     public void close() {
         upstreams.forEach(u -> u.connections().close());
+        if (accessLog != null) {
+            accessLog.close();
+        }
+    }
+
+    /** The access log's writer (its drop count is a metric), or null without {@code access_log}. */
+    public AccessLogWriter accessLog() {
+        return accessLog;
     }
 
     /** Idle pooled backend connections across event loops (a racy read, for tests and stats). */

@@ -29,6 +29,16 @@ public final class ConnectionFacts {
         return session == null ? null : session.getProtocol();
     }
 
+    /** The negotiated cipher suite, or null without TLS or before the handshake. */
+    public static String tlsCipher(Channel client) {
+        SslHandler ssl = client.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return null;
+        }
+        SSLSession session = ssl.engine().getSession();
+        return session == null ? null : session.getCipherSuite();
+    }
+
     /**
      * The client certificate recorded when the handshake finished, or null (none sent or asked for, or
      * no TLS). Set before the connection's first request or relayed byte, so a route always sees it.

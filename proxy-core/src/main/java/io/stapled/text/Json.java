@@ -1,10 +1,11 @@
-package io.stapled.admin;
+package io.stapled.text;
 
-/** The little JSON the runtime API writes: string quoting. */
-final class Json {
+/** The little JSON stapled writes (the runtime API's answers, JSON access log lines): string quoting. */
+public final class Json {
     private Json() { }
 
-    static String quote(String s) {
+    /** {@code s} as a JSON string, quotes included; {@code null} for null. */
+    public static String quote(String s) {
         if (s == null) {
             return "null";
         }
