@@ -48,13 +48,7 @@ final class KeepAliveLoad implements AutoCloseable {
     private volatile boolean running = true;
 
     KeepAliveLoad(X509Certificate root, int port, int threads, int perConnection) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("root", root);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        ssl = SSLContext.getInstance("TLSv1.3");
-        ssl.init(null, tmf.getTrustManagers(), null);
+        ssl = trusting(root);
         this.port = port;
         this.perConnection = perConnection;
         for (int i = 0; i < threads; i++) {
@@ -62,6 +56,30 @@ final class KeepAliveLoad implements AutoCloseable {
             t.setDaemon(true);
             this.threads.add(t);
             t.start();
+        }
+    }
+
+    /** A JDK TLS 1.3 client context trusting {@code root} only. */
+    static SSLContext trusting(X509Certificate root) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("root", root);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ssl = SSLContext.getInstance("TLSv1.3");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        return ssl;
+    }
+
+    /** One GET on an open TCP connection, over TLS with SNI a.test; the response's status. */
+    static int get(SSLContext ssl, Socket raw) throws IOException {
+        try (SSLSocket s = (SSLSocket) ssl.getSocketFactory().createSocket(raw, "a.test", raw.getPort(), true)) {
+            SSLParameters p = s.getSSLParameters();
+            p.setServerNames(List.of(new SNIHostName("a.test")));
+            s.setSSLParameters(p);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            return read(new BufferedInputStream(s.getInputStream())).status;
         }
     }
 
