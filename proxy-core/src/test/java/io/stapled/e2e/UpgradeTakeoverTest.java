@@ -65,7 +65,8 @@ class UpgradeTakeoverTest {
                     "run", "--config", oldConfig.toString())) {
                 int port = old.awaitListeningPort();
                 old.awaitLog("runtime API listening");
-                KeepAliveLoad load = new KeepAliveLoad(d.root.certificate(), port, 4, 5);
+                KeepAliveLoad load = new KeepAliveLoad(d.root.certificate(), port,
+                        Integer.getInteger("stapled.upgrade.threads", 4), 5);
                 try {
                     Poll.until(Duration.ofSeconds(30), "load before the upgrade", () -> load.requests.get() > 300);
                     long beforeUpgrade = load.requests.get();
