@@ -107,7 +107,12 @@ public final class ListenerSockets {
             throw new StartupException(what + ": adopting an open listening socket needs the native epoll"
                     + " transport, which did not load: " + Epoll.unavailabilityCause());
         }
-        EpollServerSocketChannel channel = new EpollServerSocketChannel(fd);
+        EpollServerSocketChannel channel;
+        try {
+            channel = new EpollServerSocketChannel(fd);
+        } catch (RuntimeException e) {
+            throw new StartupException(what + " is not a listening socket: " + e.getMessage(), e);
+        }
         if (!(channel.localAddress() instanceof InetSocketAddress)) {
             channel.unsafe().closeForcibly();
             throw new StartupException(what + " is not a TCP socket (bound to " + channel.localAddress() + ")");
