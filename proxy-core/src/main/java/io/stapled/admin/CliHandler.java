@@ -18,6 +18,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.unix.DomainSocketChannel;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
@@ -157,6 +159,11 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
             appliedTimeout = session.idleTimeout();
             applyIdleTimeout(ctx, appliedTimeout);
         }
+        if (session.descriptorsToPass() != null) {
+            closing = true;
+            passDescriptors(ctx, session.descriptorsToPass(), text);
+            return;
+        }
         if (session.quitRequested()) {
             closing = true;
             write(ctx, text).addListener(ChannelFutureListener.CLOSE);
@@ -174,6 +181,26 @@ final class CliHandler extends ChannelInboundHandlerAdapter implements CliReques
             return;
         }
         write(ctx, out.toString());
+    }
+
+    /**
+     * Writes each descriptor as its own SCM_RIGHTS message (Netty's epoll domain socket channel sends a
+     * {@link FileDescriptor} that way), then closes. Where descriptors cannot travel (the JDK's unix
+     * channel, the TCP address) the command's own text is the answer, and the taking process, which
+     * expects descriptors only, fails with its own message.
+     */
+    private static void passDescriptors(ChannelHandlerContext ctx, List<FileDescriptor> fds, String text) {
+        if (!(ctx.channel() instanceof DomainSocketChannel)) {
+            write(ctx, "Listening sockets can only be passed over the unix socket with the epoll transport.\n\n")
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        log.info("runtime API: passing {} listening sockets to the process on the other end ({})", fds.size(),
+                text.strip());
+        for (FileDescriptor fd : fds) {
+            ctx.write(fd);
+        }
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     private String prompt() {

@@ -1,6 +1,9 @@
 package io.stapled.admin;
 
 import java.time.Duration;
+import java.util.List;
+
+import io.netty.channel.unix.FileDescriptor;
 
 /**
  * The state of one runtime API connection: its level (which can only go down) and its mode. Confined
@@ -14,6 +17,7 @@ public final class CliSession {
     private Mode mode = Mode.NON_INTERACTIVE;
     private boolean timedPrompt;
     private boolean quit;
+    private List<FileDescriptor> descriptors;
     private Duration idleTimeout;
 
     public CliSession(CliLevel level, Duration idleTimeout) {
@@ -61,6 +65,20 @@ public final class CliSession {
 
     public boolean quitRequested() {
         return quit;
+    }
+
+    /**
+     * Asks for {@code fds} to be passed to the client (SCM_RIGHTS, one per message) instead of the
+     * command's text, then the connection closed: the client reads descriptors only, so it must not
+     * get a text reply or an end-of-output marker.
+     */
+    public void passDescriptors(List<FileDescriptor> fds) {
+        descriptors = List.copyOf(fds);
+    }
+
+    /** The descriptors asked for by {@link #passDescriptors}, or null. */
+    List<FileDescriptor> descriptorsToPass() {
+        return descriptors;
     }
 
     public Duration idleTimeout() {

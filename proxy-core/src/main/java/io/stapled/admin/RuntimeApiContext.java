@@ -18,6 +18,7 @@ import io.stapled.proxy.backend.BackendPool;
  * @param ocsp         the OCSP engine, or null
  * @param certificates the TLS certificate store, or null
  * @param fleet        fleet mode's view, or null when not in a fleet
+ * @param listeners    the listening sockets to hand over ({@code runtime_api.expose_listeners}), or null
  */
 public record RuntimeApiContext(
         ProcessStats process,
@@ -25,7 +26,8 @@ public record RuntimeApiContext(
         Map<String, BackendPool> backends,
         OcspAdmin ocsp,
         CertificateAdmin certificates,
-        FleetAdmin fleet) {
+        FleetAdmin fleet,
+        Supplier<List<ExportedListener>> listeners) {
 
     public RuntimeApiContext {
         Objects.requireNonNull(process, "process");
@@ -45,6 +47,7 @@ public record RuntimeApiContext(
         private OcspAdmin ocsp;
         private CertificateAdmin certificates;
         private FleetAdmin fleet;
+        private Supplier<List<ExportedListener>> listeners;
 
         private Builder(ProcessStats process) {
             this.process = process;
@@ -80,8 +83,14 @@ public record RuntimeApiContext(
             return this;
         }
 
+        /** Lets admin clients take the listening sockets ({@code _getsocks}); off when never called. */
+        public Builder listeners(Supplier<List<ExportedListener>> listeners) {
+            this.listeners = listeners;
+            return this;
+        }
+
         public RuntimeApiContext build() {
-            return new RuntimeApiContext(process, frontends, backends, ocsp, certificates, fleet);
+            return new RuntimeApiContext(process, frontends, backends, ocsp, certificates, fleet, listeners);
         }
     }
 }

@@ -79,6 +79,18 @@ public final class RuntimeApiServer implements AutoCloseable {
      */
     public static RuntimeApiServer start(RuntimeApiConfig config, RuntimeApiContext context,
                                          EventLoopGroup group, Transport transport) throws IOException {
+        return start(config, context, group, transport, false);
+    }
+
+    /**
+     * As {@link #start(RuntimeApiConfig, RuntimeApiContext, EventLoopGroup, Transport)}; with
+     * {@code replaceLive} the socket file of a process still answering on it is replaced instead of
+     * refused: the process being taken over keeps serving its open connections and, since the file is
+     * no longer its own, leaves it in place when it stops.
+     */
+    public static RuntimeApiServer start(RuntimeApiConfig config, RuntimeApiContext context,
+                                         EventLoopGroup group, Transport transport, boolean replaceLive)
+            throws IOException {
         ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "stapled-cli-worker");
             t.setDaemon(true);
@@ -86,7 +98,8 @@ public final class RuntimeApiServer implements AutoCloseable {
         });
         try {
             RuntimeApiServer server = start(config, StandardCommands.registry(context, worker), group, transport,
-                    context.process().startTime());
+                    context.process().startTime(), DescriptorHeadroom.ofProcess(ForkJoinPool.commonPool()),
+                    replaceLive);
             server.onClose = worker::shutdownNow;
             return server;
         } catch (IOException | RuntimeException e) {
@@ -99,11 +112,19 @@ public final class RuntimeApiServer implements AutoCloseable {
     public static RuntimeApiServer start(RuntimeApiConfig config, CommandRegistry registry,
                                          EventLoopGroup group, Transport transport, Instant startTime)
             throws IOException {
-        return start(config, registry, group, transport, startTime, DescriptorHeadroom.ofProcess(ForkJoinPool.commonPool()));
+        return start(config, registry, group, transport, startTime, DescriptorHeadroom.ofProcess(ForkJoinPool.commonPool()),
+                false);
     }
 
     static RuntimeApiServer start(RuntimeApiConfig config, CommandRegistry registry, EventLoopGroup group,
                                   Transport transport, Instant startTime, DescriptorHeadroom headroom)
+            throws IOException {
+        return start(config, registry, group, transport, startTime, headroom, false);
+    }
+
+    private static RuntimeApiServer start(RuntimeApiConfig config, CommandRegistry registry, EventLoopGroup group,
+                                          Transport transport, Instant startTime, DescriptorHeadroom headroom,
+                                          boolean replaceLive)
             throws IOException {
         AdminConnectionGate gate = new AdminConnectionGate(
                 config.maxConnections() > 0 ? config.maxConnections() : RuntimeApiConfig.DEFAULT_MAX_CONNECTIONS,
@@ -133,7 +154,7 @@ public final class RuntimeApiServer implements AutoCloseable {
         try {
             if (config.socket() != null) {
                 socket = config.socket().toAbsolutePath();
-                Channel ch = bindUnix(socket, mode, group, transport, gate, init);
+                Channel ch = bindUnix(socket, mode, group, transport, gate, init, replaceLive);
                 bound.add(ch);
                 key = fileKey(socket);
                 log.info("runtime API listening on {} (mode {}, level {})", socket,
@@ -168,8 +189,9 @@ public final class RuntimeApiServer implements AutoCloseable {
     }
 
     private static Channel bindUnix(Path socket, Set<PosixFilePermission> mode, EventLoopGroup group, Transport transport,
-                                    AdminConnectionGate gate, ChannelInitializer<Channel> init) throws IOException {
-        refuseLiveOrForeign(socket);
+                                    AdminConnectionGate gate, ChannelInitializer<Channel> init, boolean replaceLive)
+            throws IOException {
+        refuseLiveOrForeign(socket, replaceLive);
         Path tmp = socket.resolveSibling(socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         if (tmp.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SUN_PATH) {
             // No room for a temporary name: bind in place (the stale file, if any, was checked above).
@@ -210,8 +232,8 @@ public final class RuntimeApiServer implements AutoCloseable {
         return ch;
     }
 
-    /** Fails if {@code socket} exists and is not a socket, or if a live process answers on it. */
-    private static void refuseLiveOrForeign(Path socket) throws IOException {
+    /** Fails if {@code socket} exists and is not a socket, or (unless {@code replaceLive}) if a live process answers on it. */
+    private static void refuseLiveOrForeign(Path socket, boolean replaceLive) throws IOException {
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             Path dir = socket.getParent();
             if (dir != null && !Files.isDirectory(dir)) {
@@ -222,6 +244,10 @@ public final class RuntimeApiServer implements AutoCloseable {
         if (Files.isRegularFile(socket, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)
                 || Files.isSymbolicLink(socket)) {
             throw new IOException("runtime API socket " + socket + " exists and is not a socket; refusing to replace it");
+        }
+        if (replaceLive) {
+            log.info("runtime API socket {}: taking it over from the process being replaced", socket);
+            return;
         }
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             probe.connect(UnixDomainSocketAddress.of(socket));

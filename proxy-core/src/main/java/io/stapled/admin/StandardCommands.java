@@ -19,6 +19,9 @@ public final class StandardCommands {
         registry.registerAll(OcspCommands.all(context.ocsp(), java.time.Instant::now, worker));
         registry.registerAll(CertCommands.all(context.certificates(), context.ocsp(), worker));
         registry.registerAll(FleetCommands.all(context.fleet(), worker));
+        if (context.listeners() != null) {
+            registry.registerAll(ListenerCommands.all(context.listeners()));
+        }
         return registry;
     }
 }

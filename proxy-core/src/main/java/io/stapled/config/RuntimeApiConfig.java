@@ -14,10 +14,13 @@ import java.time.Duration;
  * @param maxPayload     largest {@code <<} payload in bytes
  * @param maxConnections concurrent connections over the socket and the TCP address together
  *                       (HAProxy's {@code stats maxconn}); more are closed at accept
+ * @param exposeListeners an admin-level client of the unix socket may ask for the listening sockets
+ *                        ({@code _getsocks}, HAProxy's {@code expose-fd listeners}), so that
+ *                        {@code stapled run --takeover} can take them over without closing them
  */
 public record RuntimeApiConfig(
         Path socket, String mode, String level, HostPort tcp, Duration idleTimeout, int maxPayload,
-        int maxConnections) {
+        int maxConnections, boolean exposeListeners) {
 
     /** HAProxy's {@code stats maxconn} default. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10;
@@ -25,5 +28,10 @@ public record RuntimeApiConfig(
     public RuntimeApiConfig(Path socket, String mode, String level, HostPort tcp, Duration idleTimeout,
                             int maxPayload) {
         this(socket, mode, level, tcp, idleTimeout, maxPayload, DEFAULT_MAX_CONNECTIONS);
+    }
+
+    public RuntimeApiConfig(Path socket, String mode, String level, HostPort tcp, Duration idleTimeout,
+                            int maxPayload, int maxConnections) {
+        this(socket, mode, level, tcp, idleTimeout, maxPayload, maxConnections, false);
     }
 }

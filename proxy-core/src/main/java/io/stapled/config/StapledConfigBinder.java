@@ -118,11 +118,19 @@ final class StapledConfigBinder {
         Duration idleTimeout = m.duration("idle_timeout", DEFAULT_RUNTIME_IDLE_TIMEOUT);
         int maxPayload = m.size("max_payload", DEFAULT_MAX_PAYLOAD, 1024, 64 << 20);
         int maxConnections = m.integer("max_connections", RuntimeApiConfig.DEFAULT_MAX_CONNECTIONS, 1, 1000);
+        YamlValue exposeValue = m.get("expose_listeners");
+        boolean exposeListeners = m.bool("expose_listeners", false);
         m.finish();
         if (m.isValid() && socketValue == null && tcpValue == null) {
             value.error("runtime_api needs a socket, a tcp address, or both");
         }
-        return new RuntimeApiConfig(socket, mode, level, tcp, idleTimeout, maxPayload, maxConnections);
+        if (exposeListeners && socketValue == null) {
+            exposeValue.error("the listening sockets are passed over the unix socket: set runtime_api.socket");
+        } else if (exposeListeners && !"admin".equals(level)) {
+            exposeValue.error("only an admin-level client may take the listening sockets: set runtime_api.level: admin");
+        }
+        return new RuntimeApiConfig(socket, mode, level, tcp, idleTimeout, maxPayload, maxConnections,
+                exposeListeners);
     }
 
     /** {@code "0600"}, {@code 600} or {@code 0660}: three or four octal digits, normalized to four. */

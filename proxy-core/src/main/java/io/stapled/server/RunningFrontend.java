@@ -9,6 +9,9 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.UnixChannel;
 import io.stapled.config.AcceptProxyConfig;
 import io.stapled.config.FrontendConfig;
 import io.stapled.metrics.StapledMetrics;
@@ -77,18 +80,30 @@ public final class RunningFrontend {
         return acceptor;
     }
 
-    void bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) throws InterruptedException {
-        listener = new ServerBootstrap()
+    /**
+     * Starts listening: binds {@code config.bind()}, or accepts on {@code inherited} (a socket already
+     * listening, from systemd or the process being replaced) when not null.
+     */
+    void bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, ServerChannel inherited)
+            throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
                 .group(acceptors, workers)
-                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(limiter)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(initializer)
-                .bind(config.bind().toSocketAddress())
-                .sync()
-                .channel();
+                .childHandler(initializer);
+        if (inherited == null) {
+            listener = b.channel(transport.serverChannel()).bind(config.bind().toSocketAddress()).sync().channel();
+        } else {
+            // Already bound and listening: registering it starts the accepts (its backlog stays as set).
+            listener = b.channelFactory(() -> inherited).register().sync().channel();
+        }
+    }
+
+    /** The listening socket's descriptor (epoll only), for handing it to a newer process; else null. */
+    FileDescriptor descriptor() {
+        return listener instanceof UnixChannel u && listener.isOpen() ? u.fd() : null;
     }
 
     public String name() {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import io.netty.channel.EventLoopGroup;
+import io.stapled.admin.ExportedListener;
 import io.stapled.admin.FleetAdmin;
 import io.stapled.admin.FrontendStats;
 import io.stapled.admin.OcspManagerAdmin;
@@ -31,13 +32,18 @@ import io.stapled.tls.TlsFrontend;
 final class RuntimeApiWiring {
     private RuntimeApiWiring() { }
 
+    /** @param takeover the socket file may belong to the process being taken over, still running */
     static RuntimeApiServer start(RuntimeApiConfig config, StapledServer server, Instant startTime, int threads,
-                                  EventLoopGroup group) {
+                                  EventLoopGroup group, boolean takeover) {
         Supplier<List<FrontendStats>> frontends = () -> server.frontends().stream()
                 .map(RuntimeApiWiring::stats)
                 .toList();
         OcspManagerAdmin ocsp = new OcspManagerAdmin(server.ocsp());
-        RuntimeApiContext context = RuntimeApiContext.builder(
+        if (config.exposeListeners() && !"epoll".equals(server.transport().name())) {
+            throw new StartupException("runtime_api.expose_listeners: listening sockets can only be passed with the"
+                    + " epoll transport, not " + server.transport().name());
+        }
+        RuntimeApiContext.Builder context = RuntimeApiContext.builder(
                         ProcessStats.summing("stapled", StapledVersion.get(), startTime, threads, frontends))
                 .frontends(frontends)
                 .backends(server.backends().values())
@@ -45,10 +51,12 @@ final class RuntimeApiWiring {
                 .certificates(new TlsCertificateAdmin(
                         server.frontends().stream().map(RunningFrontend::tls).filter(java.util.Objects::nonNull).toList(), server.ocsp(), null,
                         crtLists(server.frontends()), binds(server.frontends())))
-                .fleet(server.fleet() == null ? null : () -> fleet(server))
-                .build();
+                .fleet(server.fleet() == null ? null : () -> fleet(server));
+        if (config.exposeListeners()) {
+            context.listeners(() -> exported(server.frontends()));
+        }
         try {
-            return RuntimeApiServer.start(config, context, group, server.transport());
+            return RuntimeApiServer.start(config, context.build(), group, server.transport(), takeover);
         } catch (IOException | IllegalArgumentException e) {
             throw new StartupException("runtime_api: " + e.getMessage(), e);
         }
@@ -96,6 +104,18 @@ final class RuntimeApiWiring {
                 .toList();
         return new FleetAdmin.Snapshot(st.nodeName(), st.url(), st.connected(), st.since(), st.lastProblem(),
                 fleet.members(), counters, certs);
+    }
+
+    /** The frontends' listening sockets still open, in configuration order. */
+    private static List<ExportedListener> exported(List<RunningFrontend> frontends) {
+        List<ExportedListener> out = new ArrayList<>();
+        for (RunningFrontend f : frontends) {
+            io.netty.channel.unix.FileDescriptor fd = f.descriptor();
+            if (fd != null) {
+                out.add(new ExportedListener(f.name(), f.address(), fd));
+            }
+        }
+        return out;
     }
 
     private static Map<String, String> binds(List<RunningFrontend> frontends) {

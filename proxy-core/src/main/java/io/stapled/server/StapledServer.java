@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.stapled.admin.RuntimeApiServer;
 import io.stapled.config.BackendConfig;
 import io.stapled.config.FrontendConfig;
@@ -194,6 +195,7 @@ public final class StapledServer implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private OcspListener ocspListener;
         private Transport transport;
+        private ListenerSockets listeners = ListenerSockets.none();
 
         private Builder(StapledConfig config) {
             this.config = config;
@@ -212,6 +214,12 @@ public final class StapledServer implements AutoCloseable {
 
         public Builder transport(Transport transport) {
             this.transport = transport;
+            return this;
+        }
+
+        /** Open listening sockets the frontends use instead of binding (systemd's, or a previous process's). */
+        public Builder listeners(ListenerSockets listeners) {
+            this.listeners = listeners;
             return this;
         }
 
@@ -277,11 +285,13 @@ public final class StapledServer implements AutoCloseable {
                     FrontendConfig fe = config.frontends().get(i);
                     RunningFrontend f = new RunningFrontend(fe, s.tls.get(i), s.pools, s.metrics);
                     s.frontends.add(f);
-                    bindOrFail(f, s.transport, s.acceptors, s.workers);
+                    bindOrFail(f, s.transport, s.acceptors, s.workers, listeners);
                 }
+                listeners.requireAllClaimed();
                 StapledServer server = new StapledServer(config, s);
                 if (config.runtimeApi() != null) {
-                    s.api = RuntimeApiWiring.start(config.runtimeApi(), server, startTime, threads, s.acceptors);
+                    s.api = RuntimeApiWiring.start(config.runtimeApi(), server, startTime, threads, s.acceptors,
+                            listeners.takeover());
                 }
                 s.metrics.readiness().listenersOpen(true);
                 for (RunningFrontend f : s.frontends) {
@@ -296,6 +306,7 @@ public final class StapledServer implements AutoCloseable {
                     metricsReady.thenAccept(StapledMetrics::close);
                 }
                 s.close();
+                listeners.closeUnclaimed();
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
@@ -312,9 +323,10 @@ public final class StapledServer implements AutoCloseable {
         }
 
         private static void bindOrFail(RunningFrontend f, Transport t, EventLoopGroup acceptors,
-                                       EventLoopGroup workers) throws InterruptedException {
+                                       EventLoopGroup workers, ListenerSockets listeners) throws InterruptedException {
+            ServerChannel inherited = listeners.claim(f.config(), t);
             try {
-                f.bind(t, acceptors, workers);
+                f.bind(t, acceptors, workers, inherited);
             } catch (RuntimeException e) {
                 throw new StartupException("frontends[" + f.name() + "].bind " + f.config().bind()
                         + ": cannot listen: " + e.getMessage(), e);

@@ -17,6 +17,7 @@ import java.util.List;
 import io.stapled.testkit.TestPki;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -488,6 +489,24 @@ class ConfigErrorsTest {
                         + "admin_http.expose is true, got 0.0.0.0:9100",
                 "stapled.yaml:13 admin_http.expose: expected true or false, got \"sometimes\"",
                 "stapled.yaml:14 admin_http.bearer_token_file: file not found: " + dir.resolve("no-such-token"));
+    }
+
+    @Test
+    void exposeListenersNeedsTheUnixSocketAndAdmin() {
+        assertErrors(BASE + "runtime_api: { tcp: 127.0.0.1:9999, expose_listeners: true }\n",
+                "stapled.yaml:11 runtime_api.expose_listeners: the listening sockets are passed over the unix socket: "
+                        + "set runtime_api.socket");
+        assertErrors(BASE + "runtime_api: { socket: admin.sock, level: operator, expose_listeners: true }\n",
+                "stapled.yaml:11 runtime_api.expose_listeners: only an admin-level client may take the listening "
+                        + "sockets: set runtime_api.level: admin");
+        assertErrors(BASE + "runtime_api: { socket: admin.sock, expose_listeners: sometimes }\n",
+                "stapled.yaml:11 runtime_api.expose_listeners: expected true or false, got \"sometimes\"");
+        StapledConfig on = ConfigLoader.load(TestPki.write(dir.resolve("stapled.yaml"),
+                BASE + "runtime_api: { socket: admin.sock, expose_listeners: true }\n"));
+        assertTrue(on.runtimeApi().exposeListeners());
+        StapledConfig off = ConfigLoader.load(TestPki.write(dir.resolve("stapled.yaml"),
+                BASE + "runtime_api: { socket: admin.sock }\n"));
+        assertFalse(off.runtimeApi().exposeListeners());
     }
 
     @Test
