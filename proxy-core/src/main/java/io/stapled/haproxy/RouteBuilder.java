@@ -50,17 +50,9 @@ final class RouteBuilder {
             return;
         }
         Route last = routes.isEmpty() ? null : routes.get(routes.size() - 1);
-        if (last != null && last.term().isEmpty()) {
+        boolean catchAll = last != null && last.term().isEmpty();
+        if (catchAll) {
             routes.remove(routes.size() - 1);
-            if (last.action() instanceof String backend) {
-                fe.put("default_backend", backend, last.line() == null ? null : "from " + last.line().where());
-            } else {
-                YamlTree.Map answer = (YamlTree.Map) last.action();
-                String key = answer.get("redirect") != null ? "redirect" : "return";
-                fe.put(key, answer.get(key), "from " + last.line().where() + ": " + last.line().text());
-            }
-        } else if (defaultBackend != null) {
-            fe.put("default_backend", defaultBackend, "from " + defaultLine.where());
         }
         if (!routes.isEmpty()) {
             YamlTree.Seq seq = new YamlTree.Seq();
@@ -68,6 +60,14 @@ final class RouteBuilder {
                 seq.add(route(r), r.line() == null ? null : r.line().where() + ": " + r.line().text());
             }
             fe.put("routes", seq);
+        }
+        if (catchAll && last.action() instanceof String backend) {
+            fe.put("default_backend", backend, last.line() == null ? "from " + defaultLine.where()
+                    : "from " + last.line().where());
+        } else if (catchAll) {
+            YamlTree.Map answer = (YamlTree.Map) last.action();
+            String key = answer.get("redirect") != null ? "redirect" : "return";
+            fe.put(key, answer.get(key), "from " + last.line().where() + ": " + last.line().text());
         }
     }
 
@@ -114,7 +114,7 @@ final class RouteBuilder {
             if (rule.unless()) {
                 for (Map<String, Object> exception : Conditions.and(List.of(restrict), rule.condition())) {
                     expand(rules, j + 1, exception, fallback, out);
-                    if (exception.isEmpty()) {
+                    if (exception.equals(restrict)) {
                         return;
                     }
                 }
@@ -123,7 +123,7 @@ final class RouteBuilder {
             }
             for (Map<String, Object> term : Conditions.and(List.of(restrict), rule.condition())) {
                 add(out, new Route(term, rule.action(), rule.line()));
-                if (term.isEmpty()) {
+                if (term.equals(restrict)) {
                     return;
                 }
             }

@@ -198,17 +198,25 @@ final class YamlTree {
     private static void writeSeq(Seq s, int indent, StringBuilder out) {
         for (int i = 0; i < s.items.size(); i++) {
             comment(s.comments.get(i), indent, out);
-            pad(indent, out);
             Object item = s.items.get(i);
             if (item instanceof Map m && !m.isEmpty()) {
+                // the first entry's comment goes above the "- ", where a reader looks for it
+                Entry first = m.entries.get(0);
+                comment(first.comment, indent, out);
+                Map rest = new Map();
+                rest.entries.add(new Entry(first.key, first.value, null));
+                rest.entries.addAll(m.entries.subList(1, m.entries.size()));
+                pad(indent, out);
                 out.append("- ");
                 StringBuilder inner = new StringBuilder();
-                writeMap(m, indent + 2, inner);
+                writeMap(rest, indent + 2, inner);
                 out.append(inner.substring(indent + 2));
             } else if (item instanceof Seq || item instanceof Map) {
+                pad(indent, out);
                 out.append("-");
                 writeValue(item, indent, out);
             } else {
+                pad(indent, out);
                 out.append("- ").append(scalar(item)).append('\n');
             }
         }
