@@ -205,7 +205,7 @@ final class FrontendTranslator {
             throw new Untranslatable("bind without an address");
         }
         String address = HaproxyValues.address(bind.word(1), false);
-        boolean http = !"tcp".equals(mode);
+        boolean http = "http".equals(mode);
         YamlTree.Map fe = new YamlTree.Map().put("name", feName, "from " + bind.where() + ": " + bind.text());
         fe.put("bind", address);
         if (mode == null) {
