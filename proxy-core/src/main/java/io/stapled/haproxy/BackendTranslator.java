@@ -194,7 +194,8 @@ final class BackendTranslator {
             String w = line.word(i);
             switch (w) {
                 case "insert", "rewrite", "prefix" -> c.put("mode", w);
-                case "indirect" -> { }
+                case "indirect" -> report.note(line, "cookie indirect: stapled's cookie has no key for it; see "
+                        + "docs/BACKENDS.md for what reaches the server");
                 case "nocache", "httponly", "secure" -> c.put(w, true);
                 case "domain", "maxidle", "maxlife", "attr" -> {
                     report.skip(line, "cookie option " + w + " is not translated");
