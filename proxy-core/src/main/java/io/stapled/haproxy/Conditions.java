@@ -44,10 +44,31 @@ final class Conditions {
         this.http = http;
     }
 
-    /** The condition after {@code if} or {@code unless}: {@code words} up to the end of the line. */
+    /**
+     * A condition as a positive part and the negations stapled cannot express as a condition, which the
+     * route builder turns into exception routes: it holds where {@code positive} holds and
+     * {@code exception} does not. {@code exception} is null when there is none.
+     */
+    record Parsed(List<Map<String, Object>> positive, List<Map<String, Object>> exception) { }
+
+    /** The condition after {@code if} or {@code unless}, every negation translated or refused. */
     List<Map<String, Object>> parse(List<String> words) throws Untranslatable {
+        Parsed p = parseWithException(words);
+        if (p.exception() != null) {
+            throw new Untranslatable("stapled routes cannot negate a condition (\"!\" or \"unless\" on it)");
+        }
+        return p.positive();
+    }
+
+    /**
+     * The condition after {@code if}: as {@link #parse}, except that in a condition without {@code or},
+     * negated ACLs stapled cannot negate are returned as the exception ({@code a !b !c}: a, except where
+     * b or c holds).
+     */
+    Parsed parseWithException(List<String> words) throws Untranslatable {
         List<Map<String, Object>> result = new ArrayList<>();
         List<Map<String, Object>> term = ALWAYS;
+        List<Map<String, Object>> exception = null;
         int i = 0;
         boolean any = false;
         while (i < words.size()) {
@@ -83,14 +104,26 @@ final class Conditions {
                 operand = named(w);
                 i++;
             }
-            term = and(term, negate ? negate(operand) : operand);
             any = true;
+            if (negate) {
+                List<Map<String, Object>> negated = negatable(operand);
+                if (negated == null) {
+                    exception = exception == null ? new ArrayList<>() : exception;
+                    exception.addAll(operand);
+                    continue;
+                }
+                operand = negated;
+            }
+            term = and(term, operand);
         }
         if (!any) {
             throw new Untranslatable("an empty condition");
         }
+        if (exception != null && !result.isEmpty()) {
+            throw new Untranslatable("stapled routes cannot negate a condition (\"!\") within an or");
+        }
         result.addAll(term);
-        return result;
+        return new Parsed(result, exception == null ? null : collapse(exception));
     }
 
     private List<Map<String, Object>> named(String name) throws Untranslatable {
@@ -366,7 +399,8 @@ final class Conditions {
         return q;
     }
 
-    private static List<Map<String, Object>> negate(List<Map<String, Object>> c) throws Untranslatable {
+    /** The negation of {@code c} as a condition, or null where stapled has none. */
+    private static List<Map<String, Object>> negatable(List<Map<String, Object>> c) {
         if (c.isEmpty()) {
             return ALWAYS;
         }
@@ -376,7 +410,7 @@ final class Conditions {
         if (c.size() == 1 && c.get(0).size() == 1 && c.get(0).get("client_verified") instanceof Boolean b) {
             return List.of(Map.of("client_verified", !b));
         }
-        throw new Untranslatable("stapled routes cannot negate a condition (\"!\" or \"unless\" on it)");
+        return null;
     }
 
     /** The AND of two conditions: every pair of terms merged; pairs that cannot both hold dropped. */

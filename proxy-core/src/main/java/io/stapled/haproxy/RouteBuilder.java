@@ -11,7 +11,8 @@ import java.util.function.UnaryOperator;
  * holds, then {@code default_backend}; stapled has one ordered list. An {@code if} whose condition is an
  * OR of several terms becomes one route per term (or one route with a list, where the terms test one
  * key). An {@code unless C} becomes, for the requests where C holds, the rules after it restricted to C
- * and a route to where those requests would end up, then the rule itself as a catch-all.
+ * and a route to where those requests would end up, then the rule itself as a catch-all; an
+ * {@code if a !b} likewise, with {@code a} where the catch-all would be.
  */
 final class RouteBuilder {
     private static final int MAX_ROUTES = 500;
@@ -21,7 +22,9 @@ final class RouteBuilder {
     private final UnaryOperator<String> backendName;
     private final boolean http;
 
-    private record Rule(HaproxyLine line, List<Map<String, Object>> condition, boolean unless, Object action) { }
+    /** {@code exception}: where the rule does not apply although {@code condition} holds (its "!" ACLs), or null. */
+    private record Rule(HaproxyLine line, List<Map<String, Object>> condition, List<Map<String, Object>> exception,
+            boolean unless, Object action) { }
 
     private record Route(Map<String, Object> term, Object action, HaproxyLine line) { }
 
@@ -49,6 +52,14 @@ final class RouteBuilder {
             report.skip(rules.get(0).line(), e.getMessage());
             return;
         }
+        // a route with the very conditions of one before it can never match: the expansion of "unless" and
+        // "!" makes such copies, which would only confuse a reader
+        List<Map<String, Object>> seen = new ArrayList<>();
+        routes.removeIf(r -> {
+            boolean dead = seen.contains(r.term());
+            seen.add(r.term());
+            return dead;
+        });
         Route last = routes.isEmpty() ? null : routes.get(routes.size() - 1);
         boolean catchAll = last != null && last.term().isEmpty();
         if (catchAll) {
@@ -82,9 +93,16 @@ final class RouteBuilder {
                 }
             }
             List<String> body = words.subList(local ? 2 : 1, cond < 0 ? words.size() : cond);
-            List<Map<String, Object>> condition = cond < 0 ? Conditions.ALWAYS
-                    : conditions.parse(words.subList(cond + 1, words.size()));
             boolean unless = cond >= 0 && words.get(cond).equals("unless");
+            List<Map<String, Object>> condition = Conditions.ALWAYS;
+            List<Map<String, Object>> exception = null;
+            if (unless) {
+                condition = conditions.parse(words.subList(cond + 1, words.size()));
+            } else if (cond >= 0) {
+                Conditions.Parsed parsed = conditions.parseWithException(words.subList(cond + 1, words.size()));
+                condition = parsed.positive();
+                exception = parsed.exception();
+            }
             Object action;
             if (!local) {
                 if (body.size() != 1) {
@@ -99,7 +117,7 @@ final class RouteBuilder {
             } else {
                 action = new YamlTree.Map().put("return", answer(body));
             }
-            return java.util.Optional.of(new Rule(line, Conditions.collapse(condition), unless, action));
+            return java.util.Optional.of(new Rule(line, Conditions.collapse(condition), exception, unless, action));
         } catch (Untranslatable e) {
             report.skip(line, e.getMessage());
             return java.util.Optional.empty();
@@ -122,6 +140,17 @@ final class RouteBuilder {
                 return;
             }
             for (Map<String, Object> term : Conditions.and(List.of(restrict), rule.condition())) {
+                if (rule.exception() != null) {
+                    // "if a !b": where b holds too, the rules after this one decide
+                    boolean covered = false;
+                    for (Map<String, Object> e : Conditions.and(List.of(term), rule.exception())) {
+                        expand(rules, j + 1, e, fallback, out);
+                        covered |= e.equals(term);
+                    }
+                    if (covered) {
+                        continue;
+                    }
+                }
                 add(out, new Route(term, rule.action(), rule.line()));
                 if (term.equals(restrict)) {
                     return;

@@ -187,6 +187,22 @@ class HaproxyImporterTest {
     }
 
     @Test
+    void aNegatedAclBecomesAnExceptionRouteFirst() {
+        Map<String, Object> fe = frontend(HTTP + """
+                  acl office src 10.0.0.0/8
+                  acl admin hdr(host) -i admin.test
+                  http-request return status 403 content-type text/plain string no if admin !office
+                  use_backend adm if admin
+                  default_backend app
+                """ + BACKEND + "backend adm\n  server a 10.0.0.2:80\n", 0);
+        assertEquals(List.of(
+                Map.of("host", "admin.test", "source", "10.0.0.0/8", "backend", "adm"),
+                Map.of("host", "admin.test", "return", Map.of("status", 403, "content_type", "text/plain",
+                        "body", "no"))), fe.get("routes"));
+        assertEquals("app", fe.get("default_backend"));
+    }
+
+    @Test
     void redirectsAndReturnsComeBeforeUseBackendAsHaproxyRunsThem() {
         Map<String, Object> fe = frontend(HTTP + """
                   use_backend app if { path_beg /a/ }
@@ -408,7 +424,7 @@ class HaproxyImporterTest {
     void conditionsStapledCannotExpress() {
         List<String> s = skipped(HTTP + """
                   acl office src 10.0.0.0/8
-                  use_backend app if !office
+                  use_backend app if { path_beg /a/ } or !office
                   use_backend app if { path_beg -i /A/ }
                   use_backend app if { path_reg (a)\\1 }
                   use_backend app if { hdr_end(host) example.com }

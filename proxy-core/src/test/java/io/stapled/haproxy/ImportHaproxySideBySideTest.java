@@ -102,7 +102,7 @@ class ImportHaproxySideBySideTest {
         compare("http", ":8080", "www.example.com", "/form", "-X", "POST", "-d", "a=1");
         compare("http", ":8080", "www.example.com", "/index.php");
         compare("http", ":8080", "www.example.com", "/other");
-        // admin.example.com is not asked: its `if is_admin !office` line is listed as not translated
+        compare("http", ":8080", "admin.example.com", "/"); // from 127.0.0.1: not the office, so 403
     }
 
     @Test

@@ -84,10 +84,16 @@ class RealWorldConfigsTest {
     }
 
     @Test
-    void hostRoutingListsTheNegatedSource() throws IOException {
-        List<Skipped> s = convert("host-routing.cfg", env).skipped();
-        assertEquals(1, s.size());
-        assertEquals("host-routing.cfg:18", s.get(0).where());
+    @SuppressWarnings("unchecked")
+    void hostRoutingTranslatesTheNegatedSourceAsAnException() throws IOException {
+        HaproxyImporter.Result r = convert("host-routing.cfg", env);
+        assertEquals(List.of(), r.skipped());
+        Map<String, Object> fe = ((List<Map<String, Object>>) ((Map<String, Object>) new Yaml().load(r.yaml()))
+                .get("frontends")).get(0);
+        List<Map<String, Object>> routes = (List<Map<String, Object>>) fe.get("routes");
+        assertEquals(Map.of("host", "admin.example.com", "source", List.of("10.0.0.0/8", "192.168.0.0/16"),
+                "backend", "admin"), routes.get(1));
+        assertEquals("forbidden", ((Map<String, Object>) routes.get(2).get("return")).get("body"));
     }
 
     @Test
