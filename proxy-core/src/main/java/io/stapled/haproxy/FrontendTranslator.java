@@ -32,6 +32,8 @@ final class FrontendTranslator {
     private final Map<String, List<HaproxyLine>> acls = new LinkedHashMap<>();
     /** http-request redirect/return, then use_backend, in file order within each. */
     private final List<HaproxyLine> localRules = new ArrayList<>();
+    /** The older {@code redirect} keyword's rules: HAProxy runs them after the http-request rules. */
+    private final List<HaproxyLine> redirectRules = new ArrayList<>();
     private final List<HaproxyLine> backendRules = new ArrayList<>();
     private final List<HaproxyLine> requestHeaderLines = new ArrayList<>();
     private final List<HaproxyLine> responseHeaderLines = new ArrayList<>();
@@ -81,6 +83,11 @@ final class FrontendTranslator {
                 acls.computeIfAbsent(line.word(1), n -> new ArrayList<>()).add(line);
             }
             case "use_backend" -> backendRules.add(line);
+            case "redirect" -> {
+                List<String> words = new ArrayList<>(line.words());
+                words.add(0, "http-request");
+                redirectRules.add(new HaproxyLine(line.file(), line.number(), line.text(), words));
+            }
             case "default_backend" -> {
                 if (line.size() != 2) {
                     throw new Untranslatable("default_backend takes one backend name");
@@ -283,7 +290,9 @@ final class FrontendTranslator {
             fe.put("http2", globals.http2.copy());
         }
         Conditions conditions = new Conditions(acls, ssl, http);
-        new RouteBuilder(conditions, report, backendName, http).build(fe, localRules, backendRules,
+        List<HaproxyLine> local = new ArrayList<>(localRules);
+        local.addAll(redirectRules);
+        new RouteBuilder(conditions, report, backendName, http).build(fe, local, backendRules,
                 defaultBackend == null ? null : backendName.apply(defaultBackend), defaultBackendLine);
         return fe;
     }

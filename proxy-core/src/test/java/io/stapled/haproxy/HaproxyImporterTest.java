@@ -159,6 +159,17 @@ class HaproxyImporterTest {
     }
 
     @Test
+    void theOlderRedirectKeywordRunsAfterHttpRequestRules() {
+        String cfg = HTTP + "  bind :443 ssl crt s.pem\n  redirect scheme https code 301 if !{ ssl_fc }\n"
+                + "  http-request return status 200 content-type text/plain string ok if { path /ping }\n"
+                + "  default_backend app\n" + BACKEND;
+        assertEquals(List.of(Map.of("path", "/ping", "return", Map.of("status", 200, "content_type", "text/plain",
+                "body", "ok"))), frontend(cfg, 0).get("routes"));
+        assertEquals(Map.of("scheme", "https", "code", 301), frontend(cfg, 0).get("redirect"));
+        assertEquals("app", frontend(cfg, 1).get("default_backend"));
+    }
+
+    @Test
     void clientCertificateConditions() {
         Map<String, Object> fe = frontend(HTTP.replace(":80", ":443 ssl crt s.pem verify optional ca-file c.pem")
                 + "  use_backend app if { ssl_c_verify 0 }\n  use_backend app if !{ ssl_c_verify 0 } { ssl_fc }\n"
