@@ -58,12 +58,13 @@ final class BindTls {
                     tls.put("session_tickets", false);
                     return 0;
                 }
-                case "no-sslv3", "no-tlsv10", "no-tlsv11", "force-tlsv12" -> {
-                    if (w.equals("force-tlsv12")) {
-                        minVersion = 2;
-                        maxVersion = 2;
-                        protocols();
-                    }
+                case "no-sslv3", "no-tlsv10", "no-tlsv11" -> {
+                    return 0; // stapled never offers them
+                }
+                case "force-tlsv12" -> {
+                    minVersion = 2;
+                    maxVersion = 2;
+                    protocols();
                     return 0;
                 }
                 case "no-tlsv12" -> {

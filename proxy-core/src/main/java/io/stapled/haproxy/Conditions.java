@@ -21,7 +21,7 @@ final class Conditions {
     static final List<Map<String, Object>> NEVER = List.of();
 
     /** Keys whose list values are exact strings, so that an AND of two is their intersection. */
-    private static final Set<String> EXACT_LISTS = Set.of("host", "path", "method", "sni", "source");
+    private static final Set<String> EXACT_LISTS = Set.of("host", "path", "method", "sni");
     /** Keys whose value may be a list (an OR of one kind). */
     private static final Set<String> LISTABLE = Set.of("host", "path", "path_prefix", "method", "sni", "source");
     private static final Map<String, List<String>> METHOD_ACLS = Map.of(
@@ -438,7 +438,7 @@ final class Conditions {
                 continue;
             }
             String key = e.getKey();
-            if (EXACT_LISTS.contains(key) && !key.equals("source") && !hasWildcard(mine) && !hasWildcard(e.getValue())) {
+            if (EXACT_LISTS.contains(key) && !hasWildcard(mine) && !hasWildcard(e.getValue())) {
                 List<String> both = new ArrayList<>(list(mine));
                 both.retainAll(list(e.getValue()));
                 if (both.isEmpty()) {

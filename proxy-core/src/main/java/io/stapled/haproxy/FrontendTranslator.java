@@ -191,7 +191,7 @@ final class FrontendTranslator {
         }
     }
 
-    /** The stapled frontends, one per bind; {@code defaultsMode} is the mode of the defaults in force. */
+    /** The stapled frontends, one per bind (a bind that cannot be translated is listed and left out). */
     List<YamlTree.Map> build() {
         List<YamlTree.Map> out = new ArrayList<>();
         int n = 0;
@@ -246,11 +246,11 @@ final class FrontendTranslator {
             int used = ssl ? tls.option(words, i, bind) : -1;
             if (used >= 0) {
                 i += used;
-            } else if (BIND_WITH_VALUE.contains(w)) {
-                report.skip(bind, "bind option " + w + " is not translated");
-                i++;
             } else {
                 report.skip(bind, "bind option " + w + " is not translated");
+                if (BIND_WITH_VALUE.contains(w)) {
+                    i++;
+                }
             }
         }
         if (ssl) {
@@ -340,8 +340,8 @@ final class FrontendTranslator {
                     }
                 }
                 YamlTree.Map rule = HeaderRuleTranslator.rule(line.word(1), args);
-                if (hstsAllowed && "set".equals(rule.get("set") == null ? null : "set")
-                        && "strict-transport-security".equalsIgnoreCase((String) rule.get("set"))) {
+                if (hstsAllowed && rule.get("set") instanceof String header
+                        && header.equalsIgnoreCase("strict-transport-security")) {
                     YamlTree.Map hsts = HeaderRuleTranslator.hsts(args.get(1));
                     if (hsts != null) {
                         fe.put("hsts", hsts, "from " + line.where() + ": " + line.text());

@@ -77,7 +77,7 @@ public final class HaproxyImporter {
                 });
                 case "defaults" -> {
                     defaults = s.lines();
-                    checkDefaults(s, globals, report, backendNames);
+                    checkDefaults(s, globals, report);
                 }
                 case "frontend", "backend", "listen" -> proxy(s, defaults, globals, report, backendNames, frontends,
                         backends);
@@ -113,8 +113,7 @@ public final class HaproxyImporter {
     }
 
     /** Lines of a defaults section no frontend or backend takes are reported once, here. */
-    private static void checkDefaults(HaproxySection s, Globals globals, Report report,
-            Map<String, String> backendNames) {
+    private static void checkDefaults(HaproxySection s, Globals globals, Report report) {
         Report scratch = new Report();
         FrontendTranslator fe = new FrontendTranslator("x", globals, scratch, n -> n);
         BackendTranslator be = new BackendTranslator("x", globals, scratch);

@@ -3,6 +3,7 @@ package io.stapled.haproxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -82,7 +83,7 @@ final class RouteBuilder {
         }
     }
 
-    private java.util.Optional<Rule> rule(HaproxyLine line, boolean local) {
+    private Optional<Rule> rule(HaproxyLine line, boolean local) {
         try {
             List<String> words = line.words();
             int cond = -1;
@@ -117,10 +118,10 @@ final class RouteBuilder {
             } else {
                 action = new YamlTree.Map().put("return", answer(body));
             }
-            return java.util.Optional.of(new Rule(line, Conditions.collapse(condition), exception, unless, action));
+            return Optional.of(new Rule(line, Conditions.collapse(condition), exception, unless, action));
         } catch (Untranslatable e) {
             report.skip(line, e.getMessage());
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

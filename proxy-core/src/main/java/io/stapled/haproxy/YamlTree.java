@@ -102,10 +102,6 @@ final class YamlTree {
             return this;
         }
 
-        List<Object> items() {
-            return items;
-        }
-
         boolean isEmpty() {
             return items.isEmpty();
         }
