@@ -67,6 +67,9 @@ final class BackendTranslator {
             }
             case "timeout" -> {
                 String kind = line.word(1);
+                if (kind == null) {
+                    throw new Untranslatable("timeout without its kind");
+                }
                 if (!TIMEOUTS.contains(kind)) {
                     return false;
                 }

@@ -115,6 +115,9 @@ final class FrontendTranslator {
             case "compression" -> compression(line);
             case "timeout" -> {
                 String kind = line.word(1);
+                if (kind == null) {
+                    throw new Untranslatable("timeout without its kind");
+                }
                 if (!TIMEOUTS.contains(kind)) {
                     return false;
                 }

@@ -61,7 +61,7 @@ public final class HaproxyImporter {
         GlobalTranslator globalTranslator = new GlobalTranslator(globals, global, runtimeApi, report);
         Map<String, String> backendNames = new LinkedHashMap<>();
         for (HaproxySection s : cfg.sections()) {
-            if (s.kind().equals("backend") || s.kind().equals("listen")) {
+            if ((s.kind().equals("backend") || s.kind().equals("listen")) && s.name() != null) {
                 backendNames.put(s.name(), HaproxyValues.name(s.name()));
             }
         }

@@ -103,6 +103,24 @@ class RealWorldConfigsTest {
         assertTrue(r.notes().get(0).contains("trusted_sources"), r.notes().toString());
     }
 
+    /** A line cut short anywhere (a value missing) is listed, never a crash. */
+    @ParameterizedTest
+    @ValueSource(strings = {"edge.cfg", "host-routing.cfg", "headers.cfg", "crt-list.cfg", "mtls.cfg",
+            "proxy-protocol.cfg", "httpchk.cfg"})
+    void truncatedLinesAreListedNotACrash(String name) throws IOException {
+        String[] lines = resource(name).split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String[] words = lines[i].strip().split("\\s+");
+            for (int keep = 1; keep < words.length; keep++) {
+                String[] copy = lines.clone();
+                copy[i] = "  " + String.join(" ", java.util.Arrays.copyOf(words, keep));
+                HaproxyImporter.Result r = HaproxyImporter.convert(HaproxyParser.parse(String.join("\n", copy), name,
+                        env), name);
+                new Yaml().load(r.yaml());
+            }
+        }
+    }
+
     /**
      * httpchk.cfg uses keys built in parallel (compression, after_response_headers, cookie,
      * max_connections/max_queue, queue_timeout, balance hdr/random, health_check method/host/expect_body):
