@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "TLS-terminating edge proxy with built-in OCSP stapling.",
-        subcommands = {RunCommand.class, CheckCommand.class, StapleCommand.class, DemoCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, StapleCommand.class, DemoCommand.class,
+                ImportHaproxyCommand.class})
 final class StapledCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
