@@ -26,8 +26,13 @@ final class BackendBinder {
             HealthCheckConfig.Type.TCP, null, 200, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3);
     static final String DEFAULT_HEALTH_CHECK_PATH = "/";
 
-    private static final Map<String, Balance> BALANCES =
-            Choices.of("roundrobin", Balance.ROUNDROBIN, "leastconn", Balance.LEASTCONN, "source", Balance.SOURCE);
+    private static final Map<String, Balance> BALANCES = Choices.of("roundrobin", Balance.ROUNDROBIN,
+            "leastconn", Balance.LEASTCONN, "source", Balance.SOURCE, "random", Balance.RANDOM, "uri", Balance.URI,
+            // never looked up (HDR_BALANCE matches it first): there so that the error lists it
+            "hdr(NAME)", Balance.HDR);
+    /** {@code hdr(NAME)}: NAME an HTTP field name (RFC 9110 token). */
+    private static final java.util.regex.Pattern HDR_BALANCE =
+            java.util.regex.Pattern.compile("(?i)hdr\\(([!#$%&'*+.^_`|~0-9A-Za-z-]+)\\)");
     private static final Map<String, SendProxy> SEND_PROXY = Choices.of("v1", SendProxy.V1, "v2", SendProxy.V2);
     private static final Map<String, BackendConfig.Protocol> PROTOCOLS =
             Choices.of("h1", BackendConfig.Protocol.H1, "h2", BackendConfig.Protocol.H2);
@@ -59,7 +64,9 @@ final class BackendBinder {
     private BackendConfig bind(YamlValue value) {
         YamlMap m = value.map();
         String name = backendNames.read(m);
-        Balance balance = m.choice("balance", BALANCES, Balance.ROUNDROBIN);
+        YamlValue balanceValue = m.get("balance");
+        String balanceHeader = balanceValue == null ? null : balanceHeader(balanceValue);
+        Balance balance = balanceHeader != null ? Balance.HDR : m.choice("balance", BALANCES, Balance.ROUNDROBIN);
         YamlValue tlsValue = m.get("tls");
         BackendTlsConfig defaultTls = tlsValue == null ? null : bindTls(tlsValue);
         YamlValue serversValue = m.required("servers");
@@ -73,7 +80,14 @@ final class BackendBinder {
         Duration idleTimeout = m.duration("idle_timeout", DEFAULT_IDLE_TIMEOUT);
         m.finish();
         return new BackendConfig(name, balance, servers, check, connectTimeout, serverTimeout, maxIdle,
-                idleTimeout);
+                idleTimeout, balanceHeader);
+    }
+
+    /** The header of {@code balance: hdr(NAME)} (lower case), or null for any other balance. */
+    private static String balanceHeader(YamlValue value) {
+        String text = value.isScalar() ? value.scalar("") : null;
+        java.util.regex.Matcher hdr = text == null ? null : HDR_BALANCE.matcher(text.strip());
+        return hdr != null && hdr.matches() ? hdr.group(1).toLowerCase(java.util.Locale.ROOT) : null;
     }
 
     private static final String H2_ALPN = "h2";

@@ -14,6 +14,7 @@ import java.util.List;
  * @param serverTimeout   time the server may take to answer or stay silent mid-response (504 after)
  * @param maxIdlePerServer idle keep-alive connections kept per server
  * @param idleTimeout     how long an idle pooled connection is kept
+ * @param balanceHeader   the request header {@code balance: hdr(NAME)} hashes, null for other balances
  */
 public record BackendConfig(
         String name,
@@ -23,48 +24,60 @@ public record BackendConfig(
         Duration connectTimeout,
         Duration serverTimeout,
         int maxIdlePerServer,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        String balanceHeader) {
 
     public BackendConfig {
         servers = List.copyOf(servers);
     }
 
+    /** A backend without the options of issue 13 (balance by header, queue, cookie, re-resolution). */
+    public BackendConfig(String name, Balance balance, List<ServerConfig> servers, HealthCheckConfig healthCheck,
+            Duration connectTimeout, Duration serverTimeout, int maxIdlePerServer, Duration idleTimeout) {
+        this(name, balance, servers, healthCheck, connectTimeout, serverTimeout, maxIdlePerServer, idleTimeout,
+                null);
+    }
+
     public BackendConfig withBalance(Balance balance) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader);
     }
 
     public BackendConfig withServers(List<ServerConfig> servers) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader);
     }
 
     public BackendConfig withHealthCheck(HealthCheckConfig healthCheck) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader);
     }
 
     public BackendConfig withConnectTimeout(Duration connectTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader);
     }
 
     public BackendConfig withServerTimeout(Duration serverTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader);
     }
 
     public BackendConfig withMaxIdlePerServer(int maxIdlePerServer) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader);
     }
 
     public BackendConfig withIdleTimeout(Duration idleTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader);
     }
 
-    public enum Balance { ROUNDROBIN, LEASTCONN, SOURCE }
+    /**
+     * How a server is picked: HAProxy's {@code roundrobin}, {@code leastconn}, {@code source}, {@code random}
+     * (power of two choices), {@code uri} (hash of the path) and {@code hdr(NAME)} ({@link #balanceHeader}).
+     */
+    public enum Balance { ROUNDROBIN, LEASTCONN, SOURCE, RANDOM, URI, HDR }
 
     /**
      * One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic),

@@ -615,7 +615,7 @@ class ConfigErrorsTest {
                     client_timout: 5s
                 backends:
                   - name: app
-                    balance: random
+                    balance: fastest
                     servers:
                       - { name: s1, address: 127.0.0.1:8080, weight: 999 }
                 """);

@@ -47,6 +47,9 @@ public final class BackendPool implements AutoCloseable {
             case ROUNDROBIN -> new RoundRobinBalancer();
             case LEASTCONN -> new LeastConnBalancer();
             case SOURCE -> new SourceHashBalancer();
+            case RANDOM -> new RandomBalancer();
+            case URI -> new UriHashBalancer();
+            case HDR -> new HeaderHashBalancer(config.balanceHeader());
         };
     }
 
@@ -162,9 +165,14 @@ public final class BackendPool implements AutoCloseable {
         return null;
     }
 
-    /** A server for a new connection from {@code client}, or null when none is available (503). */
+    /** A server for a new TCP connection from {@code client}, or null when none is available. */
     public BackendServer select(InetAddress client) {
-        return balancer.pick(servers(), client);
+        return selectFor(() -> client);
+    }
+
+    /** A server for a new request or connection, or null when none is available (503). */
+    public BackendServer selectFor(BalanceInput input) {
+        return balancer.pick(servers(), input);
     }
 
     /**
@@ -179,7 +187,7 @@ public final class BackendPool implements AutoCloseable {
                 others.add(s);
             }
         }
-        return balancer.pick(others, client);
+        return balancer.pick(others, () -> client);
     }
 
     /**

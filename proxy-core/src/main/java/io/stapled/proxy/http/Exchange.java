@@ -28,6 +28,7 @@ import io.stapled.config.RequestIdConfig;
 import io.stapled.proxy.headers.HeaderRequest;
 import io.stapled.proxy.headers.HeaderRewriter;
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.backend.BalanceInput;
 import io.stapled.proxy.conn.LazyDeadline;
 import io.stapled.proxy.route.ConnectionFacts;
 import io.stapled.proxy.route.RouteRequest;
@@ -56,7 +57,7 @@ import io.stapled.proxy.route.RouteTable;
  * the backend pool ({@link BackendConnections}), the tunnel after a 101 ({@link UpgradeTunnel}) and
  * the timers ({@link LazyDeadline}). One Exchange is the one allocation per request besides Netty's own.
  */
-final class Exchange implements BackendListener, CompletedRequest, RouteRequest, HeaderRequest {
+final class Exchange implements BackendListener, CompletedRequest, RouteRequest, HeaderRequest, BalanceInput {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     /** Connection attempts per request (HAProxy's default {@code retries 3} with redispatch). */
     static final int MAX_CONNECT_ATTEMPTS = 3;
@@ -234,7 +235,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     // ---------------------------------------------------------------- request side
 
     private void connectBackend() {
-        BackendServer picked = upstream.pool().select(client.address());
+        BackendServer picked = upstream.pool().selectFor(this);
         if (picked == null) {
             LOG.debug("client {}: no server available in backend {}", client.ip(), upstream.name());
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
@@ -705,6 +706,13 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     @Override
     public HttpHeaders headers() {
         return request.headers();
+    }
+
+    // ---------------------------------------------------------------- BalanceInput (and source() above)
+
+    @Override
+    public String header(String name) {
+        return request.headers().get(name);
     }
 
     @Override

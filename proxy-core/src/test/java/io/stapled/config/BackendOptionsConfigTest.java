@@ -1,0 +1,75 @@
+package io.stapled.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.stapled.config.BackendConfig.Balance;
+import io.stapled.testkit.TestPki;
+
+/**
+ * The backend keys of issue 13 (balance random, uri, hdr(NAME); queue; cookie; http check options;
+ * re-resolution): their values and defaults, and a {@code file:line key: message} error for each bad one.
+ */
+class BackendOptionsConfigTest {
+    /** {@link ConfigErrorsTest#BASE} with room for backend keys at line 9 and server keys on line 11. */
+    private static final String BASE = """
+            frontends:
+              - name: https
+                bind: 127.0.0.1:0
+                backend: app
+                certificates:
+                  - crt: site.pem
+            backends:
+              - name: app
+                %s
+                servers:
+                  - { name: s1, address: 127.0.0.1:8080 %s}
+            """;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void certificate() {
+        TestPki.bundle(dir.resolve("site.pem"));
+    }
+
+    private BackendConfig backend(String backendKeys, String serverKeys) {
+        return ConfigLoader.parse(BASE.formatted(backendKeys, serverKeys), dir.resolve("stapled.yaml")).backend("app");
+    }
+
+    private List<String> errors(String backendKeys, String serverKeys) {
+        Path file = TestPki.write(dir.resolve("stapled.yaml"), BASE.formatted(backendKeys, serverKeys));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+        String prefix = dir + File.separator;
+        return e.errors().stream().map(ConfigError::format)
+                .map(s -> s.startsWith(prefix) ? s.substring(prefix.length()) : s).toList();
+    }
+
+    @Test
+    void balanceRandomUriAndHdr() {
+        assertEquals(Balance.RANDOM, backend("balance: random", "").balance());
+        assertEquals(Balance.URI, backend("balance: uri", "").balance());
+        BackendConfig hdr = backend("balance: hdr(X-Tenant)", "");
+        assertEquals(Balance.HDR, hdr.balance());
+        assertEquals("x-tenant", hdr.balanceHeader());
+        assertNull(backend("balance: source", "").balanceHeader());
+    }
+
+    @Test
+    void badBalancesAreErrors() {
+        assertEquals(List.of("stapled.yaml:9 backends[0].balance: expected one of roundrobin, leastconn, source,"
+                + " random, uri, hdr(NAME), got \"hdr()\""), errors("balance: hdr()", ""));
+        assertEquals(List.of("stapled.yaml:9 backends[0].balance: expected one of roundrobin, leastconn, source,"
+                + " random, uri, hdr(NAME), got \"hdr(a b)\""), errors("balance: hdr(a b)", ""));
+    }
+}
