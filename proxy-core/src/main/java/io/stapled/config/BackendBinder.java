@@ -33,6 +33,7 @@ final class BackendBinder {
     /** {@code hdr(NAME)}: NAME an HTTP field name (RFC 9110 token). */
     private static final java.util.regex.Pattern HDR_BALANCE =
             java.util.regex.Pattern.compile("(?i)hdr\\(([!#$%&'*+.^_`|~0-9A-Za-z-]+)\\)");
+    private static final java.util.regex.Pattern HTTP_METHOD = java.util.regex.Pattern.compile("[A-Z]{1,20}");
     private static final Map<String, SendProxy> SEND_PROXY = Choices.of("v1", SendProxy.V1, "v2", SendProxy.V2);
     private static final Map<String, BackendConfig.Protocol> PROTOCOLS =
             Choices.of("h1", BackendConfig.Protocol.H1, "h2", BackendConfig.Protocol.H2);
@@ -192,6 +193,9 @@ final class BackendBinder {
         HealthCheckConfig.Type type = m.choice("type", CHECK_TYPES, d.type());
         String path = null;
         int expectStatus = d.expectStatus();
+        String method = null;
+        String host = null;
+        String expectBody = null;
         if (type == HealthCheckConfig.Type.HTTP) {
             YamlValue pathValue = m.get("path");
             path = pathValue == null ? DEFAULT_HEALTH_CHECK_PATH : pathValue.string();
@@ -200,8 +204,27 @@ final class BackendBinder {
                         + pathValue.describe());
             }
             expectStatus = m.integer("expect_status", d.expectStatus(), 100, 599);
+            YamlValue methodValue = m.get("method");
+            method = methodValue == null ? null : methodValue.string();
+            if (method != null && !HTTP_METHOD.matcher(method).matches()) {
+                methodValue.error("expected an HTTP method like GET, HEAD or OPTIONS, got " + methodValue.describe());
+            }
+            YamlValue hostValue = m.get("host");
+            host = hostValue == null ? null : hostValue.string();
+            if (host != null && (host.isEmpty() || !host.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
+                hostValue.error("a Host header is a host name or address, with an optional :port, got "
+                        + hostValue.describe());
+            }
+            YamlValue bodyValue = m.get("expect_body");
+            expectBody = bodyValue == null ? null : bodyValue.string();
+            if (expectBody != null && expectBody.isEmpty()) {
+                bodyValue.error("an empty string is in every body: leave expect_body out instead");
+            }
+            if (expectBody != null && "HEAD".equals(method)) {
+                bodyValue.error("a response to HEAD has no body: use another method with expect_body");
+            }
         } else {
-            for (String httpOnly : List.of("path", "expect_status")) {
+            for (String httpOnly : List.of("path", "expect_status", "method", "host", "expect_body")) {
                 if (m.has(httpOnly)) {
                     m.error(httpOnly, httpOnly + " is only used by health checks of type http");
                 }
@@ -212,6 +235,7 @@ final class BackendBinder {
         int rise = m.integer("rise", d.rise(), 1, 100);
         int fall = m.integer("fall", d.fall(), 1, 100);
         m.finish();
-        return new HealthCheckConfig(type, path, expectStatus, interval, timeout, rise, fall);
+        return new HealthCheckConfig(type, path, expectStatus, interval, timeout, rise, fall, method, host,
+                expectBody);
     }
 }

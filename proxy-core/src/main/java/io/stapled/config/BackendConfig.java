@@ -121,12 +121,26 @@ public record BackendConfig(
     /**
      * Active health check.
      *
-     * @param type          TCP connect, or HTTP GET of {@code path} expecting {@code expectStatus}
+     * @param type          TCP connect, or HTTP {@code method} of {@code path} expecting {@code expectStatus}
      * @param rise          consecutive successes to mark a server up
      * @param fall          consecutive failures to mark it down
+     * @param method        the HTTP check's method (GET unless told)
+     * @param host          the HTTP check's Host header, or null for the server's address
+     * @param expectBody    a string the first 16 KiB of the HTTP check's response body must contain, or null
      */
     public record HealthCheckConfig(
-            Type type, String path, int expectStatus, Duration interval, Duration timeout, int rise, int fall) {
+            Type type, String path, int expectStatus, Duration interval, Duration timeout, int rise, int fall,
+            String method, String host, String expectBody) {
         public enum Type { TCP, HTTP }
+
+        public HealthCheckConfig {
+            method = method == null ? "GET" : method;
+        }
+
+        /** A check sending GET with the server's address as Host and looking at the status only. */
+        public HealthCheckConfig(Type type, String path, int expectStatus, Duration interval, Duration timeout,
+                int rise, int fall) {
+            this(type, path, expectStatus, interval, timeout, rise, fall, "GET", null, null);
+        }
     }
 }

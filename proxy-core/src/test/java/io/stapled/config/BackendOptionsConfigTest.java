@@ -72,4 +72,31 @@ class BackendOptionsConfigTest {
         assertEquals(List.of("stapled.yaml:9 backends[0].balance: expected one of roundrobin, leastconn, source,"
                 + " random, uri, hdr(NAME), got \"hdr(a b)\""), errors("balance: hdr(a b)", ""));
     }
+
+    @Test
+    void httpCheckMethodHostAndExpectBody() {
+        BackendConfig.HealthCheckConfig check = backend(
+                "health_check: { type: http, method: OPTIONS, host: app.internal, expect_body: ready }", "")
+                .healthCheck();
+        assertEquals("OPTIONS", check.method());
+        assertEquals("app.internal", check.host());
+        assertEquals("ready", check.expectBody());
+        BackendConfig.HealthCheckConfig defaults = backend("health_check: { type: http }", "").healthCheck();
+        assertEquals("GET", defaults.method());
+        assertNull(defaults.host());
+        assertNull(defaults.expectBody());
+    }
+
+    @Test
+    void badHttpCheckOptionsAreErrors() {
+        assertEquals(List.of("stapled.yaml:9 backends[0].health_check.method: expected an HTTP method like GET,"
+                + " HEAD or OPTIONS, got \"get\""), errors("health_check: { type: http, method: get }", ""));
+        assertEquals(List.of("stapled.yaml:9 backends[0].health_check.expect_body: a response to HEAD has no body:"
+                + " use another method with expect_body"),
+                errors("health_check: { type: http, method: HEAD, expect_body: ok }", ""));
+        assertEquals(List.of("stapled.yaml:9 backends[0].health_check.host: host is only used by health checks of type http"),
+                errors("health_check: { type: tcp, host: a }", ""));
+        assertEquals(List.of("stapled.yaml:9 backends[0].health_check.host: a Host header is a host name or address,"
+                + " with an optional :port, got \"a b\""), errors("health_check: { type: http, host: a b }", ""));
+    }
 }
