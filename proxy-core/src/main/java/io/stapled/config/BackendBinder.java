@@ -21,6 +21,7 @@ final class BackendBinder {
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     static final int DEFAULT_WEIGHT = 1;
     static final int MAX_WEIGHT = 256;
+    static final int MAX_SERVER_CONNECTIONS = 1_000_000;
 
     static final HealthCheckConfig DEFAULT_HEALTH_CHECK = new HealthCheckConfig(
             HealthCheckConfig.Type.TCP, null, 200, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3);
@@ -79,9 +80,15 @@ final class BackendBinder {
         Duration serverTimeout = m.duration("server_timeout", DEFAULT_SERVER_TIMEOUT);
         int maxIdle = m.integer("max_idle_per_server", DEFAULT_MAX_IDLE_PER_SERVER, 0, 10_000);
         Duration idleTimeout = m.duration("idle_timeout", DEFAULT_IDLE_TIMEOUT);
+        // HAProxy's timeout queue defaults to timeout connect as well
+        Duration queueTimeout = m.durationOrZero("queue_timeout", connectTimeout);
+        if (m.has("queue_timeout") && servers.stream().allMatch(s -> s.maxConnections() == 0)) {
+            m.error("queue_timeout", "only requests to a server with max_connections wait: set max_connections"
+                    + " on a server, or leave queue_timeout out");
+        }
         m.finish();
         return new BackendConfig(name, balance, servers, check, connectTimeout, serverTimeout, maxIdle,
-                idleTimeout, balanceHeader);
+                idleTimeout, balanceHeader, queueTimeout);
     }
 
     /** The header of {@code balance: hdr(NAME)} (lower case), or null for any other balance. */
@@ -115,6 +122,11 @@ final class BackendBinder {
             BackendTlsConfig tls = tlsValue == null ? defaultTls
                     : tlsValue.isScalar() && "false".equals(tlsValue.scalar("")) ? null : bindTls(tlsValue);
             BackendConfig.Protocol proto = m.choice("proto", PROTOCOLS, BackendConfig.Protocol.H1);
+            int maxConnections = m.integer("max_connections", 0, 1, MAX_SERVER_CONNECTIONS);
+            int maxQueue = m.integer("max_queue", ServerConfig.NO_QUEUE_LIMIT, 1, MAX_SERVER_CONNECTIONS);
+            if (m.has("max_queue") && !m.has("max_connections")) {
+                m.error("max_queue", "a queue forms only at a server's max_connections: set max_connections too");
+            }
             if (proto == BackendConfig.Protocol.H2 && httpCheck) {
                 // The check is an HTTP/1.1 GET, which a server speaking only HTTP/2 (a gRPC server)
                 // answers by closing: it would be marked down while it works.
@@ -138,7 +150,7 @@ final class BackendBinder {
                         + " streams of many clients, and a PROXY header names only one");
             }
             m.finish();
-            servers.add(new ServerConfig(name, address, weight, sendProxy, tls, proto));
+            servers.add(new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue));
         }
         return servers;
     }

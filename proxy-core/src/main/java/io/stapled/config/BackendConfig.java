@@ -15,6 +15,7 @@ import java.util.List;
  * @param maxIdlePerServer idle keep-alive connections kept per server
  * @param idleTimeout     how long an idle pooled connection is kept
  * @param balanceHeader   the request header {@code balance: hdr(NAME)} hashes, null for other balances
+ * @param queueTimeout    how long a request waits for a server at its {@code max_connections} (503 after)
  */
 public record BackendConfig(
         String name,
@@ -25,52 +26,54 @@ public record BackendConfig(
         Duration serverTimeout,
         int maxIdlePerServer,
         Duration idleTimeout,
-        String balanceHeader) {
+        String balanceHeader,
+        Duration queueTimeout) {
 
     public BackendConfig {
         servers = List.copyOf(servers);
+        queueTimeout = queueTimeout == null ? connectTimeout : queueTimeout;
     }
 
     /** A backend without the options of issue 13 (balance by header, queue, cookie, re-resolution). */
     public BackendConfig(String name, Balance balance, List<ServerConfig> servers, HealthCheckConfig healthCheck,
             Duration connectTimeout, Duration serverTimeout, int maxIdlePerServer, Duration idleTimeout) {
         this(name, balance, servers, healthCheck, connectTimeout, serverTimeout, maxIdlePerServer, idleTimeout,
-                null);
+                null, null);
     }
 
     public BackendConfig withBalance(Balance balance) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
     }
 
     public BackendConfig withServers(List<ServerConfig> servers) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
     }
 
     public BackendConfig withHealthCheck(HealthCheckConfig healthCheck) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
     }
 
     public BackendConfig withConnectTimeout(Duration connectTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
     }
 
     public BackendConfig withServerTimeout(Duration serverTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
     }
 
     public BackendConfig withMaxIdlePerServer(int maxIdlePerServer) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
     }
 
     public BackendConfig withIdleTimeout(Duration idleTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
     }
 
     /**
@@ -82,13 +85,23 @@ public record BackendConfig(
     /**
      * One server: {@code name}, {@code address}, {@code weight} (0 to 256, 0 takes no new traffic),
      * {@code sendProxy}: the PROXY protocol header each connection to it starts with, or null for none;
-     * {@code tls} for TLS to it (null: plain TCP); and the HTTP version spoken to it ({@code proto},
-     * HTTP/1.1 unless told).
+     * {@code tls} for TLS to it (null: plain TCP); the HTTP version spoken to it ({@code proto},
+     * HTTP/1.1 unless told); {@code maxConnections} requests or relays at once (0: no limit) and
+     * {@code maxQueue} waiting for one beyond those ({@link #NO_QUEUE_LIMIT}: no limit).
      */
     public record ServerConfig(String name, HostPort address, int weight, SendProxy sendProxy,
-                               BackendTlsConfig tls, Protocol proto) {
+                               BackendTlsConfig tls, Protocol proto, int maxConnections, int maxQueue) {
+        /** {@code max_queue} left out: as HAProxy, the queue is bounded by the queue timeout only. */
+        public static final int NO_QUEUE_LIMIT = Integer.MAX_VALUE;
+
         public ServerConfig {
             proto = proto == null ? Protocol.H1 : proto;
+        }
+
+        /** A server without a connection limit. */
+        public ServerConfig(String name, HostPort address, int weight, SendProxy sendProxy, BackendTlsConfig tls,
+                Protocol proto) {
+            this(name, address, weight, sendProxy, tls, proto, 0, NO_QUEUE_LIMIT);
         }
 
         /** A plain-TCP HTTP/1.1 server without a PROXY header. */
@@ -97,15 +110,15 @@ public record BackendConfig(
         }
 
         public ServerConfig withSendProxy(SendProxy sendProxy) {
-            return new ServerConfig(name, address, weight, sendProxy, tls, proto);
+            return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue);
         }
 
         public ServerConfig withTls(BackendTlsConfig tls) {
-            return new ServerConfig(name, address, weight, sendProxy, tls, proto);
+            return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue);
         }
 
         public ServerConfig withProto(Protocol proto) {
-            return new ServerConfig(name, address, weight, sendProxy, tls, proto);
+            return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue);
         }
     }
 

@@ -99,4 +99,26 @@ class BackendOptionsConfigTest {
         assertEquals(List.of("stapled.yaml:9 backends[0].health_check.host: a Host header is a host name or address,"
                 + " with an optional :port, got \"a b\""), errors("health_check: { type: http, host: a b }", ""));
     }
+
+    @Test
+    void maxConnectionsMaxQueueAndQueueTimeout() {
+        BackendConfig capped = backend("queue_timeout: 2s", ", max_connections: 10, max_queue: 50 ");
+        assertEquals(10, capped.servers().get(0).maxConnections());
+        assertEquals(50, capped.servers().get(0).maxQueue());
+        assertEquals(java.time.Duration.ofSeconds(2), capped.queueTimeout());
+        BackendConfig defaults = backend("connect_timeout: 3s", ", max_connections: 10 ");
+        assertEquals(BackendConfig.ServerConfig.NO_QUEUE_LIMIT, defaults.servers().get(0).maxQueue());
+        assertEquals(java.time.Duration.ofSeconds(3), defaults.queueTimeout(), "queue_timeout defaults to connect_timeout");
+        assertEquals(0, backend("connect_timeout: 1s", "").servers().get(0).maxConnections());
+    }
+
+    @Test
+    void badQueueSettingsAreErrors() {
+        assertEquals(List.of("stapled.yaml:11 backends[0].servers[0].max_queue: a queue forms only at a server's"
+                + " max_connections: set max_connections too"), errors("connect_timeout: 1s", ", max_queue: 5 "));
+        assertEquals(List.of("stapled.yaml:9 backends[0].queue_timeout: only requests to a server with"
+                + " max_connections wait: set max_connections on a server, or leave queue_timeout out"),
+                errors("queue_timeout: 1s", ""));
+        assertEquals(1, errors("connect_timeout: 1s", ", max_connections: 0 ").size());
+    }
 }

@@ -176,6 +176,22 @@ public final class BackendPool implements AutoCloseable {
     }
 
     /**
+     * As {@link #selectFor}, among the servers below their {@code max_connections} only (HAProxy takes
+     * another server when the one the balancer picked is full); null when every available one is full.
+     * Off the hot path: only when the first pick was full, and it copies the server list.
+     */
+    public BackendServer selectWithRoom(BalanceInput input) {
+        List<BackendServer> now = servers();
+        List<BackendServer> withRoom = new ArrayList<>(now.size());
+        for (BackendServer s : now) {
+            if (s.queue() == null || s.queue().hasRoom()) {
+                withRoom.add(s);
+            }
+        }
+        return balancer.pick(withRoom, input);
+    }
+
+    /**
      * A server other than {@code failed} for a retry after a failed connect (HAProxy's redispatch),
      * or null when no other server is available. Off the hot path: it copies the server list.
      */

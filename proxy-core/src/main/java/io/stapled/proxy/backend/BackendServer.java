@@ -51,6 +51,7 @@ public final class BackendServer {
     private final int initialWeight;
     private final SendProxy sendProxy;
     private final BackendConfig.Protocol proto;
+    private final ServerQueue queue;
     private volatile InetSocketAddress address;
     private volatile boolean removed;
     private volatile int weight;
@@ -89,6 +90,12 @@ public final class BackendServer {
         this.weight = config.weight();
         this.sendProxy = config.sendProxy();
         this.proto = config.proto();
+        this.queue = config.maxConnections() > 0 ? new ServerQueue(config.maxConnections(), config.maxQueue()) : null;
+    }
+
+    /** The server's {@code max_connections} and the requests waiting for it, or null when it has no limit. */
+    public ServerQueue queue() {
+        return queue;
     }
 
     /** The PROXY protocol header each connection to this server starts with ({@code send_proxy}), or null. */

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import io.stapled.config.BackendConfig;
 import io.stapled.config.RequestIdConfig;
@@ -29,6 +30,7 @@ import io.stapled.proxy.headers.HeaderRequest;
 import io.stapled.proxy.headers.HeaderRewriter;
 import io.stapled.proxy.backend.BackendServer;
 import io.stapled.proxy.backend.BalanceInput;
+import io.stapled.proxy.backend.ServerQueue;
 import io.stapled.proxy.conn.LazyDeadline;
 import io.stapled.proxy.route.ConnectionFacts;
 import io.stapled.proxy.route.RouteRequest;
@@ -98,6 +100,11 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     private boolean hostRead;
     private BackendServer server;
     private boolean serverCounted;
+    /** The server one of whose {@code max_connections} slots this request holds, or null. */
+    private BackendServer slotServer;
+    /** Waiting for a slot of a full server: its place in the queue, and the queue timeout. */
+    private ServerQueue.Waiter waiter;
+    private ScheduledFuture<?> queueTimer;
     private boolean refused;
     private Channel backend;
     private int status;
@@ -241,6 +248,93 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
             return;
         }
+        if (!takeSlot(picked)) {
+            // HAProxy's order: another server with room first, else wait for the one the balancer picked
+            BackendServer other = upstream.pool().selectWithRoom(this);
+            if (other == null || !takeSlot(other)) {
+                waitForSlot(picked);
+                return;
+            }
+            picked = other;
+        }
+        lease(picked);
+    }
+
+    /** True when {@code s} has no {@code max_connections}, or one of its slots is now this request's. */
+    private boolean takeSlot(BackendServer s) {
+        ServerQueue queue = s.queue();
+        if (queue == null) {
+            return true;
+        }
+        if (!queue.tryAcquire()) {
+            return false;
+        }
+        slotServer = s;
+        return true;
+    }
+
+    /** Queues for a slot of {@code s}; 503 when its queue is full or the backend's queue_timeout is 0. */
+    private void waitForSlot(BackendServer s) {
+        long timeoutNanos = upstream.pool().config().queueTimeout().toNanos();
+        io.netty.channel.EventLoop loop = client.channel().eventLoop();
+        ServerQueue.Waiter w = timeoutNanos > 0 ? s.queue().enqueue(loop, () -> slotGranted(s)) : null;
+        if (w == null) {
+            LOG.debug("client {}: server {} is at its max_connections and its queue is full", client.ip(), s);
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
+            return;
+        }
+        server = s;
+        waiter = w;
+        queueTimer = loop.schedule(this::queueTimedOut, timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** On the client's event loop, holding a slot of {@code s}. */
+    private void slotGranted(BackendServer s) {
+        waiter = null;
+        cancelQueueTimer();
+        if (finished || client.isClosing()) {
+            s.queue().release(); // gave up after the slot was granted
+            return;
+        }
+        slotServer = s;
+        lease(s);
+    }
+
+    private void queueTimedOut() {
+        queueTimer = null;
+        ServerQueue.Waiter w = waiter;
+        if (w != null && w.cancel(true)) {
+            waiter = null;
+            LOG.debug("client {}: no slot of server {} within queue_timeout", client.ip(), server);
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
+        }
+    }
+
+    /** Leaves the queue (the client went away); a slot already on its way is released by {@link #slotGranted}. */
+    private void stopWaiting() {
+        if (waiter != null) {
+            waiter.cancel(false);
+            waiter = null;
+        }
+        cancelQueueTimer();
+    }
+
+    private void cancelQueueTimer() {
+        if (queueTimer != null) {
+            queueTimer.cancel(false);
+            queueTimer = null;
+        }
+    }
+
+    private void releaseSlot() {
+        if (slotServer != null) {
+            BackendServer s = slotServer;
+            slotServer = null;
+            s.queue().release();
+        }
+    }
+
+    private void lease(BackendServer picked) {
         server = picked;
         connectAttempts++;
         Future<Channel> acquired = upstream.connections().acquire(picked, client.channel());
@@ -259,6 +353,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             }
             LOG.debug("client {}: connect to {} failed (attempt {}): {}", client.ip(), picked, connectAttempts,
                     acquired.cause().toString());
+            releaseSlot();
             if (connectAttempts < MAX_CONNECT_ATTEMPTS) {
                 connectBackend();
             } else {
@@ -469,9 +564,15 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             abort();
             return;
         }
-        // The tunnel owns both connections now; its close hands the server its connection back.
+        // The tunnel owns both connections now; its close hands the server its connection back, and
+        // the slot of max_connections with it.
         backend = null;
         serverCounted = false;
+        BackendServer slotOwner = slotServer;
+        slotServer = null;
+        if (slotOwner != null) {
+            b.closeFuture().addListener(f -> slotOwner.queue().release());
+        }
         finished = true;
         endNanos = System.nanoTime();
         observer().requestCompleted(this);
@@ -655,6 +756,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         finished = true;
         endNanos = System.nanoTime();
         serverDeadline.disarm();
+        stopWaiting();
         observer().requestCompleted(this);
         Channel b = backend;
         backend = null;
@@ -679,6 +781,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             serverCounted = false;
             server.connectionClosed();
         }
+        releaseSlot();
     }
 
     // ---------------------------------------------------------------- RouteRequest
