@@ -86,9 +86,14 @@ final class BackendBinder {
             m.error("queue_timeout", "only requests to a server with max_connections wait: set max_connections"
                     + " on a server, or leave queue_timeout out");
         }
+        YamlValue cookieValue = m.get("cookie");
+        BackendConfig.CookieConfig cookie = cookieValue == null ? null : bindCookie(cookieValue);
+        if (cookie != null) {
+            checkServerCookies(serversValue, servers);
+        }
         m.finish();
         return new BackendConfig(name, balance, servers, check, connectTimeout, serverTimeout, maxIdle,
-                idleTimeout, balanceHeader, queueTimeout);
+                idleTimeout, balanceHeader, queueTimeout, cookie);
     }
 
     /** The header of {@code balance: hdr(NAME)} (lower case), or null for any other balance. */
@@ -149,10 +154,61 @@ final class BackendBinder {
                 m.error("proto", "proto h2 cannot be combined with send_proxy: an h2 connection is shared by the"
                         + " streams of many clients, and a PROXY header names only one");
             }
+            YamlValue cookieValue = m.get("cookie");
+            String cookie = cookieValue == null ? null : cookieValue.string();
+            if (cookie != null && !COOKIE_VALUE.matcher(cookie).matches()) {
+                cookieValue.error("a cookie value is 1 to 64 of letters, digits and !#$%&'()*+-./:<=>?@[]^_`{|}, got "
+                        + cookieValue.describe());
+            }
             m.finish();
-            servers.add(new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue));
+            servers.add(new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue,
+                    cookie));
         }
         return servers;
+    }
+
+    private static final Map<String, BackendConfig.CookieMode> COOKIE_MODES = Choices.of(
+            "insert", BackendConfig.CookieMode.INSERT, "rewrite", BackendConfig.CookieMode.REWRITE,
+            "prefix", BackendConfig.CookieMode.PREFIX);
+    private static final java.util.regex.Pattern COOKIE_NAME =
+            java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
+    /** RFC 6265 cookie-octets, without the {@code ~} that separates prefix mode's value from the server's. */
+    private static final java.util.regex.Pattern COOKIE_VALUE =
+            java.util.regex.Pattern.compile("[!#$%&'()*+\\-./0-9:<=>?@A-Z\\[\\]^_`a-z{|}]{1,64}");
+
+    private static BackendConfig.CookieConfig bindCookie(YamlValue value) {
+        YamlMap m = value.map();
+        YamlValue nameValue = m.required("name");
+        String name = nameValue == null ? null : nameValue.string();
+        if (name != null && !COOKIE_NAME.matcher(name).matches()) {
+            nameValue.error("a cookie name is 1 to 64 token characters (letters, digits, !#$%&'*+.^_`|~-), got "
+                    + nameValue.describe());
+        }
+        BackendConfig.CookieMode mode = m.choice("mode", COOKIE_MODES, BackendConfig.CookieMode.INSERT);
+        boolean httpOnly = m.bool("httponly", false);
+        boolean secure = m.bool("secure", false);
+        boolean noCache = m.bool("nocache", false);
+        if (mode != BackendConfig.CookieMode.INSERT) {
+            for (String insertOnly : List.of("httponly", "secure", "nocache")) {
+                if (m.has(insertOnly)) {
+                    m.error(insertOnly, insertOnly + " applies to the cookie the proxy inserts: only with mode insert"
+                            + " (in " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode the server sets it)");
+                }
+            }
+        }
+        m.finish();
+        return new BackendConfig.CookieConfig(name, mode, httpOnly, secure, noCache);
+    }
+
+    /** Two servers with one cookie value could not be told apart. */
+    private static void checkServerCookies(YamlValue serversValue, List<ServerConfig> servers) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (ServerConfig s : servers) {
+            if (s.cookie() != null && !seen.add(s.cookie())) {
+                serversValue.error("servers " + s.name() + " and another have the same cookie value \"" + s.cookie()
+                        + "\": each server needs its own (cookie: VALUE)");
+            }
+        }
     }
 
     private static final Map<String, Boolean> VERIFY = Choices.of("ca_file", Boolean.TRUE, "none", Boolean.FALSE);

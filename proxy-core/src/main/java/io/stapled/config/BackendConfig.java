@@ -16,6 +16,7 @@ import java.util.List;
  * @param idleTimeout     how long an idle pooled connection is kept
  * @param balanceHeader   the request header {@code balance: hdr(NAME)} hashes, null for other balances
  * @param queueTimeout    how long a request waits for a server at its {@code max_connections} (503 after)
+ * @param cookie          cookie stickiness, or null for none
  */
 public record BackendConfig(
         String name,
@@ -27,7 +28,8 @@ public record BackendConfig(
         int maxIdlePerServer,
         Duration idleTimeout,
         String balanceHeader,
-        Duration queueTimeout) {
+        Duration queueTimeout,
+        CookieConfig cookie) {
 
     public BackendConfig {
         servers = List.copyOf(servers);
@@ -38,42 +40,42 @@ public record BackendConfig(
     public BackendConfig(String name, Balance balance, List<ServerConfig> servers, HealthCheckConfig healthCheck,
             Duration connectTimeout, Duration serverTimeout, int maxIdlePerServer, Duration idleTimeout) {
         this(name, balance, servers, healthCheck, connectTimeout, serverTimeout, maxIdlePerServer, idleTimeout,
-                null, null);
+                null, null, null);
     }
 
     public BackendConfig withBalance(Balance balance) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
     }
 
     public BackendConfig withServers(List<ServerConfig> servers) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
     }
 
     public BackendConfig withHealthCheck(HealthCheckConfig healthCheck) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
     }
 
     public BackendConfig withConnectTimeout(Duration connectTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
     }
 
     public BackendConfig withServerTimeout(Duration serverTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
     }
 
     public BackendConfig withMaxIdlePerServer(int maxIdlePerServer) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
     }
 
     public BackendConfig withIdleTimeout(Duration idleTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
     }
 
     /**
@@ -87,21 +89,24 @@ public record BackendConfig(
      * {@code sendProxy}: the PROXY protocol header each connection to it starts with, or null for none;
      * {@code tls} for TLS to it (null: plain TCP); the HTTP version spoken to it ({@code proto},
      * HTTP/1.1 unless told); {@code maxConnections} requests or relays at once (0: no limit) and
-     * {@code maxQueue} waiting for one beyond those ({@link #NO_QUEUE_LIMIT}: no limit).
+     * {@code maxQueue} waiting for one beyond those ({@link #NO_QUEUE_LIMIT}: no limit); {@code cookie}, the
+     * value of the backend's stickiness cookie naming it (its name unless told).
      */
     public record ServerConfig(String name, HostPort address, int weight, SendProxy sendProxy,
-                               BackendTlsConfig tls, Protocol proto, int maxConnections, int maxQueue) {
+                               BackendTlsConfig tls, Protocol proto, int maxConnections, int maxQueue,
+                               String cookie) {
         /** {@code max_queue} left out: as HAProxy, the queue is bounded by the queue timeout only. */
         public static final int NO_QUEUE_LIMIT = Integer.MAX_VALUE;
 
         public ServerConfig {
             proto = proto == null ? Protocol.H1 : proto;
+            cookie = cookie == null ? name : cookie;
         }
 
         /** A server without a connection limit. */
         public ServerConfig(String name, HostPort address, int weight, SendProxy sendProxy, BackendTlsConfig tls,
                 Protocol proto) {
-            this(name, address, weight, sendProxy, tls, proto, 0, NO_QUEUE_LIMIT);
+            this(name, address, weight, sendProxy, tls, proto, 0, NO_QUEUE_LIMIT, null);
         }
 
         /** A plain-TCP HTTP/1.1 server without a PROXY header. */
@@ -110,17 +115,30 @@ public record BackendConfig(
         }
 
         public ServerConfig withSendProxy(SendProxy sendProxy) {
-            return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue);
+            return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue, cookie);
         }
 
         public ServerConfig withTls(BackendTlsConfig tls) {
-            return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue);
+            return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue, cookie);
         }
 
         public ServerConfig withProto(Protocol proto) {
-            return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue);
+            return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue, cookie);
         }
     }
+
+    /**
+     * Cookie stickiness (HAProxy's {@code cookie NAME insert|rewrite|prefix [httponly] [secure] [nocache]}):
+     * a request whose cookie {@code name} names an available server goes to it.
+     */
+    public record CookieConfig(String name, CookieMode mode, boolean httpOnly, boolean secure, boolean noCache) { }
+
+    /**
+     * {@code insert}: the proxy sets the cookie (and strips it from requests, HAProxy's {@code indirect});
+     * {@code rewrite}: the server sets it and the proxy rewrites its value; {@code prefix}: the proxy
+     * prefixes the server's own cookie value with {@code VALUE~} and strips that from requests.
+     */
+    public enum CookieMode { INSERT, REWRITE, PREFIX }
 
     /** {@code send_proxy}: HAProxy's {@code send-proxy} (v1, text) and {@code send-proxy-v2} (binary, with TLVs). */
     public enum SendProxy { V1, V2 }

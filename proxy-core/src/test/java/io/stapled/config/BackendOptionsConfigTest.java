@@ -121,4 +121,26 @@ class BackendOptionsConfigTest {
                 errors("queue_timeout: 1s", ""));
         assertEquals(1, errors("connect_timeout: 1s", ", max_connections: 0 ").size());
     }
+
+    @Test
+    void cookieStickiness() {
+        BackendConfig b = backend("cookie: { name: SRVID, httponly: true, nocache: true }", ", cookie: one ");
+        assertEquals(new BackendConfig.CookieConfig("SRVID", BackendConfig.CookieMode.INSERT, true, false, true),
+                b.cookie());
+        assertEquals("one", b.servers().get(0).cookie());
+        assertEquals("s1", backend("cookie: { name: JSESSIONID, mode: prefix }", "").servers().get(0).cookie(),
+                "the server's name unless told");
+        assertNull(backend("connect_timeout: 1s", "").cookie());
+    }
+
+    @Test
+    void badCookieSettingsAreErrors() {
+        assertEquals(List.of("stapled.yaml:9 backends[0].cookie.nocache: nocache applies to the cookie the proxy"
+                + " inserts: only with mode insert (in rewrite mode the server sets it)"),
+                errors("cookie: { name: SRVID, mode: rewrite, nocache: true }", ""));
+        assertEquals(List.of("stapled.yaml:9 backends[0].cookie.name: missing required key"),
+                errors("cookie: { mode: insert }", ""));
+        assertEquals(1, errors("cookie: { name: SRVID }", ", cookie: a~b ").size());
+        assertEquals(1, errors("cookie: { name: 'a b' }", "").size());
+    }
 }

@@ -156,6 +156,16 @@ public final class BackendPool implements AutoCloseable {
         return false;
     }
 
+    /** The server whose stickiness cookie value is {@code value}, or null. */
+    public BackendServer serverByCookie(String value) {
+        for (BackendServer s : servers()) {
+            if (s.cookie().equals(value)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
     public BackendServer server(String name) {
         for (BackendServer s : servers()) {
             if (s.name().equals(name)) {

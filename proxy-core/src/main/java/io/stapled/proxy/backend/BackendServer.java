@@ -52,6 +52,7 @@ public final class BackendServer {
     private final SendProxy sendProxy;
     private final BackendConfig.Protocol proto;
     private final ServerQueue queue;
+    private final String cookie;
     private volatile InetSocketAddress address;
     private volatile boolean removed;
     private volatile int weight;
@@ -90,7 +91,13 @@ public final class BackendServer {
         this.weight = config.weight();
         this.sendProxy = config.sendProxy();
         this.proto = config.proto();
+        this.cookie = config.cookie();
         this.queue = config.maxConnections() > 0 ? new ServerQueue(config.maxConnections(), config.maxQueue()) : null;
+    }
+
+    /** The value of the backend's stickiness cookie that names this server ({@code cookie}, else its name). */
+    public String cookie() {
+        return cookie;
     }
 
     /** The server's {@code max_connections} and the requests waiting for it, or null when it has no limit. */

@@ -100,6 +100,9 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     private boolean hostRead;
     private BackendServer server;
     private boolean serverCounted;
+    /** What the request's stickiness cookie said (null: none), and the server it named while still to be tried. */
+    private String cookieValue;
+    private BackendServer stickyServer;
     /** The server one of whose {@code max_connections} slots this request holds, or null. */
     private BackendServer slotServer;
     /** Waiting for a slot of a full server: its place in the queue, and the queue timeout. */
@@ -189,6 +192,10 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         // The backend side speaks HTTP/1.1 and keeps its connection alive (to an h2 server, the
         // stream's codec turns the same messages into frames).
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (upstream.cookie() != null) {
+            cookieValue = upstream.cookie().fromRequest(request.headers());
+            stickyServer = StickyCookie.server(upstream.pool(), cookieValue);
+        }
         connectBackend();
     }
 
@@ -242,7 +249,10 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     // ---------------------------------------------------------------- request side
 
     private void connectBackend() {
-        BackendServer picked = upstream.pool().selectFor(this);
+        // The cookie's server once; a retry after its connect failed is balanced (HAProxy's redispatch).
+        BackendServer sticky = stickyServer != null && stickyServer.isAvailable() ? stickyServer : null;
+        stickyServer = null;
+        BackendServer picked = sticky != null ? sticky : upstream.pool().selectFor(this);
         if (picked == null) {
             LOG.debug("client {}: no server available in backend {}", client.ip(), upstream.name());
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
@@ -250,7 +260,8 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         }
         if (!takeSlot(picked)) {
             // HAProxy's order: another server with room first, else wait for the one the balancer picked
-            BackendServer other = upstream.pool().selectWithRoom(this);
+            // (a request the cookie sent to its server waits for it, as HAProxy queues persistent ones there)
+            BackendServer other = sticky != null ? null : upstream.pool().selectWithRoom(this);
             if (other == null || !takeSlot(other)) {
                 waitForSlot(picked);
                 return;
@@ -534,6 +545,9 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         }
         // Before framing, so a rule cannot touch the framing headers after they were checked; the
         // route's rules first, then the frontend's (with HSTS), as HAProxy's backend then frontend.
+        if (upstream.cookie() != null) {
+            upstream.cookie().onResponse(response.headers(), server, cookieValue);
+        }
         routeResponseRules.apply(response.headers(), this);
         frontend.responseRules().apply(response.headers(), this);
         backendReusable = backendKeepAlive && !upgradeRequested && ResponseFraming.isDelimited(response, bodyless);
