@@ -91,9 +91,11 @@ final class BackendBinder {
         if (cookie != null) {
             checkServerCookies(serversValue, servers);
         }
+        Duration resolveInterval = m.durationOrZero("resolve_interval", BackendConfig.DEFAULT_RESOLVE_INTERVAL);
+        BackendConfig.ResolvePrefer prefer = m.choice("resolve_prefer", RESOLVE_PREFER, BackendConfig.ResolvePrefer.IPV4);
         m.finish();
         return new BackendConfig(name, balance, servers, check, connectTimeout, serverTimeout, maxIdle,
-                idleTimeout, balanceHeader, queueTimeout, cookie);
+                idleTimeout, balanceHeader, queueTimeout, cookie, resolveInterval, prefer);
     }
 
     /** The header of {@code balance: hdr(NAME)} (lower case), or null for any other balance. */
@@ -167,6 +169,8 @@ final class BackendBinder {
         return servers;
     }
 
+    private static final Map<String, BackendConfig.ResolvePrefer> RESOLVE_PREFER = Choices.of(
+            "ipv4", BackendConfig.ResolvePrefer.IPV4, "ipv6", BackendConfig.ResolvePrefer.IPV6);
     private static final Map<String, BackendConfig.CookieMode> COOKIE_MODES = Choices.of(
             "insert", BackendConfig.CookieMode.INSERT, "rewrite", BackendConfig.CookieMode.REWRITE,
             "prefix", BackendConfig.CookieMode.PREFIX);

@@ -17,6 +17,8 @@ import java.util.List;
  * @param balanceHeader   the request header {@code balance: hdr(NAME)} hashes, null for other balances
  * @param queueTimeout    how long a request waits for a server at its {@code max_connections} (503 after)
  * @param cookie          cookie stickiness, or null for none
+ * @param resolveInterval how often server host names are looked up again ({@code 0}: at start only)
+ * @param resolvePrefer   the address family taken when a name has both
  */
 public record BackendConfig(
         String name,
@@ -29,53 +31,57 @@ public record BackendConfig(
         Duration idleTimeout,
         String balanceHeader,
         Duration queueTimeout,
-        CookieConfig cookie) {
+        CookieConfig cookie,
+        Duration resolveInterval,
+        ResolvePrefer resolvePrefer) {
 
     public BackendConfig {
         servers = List.copyOf(servers);
         queueTimeout = queueTimeout == null ? connectTimeout : queueTimeout;
+        resolveInterval = resolveInterval == null ? DEFAULT_RESOLVE_INTERVAL : resolveInterval;
+        resolvePrefer = resolvePrefer == null ? ResolvePrefer.IPV4 : resolvePrefer;
     }
 
     /** A backend without the options of issue 13 (balance by header, queue, cookie, re-resolution). */
     public BackendConfig(String name, Balance balance, List<ServerConfig> servers, HealthCheckConfig healthCheck,
             Duration connectTimeout, Duration serverTimeout, int maxIdlePerServer, Duration idleTimeout) {
         this(name, balance, servers, healthCheck, connectTimeout, serverTimeout, maxIdlePerServer, idleTimeout,
-                null, null, null);
+                null, null, null, null, null);
     }
 
     public BackendConfig withBalance(Balance balance) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie, resolveInterval, resolvePrefer);
     }
 
     public BackendConfig withServers(List<ServerConfig> servers) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie, resolveInterval, resolvePrefer);
     }
 
     public BackendConfig withHealthCheck(HealthCheckConfig healthCheck) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie, resolveInterval, resolvePrefer);
     }
 
     public BackendConfig withConnectTimeout(Duration connectTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie, resolveInterval, resolvePrefer);
     }
 
     public BackendConfig withServerTimeout(Duration serverTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie, resolveInterval, resolvePrefer);
     }
 
     public BackendConfig withMaxIdlePerServer(int maxIdlePerServer) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie, resolveInterval, resolvePrefer);
     }
 
     public BackendConfig withIdleTimeout(Duration idleTimeout) {
         return new BackendConfig(name, balance, servers, healthCheck, connectTimeout, serverTimeout,
-                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie);
+                maxIdlePerServer, idleTimeout, balanceHeader, queueTimeout, cookie, resolveInterval, resolvePrefer);
     }
 
     /**
@@ -126,6 +132,12 @@ public record BackendConfig(
             return new ServerConfig(name, address, weight, sendProxy, tls, proto, maxConnections, maxQueue, cookie);
         }
     }
+
+    /** {@code resolve_interval} left out. */
+    public static final Duration DEFAULT_RESOLVE_INTERVAL = Duration.ofSeconds(30);
+
+    /** {@code resolve_prefer}: HAProxy's {@code resolve-prefer ipv4|ipv6}. */
+    public enum ResolvePrefer { IPV4, IPV6 }
 
     /**
      * Cookie stickiness (HAProxy's {@code cookie NAME insert|rewrite|prefix [httponly] [secure] [nocache]}):

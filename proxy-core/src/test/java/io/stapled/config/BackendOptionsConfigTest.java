@@ -143,4 +143,16 @@ class BackendOptionsConfigTest {
         assertEquals(1, errors("cookie: { name: SRVID }", ", cookie: a~b ").size());
         assertEquals(1, errors("cookie: { name: 'a b' }", "").size());
     }
+
+    @Test
+    void resolveIntervalAndPrefer() {
+        BackendConfig defaults = backend("connect_timeout: 1s", "");
+        assertEquals(java.time.Duration.ofSeconds(30), defaults.resolveInterval());
+        assertEquals(BackendConfig.ResolvePrefer.IPV4, defaults.resolvePrefer());
+        BackendConfig once = backend("resolve_interval: 0s\n    resolve_prefer: ipv6", "");
+        assertEquals(java.time.Duration.ZERO, once.resolveInterval());
+        assertEquals(BackendConfig.ResolvePrefer.IPV6, once.resolvePrefer());
+        assertEquals(List.of("stapled.yaml:9 backends[0].resolve_prefer: expected one of ipv4, ipv6, got \"both\""),
+                errors("resolve_prefer: both", ""));
+    }
 }

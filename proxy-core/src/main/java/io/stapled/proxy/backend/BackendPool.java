@@ -30,8 +30,17 @@ public final class BackendPool implements AutoCloseable {
     private final LoadBalancer balancer;
     private final List<ServerListener> listeners = new CopyOnWriteArrayList<>();
     private HealthChecker healthChecker;
+    private final AddressRefresher addresses;
 
     public BackendPool(BackendConfig config) {
+        this(config, HostResolver.SYSTEM);
+    }
+
+    /**
+     * A pool whose server host names {@code resolver} looks up: once now (on the calling thread, at
+     * start-up), then every {@code resolve_interval} once {@link #start started}.
+     */
+    public BackendPool(BackendConfig config, HostResolver resolver) {
         this.config = config;
         List<BackendServer> list = new ArrayList<>();
         try {
@@ -51,6 +60,8 @@ public final class BackendPool implements AutoCloseable {
             case URI -> new UriHashBalancer();
             case HDR -> new HeaderHashBalancer(config.balanceHeader());
         };
+        this.addresses = new AddressRefresher(this, resolver);
+        addresses.resolveAll();
     }
 
     public String name() {
@@ -224,6 +235,7 @@ public final class BackendPool implements AutoCloseable {
         if (healthChecker != null) {
             throw new IllegalStateException("backend " + name() + " is already started");
         }
+        addresses.start(config.resolveInterval());
         if (config.healthCheck() != null) {
             healthChecker = new HealthChecker(this, config.healthCheck(), group, channelClass);
             healthChecker.start();
@@ -236,6 +248,7 @@ public final class BackendPool implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
+        addresses.close();
         if (healthChecker != null) {
             healthChecker.close();
         }

@@ -86,7 +86,10 @@ public final class BackendServer {
         this.id = id;
         this.tls = tls;
         this.name = config.name();
-        this.address = config.address().toSocketAddress();
+        // A name is looked up by the pool (AddressRefresher), with its resolver and family preference.
+        this.address = AddressRefresher.isName(config.address().host())
+                ? InetSocketAddress.createUnresolved(config.address().host(), config.address().port())
+                : config.address().toSocketAddress();
         this.initialWeight = config.weight();
         this.weight = config.weight();
         this.sendProxy = config.sendProxy();

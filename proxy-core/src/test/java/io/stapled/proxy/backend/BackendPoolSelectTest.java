@@ -34,7 +34,7 @@ class BackendPoolSelectTest {
     static BackendPool hdrPool(String header, int... weights) {
         BackendPool p = pool(Balance.HDR, weights);
         return new BackendPool(new BackendConfig("app", Balance.HDR, p.config().servers(), null, Duration.ofSeconds(1),
-                Duration.ofSeconds(5), 4, Duration.ofSeconds(30), header, null, null));
+                Duration.ofSeconds(5), 4, Duration.ofSeconds(30), header, null, null, null, null));
     }
 
     /** An HTTP request to {@code uri}, with {@code header} set to {@code value} when not null. */
