@@ -219,6 +219,9 @@ final class StatCommand {
             rsp[c] = s.responses(c);
         }
         responses(v, rsp);
+        if (s.queue() != null) {
+            v.put("qcur", s.queue().queued()).put("qmax", s.queue().maxQueued());
+        }
         if (s.isChecked()) {
             CheckResult last = s.lastCheck();
             CheckStatus status = last == null ? CheckStatus.INI : last.status();
@@ -241,6 +244,8 @@ final class StatCommand {
 
     private static Row backendRow(BackendPool pool, int iid, boolean http, String mode, long now) {
         long scur = 0;
+        long qcur = 0;
+        long qmax = 0;
         long stot = 0;
         long econ = 0;
         long reqs = 0;
@@ -252,6 +257,11 @@ final class StatCommand {
         for (BackendServer s : pool.servers()) {
             rate += s.sessionRate().rate();
             scur += s.activeConnections();
+            if (s.queue() != null) {
+                // HAProxy's backend qmax is its own queue's; with per-server queues only, the sum of theirs
+                qcur += s.queue().queued();
+                qmax += s.queue().maxQueued();
+            }
             stot += s.totalConnections();
             econ += s.failedConnects();
             reqs += s.requests();
@@ -268,7 +278,7 @@ final class StatCommand {
             }
         }
         Values v = new Values().put("pxname", pool.name()).put("svname", "BACKEND")
-                .put("scur", scur).put("stot", stot).put("econ", econ)
+                .put("scur", scur).put("qcur", qcur).put("qmax", qmax).put("stot", stot).put("econ", econ)
                 .put("status", act > 0 ? "UP" : "DOWN").put("weight", weight)
                 .put("act", act).put("bck", 0).put("pid", 1).put("iid", iid).put("sid", 0)
                 .put("lbtot", stot).put("type", RowType.BACKEND.code).put("rate", rate).put("req_tot", reqs)

@@ -19,6 +19,9 @@ final class BackendMetrics {
     static final String TOTAL = "stapled.backend.server.connections";
     static final String FAILED = "stapled.backend.server.connect.failures";
     static final String DISCARDED = "stapled.backend.server.connections.discarded";
+    static final String QUEUED = "stapled.backend.server.queue.current";
+    static final String QUEUE_TIMEOUTS = "stapled.backend.server.queue.timeouts";
+    static final String QUEUE_REFUSED = "stapled.backend.server.queue.refused";
 
     private BackendMetrics() { }
 
@@ -59,6 +62,14 @@ final class BackendMetrics {
                 "Connections to the server handed to clients since start");
         counter(registry, FAILED, tags, server, BackendServer::failedConnects,
                 "Connection attempts to the server that failed or timed out");
+        if (server.queue() != null) {
+            gauge(registry, QUEUED, tags, server, s -> s.queue().queued(),
+                    "Requests waiting for a connection slot of the server (at its max_connections)");
+            counter(registry, QUEUE_TIMEOUTS, tags, server, s -> s.queue().timedOut(),
+                    "Requests answered 503 after waiting queue_timeout for a slot of the server");
+            counter(registry, QUEUE_REFUSED, tags, server, s -> s.queue().refused(),
+                    "Requests answered 503 at once because the server's queue was full (max_queue)");
+        }
         for (BackendServer.Discard reason : BackendServer.Discard.values()) {
             counter(registry, DISCARDED, tags.and("reason", reason.label()), server,
                     s -> s.discardedConnections(reason),

@@ -94,7 +94,7 @@ class ConfigErrorsTest {
         List<String> errors = errors(BASE.replace("      - { name: s1, address: 127.0.0.1:8080 }",
                 "      - { name: s1, address: 127.0.0.1:8080, colour: blue }"));
         assertEquals(List.of("stapled.yaml:10 backends[0].servers[0].colour: unknown key \"colour\" "
-                + "(known keys here: name, address, weight, send_proxy, tls, proto)"), errors);
+                + "(known keys here: name, address, weight, send_proxy, tls, proto, max_connections, max_queue, cookie)"), errors);
     }
 
     @Test
@@ -649,7 +649,7 @@ class ConfigErrorsTest {
                     client_timout: 5s
                 backends:
                   - name: app
-                    balance: random
+                    balance: fastest
                     servers:
                       - { name: s1, address: 127.0.0.1:8080, weight: 999 }
                 """);

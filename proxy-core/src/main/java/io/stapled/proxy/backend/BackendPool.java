@@ -30,8 +30,17 @@ public final class BackendPool implements AutoCloseable {
     private final LoadBalancer balancer;
     private final List<ServerListener> listeners = new CopyOnWriteArrayList<>();
     private HealthChecker healthChecker;
+    private final AddressRefresher addresses;
 
     public BackendPool(BackendConfig config) {
+        this(config, HostResolver.SYSTEM);
+    }
+
+    /**
+     * A pool whose server host names {@code resolver} looks up: once now (on the calling thread, at
+     * start-up), then every {@code resolve_interval} once {@link #start started}.
+     */
+    public BackendPool(BackendConfig config, HostResolver resolver) {
         this.config = config;
         List<BackendServer> list = new ArrayList<>();
         try {
@@ -47,7 +56,12 @@ public final class BackendPool implements AutoCloseable {
             case ROUNDROBIN -> new RoundRobinBalancer();
             case LEASTCONN -> new LeastConnBalancer();
             case SOURCE -> new SourceHashBalancer();
+            case RANDOM -> new RandomBalancer();
+            case URI -> new UriHashBalancer();
+            case HDR -> new HeaderHashBalancer(config.balanceHeader());
         };
+        this.addresses = new AddressRefresher(this, resolver);
+        addresses.resolveAll();
     }
 
     public String name() {
@@ -153,6 +167,16 @@ public final class BackendPool implements AutoCloseable {
         return false;
     }
 
+    /** The server whose stickiness cookie value is {@code value}, or null. */
+    public BackendServer serverByCookie(String value) {
+        for (BackendServer s : servers()) {
+            if (s.cookie().equals(value)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
     public BackendServer server(String name) {
         for (BackendServer s : servers()) {
             if (s.name().equals(name)) {
@@ -162,9 +186,30 @@ public final class BackendPool implements AutoCloseable {
         return null;
     }
 
-    /** A server for a new connection from {@code client}, or null when none is available (503). */
+    /** A server for a new TCP connection from {@code client}, or null when none is available. */
     public BackendServer select(InetAddress client) {
-        return balancer.pick(servers(), client);
+        return selectFor(() -> client);
+    }
+
+    /** A server for a new request or connection, or null when none is available (503). */
+    public BackendServer selectFor(BalanceInput input) {
+        return balancer.pick(servers(), input);
+    }
+
+    /**
+     * As {@link #selectFor}, among the servers below their {@code max_connections} only (HAProxy takes
+     * another server when the one the balancer picked is full); null when every available one is full.
+     * Off the hot path: only when the first pick was full, and it copies the server list.
+     */
+    public BackendServer selectWithRoom(BalanceInput input) {
+        List<BackendServer> now = servers();
+        List<BackendServer> withRoom = new ArrayList<>(now.size());
+        for (BackendServer s : now) {
+            if (s.queue() == null || s.queue().hasRoom()) {
+                withRoom.add(s);
+            }
+        }
+        return balancer.pick(withRoom, input);
     }
 
     /**
@@ -179,7 +224,7 @@ public final class BackendPool implements AutoCloseable {
                 others.add(s);
             }
         }
-        return balancer.pick(others, client);
+        return balancer.pick(others, () -> client);
     }
 
     /**
@@ -190,6 +235,7 @@ public final class BackendPool implements AutoCloseable {
         if (healthChecker != null) {
             throw new IllegalStateException("backend " + name() + " is already started");
         }
+        addresses.start(config.resolveInterval());
         if (config.healthCheck() != null) {
             healthChecker = new HealthChecker(this, config.healthCheck(), group, channelClass);
             healthChecker.start();
@@ -202,6 +248,7 @@ public final class BackendPool implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
+        addresses.close();
         if (healthChecker != null) {
             healthChecker.close();
         }

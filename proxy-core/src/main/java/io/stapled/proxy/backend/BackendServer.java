@@ -51,6 +51,8 @@ public final class BackendServer {
     private final int initialWeight;
     private final SendProxy sendProxy;
     private final BackendConfig.Protocol proto;
+    private final ServerQueue queue;
+    private final String cookie;
     private volatile InetSocketAddress address;
     private volatile boolean removed;
     private volatile int weight;
@@ -84,11 +86,26 @@ public final class BackendServer {
         this.id = id;
         this.tls = tls;
         this.name = config.name();
-        this.address = config.address().toSocketAddress();
+        // A name is looked up by the pool (AddressRefresher), with its resolver and family preference.
+        this.address = AddressRefresher.isName(config.address().host())
+                ? InetSocketAddress.createUnresolved(config.address().host(), config.address().port())
+                : config.address().toSocketAddress();
         this.initialWeight = config.weight();
         this.weight = config.weight();
         this.sendProxy = config.sendProxy();
         this.proto = config.proto();
+        this.cookie = config.cookie();
+        this.queue = config.maxConnections() > 0 ? new ServerQueue(config.maxConnections(), config.maxQueue()) : null;
+    }
+
+    /** The value of the backend's stickiness cookie that names this server ({@code cookie}, else its name). */
+    public String cookie() {
+        return cookie;
+    }
+
+    /** The server's {@code max_connections} and the requests waiting for it, or null when it has no limit. */
+    public ServerQueue queue() {
+        return queue;
     }
 
     /** The PROXY protocol header each connection to this server starts with ({@code send_proxy}), or null. */

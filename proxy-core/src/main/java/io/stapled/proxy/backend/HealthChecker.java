@@ -2,6 +2,7 @@ package io.stapled.proxy.backend;
 
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
@@ -9,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,11 +24,13 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.handler.ssl.SslHandler;
@@ -49,9 +53,13 @@ import org.slf4j.LoggerFactory;
 public final class HealthChecker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
     private static final String USER_AGENT = "stapled-health-check";
+    /** The most of a response body an {@code expect_body} check reads (HAProxy's default check buffer). */
+    static final int MAX_CHECKED_BODY = 16 * 1024;
 
     private final String backendName;
     private final HealthCheckConfig config;
+    /** {@code expect_body} as compared: see {@link #expectedBodyOf}. */
+    private final String expectedBody;
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelClass;
     /** Written by the runtime API ({@link #add}, {@link #remove}) as well as read by {@link #close}. */
@@ -71,6 +79,7 @@ public final class HealthChecker implements AutoCloseable {
         }
         this.backendName = pool.name();
         this.config = config;
+        this.expectedBody = expectedBodyOf(config);
         this.group = group;
         this.channelClass = channelClass;
         for (BackendServer server : pool.servers()) {
@@ -370,12 +379,13 @@ public final class HealthChecker implements AutoCloseable {
 
         FullHttpRequest request(InetSocketAddress address) {
             String path = config.path() == null || config.path().isEmpty() ? "/" : config.path();
-            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(config.method()),
+                    path);
             String host = address.getHostString();
             if (host.indexOf(':') >= 0) {
                 host = "[" + host + "]";
             }
-            req.headers().set(HttpHeaderNames.HOST, host + ":" + address.getPort());
+            req.headers().set(HttpHeaderNames.HOST, config.host() != null ? config.host() : host + ":" + address.getPort());
             req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             req.headers().set(HttpHeaderNames.USER_AGENT, USER_AGENT);
             return req;
@@ -397,6 +407,12 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
+    /** {@code expect_body} as the chars {@link HttpCheckHandler} compares it with: one per UTF-8 byte. */
+    private static String expectedBodyOf(HealthCheckConfig config) {
+        return config.expectBody() == null ? null
+                : new String(config.expectBody().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+    }
+
     /** {@code expectStatus} 0 accepts any 2xx or 3xx, as HAProxy does without {@code http-check expect}. */
     private boolean expected(int code) {
         int want = config.expectStatus();
@@ -412,9 +428,14 @@ public final class HealthChecker implements AutoCloseable {
         return message == null ? cause.getClass().getSimpleName() : message;
     }
 
-    /** Reads the status line of the response; everything else is released unread. */
+    /**
+     * Reads the status line of the response, and with {@code expect_body} the body up to
+     * {@link #MAX_CHECKED_BODY} bytes (what HAProxy's check buffer holds); the rest is released unread.
+     */
     private final class HttpCheckHandler extends ChannelInboundHandlerAdapter {
         private final Attempt attempt;
+        /** The body so far, a char per byte, compared with {@link #expectedBody}; null until the status passed. */
+        private StringBuilder body;
 
         HttpCheckHandler(Attempt attempt) {
             this.attempt = attempt;
@@ -429,15 +450,35 @@ public final class HealthChecker implements AutoCloseable {
                         return;
                     }
                     int code = response.status().code();
-                    if (expected(code)) {
-                        attempt.finish(CheckStatus.L7OK, "HTTP status " + code);
-                    } else {
+                    if (!expected(code)) {
                         attempt.finish(CheckStatus.L7STS, "HTTP status " + code + ", expected "
                                 + (config.expectStatus() > 0 ? config.expectStatus() : "2xx/3xx"));
+                    } else if (expectedBody == null) {
+                        attempt.finish(CheckStatus.L7OK, "HTTP status " + code);
+                    } else {
+                        body = new StringBuilder();
                     }
+                }
+                if (msg instanceof HttpContent content && body != null) {
+                    readBody(content);
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void readBody(HttpContent content) {
+            int room = MAX_CHECKED_BODY - body.length();
+            ByteBuf bytes = content.content();
+            body.append(bytes.toString(bytes.readerIndex(), Math.min(room, bytes.readableBytes()),
+                    StandardCharsets.ISO_8859_1));
+            // Searched from where a match could start that the last part did not already rule out.
+            int from = Math.max(0, body.length() - bytes.readableBytes() - expectedBody.length());
+            if (body.indexOf(expectedBody, from) >= 0) {
+                attempt.finish(CheckStatus.L7OK, "HTTP content check matched");
+            } else if (content instanceof LastHttpContent || body.length() >= MAX_CHECKED_BODY) {
+                attempt.finish(CheckStatus.L7RSP, "HTTP content check did not match in the first "
+                        + body.length() + " bytes");
             }
         }
 

@@ -1,13 +1,12 @@
 package io.stapled.proxy.backend;
 
-import java.net.InetAddress;
 import java.util.List;
 
 /** The available server with the fewest active connections relative to its weight. */
 final class LeastConnBalancer implements LoadBalancer {
 
     @Override
-    public BackendServer pick(List<BackendServer> servers, InetAddress client) {
+    public BackendServer pick(List<BackendServer> servers, BalanceInput input) {
         BackendServer best = null;
         double bestLoad = Double.MAX_VALUE;
         for (BackendServer s : servers) {

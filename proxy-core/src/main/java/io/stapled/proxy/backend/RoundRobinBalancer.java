@@ -1,6 +1,5 @@
 package io.stapled.proxy.backend;
 
-import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,7 +11,7 @@ final class RoundRobinBalancer implements LoadBalancer {
     private final AtomicLong counter = new AtomicLong();
 
     @Override
-    public BackendServer pick(List<BackendServer> servers, InetAddress client) {
+    public BackendServer pick(List<BackendServer> servers, BalanceInput input) {
         long total = WeightedPick.availableWeight(servers);
         if (total == 0) {
             return null;

@@ -11,19 +11,8 @@ import java.util.List;
 final class SourceHashBalancer implements LoadBalancer {
 
     @Override
-    public BackendServer pick(List<BackendServer> servers, InetAddress client) {
-        long total = WeightedPick.availableWeight(servers);
-        if (total == 0) {
-            return null;
-        }
-        int hash = client == null ? 0 : mix(Arrays.hashCode(client.getAddress()));
-        return WeightedPick.owner(servers, Math.floorMod(hash, total));
-    }
-
-    private static int mix(int h) {
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        return h;
+    public BackendServer pick(List<BackendServer> servers, BalanceInput input) {
+        InetAddress client = input.source();
+        return WeightedPick.byHash(servers, client == null ? 0 : Arrays.hashCode(client.getAddress()));
     }
 }

@@ -3,7 +3,7 @@ package io.stapled.proxy.backend;
 import java.util.List;
 
 /**
- * The weighted walk both ticket-based balancers share: a ticket in {@code [0, total weight)} of the
+ * The weighted walk the ticket-based balancers share: a ticket in {@code [0, total weight)} of the
  * available servers names one of them, a server of weight 3 owning three consecutive tickets.
  */
 final class WeightedPick {
@@ -33,5 +33,25 @@ final class WeightedPick {
             }
         }
         return null;
+    }
+
+    /**
+     * The available server a hash maps to, weighted (HAProxy's {@code hash-type map-based}): the same hash
+     * keeps its server while the available servers and their weights do not change. Null when none is available.
+     */
+    static BackendServer byHash(List<BackendServer> servers, int hash) {
+        long total = availableWeight(servers);
+        if (total == 0) {
+            return null;
+        }
+        return owner(servers, Math.floorMod(mix(hash), total));
+    }
+
+    /** Spreads the low bits, which {@link String#hashCode} of similar keys leave close together. */
+    private static int mix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        return h;
     }
 }

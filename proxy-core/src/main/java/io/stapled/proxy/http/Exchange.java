@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import io.stapled.config.BackendConfig;
 import io.stapled.config.CompressionConfig;
@@ -30,6 +31,8 @@ import io.stapled.config.RequestIdConfig;
 import io.stapled.proxy.headers.HeaderRequest;
 import io.stapled.proxy.headers.HeaderRewriter;
 import io.stapled.proxy.backend.BackendServer;
+import io.stapled.proxy.backend.BalanceInput;
+import io.stapled.proxy.backend.ServerQueue;
 import io.stapled.proxy.conn.LazyDeadline;
 import io.stapled.proxy.proxyprotocol.ClientAddress;
 import io.stapled.proxy.route.ConnectionFacts;
@@ -59,7 +62,7 @@ import io.stapled.proxy.route.RouteTable;
  * the backend pool ({@link BackendConnections}), the tunnel after a 101 ({@link UpgradeTunnel}) and
  * the timers ({@link LazyDeadline}). One Exchange is the one allocation per request besides Netty's own.
  */
-final class Exchange implements BackendListener, CompletedRequest, RouteRequest, HeaderRequest {
+final class Exchange implements BackendListener, CompletedRequest, RouteRequest, HeaderRequest, BalanceInput {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     /** Connection attempts per request (HAProxy's default {@code retries 3} with redispatch). */
     static final int MAX_CONNECT_ATTEMPTS = 3;
@@ -100,6 +103,14 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     private boolean hostRead;
     private BackendServer server;
     private boolean serverCounted;
+    /** What the request's stickiness cookie said (null: none), and the server it named while still to be tried. */
+    private String cookieValue;
+    private BackendServer stickyServer;
+    /** The server one of whose {@code max_connections} slots this request holds, or null. */
+    private BackendServer slotServer;
+    /** Waiting for a slot of a full server: its place in the queue, and the queue timeout. */
+    private ServerQueue.Waiter waiter;
+    private ScheduledFuture<?> queueTimer;
     private boolean refused;
     private Channel backend;
     private int status;
@@ -196,6 +207,10 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         // The backend side speaks HTTP/1.1 and keeps its connection alive (to an h2 server, the
         // stream's codec turns the same messages into frames).
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (upstream.cookie() != null) {
+            cookieValue = upstream.cookie().fromRequest(request.headers());
+            stickyServer = StickyCookie.server(upstream.pool(), cookieValue);
+        }
         connectBackend();
     }
 
@@ -249,12 +264,103 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     // ---------------------------------------------------------------- request side
 
     private void connectBackend() {
-        BackendServer picked = upstream.pool().select(client.address());
+        // The cookie's server once; a retry after its connect failed is balanced (HAProxy's redispatch).
+        BackendServer sticky = stickyServer != null && stickyServer.isAvailable() ? stickyServer : null;
+        stickyServer = null;
+        BackendServer picked = sticky != null ? sticky : upstream.pool().selectFor(this);
         if (picked == null) {
             LOG.debug("client {}: no server available in backend {}", client.ip(), upstream.name());
             respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
             return;
         }
+        if (!takeSlot(picked)) {
+            // HAProxy's order: another server with room first, else wait for the one the balancer picked
+            // (a request the cookie sent to its server waits for it, as HAProxy queues persistent ones there)
+            BackendServer other = sticky != null ? null : upstream.pool().selectWithRoom(this);
+            if (other == null || !takeSlot(other)) {
+                waitForSlot(picked);
+                return;
+            }
+            picked = other;
+        }
+        lease(picked);
+    }
+
+    /** True when {@code s} has no {@code max_connections}, or one of its slots is now this request's. */
+    private boolean takeSlot(BackendServer s) {
+        ServerQueue queue = s.queue();
+        if (queue == null) {
+            return true;
+        }
+        if (!queue.tryAcquire()) {
+            return false;
+        }
+        slotServer = s;
+        return true;
+    }
+
+    /** Queues for a slot of {@code s}; 503 when its queue is full or the backend's queue_timeout is 0. */
+    private void waitForSlot(BackendServer s) {
+        long timeoutNanos = upstream.pool().config().queueTimeout().toNanos();
+        io.netty.channel.EventLoop loop = client.channel().eventLoop();
+        ServerQueue.Waiter w = timeoutNanos > 0 ? s.queue().enqueue(loop, () -> slotGranted(s)) : null;
+        if (w == null) {
+            LOG.debug("client {}: server {} is at its max_connections and its queue is full", client.ip(), s);
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
+            return;
+        }
+        server = s;
+        waiter = w;
+        queueTimer = loop.schedule(this::queueTimedOut, timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** On the client's event loop, holding a slot of {@code s}. */
+    private void slotGranted(BackendServer s) {
+        waiter = null;
+        cancelQueueTimer();
+        if (finished || client.isClosing()) {
+            s.queue().release(); // gave up after the slot was granted
+            return;
+        }
+        slotServer = s;
+        lease(s);
+    }
+
+    private void queueTimedOut() {
+        queueTimer = null;
+        ServerQueue.Waiter w = waiter;
+        if (w != null && w.cancel(true)) {
+            waiter = null;
+            LOG.debug("client {}: no slot of server {} within queue_timeout", client.ip(), server);
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, true);
+        }
+    }
+
+    /** Leaves the queue (the client went away); a slot already on its way is released by {@link #slotGranted}. */
+    private void stopWaiting() {
+        if (waiter != null) {
+            waiter.cancel(false);
+            waiter = null;
+        }
+        cancelQueueTimer();
+    }
+
+    private void cancelQueueTimer() {
+        if (queueTimer != null) {
+            queueTimer.cancel(false);
+            queueTimer = null;
+        }
+    }
+
+    private void releaseSlot() {
+        if (slotServer != null) {
+            BackendServer s = slotServer;
+            slotServer = null;
+            s.queue().release();
+        }
+    }
+
+    private void lease(BackendServer picked) {
         server = picked;
         connectAttempts++;
         Future<Channel> acquired = upstream.connections().acquire(picked, client.channel());
@@ -273,6 +379,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             }
             LOG.debug("client {}: connect to {} failed (attempt {}): {}", client.ip(), picked, connectAttempts,
                     acquired.cause().toString());
+            releaseSlot();
             if (connectAttempts < MAX_CONNECT_ATTEMPTS) {
                 connectBackend();
             } else {
@@ -455,6 +562,9 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         }
         // Before framing, so a rule cannot touch the framing headers after they were checked; the
         // route's rules first, then the frontend's (with HSTS), as HAProxy's backend then frontend.
+        if (upstream.cookie() != null) {
+            upstream.cookie().onResponse(response.headers(), server, cookieValue);
+        }
         routeResponseRules.apply(response.headers(), this);
         frontend.responseRules().apply(response.headers(), this);
         backendReusable = backendKeepAlive && !upgradeRequested && ResponseFraming.isDelimited(response, bodyless);
@@ -491,9 +601,15 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             abort();
             return;
         }
-        // The tunnel owns both connections now; its close hands the server its connection back.
+        // The tunnel owns both connections now; its close hands the server its connection back, and
+        // the slot of max_connections with it.
         backend = null;
         serverCounted = false;
+        BackendServer slotOwner = slotServer;
+        slotServer = null;
+        if (slotOwner != null) {
+            b.closeFuture().addListener(f -> slotOwner.queue().release());
+        }
         finished = true;
         endNanos = System.nanoTime();
         observer().requestCompleted(this);
@@ -690,6 +806,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
         if (compressor != null) {
             compressor.close();
         }
+        stopWaiting();
         observer().requestCompleted(this);
         Channel b = backend;
         backend = null;
@@ -714,6 +831,7 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
             serverCounted = false;
             server.connectionClosed();
         }
+        releaseSlot();
     }
 
     // ---------------------------------------------------------------- RouteRequest
@@ -741,6 +859,13 @@ final class Exchange implements BackendListener, CompletedRequest, RouteRequest,
     @Override
     public HttpHeaders headers() {
         return request.headers();
+    }
+
+    // ---------------------------------------------------------------- BalanceInput (and source() above)
+
+    @Override
+    public String header(String name) {
+        return request.headers().get(name);
     }
 
     @Override

@@ -31,6 +31,32 @@ class BackendPoolSelectTest {
                 Duration.ofSeconds(5), 4, Duration.ofSeconds(30)));
     }
 
+    static BackendPool hdrPool(String header, int... weights) {
+        BackendPool p = pool(Balance.HDR, weights);
+        return new BackendPool(new BackendConfig("app", Balance.HDR, p.config().servers(), null, Duration.ofSeconds(1),
+                Duration.ofSeconds(5), 4, Duration.ofSeconds(30), header, null, null, null, null));
+    }
+
+    /** An HTTP request to {@code uri}, with {@code header} set to {@code value} when not null. */
+    static BalanceInput request(String uri, String header, String value) {
+        return new BalanceInput() {
+            @Override
+            public InetAddress source() {
+                return null;
+            }
+
+            @Override
+            public String uri() {
+                return uri;
+            }
+
+            @Override
+            public String header(String name) {
+                return name.equals(header) ? value : null;
+            }
+        };
+    }
+
     static InetAddress addr(int i) throws Exception {
         return InetAddress.getByAddress(new byte[] {10, 0, (byte) (i >> 8), (byte) i});
     }
@@ -142,5 +168,80 @@ class BackendPoolSelectTest {
         s1.setAdminState(BackendServer.AdminState.MAINT);
         assertEquals("MAINT", s1.statusText());
         assertTrue(!s1.isAvailable());
+    }
+
+    @Test
+    void randomSharesIdleServersByWeightAndSkipsUnavailableOnes() throws Exception {
+        BackendPool pool = pool(Balance.RANDOM, 1, 3, 5);
+        pool.server("s3").setHealthy(false);
+        Map<String, Integer> hits = new HashMap<>();
+        for (int i = 0; i < 4000; i++) {
+            hits.merge(pool.select(addr(1)).name(), 1, Integer::sum);
+        }
+        assertNull(hits.get("s3"));
+        // 1000 and 3000 expected; the bounds are more than 20 standard deviations away
+        assertTrue(hits.get("s1") > 500 && hits.get("s1") < 1500, hits.toString());
+    }
+
+    @Test
+    void randomPrefersTheLessLoadedOfTwoDraws() throws Exception {
+        BackendPool pool = pool(Balance.RANDOM, 1, 1);
+        for (int i = 0; i < 10; i++) {
+            pool.server("s1").connectionOpened();
+        }
+        int s2 = 0;
+        for (int i = 0; i < 4000; i++) {
+            s2 += pool.select(addr(1)).name().equals("s2") ? 1 : 0;
+        }
+        // the loaded s1 wins only when both draws name it: a quarter of the picks (1000 expected)
+        assertTrue(s2 > 2500, "s2 got " + s2 + " of 4000");
+    }
+
+    @Test
+    void uriKeepsAPathOnOneServerWhateverItsQueryAndSpreadsPaths() {
+        BackendPool pool = pool(Balance.URI, 1, 1, 1);
+        Set<String> used = new HashSet<>();
+        for (int p = 0; p < 60; p++) {
+            BackendServer first = pool.selectFor(request("/item/" + p, null, null));
+            assertSame(first, pool.selectFor(request("/item/" + p + "?v=" + p, null, null)));
+            used.add(first.name());
+        }
+        assertEquals(Set.of("s1", "s2", "s3"), used);
+    }
+
+    @Test
+    void uriHashIsWeighted() {
+        BackendPool pool = pool(Balance.URI, 1, 9);
+        int s2 = 0;
+        for (int p = 0; p < 1000; p++) {
+            s2 += pool.selectFor(request("/p" + p, null, null)).name().equals("s2") ? 1 : 0;
+        }
+        assertTrue(s2 > 800 && s2 < 980, "s2 got " + s2 + " of 1000 paths, 900 expected");
+    }
+
+    @Test
+    void uriMovesPathsOfADownServerOnly() {
+        BackendPool pool = pool(Balance.URI, 1, 1);
+        pool.server("s1").setHealthy(false);
+        for (int p = 0; p < 20; p++) {
+            assertEquals("s2", pool.selectFor(request("/p" + p, null, null)).name());
+        }
+    }
+
+    @Test
+    void hdrKeepsAValueOnOneServerAndIsRoundRobinWithoutTheHeader() {
+        BackendPool pool = hdrPool("x-tenant", 1, 1, 1);
+        Set<String> used = new HashSet<>();
+        for (int t = 0; t < 60; t++) {
+            BackendServer first = pool.selectFor(request("/a", "x-tenant", "tenant-" + t));
+            assertSame(first, pool.selectFor(request("/b", "x-tenant", "tenant-" + t)));
+            used.add(first.name());
+        }
+        assertEquals(Set.of("s1", "s2", "s3"), used);
+        Map<String, Integer> hits = new HashMap<>();
+        for (int i = 0; i < 30; i++) {
+            hits.merge(pool.selectFor(request("/a", null, null)).name(), 1, Integer::sum);
+        }
+        assertEquals(Map.of("s1", 10, "s2", 10, "s3", 10), hits);
     }
 }
