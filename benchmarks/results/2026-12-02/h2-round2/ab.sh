@@ -3,7 +3,7 @@
 set -uo pipefail
 OUT=$1 ROUNDS=$2; shift 2
 JARS=("$@")
-D=/tmp/h2perf-prof; CFG=/tmp/h2perf-out/base
+CFG=${CFG:?the out dir of a run-h2.sh run with HAPROXY_PORT=53443 STAPLED_PORT=54443 BACKEND_PORT=53080}
 mkdir -p $OUT; : > $OUT/raw.txt
 sed -e 's/53080/56080/' $CFG/backend.cfg > $OUT/backend.cfg
 sed -e 's/53443/56443/' -e 's/53080/56080/' $CFG/haproxy.cfg > $OUT/haproxy.cfg

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # usage: sys.sh JAR NAME : syscalls and task-clock per request of stapled, for m100, m1, hs_h2, hs_h1
 set -uo pipefail
-JAR=$1 NAME=$2; D=${D:-/tmp/h2-syscalls}; mkdir -p $D; CFG=${CFG:?the out dir of a run-h2.sh run, for its stapled.yaml and backend.cfg}
+JAR=$1 NAME=$2; D=${D:-/tmp/h2-syscalls}; mkdir -p $D; CFG=${CFG:?the out dir of a run-h2.sh run with HAPROXY_PORT=53443 STAPLED_PORT=54443 BACKEND_PORT=53080}
 sed -e 's/54443/57443/' -e 's/53080/57080/' $CFG/stapled.yaml > $D/sys-$NAME.yaml
 sed -e 's/53080/57080/' $CFG/backend.cfg > $D/sys-backend.cfg
 taskset -c 0 haproxy -f $D/sys-backend.cfg -db > /dev/null 2>&1 & BPID=$!
