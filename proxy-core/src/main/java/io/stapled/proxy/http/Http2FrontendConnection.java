@@ -35,6 +35,8 @@ final class Http2FrontendConnection extends ChannelInboundHandlerAdapter {
     private final Http2Config settings;
     private final long idleNanos;
     private final List<Http2StreamHandler> streams = new ArrayList<>();
+    private final Runnable flushTask = this::flushNow;
+    private boolean flushScheduled;
 
     private ChannelHandlerContext ctx;
     private InetAddress clientAddress;
@@ -76,6 +78,26 @@ final class Http2FrontendConnection extends ChannelInboundHandlerAdapter {
 
     String ip() {
         return clientIp;
+    }
+
+    /**
+     * A stream has written response frames. Its backend's read ends outside this connection's own
+     * read, where Netty would aggregate the flushes of the streams, so a flush per stream would be a
+     * TLS record and a write(2) per response. Instead the connection flushes once, after the event
+     * loop has handled every backend read of this turn: the responses of all its streams go out
+     * together (HAProxy's mux does the same). Control frames (SETTINGS, PING acknowledgements, resets)
+     * are flushed by Netty's codec as before.
+     */
+    void flushSoon() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        ctx.flush();
     }
 
     void streamOpened(Http2StreamHandler stream) {

@@ -406,11 +406,12 @@ final class Http2StreamHandler extends ChannelDuplexHandler implements ExchangeC
         end.release();
     }
 
+    /** Once per event-loop turn and connection, with the other streams' responses (see the connection). */
     @Override
     public void flush() {
         if (writePending) {
             writePending = false;
-            ctx.flush();
+            connection.flushSoon();
         }
     }
 
