@@ -45,12 +45,7 @@ final class BackendTranslator {
     }
 
     boolean apply(HaproxyLine line) {
-        try {
-            return take(line);
-        } catch (Untranslatable e) {
-            report.skip(line, e.getMessage());
-            return true;
-        }
+        return report.translate(line, this::take);
     }
 
     private boolean take(HaproxyLine line) throws Untranslatable {

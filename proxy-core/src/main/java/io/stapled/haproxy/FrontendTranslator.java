@@ -57,12 +57,7 @@ final class FrontendTranslator {
 
     /** Takes {@code line} if it is a frontend keyword (translated or reported); false if it is not one. */
     boolean apply(HaproxyLine line) {
-        try {
-            return take(line);
-        } catch (Untranslatable e) {
-            report.skip(line, e.getMessage());
-            return true;
-        }
+        return report.translate(line, this::take);
     }
 
     private boolean take(HaproxyLine line) throws Untranslatable {

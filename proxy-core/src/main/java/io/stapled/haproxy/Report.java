@@ -17,6 +17,21 @@ final class Report {
         skipped.add(new Skipped(line.where(), line.text(), reason));
     }
 
+    /** One translator's reading of a line: true when the line is its keyword. */
+    interface LineTranslation {
+        boolean take(HaproxyLine line) throws Untranslatable;
+    }
+
+    /** Runs {@code translation} on {@code line}; a line it cannot translate is recorded as skipped and taken. */
+    boolean translate(HaproxyLine line, LineTranslation translation) {
+        try {
+            return translation.take(line);
+        } catch (Untranslatable e) {
+            skip(line, e.getMessage());
+            return true;
+        }
+    }
+
     /** Translated, but stapled behaves differently in a way the operator must know. */
     void note(HaproxyLine line, String note) {
         notes.add(line.where() + ": " + note);
