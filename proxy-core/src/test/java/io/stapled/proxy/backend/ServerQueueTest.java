@@ -56,8 +56,8 @@ class ServerQueueTest {
         Runnable work = () -> {
             most.accumulateAndGet(holding.incrementAndGet(), Math::max);
             holding.decrementAndGet();
-            done.countDown();
             q.release();
+            done.countDown(); // after the release, so that inUse is 0 once every request is done
         };
         try {
             for (int i = 0; i < requests; i++) {
