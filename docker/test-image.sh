@@ -169,8 +169,10 @@ ready=$(curl -sS -w '%{http_code}' -H "Authorization: Bearer $token" "http://$ad
 ok "/readyz on $admin_host:$admin_port: 200 ready"
 code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$admin_host:$admin_port/metrics")
 [ "$code" = 401 ] || fail "/metrics without the token answered $code, not 401"
-curl -sSf -H "Authorization: Bearer $token" "http://$admin_host:$admin_port/metrics" | grep -q '^stapled_' \
-  || fail "/metrics with the token has no stapled_ metric"
+# Read whole before grep: with pipefail, grep -q leaving early would fail curl's write (SIGPIPE).
+metrics=$(curl -sSf -H "Authorization: Bearer $token" "http://$admin_host:$admin_port/metrics") \
+  || fail "/metrics with the token"
+grep -q '^stapled_' <<<"$metrics" || fail "/metrics with the token has no stapled_ metric"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "http://$admin_host:$admin_port/")
 [ "$code" = 404 ] || fail "/ on the admin listener answered $code, not 404"
 ok "/metrics: 401 without the token, Prometheus text with it; / is 404"
@@ -198,7 +200,8 @@ docker stop -t "$STOP_GRACE" "$name" >/dev/null
 stop_ms=$((($(date +%s%N) - stop_started) / 1000000))
 exit_code=$(docker inspect -f '{{.State.ExitCode}}' "$name")
 [ "$exit_code" = 0 ] || fail "docker stop: exit code $exit_code, not 0"
-docker logs "$name" 2>&1 | grep -qi 'exception' && fail "an exception in the log"
+container_log=$(docker logs "$name" 2>&1)
+grep -qi 'exception' <<<"$container_log" && fail "an exception in the log"
 [ "$stop_ms" -lt $((STOP_GRACE * 1000)) ] || fail "docker stop took $stop_ms ms: killed at the end of the grace"
 ok "docker stop: exit code 0 after $stop_ms ms (grace $STOP_GRACE s)"
 echo "test-image: PASS ($IMAGE, $((SECONDS - started)) s)"
